@@ -1,0 +1,97 @@
+package io.fanout.coordinator;
+
+import io.fanout.coordinator.dispatch.JobEventPublisher;
+import io.fanout.coordinator.dispatch.TaskPublisher;
+import io.fanout.coordinator.intake.JobIntake;
+import io.fanout.coordinator.loop.BatchProcessor;
+import io.fanout.coordinator.loop.CoordinatorLoop;
+import io.fanout.coordinator.reduce.ReduceFeeder;
+import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.TaskStore;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A coordinator process: consumes job requests and status events, owns job and task state in
+ * PostgreSQL, dispatches tasks, and emits job outcomes. Start with {@link #start}, stop with
+ * {@link #close}.
+ */
+public final class Coordinator implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
+    private final Database db;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final ReduceFeeder feeder;
+    private final CoordinatorLoop loop;
+    private final Thread thread;
+
+    private Coordinator(CoordinatorConfig config) {
+        log.info("starting coordinator with {}", config);
+        this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), 4);
+        this.producer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
+        JobStore jobs = new JobStore();
+        TaskStore tasks = new TaskStore();
+        this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics());
+        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors()), jobs, tasks, config.clock());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.loop = new CoordinatorLoop(consumer, db, processor,
+                new CoordinatorLoop.Outputs(new TaskPublisher(producer, config.topics()), new JobEventPublisher(producer, config.topics()), feeder),
+                config);
+        this.thread = new Thread(loop, "fanout-coordinator-loop");
+    }
+
+    public static Coordinator start(CoordinatorConfig config) {
+        Coordinator c = new Coordinator(config);
+        c.thread.start();
+        return c;
+    }
+
+    /** The coordinator's database, for reading job state (e.g. {@code fanout status}). */
+    public DataSource dataSource() {
+        return db.dataSource();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        loop.stop(Duration.ofSeconds(30));
+        feeder.close();
+        producer.close(Duration.ofSeconds(10));
+        db.close();
+        log.info("coordinator stopped");
+    }
+
+    private static Map<String, Object> producerProps(CoordinatorConfig config) {
+        Map<String, Object> p = new HashMap<>(config.kafka());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fanout-coordinator");
+        return p;
+    }
+
+    private static Map<String, Object> consumerProps(CoordinatorConfig config) {
+        Map<String, Object> p = new HashMap<>(config.kafka());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Range assignment gives one member the same partition number of the jobs and status topics.
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fanout-coordinator");
+        return p;
+    }
+}

@@ -1,0 +1,111 @@
+package io.fanout.coordinator;
+
+import io.fanout.shared.TopicNames;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Immutable coordinator settings, built and validated by {@link #builder()}. Kafka properties
+ * (bootstrap servers, security, SASL/SSL) pass through to every client untouched.
+ */
+public record CoordinatorConfig(
+        Map<String, Object> kafka,
+        TopicNames topics,
+        String groupId,
+        String jdbcUrl,
+        String dbUser,
+        String dbPassword,
+        Set<String> knownProcessors,
+        Duration progressInterval,
+        Clock clock) {
+
+    public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The settings for the log, with secrets masked. */
+    @Override
+    public String toString() {
+        return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
+                + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
+                + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", progressInterval=" + progressInterval + "]";
+    }
+
+    public static final class Builder {
+        private Map<String, Object> kafka = Map.of();
+        private TopicNames topics = TopicNames.defaults();
+        private String groupId = DEFAULT_GROUP_ID;
+        private String jdbcUrl;
+        private String dbUser;
+        private String dbPassword;
+        private Set<String> knownProcessors = Set.of();
+        private Duration progressInterval = Duration.ofMillis(500);
+        private Clock clock = Clock.systemUTC();
+
+        public Builder kafka(Map<String, Object> kafka) {
+            this.kafka = Map.copyOf(kafka);
+            return this;
+        }
+
+        public Builder bootstrapServers(String servers) {
+            Map<String, Object> m = new java.util.HashMap<>(kafka);
+            m.put("bootstrap.servers", servers);
+            this.kafka = Map.copyOf(m);
+            return this;
+        }
+
+        public Builder topics(TopicNames topics) {
+            this.topics = Objects.requireNonNull(topics, "topics");
+            return this;
+        }
+
+        public Builder groupId(String groupId) {
+            this.groupId = groupId;
+            return this;
+        }
+
+        public Builder database(String jdbcUrl, String user, String password) {
+            this.jdbcUrl = jdbcUrl;
+            this.dbUser = user;
+            this.dbPassword = password;
+            return this;
+        }
+
+        /** Processors that exist; a request for another is rejected. Empty (the default) accepts any name. */
+        public Builder knownProcessors(Set<String> processors) {
+            this.knownProcessors = Set.copyOf(processors);
+            return this;
+        }
+
+        public Builder progressInterval(Duration interval) {
+            this.progressInterval = interval;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public CoordinatorConfig build() {
+            if (kafka.get("bootstrap.servers") == null) {
+                throw new IllegalArgumentException("coordinator setting 'bootstrap.servers' is missing: the Kafka cluster to use");
+            }
+            if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("coordinator setting 'jdbc-url' must be a jdbc:postgresql: URL, got " + jdbcUrl);
+            }
+            if (groupId == null || groupId.isBlank()) {
+                throw new IllegalArgumentException("coordinator setting 'group-id' must not be empty");
+            }
+            if (progressInterval == null || progressInterval.isNegative()) {
+                throw new IllegalArgumentException("coordinator setting 'progress-interval' must be zero or positive");
+            }
+            return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, progressInterval, clock);
+        }
+    }
+}

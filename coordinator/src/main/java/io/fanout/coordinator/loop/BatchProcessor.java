@@ -1,0 +1,206 @@
+package io.fanout.coordinator.loop;
+
+import io.fanout.coordinator.intake.JobIntake;
+import io.fanout.coordinator.intake.JobIntake.Accepted;
+import io.fanout.coordinator.intake.JobIntake.Rejected;
+import io.fanout.coordinator.store.JobRow;
+import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.NewTask;
+import io.fanout.coordinator.store.TaskStore;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.InvalidJobRequestException;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequest;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.JobState;
+import io.fanout.shared.model.PayloadFormat;
+import io.fanout.shared.model.TaskIds;
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.wire.StatusMessage;
+import io.fanout.shared.wire.StatusMessage.MapRequest;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.fanout.shared.wire.WireCodec;
+import io.fanout.shared.wire.WireFormatException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies one poll batch to PostgreSQL inside the caller's transaction: accepts job requests,
+ * stores mapped subtasks, applies status events, and decides outcomes from the durable counters.
+ * What must happen after the commit (dispatch, events, reduce) is returned, not done here, so a
+ * rolled-back batch has no effect anywhere.
+ */
+public final class BatchProcessor {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
+
+    private final JobIntake intake;
+    private final JobStore jobs;
+    private final TaskStore tasks;
+    private final Clock clock;
+
+    public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock) {
+        this.intake = intake;
+        this.jobs = jobs;
+        this.tasks = tasks;
+        this.clock = clock;
+    }
+
+    JobStore jobs() {
+        return jobs;
+    }
+
+    TaskStore tasks() {
+        return tasks;
+    }
+
+    AfterCommit process(Connection conn, List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords)
+            throws SQLException {
+        AfterCommit after = new AfterCommit();
+        for (ConsumerRecord<byte[], byte[]> record : jobRecords) {
+            accept(conn, record, after);
+        }
+        List<MapRequest> maps = new ArrayList<>();
+        StatusCoalescer statuses = new StatusCoalescer();
+        for (ConsumerRecord<byte[], byte[]> record : statusRecords) {
+            try {
+                switch (WireCodec.decodeStatus(record.value())) {
+                    case MapRequest m -> maps.add(m);
+                    case StatusBatch b -> statuses.add(b);
+                }
+            } catch (WireFormatException e) {
+                log.warn("skipping unreadable status record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+            }
+        }
+        storeMaps(conn, maps, after);
+        jobs.markReduceRequired(conn, statuses.reduceRequiredJobs());
+        for (JobRow job : tasks.applyStatuses(conn, statuses.statuses())) {
+            if (job.allTasksDone()) {
+                complete(conn, job, after);
+            } else {
+                after.progressed.add(job);
+            }
+        }
+        return after;
+    }
+
+    private void accept(Connection conn, ConsumerRecord<byte[], byte[]> record, AfterCommit after) throws SQLException {
+        switch (intake.decide(record)) {
+            case Rejected r -> {
+                log.warn("rejected job request {}: {}", r.source(), r.reason());
+                jobs.recordRejection(conn, r.source(), r.reason(), r.request());
+                after.events.add(new JobEvent(JobEvent.Type.REJECTED, r.jobId(), null, null, null, null, null, null, r.reason(), r.source(), now()));
+            }
+            case Accepted a -> {
+                JobRequest req = a.request();
+                if (jobs.insert(conn, req, a.partition())) {
+                    List<NewTask> initial = initialTasks(req);
+                    tasks.insert(conn, initial);
+                    initial.forEach(t -> after.tasks.add(new AfterCommit.Dispatch(t, req.processor(), a.partition())));
+                    log.info("job {} accepted: processor={} key={} tasks={}", req.id(), req.processor(), req.key(), initial.size());
+                    after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
+                            new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
+                } else {
+                    redeliver(conn, req, after);
+                }
+            }
+        }
+    }
+
+    /** A request seen before (same id or key): dispatch again what may not have left before a crash. */
+    private void redeliver(Connection conn, JobRequest req, AfterCommit after) throws SQLException {
+        JobRow job = jobs.load(conn, List.of(req.id())).get(req.id());
+        if (job == null || job.state() != JobState.RUNNING) {
+            log.info("duplicate job request for {} (key {}) ignored", req.id(), req.key());
+            return;
+        }
+        for (NewTask t : tasks.undeliveredInitialTasks(conn, job.jobId())) {
+            after.tasks.add(new AfterCommit.Dispatch(t, job.processor(), job.ownerPartition()));
+        }
+    }
+
+    private static List<NewTask> initialTasks(JobRequest req) {
+        if (!req.isStaticFanOut()) {
+            byte[] params = req.params() == null ? null : Json.toBytes(req.params());
+            return List.of(new NewTask(req.id(), TaskIds.root(req.id()), null, TaskKind.ROOT, TaskKind.ROOT_TASK_NAME,
+                    params == null ? PayloadFormat.NONE : PayloadFormat.JSON, params));
+        }
+        List<NewTask> items = new ArrayList<>(req.items().size());
+        for (int i = 0; i < req.items().size(); i++) {
+            items.add(new NewTask(req.id(), TaskIds.child(req.id(), 0, i), null, TaskKind.MAPPED, req.taskName(), PayloadFormat.JSON,
+                    Json.toBytes(req.items().get(i))));
+        }
+        return items;
+    }
+
+    private void storeMaps(Connection conn, List<MapRequest> maps, AfterCommit after) throws SQLException {
+        if (maps.isEmpty()) {
+            return;
+        }
+        Set<UUID> jobIds = new HashSet<>();
+        maps.forEach(m -> jobIds.add(m.jobId()));
+        Map<UUID, JobRow> known = jobs.load(conn, jobIds);
+        List<NewTask> children = new ArrayList<>();
+        for (MapRequest m : maps) {
+            JobRow job = known.get(m.jobId());
+            if (job == null || job.state() != JobState.RUNNING) {
+                log.warn("map of {} tasks by task {} ignored: job {} is {}", m.payloads().size(), m.parentTaskId(), m.jobId(),
+                        job == null ? "unknown" : job.state());
+                continue;
+            }
+            try {
+                JobRequests.checkTaskName(m.taskName());
+            } catch (InvalidJobRequestException e) {
+                log.warn("map by task {} of job {} ignored: {}", m.parentTaskId(), m.jobId(), e.getMessage());
+                continue;
+            }
+            for (int i = 0; i < m.payloads().size(); i++) {
+                NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
+                        TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
+                children.add(child);
+                after.tasks.add(new AfterCommit.Dispatch(child, job.processor(), job.ownerPartition()));
+            }
+        }
+        tasks.insert(conn, children);
+    }
+
+    /** Every task of the job is done: decide what comes next from the durable counters. */
+    private void complete(Connection conn, JobRow job, AfterCommit after) throws SQLException {
+        if (job.failed() > 0) {
+            String error = job.failed() + " of " + job.total() + " tasks failed; first: " + tasks.firstFailure(conn, job.jobId());
+            finish(conn, job, JobState.FAILED, null, error, after);
+        } else if (job.state() == JobState.RUNNING && job.reduceRequired()) {
+            if (jobs.transition(conn, job.jobId(), JobState.RUNNING, JobState.REDUCING, null, null)) {
+                log.info("job {}: all {} tasks succeeded, starting reduce", job.jobId(), job.total());
+                after.reduces.add(job);
+            }
+        } else {
+            UUID resultTask = job.state() == JobState.REDUCING ? TaskIds.reduce(job.jobId()) : TaskIds.root(job.jobId());
+            finish(conn, job, JobState.SUCCEEDED, tasks.resultJson(conn, job.jobId(), resultTask), null, after);
+        }
+    }
+
+    private void finish(Connection conn, JobRow job, JobState outcome, String resultJson, String error, AfterCommit after) throws SQLException {
+        if (!jobs.transition(conn, job.jobId(), job.state(), outcome, resultJson, error)) {
+            return;
+        }
+        log.info("job {} {}: tasks={} succeeded={} failed={}{}", job.jobId(), outcome, job.total(), job.succeeded(), job.failed(),
+                error == null ? "" : " error=" + error);
+        after.events.add(new JobEvent(outcome == JobState.SUCCEEDED ? JobEvent.Type.SUCCEEDED : JobEvent.Type.FAILED, job.jobId(), job.key(),
+                job.processor(), outcome, job.counts(), resultJson == null ? null : Json.readTree(resultJson), error, null, null, now()));
+    }
+
+    private String now() {
+        return clock.instant().toString();
+    }
+}

@@ -1,0 +1,70 @@
+package io.fanout.coordinator.loop;
+
+import io.fanout.coordinator.store.StagedStatus;
+import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.StatusEvent;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Folds one poll batch's status events into one net change per task: the event furthest along
+ * (highest attempt, then highest rank) wins, and the times of the earlier steps of that attempt
+ * are kept. Fewer rows to write, same final state.
+ */
+final class StatusCoalescer {
+
+    private record Key(UUID jobId, UUID taskId) {
+    }
+
+    private final Map<Key, StagedStatus> byTask = new HashMap<>();
+    private final Set<UUID> reduceRequired = new HashSet<>();
+
+    void add(StatusBatch batch) {
+        for (StatusEvent e : batch.events()) {
+            if (e.reduceRequired()) {
+                reduceRequired.add(batch.jobId());
+            }
+            byTask.merge(new Key(batch.jobId(), e.taskId()), stage(batch.jobId(), batch.executorId(), e), StatusCoalescer::merge);
+        }
+    }
+
+    Collection<StagedStatus> statuses() {
+        return byTask.values();
+    }
+
+    Set<UUID> reduceRequiredJobs() {
+        return reduceRequired;
+    }
+
+    private static StagedStatus stage(UUID jobId, String executorId, StatusEvent e) {
+        long t = e.timeMillis();
+        return new StagedStatus(jobId, e.taskId(), e.attempt(), e.state(), executorId,
+                e.state() == TaskState.RECEIVED ? t : 0,
+                e.state() == TaskState.RUNNING ? t : 0,
+                e.state().isTerminal() ? t : 0,
+                e.result(), e.resultJson(), e.errorClass(), e.errorMessage());
+    }
+
+    private static StagedStatus merge(StagedStatus a, StagedStatus b) {
+        boolean bAhead = b.attempt() > a.attempt() || (b.attempt() == a.attempt() && b.state().rank() > a.state().rank());
+        StagedStatus ahead = bAhead ? b : a;
+        StagedStatus behind = bAhead ? a : b;
+        if (behind.attempt() != ahead.attempt()) {
+            return ahead;
+        }
+        return new StagedStatus(ahead.jobId(), ahead.taskId(), ahead.attempt(), ahead.state(), ahead.executorId(),
+                first(ahead.receivedAt(), behind.receivedAt()),
+                first(ahead.startedAt(), behind.startedAt()),
+                first(ahead.finishedAt(), behind.finishedAt()),
+                ahead.result(), ahead.resultJson(), ahead.errorClass(), ahead.errorMessage());
+    }
+
+    private static long first(long a, long b) {
+        return a > 0 ? a : b;
+    }
+}

@@ -1,0 +1,142 @@
+package io.fanout.coordinator.reduce;
+
+import io.fanout.coordinator.dispatch.TaskPublisher;
+import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.JobRow;
+import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.NewTask;
+import io.fanout.coordinator.store.TaskStore;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.model.PayloadFormat;
+import io.fanout.shared.model.TaskIds;
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.wire.ReduceInputChunk;
+import io.fanout.shared.wire.ReduceInputRange;
+import io.fanout.shared.wire.WireCodec;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands a job whose subtasks all succeeded to its reduce: streams the stored subtask results
+ * from PostgreSQL (a cursor, never all in memory) onto the reduce-inputs topic in chunks, records
+ * the offset range, then stores and dispatches the reduce task that names the range. Runs on its
+ * own thread so a large reduce never holds up the status loop.
+ */
+public final class ReduceFeeder implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReduceFeeder.class);
+    private static final int CHUNK_BYTES = 256 * 1024;
+    private static final int CHUNK_RESULTS = 4096;
+
+    private final Database db;
+    private final JobStore jobs;
+    private final TaskStore tasks;
+    private final Producer<byte[], byte[]> producer;
+    private final TopicNames topics;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "fanout-coordinator-reduce"));
+
+    public ReduceFeeder(Database db, JobStore jobs, TaskStore tasks, Producer<byte[], byte[]> producer, TopicNames topics) {
+        this.db = db;
+        this.jobs = jobs;
+        this.tasks = tasks;
+        this.producer = producer;
+        this.topics = topics;
+    }
+
+    public void submit(JobRow job) {
+        thread.execute(() -> {
+            try {
+                feed(job);
+            } catch (Exception e) {
+                // The job stays REDUCING with no reduce task; recovery at the next assignment feeds it again.
+                log.error("job {}: could not start its reduce, will retry when its partition is next assigned", job.jobId(), e);
+            }
+        });
+    }
+
+    private void feed(JobRow job) throws Exception {
+        ReduceInputRange range = streamResults(job);
+        NewTask reduce = new NewTask(job.jobId(), TaskIds.reduce(job.jobId()), null, TaskKind.REDUCE, TaskKind.REDUCE_TASK_NAME,
+                PayloadFormat.NONE, null);
+        try (Connection conn = db.connection()) {
+            conn.setAutoCommit(false);
+            tasks.prepare(conn);
+            jobs.recordReduceInput(conn, job.jobId(), range);
+            tasks.insert(conn, List.of(reduce));
+            conn.commit();
+        }
+        TaskPublisher publisher = new TaskPublisher(producer, topics);
+        publisher.publish(reduce, job.processor(), job.ownerPartition(), range);
+        publisher.awaitAll();
+        log.info("job {}: reduce dispatched over {} results", job.jobId(), range.resultCount());
+    }
+
+    private ReduceInputRange streamResults(JobRow job) throws Exception {
+        int partition = job.ownerPartition();
+        byte[] key = job.jobId().toString().getBytes(StandardCharsets.UTF_8);
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        long count = 0;
+        try (Connection conn = db.connection()) {
+            conn.setAutoCommit(false); // a server-side cursor needs a transaction
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT result FROM fanout_task WHERE job_id = ? AND kind = ? AND state = 'SUCCEEDED'")) {
+                ps.setFetchSize(2000);
+                ps.setObject(1, job.jobId());
+                ps.setShort(2, (short) TaskKind.MAPPED.code());
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<byte[]> chunk = new ArrayList<>();
+                    int bytes = 0;
+                    while (rs.next()) {
+                        byte[] r = rs.getBytes(1);
+                        chunk.add(r);
+                        bytes += 4 + (r == null ? 0 : r.length);
+                        count++;
+                        if (bytes >= CHUNK_BYTES || chunk.size() >= CHUNK_RESULTS) {
+                            sent.add(send(partition, key, new ReduceInputChunk(job.jobId(), chunk)));
+                            chunk = new ArrayList<>();
+                            bytes = 0;
+                        }
+                    }
+                    if (!chunk.isEmpty()) {
+                        sent.add(send(partition, key, new ReduceInputChunk(job.jobId(), chunk)));
+                    }
+                }
+            }
+            conn.commit();
+        }
+        if (sent.isEmpty()) {
+            return ReduceInputRange.empty();
+        }
+        long from = Long.MAX_VALUE;
+        long to = -1;
+        for (Future<RecordMetadata> f : sent) {
+            long offset = f.get().offset();
+            from = Math.min(from, offset);
+            to = Math.max(to, offset);
+        }
+        return new ReduceInputRange(partition, from, to, count);
+    }
+
+    private Future<RecordMetadata> send(int partition, byte[] key, ReduceInputChunk chunk) {
+        return producer.send(new ProducerRecord<>(topics.reduceInputs(), partition, key, WireCodec.encodeReduceInput(chunk)));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        thread.shutdown();
+        thread.awaitTermination(30, TimeUnit.SECONDS);
+    }
+}

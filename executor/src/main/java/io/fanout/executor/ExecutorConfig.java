@@ -1,0 +1,148 @@
+package io.fanout.executor;
+
+import io.fanout.executor.api.Processor;
+import io.fanout.shared.TopicNames;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Immutable executor settings, built and validated by {@link #builder()}. Executors need only
+ * Kafka: these are Kafka client properties (passed through untouched), the processors, and how
+ * much work to hold at once.
+ *
+ * @param concurrency how many tasks run at the same time (each on its own virtual thread)
+ * @param maxBuffered how many received tasks may wait or run before the partitions are paused
+ * @param shutdownGrace how long a graceful stop waits for running tasks before handing them back
+ */
+public record ExecutorConfig(
+        Map<String, Object> kafka,
+        TopicNames topics,
+        String groupId,
+        String executorId,
+        Map<String, Processor> processors,
+        int concurrency,
+        int maxBuffered,
+        Duration shutdownGrace,
+        Clock clock) {
+
+    public static final String DEFAULT_GROUP_ID = "fanout-executors";
+    public static final int DEFAULT_CONCURRENCY = 64;
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String toString() {
+        return "ExecutorConfig[id=" + executorId + ", groupId=" + groupId + ", topics=" + topics.prefix() + "*, processors=" + processors.keySet()
+                + ", concurrency=" + concurrency + ", maxBuffered=" + maxBuffered + ", shutdownGrace=" + shutdownGrace + ", bootstrap="
+                + kafka.get("bootstrap.servers") + "]";
+    }
+
+    public static final class Builder {
+        private final Map<String, Object> kafka = new HashMap<>();
+        private TopicNames topics = TopicNames.defaults();
+        private String groupId = DEFAULT_GROUP_ID;
+        private String executorId;
+        private final Map<String, Processor> processors = new LinkedHashMap<>();
+        private int concurrency = DEFAULT_CONCURRENCY;
+        private Integer maxBuffered;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+
+        public Builder kafka(Map<String, Object> props) {
+            kafka.putAll(props);
+            return this;
+        }
+
+        public Builder bootstrapServers(String servers) {
+            kafka.put("bootstrap.servers", servers);
+            return this;
+        }
+
+        public Builder topics(TopicNames topics) {
+            this.topics = Objects.requireNonNull(topics, "topics");
+            return this;
+        }
+
+        public Builder groupId(String groupId) {
+            this.groupId = groupId;
+            return this;
+        }
+
+        public Builder executorId(String executorId) {
+            this.executorId = executorId;
+            return this;
+        }
+
+        public Builder processor(String name, Processor processor) {
+            if (processors.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(processor, "processor")) != null) {
+                throw new IllegalArgumentException("processor '" + name + "' is registered twice");
+            }
+            return this;
+        }
+
+        public Builder processors(Map<String, ? extends Processor> all) {
+            all.forEach(this::processor);
+            return this;
+        }
+
+        public Builder concurrency(int concurrency) {
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("executor setting 'concurrency' must be at least 1, got " + concurrency);
+            }
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        public Builder maxBuffered(int maxBuffered) {
+            if (maxBuffered < 1) {
+                throw new IllegalArgumentException("executor setting 'max-buffered' must be at least 1, got " + maxBuffered);
+            }
+            this.maxBuffered = maxBuffered;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration grace) {
+            if (grace == null || grace.isNegative()) {
+                throw new IllegalArgumentException("executor setting 'shutdown-grace' must be zero or positive");
+            }
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public ExecutorConfig build() {
+            if (kafka.get("bootstrap.servers") == null) {
+                throw new IllegalArgumentException("executor setting 'bootstrap.servers' is missing: the Kafka cluster to use");
+            }
+            if (processors.isEmpty()) {
+                throw new IllegalArgumentException("executor setting 'processors' is empty: register at least one processor");
+            }
+            if (groupId == null || groupId.isBlank()) {
+                throw new IllegalArgumentException("executor setting 'group-id' must not be empty");
+            }
+            int buffered = maxBuffered != null ? maxBuffered : Math.max(4 * concurrency, 500);
+            if (buffered < concurrency) {
+                throw new IllegalArgumentException("executor setting 'max-buffered' (" + buffered + ") must be at least 'concurrency' (" + concurrency + ")");
+            }
+            String id = executorId != null ? executorId : defaultId();
+            return new ExecutorConfig(Map.copyOf(kafka), topics, groupId, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, clock);
+        }
+
+        private static String defaultId() {
+            // "pid@host" plus a short random part, so two executors in one JVM differ too
+            return ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.fanout.executor.api;
+
+import java.util.UUID;
+
+/** What a running task knows and can do. */
+public interface TaskContext {
+
+    UUID jobId();
+
+    UUID taskId();
+
+    String taskName();
+
+    /** Which attempt this is (0 for the first). */
+    int attempt();
+
+    /** True for the job's root task (the one that receives the job's params). */
+    boolean isRoot();
+
+    /** The job request's params converted to {@code type} (root task), or null when there were none. */
+    <T> T params(Class<T> type);
+
+    /** This subtask's payload: the object given to {@code map}, or a static item converted to {@code type}. */
+    <T> T payload(Class<T> type);
+
+    /**
+     * Fans out one subtask per item, all named {@code taskName}. When this returns the subtasks are
+     * durable (acknowledged by Kafka) and will run; if it throws, they may not have been stored and
+     * the task fails. Items are serialized with Kryo and sent in batches, so a very large
+     * {@code Iterable} is never held whole. Calling it again with the same items after a crash
+     * creates no duplicates: child ids follow from this task, the call's position and the item's.
+     *
+     * @return how many subtasks were created
+     * @throws IllegalArgumentException for a reserved task name or an item of an unregistered class
+     */
+    long map(Iterable<?> items, String taskName);
+
+    /** The id of the executor running this task. */
+    String executorId();
+}

@@ -1,0 +1,80 @@
+package io.fanout.executor.runtime;
+
+import io.fanout.executor.ExecutorConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires an executor's parts together: one consumer, one producer, the poll loop and the status reporter. */
+public final class ExecutorRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ExecutorRuntime.class);
+
+    private final ExecutorConfig config;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final StatusReporter reporter;
+    private final PollLoop loop;
+
+    private ExecutorRuntime(ExecutorConfig config) {
+        this.config = config;
+        log.info("starting executor with {}", config);
+        this.producer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
+        this.reporter = new StatusReporter(producer, config.topics(), config.executorId());
+        TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, config.topics()), config.kafka(), config.topics(),
+                config.executorId(), config.clock());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.loop = new PollLoop(consumer, config, runner, reporter);
+    }
+
+    public static ExecutorRuntime start(ExecutorConfig config) {
+        ExecutorRuntime runtime = new ExecutorRuntime(config);
+        Thread.ofPlatform().name("fanout-executor-poll").start(runtime.loop);
+        return runtime;
+    }
+
+    public ExecutorConfig config() {
+        return config;
+    }
+
+    public int inFlight() {
+        return loop.inFlight();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        loop.stop();
+        reporter.close();
+        producer.close(Duration.ofSeconds(10));
+        log.info("executor {} stopped", config.executorId());
+    }
+
+    private static Map<String, Object> producerProps(ExecutorConfig config) {
+        Map<String, Object> p = new HashMap<>(config.kafka());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fanout-executor-" + config.executorId());
+        return p;
+    }
+
+    private static Map<String, Object> consumerProps(ExecutorConfig config) {
+        Map<String, Object> p = new HashMap<>(config.kafka());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fanout-executor-" + config.executorId());
+        return p;
+    }
+}

@@ -1,0 +1,82 @@
+package io.fanout.executor.runtime;
+
+import io.fanout.executor.api.MapReduceProcessor;
+import io.fanout.executor.api.Processor;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.payload.PayloadCodec;
+import io.fanout.shared.wire.StatusEvent;
+import io.fanout.shared.wire.TaskRecord;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Runs one task on its processor and turns whatever happens (a result, an exception, an error)
+ * into the task's terminal status event. The only place where a processor's outcome becomes a
+ * status.
+ */
+final class TaskRunner {
+
+    private static final int MAX_ERROR_CHARS = 4000;
+
+    private final Map<String, Processor> processors;
+    private final Map<String, PayloadCodec> codecs = new HashMap<>();
+    private final MapSender mapSender;
+    private final Map<String, Object> kafka;
+    private final TopicNames topics;
+    private final String executorId;
+    private final Clock clock;
+
+    TaskRunner(Map<String, Processor> processors, MapSender mapSender, Map<String, Object> kafka, TopicNames topics, String executorId, Clock clock) {
+        this.processors = processors;
+        processors.forEach((name, p) -> codecs.put(name, new PayloadCodec(p.payloadTypes())));
+        this.mapSender = mapSender;
+        this.kafka = kafka;
+        this.topics = topics;
+        this.executorId = executorId;
+        this.clock = clock;
+    }
+
+    StatusEvent run(TaskRecord task) {
+        Processor processor = processors.get(task.processor());
+        if (processor == null) {
+            return failed(task, "UnknownProcessor", "executor " + executorId + " has no processor '" + task.processor() + "' (it runs: "
+                    + String.join(", ", new TreeSet<>(processors.keySet())) + ")");
+        }
+        PayloadCodec codec = codecs.get(task.processor());
+        boolean reduceRequired = processor instanceof MapReduceProcessor;
+        try {
+            Object result = invoke(processor, task, codec);
+            boolean jobResult = task.kind() != TaskKind.MAPPED;
+            return StatusEvent.succeeded(task.taskId(), task.attempt(), clock.millis(), reduceRequired,
+                    jobResult || result == null ? null : codec.encode(result),
+                    jobResult && result != null ? Json.toText(result) : null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed(task, e.getClass().getName(), "interrupted");
+        } catch (Throwable t) {
+            return failed(task, t.getClass().getName(), String.valueOf(t.getMessage()));
+        }
+    }
+
+    private Object invoke(Processor processor, TaskRecord task, PayloadCodec codec) throws Exception {
+        RunningTask context = new RunningTask(task, codec, mapSender, executorId);
+        if (task.kind() != TaskKind.REDUCE) {
+            return processor.process(context);
+        }
+        if (!(processor instanceof MapReduceProcessor mr)) {
+            throw new IllegalStateException("processor '" + task.processor() + "' got a reduce task but is not a MapReduceProcessor");
+        }
+        try (KafkaTaskResults results = new KafkaTaskResults(kafka, topics.reduceInputs(), task.reduceInput(), task.jobId(), codec)) {
+            return mr.reduce(context, results);
+        }
+    }
+
+    private StatusEvent failed(TaskRecord task, String errorClass, String message) {
+        String m = message.length() <= MAX_ERROR_CHARS ? message : message.substring(0, MAX_ERROR_CHARS) + "...";
+        return StatusEvent.failed(task.taskId(), task.attempt(), clock.millis(), errorClass, m);
+    }
+}

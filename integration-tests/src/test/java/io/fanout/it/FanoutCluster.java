@@ -1,0 +1,100 @@
+package io.fanout.it;
+
+import io.fanout.client.FanoutClient;
+import io.fanout.coordinator.Coordinator;
+import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.executor.FanoutExecutor;
+import io.fanout.executor.api.Processor;
+import io.fanout.shared.TopicNames;
+import io.fanout.topics.TopicLayout;
+import io.fanout.topics.TopicProvisioner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * A Fanout installation for one test: its own topics (unique prefix) on the shared broker, its own
+ * database on the shared PostgreSQL, a coordinator, and whatever executors the test starts.
+ */
+final class FanoutCluster implements AutoCloseable {
+
+    final TopicNames topics = new TopicNames("it-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+    final String bootstrap = SharedInfrastructure.bootstrapServers();
+    final String jdbcUrl = SharedInfrastructure.newDatabase();
+    final TopicLayout layout;
+    private final List<FanoutExecutor> executors = new ArrayList<>();
+    private Coordinator coordinator;
+    private FanoutClient client;
+
+    FanoutCluster(int taskPartitions, Set<String> knownProcessors) {
+        this.layout = new TopicLayout(topics, 2, taskPartitions);
+        try (Admin admin = admin()) {
+            new TopicProvisioner(admin).apply(layout);
+        }
+        this.coordinator = Coordinator.start(CoordinatorConfig.builder()
+                .bootstrapServers(bootstrap)
+                .topics(topics)
+                .groupId(topics.prefix() + "coordinators")
+                .database(jdbcUrl, SharedInfrastructure.dbUser(), null)
+                .knownProcessors(knownProcessors)
+                .build());
+    }
+
+    FanoutCluster() {
+        this(4, Set.of());
+    }
+
+    Admin admin() {
+        return Admin.create(Map.of("bootstrap.servers", bootstrap));
+    }
+
+    FanoutExecutor startExecutor(Map<String, ? extends Processor> processors) {
+        return startExecutor(processors, b -> { });
+    }
+
+    FanoutExecutor startExecutor(Map<String, ? extends Processor> processors, Consumer<ExecutorConfig.Builder> customize) {
+        ExecutorConfig.Builder b = ExecutorConfig.builder()
+                .bootstrapServers(bootstrap)
+                .topics(topics)
+                .groupId(topics.prefix() + "executors")
+                .processors(processors);
+        customize.accept(b);
+        FanoutExecutor e = FanoutExecutor.start(b.build());
+        executors.add(e);
+        return e;
+    }
+
+    String executorGroup() {
+        return topics.prefix() + "executors";
+    }
+
+    synchronized FanoutClient client() {
+        if (client == null) {
+            client = FanoutClient.connect(bootstrap, topics);
+        }
+        return client;
+    }
+
+    DataSource db() {
+        return coordinator.dataSource();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        for (FanoutExecutor e : executors) {
+            e.close();
+        }
+        if (coordinator != null) {
+            coordinator.close();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.fanout.shared;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The names of Fanout's topics, all derived from one prefix so that several Fanout installations
+ * (or tests) can share a Kafka cluster.
+ */
+public record TopicNames(String prefix) {
+
+    public static final String DEFAULT_PREFIX = "fanout.";
+    private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]*");
+
+    public TopicNames {
+        Objects.requireNonNull(prefix, "prefix");
+        if (!LEGAL.matcher(prefix).matches()) {
+            throw new IllegalArgumentException("topic prefix '" + prefix + "' may only contain letters, digits, '.', '_' and '-'");
+        }
+    }
+
+    public static TopicNames defaults() {
+        return new TopicNames(DEFAULT_PREFIX);
+    }
+
+    /** Job requests, JSON, produced by any client. */
+    public String jobs() {
+        return prefix + "jobs";
+    }
+
+    /** Task records, binary, consumed by the executor group. */
+    public String tasks() {
+        return prefix + "tasks";
+    }
+
+    /** Status events and map requests from executors, binary, consumed by coordinators. */
+    public String status() {
+        return prefix + "status";
+    }
+
+    /** Job outcomes and progress, JSON, for any consumer. */
+    public String jobEvents() {
+        return prefix + "job-events";
+    }
+
+    /** Subtask results streamed to the executor that runs a job's reduce. */
+    public String reduceInputs() {
+        return prefix + "reduce-inputs";
+    }
+
+    /** Tasks that failed for good or could not be read. */
+    public String deadLetters() {
+        return prefix + "dead-letters";
+    }
+
+    public List<String> all() {
+        return List.of(jobs(), tasks(), status(), jobEvents(), reduceInputs(), deadLetters());
+    }
+}

@@ -1,0 +1,29 @@
+package io.fanout.shared.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A request to run a job, as it travels on the jobs topic (JSON). Parse untrusted bytes with
+ * {@link JobRequests#parse}; build one in Java with {@link JobRequests#builder}.
+ *
+ * @param id the job id; derived from {@code key} when a key is given, else random
+ * @param key optional client key: submitting the same key twice creates one job
+ * @param params JSON handed to the root task (may be null)
+ * @param items static fan-out: when non-null there is no root task, each item is a subtask
+ * @param taskName the task name of static items
+ */
+public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName) {
+
+    public JobRequest {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(processor, "processor");
+        items = items == null ? null : List.copyOf(items);
+    }
+
+    public boolean isStaticFanOut() {
+        return items != null;
+    }
+}

@@ -1,0 +1,194 @@
+package io.fanout.shared.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fanout.shared.json.Json;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Reads and writes the JSON job request format, with a clear reason for anything it rejects. */
+public final class JobRequests {
+
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
+    private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName");
+    private static final int MAX_KEY_LENGTH = 200;
+
+    private JobRequests() {
+    }
+
+    public static JobRequest parse(byte[] json) throws InvalidJobRequestException {
+        if (json == null || json.length == 0) {
+            throw new InvalidJobRequestException("empty record: a job request is a JSON object");
+        }
+        JsonNode root;
+        try {
+            root = Json.readTree(json);
+        } catch (IOException e) {
+            throw new InvalidJobRequestException("not JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidJobRequestException("a job request is a JSON object, got " + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase()));
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw new InvalidJobRequestException("unknown field '" + name + "' (known: id, key, processor, params, items, taskName)");
+            }
+        }
+        String processor = text(root, "processor", true);
+        if (!NAME.matcher(processor).matches()) {
+            throw new InvalidJobRequestException("field 'processor' must be 1-200 letters, digits or . _ : -, got '" + processor + "'");
+        }
+        String key = text(root, "key", false);
+        if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH)) {
+            throw new InvalidJobRequestException("field 'key' must be 1-" + MAX_KEY_LENGTH + " characters");
+        }
+        UUID id = uuid(root, key);
+        JsonNode params = root.get("params");
+        if (params != null && params.isNull()) {
+            params = null;
+        }
+        List<JsonNode> items = items(root);
+        String taskName = text(root, "taskName", false);
+        if (taskName != null && items == null) {
+            throw new InvalidJobRequestException("field 'taskName' goes with 'items' (a static fan-out)");
+        }
+        if (taskName != null) {
+            checkTaskName(taskName);
+        }
+        return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName));
+    }
+
+    /** Rejects names reserved for Fanout's own tasks. */
+    public static void checkTaskName(String taskName) throws InvalidJobRequestException {
+        if (taskName.isEmpty() || taskName.startsWith(TaskKind.RESERVED_PREFIX)) {
+            throw new InvalidJobRequestException("task name '" + taskName + "' is reserved or empty: names starting with '"
+                    + TaskKind.RESERVED_PREFIX + "' belong to Fanout");
+        }
+    }
+
+    public static byte[] toJson(JobRequest request) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("id", request.id().toString());
+        if (request.key() != null) {
+            node.put("key", request.key());
+        }
+        node.put("processor", request.processor());
+        if (request.params() != null) {
+            node.set("params", request.params());
+        }
+        if (request.items() != null) {
+            node.putArray("items").addAll(request.items());
+            node.put("taskName", request.taskName());
+        }
+        return Json.toBytes(node);
+    }
+
+    public static Builder builder(String processor) {
+        return new Builder(processor);
+    }
+
+    /** Builds a request in Java; {@link #build()} applies the same rules as {@link #parse}. */
+    public static final class Builder {
+        private final ObjectNode node = JsonNodeFactory.instance.objectNode();
+
+        private Builder(String processor) {
+            node.put("processor", processor);
+        }
+
+        public Builder key(String key) {
+            node.put("key", key);
+            return this;
+        }
+
+        public Builder id(UUID id) {
+            node.put("id", id.toString());
+            return this;
+        }
+
+        /** Params for the root task: any value Jackson can write as JSON. */
+        public Builder params(Object params) {
+            node.set("params", Json.mapper().valueToTree(params));
+            return this;
+        }
+
+        /** A static fan-out: each item becomes one subtask, there is no root task. */
+        public Builder items(List<?> items, String taskName) {
+            node.putArray("items").addAll(items.stream().map(i -> (JsonNode) Json.mapper().valueToTree(i)).toList());
+            node.put("taskName", taskName);
+            return this;
+        }
+
+        public JobRequest build() {
+            if (!node.has("id") && !node.has("key")) {
+                node.put("id", UUID.randomUUID().toString());
+            }
+            try {
+                return parse(Json.toBytes(node));
+            } catch (InvalidJobRequestException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+    }
+
+    private static UUID uuid(JsonNode root, String key) throws InvalidJobRequestException {
+        String id = text(root, "id", false);
+        if (id == null) {
+            return key != null ? TaskIds.jobIdForKey(key) : UUID.randomUUID();
+        }
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobRequestException("field 'id' must be a UUID, got '" + id + "'");
+        }
+    }
+
+    private static List<JsonNode> items(JsonNode root) throws InvalidJobRequestException {
+        JsonNode items = root.get("items");
+        if (items == null || items.isNull()) {
+            return null;
+        }
+        if (!items.isArray()) {
+            throw new InvalidJobRequestException("field 'items' must be an array, got " + items.getNodeType().toString().toLowerCase());
+        }
+        if (items.isEmpty()) {
+            throw new InvalidJobRequestException("field 'items' is empty: a static fan-out needs at least one item");
+        }
+        List<JsonNode> list = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i).isNull()) {
+                throw new InvalidJobRequestException("items[" + i + "] is null");
+            }
+            list.add(items.get(i));
+        }
+        return list;
+    }
+
+    private static String text(JsonNode root, String field, boolean required) throws InvalidJobRequestException {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new InvalidJobRequestException("missing field '" + field + "'");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new InvalidJobRequestException("field '" + field + "' must be a string, got " + v.getNodeType().toString().toLowerCase());
+        }
+        return v.asText();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,86 @@
+package io.fanout.shared.wire;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/** Reads what {@link BinaryOut} wrote; any truncation or corruption is a {@link WireFormatException}. */
+final class BinaryIn {
+
+    private final byte[] buf;
+    private int pos;
+
+    BinaryIn(byte[] buf) {
+        if (buf == null) {
+            throw new WireFormatException("record has no value");
+        }
+        this.buf = buf;
+    }
+
+    int readByte() {
+        need(1);
+        return buf[pos++];
+    }
+
+    boolean readBoolean() {
+        return readByte() != 0;
+    }
+
+    int readInt() {
+        need(4);
+        int v = ((buf[pos] & 0xff) << 24) | ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8) | (buf[pos + 3] & 0xff);
+        pos += 4;
+        return v;
+    }
+
+    long readLong() {
+        return ((long) readInt() << 32) | (readInt() & 0xffffffffL);
+    }
+
+    UUID readUuid() {
+        return new UUID(readLong(), readLong());
+    }
+
+    UUID readNullableUuid() {
+        return readBoolean() ? readUuid() : null;
+    }
+
+    byte[] readBytes() {
+        int len = readInt();
+        if (len == -1) {
+            return null;
+        }
+        if (len < 0) {
+            throw new WireFormatException("negative length " + len + " at byte " + (pos - 4));
+        }
+        need(len);
+        byte[] v = new byte[len];
+        System.arraycopy(buf, pos, v, 0, len);
+        pos += len;
+        return v;
+    }
+
+    String readString() {
+        byte[] b = readBytes();
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Checks the leading version byte. */
+    void expectVersion(int expected, String what) {
+        int v = readByte();
+        if (v != expected) {
+            throw new WireFormatException(what + " has version " + v + ", this build reads version " + expected);
+        }
+    }
+
+    void expectEnd(String what) {
+        if (pos != buf.length) {
+            throw new WireFormatException(what + " has " + (buf.length - pos) + " unexpected trailing bytes");
+        }
+    }
+
+    private void need(int n) {
+        if (pos + n > buf.length) {
+            throw new WireFormatException("record truncated: needed " + n + " bytes at byte " + pos + " of " + buf.length);
+        }
+    }
+}

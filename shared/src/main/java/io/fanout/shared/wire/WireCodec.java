@@ -1,0 +1,212 @@
+package io.fanout.shared.wire;
+
+import io.fanout.shared.model.PayloadFormat;
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.StatusMessage.MapRequest;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The binary formats of the internal topics. Every record starts with a version byte so that a
+ * later format can be read side by side with this one; anything unreadable is a
+ * {@link WireFormatException}.
+ */
+public final class WireCodec {
+
+    static final int VERSION = 1;
+    private static final int STATUS_BATCH = 1;
+    private static final int MAP_REQUEST = 2;
+
+    private WireCodec() {
+    }
+
+    public static byte[] encodeTask(TaskRecord t) {
+        BinaryOut out = new BinaryOut(96 + t.processor().length() + t.taskName().length() + (t.payload() == null ? 0 : t.payload().length));
+        out.writeByte(VERSION)
+                .writeUuid(t.jobId())
+                .writeUuid(t.taskId())
+                .writeNullableUuid(t.parentId())
+                .writeInt(t.attempt())
+                .writeInt(t.statusPartition())
+                .writeByte(t.kind().code())
+                .writeString(t.processor())
+                .writeString(t.taskName())
+                .writeByte(t.payloadFormat().code())
+                .writeBytes(t.payload());
+        if (t.kind() == TaskKind.REDUCE) {
+            ReduceInputRange r = t.reduceInput();
+            out.writeInt(r.partition()).writeLong(r.fromOffset()).writeLong(r.toOffset()).writeLong(r.resultCount());
+        }
+        return out.toByteArray();
+    }
+
+    public static TaskRecord decodeTask(byte[] bytes) {
+        try {
+            BinaryIn in = new BinaryIn(bytes);
+            in.expectVersion(VERSION, "task record");
+            UUID jobId = in.readUuid();
+            UUID taskId = in.readUuid();
+            UUID parentId = in.readNullableUuid();
+            int attempt = in.readInt();
+            int statusPartition = in.readInt();
+            TaskKind kind = TaskKind.ofCode(in.readByte());
+            String processor = requireText(in.readString(), "processor");
+            String taskName = requireText(in.readString(), "task name");
+            PayloadFormat format = PayloadFormat.ofCode(in.readByte());
+            byte[] payload = in.readBytes();
+            ReduceInputRange range = kind == TaskKind.REDUCE
+                    ? new ReduceInputRange(in.readInt(), in.readLong(), in.readLong(), in.readLong())
+                    : null;
+            in.expectEnd("task record");
+            return new TaskRecord(jobId, taskId, parentId, attempt, statusPartition, kind, processor, taskName, format, payload, range);
+        } catch (WireFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new WireFormatException("not a task record: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] encodeStatus(StatusMessage message) {
+        return switch (message) {
+            case StatusBatch b -> encodeBatch(b);
+            case MapRequest m -> encodeMap(m);
+        };
+    }
+
+    public static StatusMessage decodeStatus(byte[] bytes) {
+        try {
+            BinaryIn in = new BinaryIn(bytes);
+            in.expectVersion(VERSION, "status record");
+            int type = in.readByte();
+            StatusMessage message = switch (type) {
+                case STATUS_BATCH -> decodeBatch(in);
+                case MAP_REQUEST -> decodeMap(in);
+                default -> throw new WireFormatException("unknown status record type " + type);
+            };
+            in.expectEnd("status record");
+            return message;
+        } catch (WireFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new WireFormatException("not a status record: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] encodeReduceInput(ReduceInputChunk chunk) {
+        int size = 32;
+        for (byte[] r : chunk.results()) {
+            size += 4 + (r == null ? 0 : r.length);
+        }
+        BinaryOut out = new BinaryOut(size);
+        out.writeByte(VERSION).writeUuid(chunk.jobId()).writeInt(chunk.results().size());
+        for (byte[] r : chunk.results()) {
+            out.writeBytes(r);
+        }
+        return out.toByteArray();
+    }
+
+    public static ReduceInputChunk decodeReduceInput(byte[] bytes) {
+        BinaryIn in = new BinaryIn(bytes);
+        in.expectVersion(VERSION, "reduce input record");
+        UUID jobId = in.readUuid();
+        int n = in.readInt();
+        List<byte[]> results = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            results.add(in.readBytes());
+        }
+        in.expectEnd("reduce input record");
+        return new ReduceInputChunk(jobId, results);
+    }
+
+    private static byte[] encodeBatch(StatusBatch b) {
+        BinaryOut out = new BinaryOut(64 + b.events().size() * 48);
+        out.writeByte(VERSION).writeByte(STATUS_BATCH).writeUuid(b.jobId()).writeString(b.executorId()).writeInt(b.events().size());
+        for (StatusEvent e : b.events()) {
+            out.writeUuid(e.taskId())
+                    .writeInt(e.attempt())
+                    .writeByte(e.state().code())
+                    .writeLong(e.timeMillis())
+                    .writeBoolean(e.reduceRequired());
+            if (e.state() == TaskState.SUCCEEDED) {
+                out.writeBytes(e.result()).writeString(e.resultJson());
+            } else if (e.state() == TaskState.FAILED) {
+                out.writeString(e.errorClass()).writeString(e.errorMessage());
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static StatusBatch decodeBatch(BinaryIn in) {
+        UUID jobId = in.readUuid();
+        String executorId = requireText(in.readString(), "executor id");
+        int n = in.readInt();
+        List<StatusEvent> events = new ArrayList<>(Math.min(n, 1 << 16));
+        for (int i = 0; i < n; i++) {
+            UUID taskId = in.readUuid();
+            int attempt = in.readInt();
+            TaskState state = TaskState.ofCode(in.readByte());
+            long time = in.readLong();
+            boolean reduce = in.readBoolean();
+            byte[] result = null;
+            String json = null;
+            String errorClass = null;
+            String errorMessage = null;
+            if (state == TaskState.SUCCEEDED) {
+                result = in.readBytes();
+                json = in.readString();
+            } else if (state == TaskState.FAILED) {
+                errorClass = in.readString();
+                errorMessage = in.readString();
+            }
+            events.add(new StatusEvent(taskId, attempt, state, time, reduce, result, json, errorClass, errorMessage));
+        }
+        return new StatusBatch(jobId, executorId, events);
+    }
+
+    private static byte[] encodeMap(MapRequest m) {
+        int size = 64 + m.taskName().length() * 3;
+        for (byte[] p : m.payloads()) {
+            size += 4 + p.length;
+        }
+        BinaryOut out = new BinaryOut(size);
+        out.writeByte(VERSION).writeByte(MAP_REQUEST)
+                .writeUuid(m.jobId())
+                .writeUuid(m.parentTaskId())
+                .writeInt(m.mapCall())
+                .writeLong(m.firstIndex())
+                .writeString(m.taskName())
+                .writeInt(m.payloads().size());
+        for (byte[] p : m.payloads()) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    private static MapRequest decodeMap(BinaryIn in) {
+        UUID jobId = in.readUuid();
+        UUID parent = in.readUuid();
+        int mapCall = in.readInt();
+        long firstIndex = in.readLong();
+        String taskName = requireText(in.readString(), "task name");
+        int n = in.readInt();
+        List<byte[]> payloads = new ArrayList<>(Math.min(n, 1 << 16));
+        for (int i = 0; i < n; i++) {
+            byte[] p = in.readBytes();
+            if (p == null) {
+                throw new WireFormatException("map request item " + i + " has no payload");
+            }
+            payloads.add(p);
+        }
+        return new MapRequest(jobId, parent, mapCall, firstIndex, taskName, payloads);
+    }
+
+    private static String requireText(String s, String what) {
+        if (s == null || s.isEmpty()) {
+            throw new WireFormatException("record has no " + what);
+        }
+        return s;
+    }
+}
