@@ -1,5 +1,7 @@
 package io.fanout.embedded;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -32,7 +34,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("num.io.threads", "4")
                     .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE))
                     .build();
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafka(cluster);
@@ -41,6 +43,17 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("interrupted while starting the embedded Kafka broker", e);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the embedded Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    /** The test kit's storage formatter prints to standard output; keep the demo's console clean. */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            cluster.format();
+        } finally {
+            System.setOut(out);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.fanout.topics;
 
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -14,6 +17,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the layout's missing topics and verifies the existing ones. Idempotent: running it
@@ -23,6 +27,12 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class TopicProvisioner {
 
     private final Admin admin;
+    /** A topic just created may not be visible to every broker yet: describing it is retried briefly. */
+    private final Retry untilVisible = Retry.of("topic-metadata", RetryConfig.custom()
+            .maxAttempts(40)
+            .waitDuration(Duration.ofMillis(250))
+            .retryOnException(e -> e.getCause() instanceof UnknownTopicOrPartitionException)
+            .build());
 
     public TopicProvisioner(Admin admin) {
         this.admin = admin;
@@ -51,9 +61,10 @@ public final class TopicProvisioner {
 
     /** Throws {@link TopicMismatchException} listing every difference between the layout and the cluster. */
     public void verify(Collection<TopicSpec> specs) {
-        Map<String, TopicDescription> described = await(admin.describeTopics(specs.stream().map(TopicSpec::name).toList()).allTopicNames());
-        Map<ConfigResource, Config> configs = await(admin.describeConfigs(specs.stream()
-                .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name())).toList()).all());
+        Map<String, TopicDescription> described = untilVisible.executeSupplier(
+                () -> await(admin.describeTopics(specs.stream().map(TopicSpec::name).toList()).allTopicNames()));
+        Map<ConfigResource, Config> configs = untilVisible.executeSupplier(() -> await(admin.describeConfigs(specs.stream()
+                .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name())).toList()).all()));
         List<String> problems = new ArrayList<>();
         for (TopicSpec spec : specs) {
             int partitions = described.get(spec.name()).partitions().size();

@@ -10,9 +10,7 @@ import java.sql.SQLException;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import javax.sql.DataSource;
 
 /** Job rows: creation, counters read back, outcomes, and rejected requests. */
 public final class JobStore {
@@ -47,23 +45,6 @@ public final class JobStore {
             }
         }
         return jobs;
-    }
-
-    public Optional<JobRow> find(DataSource ds, UUID jobId) throws SQLException {
-        try (Connection conn = ds.getConnection()) {
-            return Optional.ofNullable(load(conn, java.util.List.of(jobId)).get(jobId));
-        }
-    }
-
-    /** The job's stored result (JSON) and error, for {@code fanout status}. */
-    public String[] outcome(DataSource ds, UUID jobId) throws SQLException {
-        try (Connection conn = ds.getConnection();
-             PreparedStatement ps = conn.prepareStatement("SELECT result_json, error FROM fanout_job WHERE job_id = ?")) {
-            ps.setObject(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : new String[2];
-            }
-        }
     }
 
     /** Marks jobs whose processor is a map-reduce processor (told by their executors' events). */

@@ -157,18 +157,4 @@ public final class TaskStore {
             }
         }
     }
-
-    /** Task counts by state, for {@code fanout status}. */
-    public java.util.Map<String, Long> countByState(Connection conn, UUID jobId) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT state, count(*) FROM fanout_task WHERE job_id = ? GROUP BY state ORDER BY 1")) {
-            ps.setObject(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-                java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
-                while (rs.next()) {
-                    counts.put(rs.getString(1), rs.getLong(2));
-                }
-                return counts;
-            }
-        }
-    }
 }

@@ -1,0 +1,143 @@
+package io.fanout.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Collection;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The baseline: the least a Kafka-based executor must do per task. A producer writes N small
+ * records; a consumer group of {@code answerers} members answers each with a status record (and
+ * commits); a third consumer reads the answers. Same client settings as Fanout (acks=all,
+ * idempotent producers, manual commits) and the same partition counts.
+ */
+final class RawKafkaRoundTrip {
+
+    private final String bootstrap;
+    private final int requestPartitions;
+    private final int replyPartitions;
+    private final int answerers;
+
+    RawKafkaRoundTrip(String bootstrap, int requestPartitions, int replyPartitions, int answerers) {
+        this.bootstrap = bootstrap;
+        this.requestPartitions = requestPartitions;
+        this.replyPartitions = replyPartitions;
+        this.answerers = answerers;
+    }
+
+    /** Returns the elapsed nanoseconds from the first request sent to the last answer read. */
+    long run(int n) throws Exception {
+        String prefix = "bench-raw-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        String requests = prefix + "requests";
+        String replies = prefix + "replies";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(requests, Optional.of(requestPartitions), Optional.empty()),
+                    new NewTopic(replies, Optional.of(replyPartitions), Optional.empty()))).all().get();
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch assigned = new CountDownLatch(answerers);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < answerers; i++) {
+            threads.add(Thread.ofPlatform().name("bench-answerer-" + i).start(() -> answer(requests, replies, prefix + "answerers", stop, assigned)));
+        }
+        try (KafkaConsumer<byte[], byte[]> reader = consumer(null); KafkaProducer<byte[], byte[]> producer = producer()) {
+            List<TopicPartition> parts = reader.partitionsFor(replies).stream()
+                    .map(p -> new TopicPartition(replies, p.partition())).toList();
+            reader.assign(parts);
+            reader.seekToBeginning(parts);
+            // the answering group is formed before the clock starts, as Fanout's executors are up before its job
+            if (!assigned.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the answering consumers got no partitions within 60 s");
+            }
+            long start = System.nanoTime();
+            Thread sender = Thread.ofPlatform().name("bench-requests").start(() -> {
+                byte[] payload = new byte[32];
+                for (int i = 0; i < n; i++) {
+                    byte[] key = UUID.randomUUID().toString().getBytes();
+                    producer.send(new ProducerRecord<>(requests, key, payload));
+                }
+                producer.flush();
+            });
+            long seen = 0;
+            while (seen < n) {
+                seen += reader.poll(Duration.ofMillis(100)).count();
+            }
+            long elapsed = System.nanoTime() - start;
+            sender.join();
+            return elapsed;
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+    }
+
+    private void answer(String requests, String replies, String group, AtomicBoolean stop, CountDownLatch assigned) {
+        try (KafkaConsumer<byte[], byte[]> c = consumer(group); KafkaProducer<byte[], byte[]> p = producer()) {
+            c.subscribe(List.of(requests), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    if (!partitions.isEmpty() && assigned.getCount() > 0) {
+                        assigned.countDown();
+                    }
+                }
+            });
+            byte[] status = new byte[48];
+            while (!stop.get()) {
+                var records = c.poll(Duration.ofMillis(50));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    p.send(new ProducerRecord<>(replies, r.key(), status));
+                }
+                if (!records.isEmpty()) {
+                    c.commitAsync();
+                }
+            }
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer(String group) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        if (group != null) {
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        }
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+}

@@ -1,0 +1,137 @@
+package io.fanout.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.fanout.client.FanoutClient;
+import io.fanout.coordinator.Coordinator;
+import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.coordinator.store.JobStatusReader;
+import io.fanout.embedded.EmbeddedDatabase;
+import io.fanout.embedded.EmbeddedKafka;
+import io.fanout.examples.Examples;
+import io.fanout.examples.PrimeCount;
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.executor.FanoutExecutor;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.topics.TopicLayout;
+import io.fanout.topics.TopicProvisioner;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true, description = {
+        "Runs a real map-reduce job end to end on this machine: an embedded Kafka broker and PostgreSQL server, a coordinator and",
+        "executors start, a prime-counting job is submitted, its progress is shown and its result verified. Ctrl-C stops everything."})
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--limit", defaultValue = "20000000", description = "Count the primes below this number (default ${DEFAULT-VALUE}).")
+    long limit;
+
+    @Option(names = "--slices", defaultValue = "2000", description = "How many subtasks to split the range into (default ${DEFAULT-VALUE}).")
+    int slices;
+
+    @Option(names = "--executors", defaultValue = "2", description = "How many executors to start (default ${DEFAULT-VALUE}).")
+    int executors;
+
+    @Option(names = "--verbose", description = "Show Fanout's own log lines.")
+    boolean verbose;
+
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    @Override
+    public Integer call() throws Exception {
+        if (!verbose) {
+            ((Logger) LoggerFactory.getLogger("io.fanout")).setLevel(Level.WARN);
+            // the embedded broker's own client warns while it shuts down
+            ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient")).setLevel(Level.ERROR);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "fanout-demo-shutdown"));
+        try {
+            return run();
+        } finally {
+            stopAll();
+        }
+    }
+
+    private int run() throws Exception {
+        long t0 = System.nanoTime();
+        step("starting an embedded Kafka broker (KRaft)");
+        EmbeddedKafka kafka = keep(EmbeddedKafka.start());
+        step("starting an embedded PostgreSQL server");
+        EmbeddedDatabase db = keep(EmbeddedDatabase.start());
+        TopicNames topics = TopicNames.defaults();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            new TopicProvisioner(admin).apply(TopicLayout.defaults(topics));
+        }
+        step("starting a coordinator and " + executors + " executors");
+        keep(Coordinator.start(CoordinatorConfig.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .topics(topics)
+                .database(db.jdbcUrl(), db.user(), null)
+                .knownProcessors(Examples.all().keySet())
+                .build()));
+        for (int i = 1; i <= executors; i++) {
+            keep(FanoutExecutor.start(ExecutorConfig.builder()
+                    .bootstrapServers(kafka.bootstrapServers())
+                    .topics(topics)
+                    .executorId("demo-executor-" + i)
+                    .processors(Examples.all())
+                    .concurrency(Runtime.getRuntime().availableProcessors())
+                    .build()));
+        }
+        FanoutClient client = keep(FanoutClient.connect(kafka.bootstrapServers(), topics));
+        System.out.printf("ready in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
+
+        System.out.printf("submitting job: count the primes below %,d in %,d subtasks (map), then add them up (reduce)%n", limit, slices);
+        long submitted = System.nanoTime();
+        UUID job = client.submit(JobRequests.builder(PrimeCount.NAME).params(new PrimeCount.Params(limit, slices)).build());
+        ProgressBar bar = new ProgressBar(System.out);
+        JobEvent outcome = client.await(job, Duration.ofMinutes(30), bar::update);
+        bar.finish();
+        double seconds = (System.nanoTime() - submitted) / 1e9;
+        int code = Outcomes.print(outcome);
+        if (code != 0) {
+            return code;
+        }
+        long expected = PrimeCount.countPrimes(0, limit);
+        long got = outcome.result().asLong();
+        System.out.printf("%s: %,d primes below %,d (a local sieve says %,d); %,d tasks in %.2f s%n%n", got == expected ? "VERIFIED" : "WRONG",
+                got, limit, expected, outcome.tasks().total(), seconds);
+        System.out.println("fanout status " + job + ":");
+        JobStatusReader.read(db.jdbcUrl(), db.user(), null, job).ifPresent(s -> System.out.print(s.render()));
+        return got == expected ? 0 : 1;
+    }
+
+    private <T extends AutoCloseable> T keep(T resource) {
+        running.push(resource);
+        return resource;
+    }
+
+    private void stopAll() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        while (!running.isEmpty()) {
+            try {
+                running.pop().close();
+            } catch (Exception e) {
+                System.err.println("fanout demo: error while stopping: " + e.getMessage());
+            }
+        }
+    }
+
+    private static void step(String what) {
+        System.out.println("- " + what);
+    }
+}

@@ -1,0 +1,72 @@
+package io.fanout.cli;
+
+import io.fanout.examples.Examples;
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.executor.FanoutExecutor;
+import io.fanout.executor.api.Processor;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "executor", mixinStandardHelpOptions = true, description = {
+        "Runs an executor until stopped. On SIGTERM it takes no new work, lets running tasks finish (up to --shutdown-grace),",
+        "hands back the rest, commits and leaves the group."})
+final class ExecutorCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--processor", paramLabel = "NAME=CLASS",
+            description = "A processor to run: its name and a class with a no-argument constructor. Default: the bundled examples.")
+    Map<String, String> processors = new LinkedHashMap<>();
+
+    @Option(names = "--concurrency", defaultValue = "${env:FANOUT_EXECUTOR_CONCURRENCY:-" + ExecutorConfig.DEFAULT_CONCURRENCY + "}",
+            description = "Tasks run at once (default ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--group-id", defaultValue = "${env:FANOUT_EXECUTOR_GROUP:-" + ExecutorConfig.DEFAULT_GROUP_ID + "}",
+            description = "Consumer group of the executors (default ${DEFAULT-VALUE}).")
+    String groupId;
+
+    @Option(names = "--executor-id", description = "This executor's id (default: pid@host plus a random suffix).")
+    String executorId;
+
+    @Option(names = "--shutdown-grace", defaultValue = "PT30S", description = "How long a stop waits for running tasks (default ${DEFAULT-VALUE}).")
+    Duration shutdownGrace;
+
+    @Override
+    public Integer call() throws Exception {
+        ExecutorConfig config = ExecutorConfig.builder()
+                .kafka(kafka.kafka())
+                .topics(kafka.topics())
+                .groupId(groupId)
+                .executorId(executorId)
+                .processors(processors.isEmpty() ? Examples.all() : load(processors))
+                .concurrency(concurrency)
+                .shutdownGrace(shutdownGrace)
+                .build();
+        FanoutExecutor executor = FanoutExecutor.start(config);
+        CoordinatorCommand.runUntilStopped(executor);
+        return 0;
+    }
+
+    static Map<String, Processor> load(Map<String, String> classes) {
+        Map<String, Processor> loaded = new LinkedHashMap<>();
+        classes.forEach((name, cls) -> {
+            try {
+                Object p = Class.forName(cls).getDeclaredConstructor().newInstance();
+                if (!(p instanceof Processor processor)) {
+                    throw new IllegalArgumentException("--processor " + name + "=" + cls + ": " + cls + " does not implement " + Processor.class.getName());
+                }
+                loaded.put(name, processor);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalArgumentException("--processor " + name + "=" + cls + ": cannot create it (" + e + ")", e);
+            }
+        });
+        return loaded;
+    }
+}

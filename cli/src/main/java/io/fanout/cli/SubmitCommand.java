@@ -1,0 +1,99 @@
+package io.fanout.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fanout.client.FanoutClient;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.InvalidJobRequestException;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequest;
+import io.fanout.shared.model.JobRequests;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "submit", mixinStandardHelpOptions = true, description = {
+        "Submits a job. With --wait, shows its progress and exits 0 if it succeeded, 1 if it failed or was rejected, 3 on timeout."})
+final class SubmitCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Parameters(index = "0", description = "The processor that runs the job.")
+    String processor;
+
+    @Option(names = "--params", description = "JSON handed to the root task, e.g. '{\"limit\": 1000000}'.")
+    String params;
+
+    @Option(names = "--items", description = "A JSON array: a static fan-out, one subtask per item (no root task).")
+    String items;
+
+    @Option(names = "--task-name", description = "Task name of the static items (default: item).")
+    String taskName;
+
+    @Option(names = "--key", description = "Client key: submitting the same key again creates no second job.")
+    String key;
+
+    @Option(names = "--wait", description = "Wait for the outcome, showing progress.")
+    boolean await;
+
+    @Option(names = "--timeout", defaultValue = "PT1H", description = "How long --wait waits (ISO-8601, default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        JobRequest request = request();
+        try (FanoutClient client = FanoutClient.connect(kafka.kafka(), kafka.topics())) {
+            UUID job = client.submit(request);
+            System.out.println("submitted job " + job);
+            if (!await) {
+                return 0;
+            }
+            ProgressBar bar = new ProgressBar(System.err);
+            JobEvent outcome;
+            try {
+                outcome = client.await(job, timeout, bar::update);
+            } catch (TimeoutException e) {
+                bar.finish();
+                System.err.println(e.getMessage());
+                return 3;
+            }
+            bar.finish();
+            return Outcomes.print(outcome);
+        }
+    }
+
+    JobRequest request() throws InvalidJobRequestException {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("processor", processor);
+        if (key != null) {
+            node.put("key", key);
+        } else {
+            node.put("id", UUID.randomUUID().toString());
+        }
+        if (params != null) {
+            node.set("params", json("--params", params));
+        }
+        if (items != null) {
+            node.set("items", json("--items", items));
+        }
+        if (taskName != null) {
+            node.put("taskName", taskName);
+        }
+        return JobRequests.parse(Json.toBytes(node));
+    }
+
+    private static JsonNode json(String option, String text) throws InvalidJobRequestException {
+        try {
+            return Json.mapper().readTree(text);
+        } catch (Exception e) {
+            throw new InvalidJobRequestException(option + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+}
