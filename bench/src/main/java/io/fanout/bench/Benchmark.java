@@ -71,11 +71,11 @@ public final class Benchmark {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 new TopicProvisioner(admin).apply(new TopicLayout(topics, COORDINATOR_PARTITIONS, TASK_PARTITIONS));
             }
-            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
+            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().kafka(Map.of("fetch.max.wait.ms", Integer.getInteger("fmw", 500))).bootstrapServers(bootstrap).topics(topics)
                     .database(db.jdbcUrl(), db.user(), null).build());
                  FanoutExecutor e1 = executor(bootstrap, topics, 1);
                  FanoutExecutor e2 = executor(bootstrap, topics, 2);
-                 FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
+                 FanoutClient client = FanoutClient.connect(Map.of("bootstrap.servers", bootstrap, "fetch.max.wait.ms", Integer.getInteger("fmw", 500)), topics)) {
                 fanoutJob(client, Math.max(1000, tasks / 10));
                 double fanoutRate = tasks / seconds(fanoutJob(client, tasks));
                 out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
@@ -84,12 +84,14 @@ public final class Benchmark {
                 long[] latencies = latencies(client);
                 out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
                         latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
+                out.println("  where the time goes (median per stage, from the stored timestamps):");
+                LatencyBreakdown.print(db.jdbcUrl(), db.user(), out);
             }
         }
     }
 
     private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i) {
-        return FanoutExecutor.start(ExecutorConfig.builder().bootstrapServers(bootstrap).topics(topics).executorId("bench-executor-" + i)
+        return FanoutExecutor.start(ExecutorConfig.builder().kafka(Map.of("fetch.max.wait.ms", Integer.getInteger("fmw", 500))).bootstrapServers(bootstrap).topics(topics).executorId("bench-executor-" + i)
                 .processor(NoOp.NAME, new NoOp()).build());
     }
 

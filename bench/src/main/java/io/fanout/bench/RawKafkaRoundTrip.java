@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Collection;
+import io.fanout.topics.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -52,6 +53,7 @@ final class RawKafkaRoundTrip {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic(requests, Optional.of(requestPartitions), Optional.empty()),
                     new NewTopic(replies, Optional.of(replyPartitions), Optional.empty()))).all().get();
+            new TopicProvisioner(admin).awaitLeaders(List.of(requests, replies));
         }
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch assigned = new CountDownLatch(answerers);

@@ -4,6 +4,7 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,12 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.LeaderNotAvailableException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -31,7 +36,8 @@ public final class TopicProvisioner {
     private final Retry untilVisible = Retry.of("topic-metadata", RetryConfig.custom()
             .maxAttempts(40)
             .waitDuration(Duration.ofMillis(250))
-            .retryOnException(e -> e.getCause() instanceof UnknownTopicOrPartitionException)
+            .retryOnException(e -> e.getCause() instanceof UnknownTopicOrPartitionException || e.getCause() instanceof LeaderNotAvailableException
+                    || e.getCause() instanceof NotLeaderOrFollowerException)
             .build());
 
     public TopicProvisioner(Admin admin) {
@@ -56,7 +62,21 @@ public final class TopicProvisioner {
             }
         }
         verify(specs);
+        awaitLeaders(specs.stream().map(TopicSpec::name).toList());
         return created;
+    }
+
+    /**
+     * Waits until the leader of every partition of the topics serves requests. Metadata names a
+     * leader a moment before that broker acts as one; a produce in that window fails, and an
+     * idempotent producer whose first batch failed while later ones were written retries forever.
+     * Listing offsets is answered only by a ready leader, so nothing is produced before it is.
+     */
+    public void awaitLeaders(Collection<String> topics) {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        untilVisible.executeSupplier(() -> await(admin.describeTopics(topics).allTopicNames())).values()
+                .forEach(d -> d.partitions().forEach(p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        untilVisible.executeSupplier(() -> await(admin.listOffsets(partitions).all()));
     }
 
     /** Throws {@link TopicMismatchException} listing every difference between the layout and the cluster. */

@@ -25,6 +25,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,9 +68,8 @@ public final class BatchProcessor {
     AfterCommit process(Connection conn, List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords)
             throws SQLException {
         AfterCommit after = new AfterCommit();
-        for (ConsumerRecord<byte[], byte[]> record : jobRecords) {
-            accept(conn, record, after);
-        }
+        List<NewTask> newTasks = new ArrayList<>();
+        accept(conn, jobRecords, newTasks, after);
         List<MapRequest> maps = new ArrayList<>();
         StatusCoalescer statuses = new StatusCoalescer();
         for (ConsumerRecord<byte[], byte[]> record : statusRecords) {
@@ -82,38 +82,49 @@ public final class BatchProcessor {
                 log.warn("skipping unreadable status record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         }
-        storeMaps(conn, maps, after);
-        jobs.markReduceRequired(conn, statuses.reduceRequiredJobs());
-        for (JobRow job : tasks.applyStatuses(conn, statuses.statuses())) {
-            if (job.allTasksDone()) {
-                complete(conn, job, after);
-            } else {
-                after.progressed.add(job);
-            }
+        mapChildren(conn, maps, newTasks, after);
+        if (newTasks.isEmpty() && statuses.statuses().isEmpty()) {
+            return after;
         }
+        tasks.stageTasks(conn, newTasks);
+        tasks.stageStatuses(conn, statuses.statuses());
+        List<JobRow> done = new ArrayList<>();
+        for (JobRow job : tasks.apply(conn)) {
+            (job.allTasksDone() ? done : after.progressed).add(job);
+        }
+        complete(conn, done, after);
         return after;
     }
 
-    private void accept(Connection conn, ConsumerRecord<byte[], byte[]> record, AfterCommit after) throws SQLException {
-        switch (intake.decide(record)) {
-            case Rejected r -> {
-                log.warn("rejected job request {}: {}", r.source(), r.reason());
-                jobs.recordRejection(conn, r.source(), r.reason(), r.request());
-                after.events.add(new JobEvent(JobEvent.Type.REJECTED, r.jobId(), null, null, null, null, null, null, r.reason(), r.source(), now()));
-            }
-            case Accepted a -> {
-                JobRequest req = a.request();
-                if (jobs.insert(conn, req, a.partition())) {
-                    List<NewTask> initial = initialTasks(req);
-                    tasks.insert(conn, initial);
-                    initial.forEach(t -> after.tasks.add(new AfterCommit.Dispatch(t, req.processor(), a.partition())));
-                    log.info("job {} accepted: processor={} key={} tasks={}", req.id(), req.processor(), req.key(), initial.size());
-                    after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
-                            new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
-                } else {
-                    redeliver(conn, req, after);
+    private void accept(Connection conn, List<ConsumerRecord<byte[], byte[]>> records, List<NewTask> newTasks, AfterCommit after) throws SQLException {
+        List<JobStore.NewJob> accepted = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            switch (intake.decide(record)) {
+                case Rejected r -> {
+                    log.warn("rejected job request {}: {}", r.source(), r.reason());
+                    jobs.recordRejection(conn, r.source(), r.reason(), r.request());
+                    after.events.add(new JobEvent(JobEvent.Type.REJECTED, r.jobId(), null, null, null, null, null, null, r.reason(), r.source(), now()));
                 }
+                case Accepted a -> accepted.add(new JobStore.NewJob(a.request(), a.partition()));
             }
+        }
+        Set<UUID> created = jobs.insert(conn, accepted);
+        Set<UUID> seen = new HashSet<>();
+        for (JobStore.NewJob job : accepted) {
+            JobRequest req = job.request();
+            if (!seen.add(req.id())) {
+                continue; // the same request twice in one batch
+            }
+            if (!created.contains(req.id())) {
+                redeliver(conn, req, after);
+                continue;
+            }
+            List<NewTask> initial = initialTasks(req);
+            newTasks.addAll(initial);
+            initial.forEach(t -> after.tasks.add(new AfterCommit.Dispatch(t, req.processor(), job.ownerPartition())));
+            log.info("job {} accepted: processor={} key={} tasks={}", req.id(), req.processor(), req.key(), initial.size());
+            after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
+                    new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
         }
     }
 
@@ -143,14 +154,13 @@ public final class BatchProcessor {
         return items;
     }
 
-    private void storeMaps(Connection conn, List<MapRequest> maps, AfterCommit after) throws SQLException {
+    private void mapChildren(Connection conn, List<MapRequest> maps, List<NewTask> newTasks, AfterCommit after) throws SQLException {
         if (maps.isEmpty()) {
             return;
         }
         Set<UUID> jobIds = new HashSet<>();
         maps.forEach(m -> jobIds.add(m.jobId()));
         Map<UUID, JobRow> known = jobs.load(conn, jobIds);
-        List<NewTask> children = new ArrayList<>();
         for (MapRequest m : maps) {
             JobRow job = known.get(m.jobId());
             if (job == null || job.state() != JobState.RUNNING) {
@@ -167,37 +177,41 @@ public final class BatchProcessor {
             for (int i = 0; i < m.payloads().size(); i++) {
                 NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
-                children.add(child);
+                newTasks.add(child);
                 after.tasks.add(new AfterCommit.Dispatch(child, job.processor(), job.ownerPartition()));
             }
         }
-        tasks.insert(conn, children);
     }
 
-    /** Every task of the job is done: decide what comes next from the durable counters. */
-    private void complete(Connection conn, JobRow job, AfterCommit after) throws SQLException {
-        if (job.failed() > 0) {
-            String error = job.failed() + " of " + job.total() + " tasks failed; first: " + tasks.firstFailure(conn, job.jobId());
-            finish(conn, job, JobState.FAILED, null, error, after);
-        } else if (job.state() == JobState.RUNNING && job.reduceRequired()) {
-            if (jobs.transition(conn, job.jobId(), JobState.RUNNING, JobState.REDUCING, null, null)) {
-                log.info("job {}: all {} tasks succeeded, starting reduce", job.jobId(), job.total());
-                after.reduces.add(job);
-            }
-        } else {
-            UUID resultTask = job.state() == JobState.REDUCING ? TaskIds.reduce(job.jobId()) : TaskIds.root(job.jobId());
-            finish(conn, job, JobState.SUCCEEDED, tasks.resultJson(conn, job.jobId(), resultTask), null, after);
-        }
-    }
-
-    private void finish(Connection conn, JobRow job, JobState outcome, String resultJson, String error, AfterCommit after) throws SQLException {
-        if (!jobs.transition(conn, job.jobId(), job.state(), outcome, resultJson, error)) {
+    /** Every task of these jobs is done: decide what comes next from the durable counters, in one statement. */
+    private void complete(Connection conn, List<JobRow> done, AfterCommit after) throws SQLException {
+        if (done.isEmpty()) {
             return;
         }
-        log.info("job {} {}: tasks={} succeeded={} failed={}{}", job.jobId(), outcome, job.total(), job.succeeded(), job.failed(),
-                error == null ? "" : " error=" + error);
-        after.events.add(new JobEvent(outcome == JobState.SUCCEEDED ? JobEvent.Type.SUCCEEDED : JobEvent.Type.FAILED, job.jobId(), job.key(),
-                job.processor(), outcome, job.counts(), resultJson == null ? null : Json.readTree(resultJson), error, null, null, now()));
+        Map<UUID, JobRow> byId = new HashMap<>();
+        List<JobStore.Transition> transitions = new ArrayList<>();
+        for (JobRow job : done) {
+            byId.put(job.jobId(), job);
+            JobState next = job.failed() > 0 ? JobState.FAILED
+                    : job.state() == JobState.RUNNING && job.reduceRequired() ? JobState.REDUCING
+                    : JobState.SUCCEEDED;
+            UUID resultTask = job.state() == JobState.REDUCING ? TaskIds.reduce(job.jobId()) : TaskIds.root(job.jobId());
+            transitions.add(new JobStore.Transition(job.jobId(), job.state(), next, resultTask));
+        }
+        for (JobStore.Finished f : jobs.transition(conn, transitions)) {
+            JobRow job = byId.get(f.jobId());
+            if (f.state() == JobState.REDUCING) {
+                log.info("job {}: all {} tasks succeeded, starting reduce", job.jobId(), job.total());
+                after.reduces.add(new JobRow(job.jobId(), job.key(), job.processor(), JobState.REDUCING, job.ownerPartition(), job.total(),
+                        job.succeeded(), job.failed(), true));
+                continue;
+            }
+            log.info("job {} {}: tasks={} succeeded={} failed={}{}", job.jobId(), f.state(), job.total(), job.succeeded(), job.failed(),
+                    f.error() == null ? "" : " error=" + f.error());
+            after.events.add(new JobEvent(f.state() == JobState.SUCCEEDED ? JobEvent.Type.SUCCEEDED : JobEvent.Type.FAILED, job.jobId(), job.key(),
+                    job.processor(), f.state(), job.counts(), f.resultJson() == null ? null : Json.readTree(f.resultJson()), f.error(), null, null,
+                    now()));
+        }
     }
 
     private String now() {

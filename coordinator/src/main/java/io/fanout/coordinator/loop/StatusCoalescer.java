@@ -6,9 +6,7 @@ import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -22,13 +20,9 @@ final class StatusCoalescer {
     }
 
     private final Map<Key, StagedStatus> byTask = new HashMap<>();
-    private final Set<UUID> reduceRequired = new HashSet<>();
 
     void add(StatusBatch batch) {
         for (StatusEvent e : batch.events()) {
-            if (e.reduceRequired()) {
-                reduceRequired.add(batch.jobId());
-            }
             byTask.merge(new Key(batch.jobId(), e.taskId()), stage(batch.jobId(), batch.executorId(), e), StatusCoalescer::merge);
         }
     }
@@ -37,31 +31,33 @@ final class StatusCoalescer {
         return byTask.values();
     }
 
-    Set<UUID> reduceRequiredJobs() {
-        return reduceRequired;
-    }
-
     private static StagedStatus stage(UUID jobId, String executorId, StatusEvent e) {
         long t = e.timeMillis();
         return new StagedStatus(jobId, e.taskId(), e.attempt(), e.state(), executorId,
                 e.state() == TaskState.RECEIVED ? t : 0,
                 e.state() == TaskState.RUNNING ? t : 0,
                 e.state().isTerminal() ? t : 0,
-                e.result(), e.resultJson(), e.errorClass(), e.errorMessage());
+                e.result(), e.resultJson(), e.errorClass(), e.errorMessage(), e.reduceRequired());
     }
 
     private static StagedStatus merge(StagedStatus a, StagedStatus b) {
         boolean bAhead = b.attempt() > a.attempt() || (b.attempt() == a.attempt() && b.state().rank() > a.state().rank());
         StagedStatus ahead = bAhead ? b : a;
         StagedStatus behind = bAhead ? a : b;
+        boolean reduce = a.reduceRequired() || b.reduceRequired();
         if (behind.attempt() != ahead.attempt()) {
-            return ahead;
+            return withReduce(ahead, reduce);
         }
         return new StagedStatus(ahead.jobId(), ahead.taskId(), ahead.attempt(), ahead.state(), ahead.executorId(),
                 first(ahead.receivedAt(), behind.receivedAt()),
                 first(ahead.startedAt(), behind.startedAt()),
                 first(ahead.finishedAt(), behind.finishedAt()),
-                ahead.result(), ahead.resultJson(), ahead.errorClass(), ahead.errorMessage());
+                ahead.result(), ahead.resultJson(), ahead.errorClass(), ahead.errorMessage(), reduce);
+    }
+
+    private static StagedStatus withReduce(StagedStatus s, boolean reduce) {
+        return s.reduceRequired() == reduce ? s : new StagedStatus(s.jobId(), s.taskId(), s.attempt(), s.state(), s.executorId(), s.receivedAt(),
+                s.startedAt(), s.finishedAt(), s.result(), s.resultJson(), s.errorClass(), s.errorMessage(), reduce);
     }
 
     private static long first(long a, long b) {

@@ -55,6 +55,12 @@ final class BinaryCopy {
         return this;
     }
 
+    BinaryCopy bool(boolean v) {
+        writeInt(1);
+        out.write(v ? 1 : 0);
+        return this;
+    }
+
     BinaryCopy text(String v) {
         return v == null ? nul() : bytea(v.getBytes(StandardCharsets.UTF_8));
     }

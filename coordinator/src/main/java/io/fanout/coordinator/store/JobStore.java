@@ -7,7 +7,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -17,17 +21,77 @@ public final class JobStore {
 
     static final String COLUMNS = "job_id, client_key, processor, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, reduce_required";
 
-    /** Creates the job unless its id or key is already taken; returns whether it was created. */
-    public boolean insert(Connection conn, JobRequest request, int ownerPartition) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_job (job_id, client_key, processor, state, owner_partition, params) "
-                + "VALUES (?, ?, ?, 'RUNNING', ?, ?) ON CONFLICT DO NOTHING")) {
-            ps.setObject(1, request.id());
-            ps.setString(2, request.key());
-            ps.setString(3, request.processor());
-            ps.setInt(4, ownerPartition);
-            ps.setString(5, request.params() == null ? null : request.params().toString());
-            return ps.executeUpdate() == 1;
+    /** Creates the jobs whose id and key are not taken yet, in one statement; returns the ids it created. */
+    public Set<UUID> insert(Connection conn, List<NewJob> jobs) throws SQLException {
+        Set<UUID> created = new HashSet<>();
+        if (jobs.isEmpty()) {
+            return created;
         }
+        try (PreparedStatement ps = conn.prepareStatement("""
+                INSERT INTO fanout_job (job_id, client_key, processor, state, owner_partition, params)
+                SELECT id, k, p, 'RUNNING', part, params FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[]) AS v(id, k, p, part, params)
+                ON CONFLICT DO NOTHING
+                RETURNING job_id""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobs.stream().map(j -> j.request().id()).toArray()));
+            ps.setArray(2, conn.createArrayOf("text", jobs.stream().map(j -> j.request().key()).toArray()));
+            ps.setArray(3, conn.createArrayOf("text", jobs.stream().map(j -> j.request().processor()).toArray()));
+            ps.setArray(4, conn.createArrayOf("int4", jobs.stream().map(NewJob::ownerPartition).toArray()));
+            ps.setArray(5, conn.createArrayOf("text", jobs.stream().map(j -> j.request().params() == null ? null : j.request().params().toString()).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    created.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return created;
+    }
+
+    /** A job request to store, with the coordinator partition that will own it. */
+    public record NewJob(JobRequest request, int ownerPartition) {
+    }
+
+    /** A job's move to a new state: its result is taken from {@code resultTask} when it succeeds. */
+    public record Transition(UUID jobId, JobState from, JobState to, UUID resultTask) {
+    }
+
+    /** Where a transition left a job. */
+    public record Finished(UUID jobId, JobState state, String resultJson, String error) {
+    }
+
+    /**
+     * Applies the transitions in one statement. A job that is no longer in the expected state is
+     * left alone (and not returned). Succeeding takes the result task's result; failing records
+     * the first failure.
+     */
+    public List<Finished> transition(Connection conn, List<Transition> transitions) throws SQLException {
+        List<Finished> done = new ArrayList<>();
+        if (transitions.isEmpty()) {
+            return done;
+        }
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_job j SET
+                    state = v.to_state,
+                    result_json = CASE WHEN v.to_state = 'SUCCEEDED' THEN
+                        (SELECT t.result_json FROM fanout_task t WHERE t.job_id = j.job_id AND t.task_id = v.result_task) END,
+                    error = CASE WHEN v.to_state = 'FAILED' THEN
+                        j.failed_tasks || ' of ' || j.total_tasks || ' tasks failed; first: ' || coalesce(
+                            (SELECT 'task ' || t.task_id || ' (' || t.task_name || ') failed: ' || t.error_class || ': ' || coalesce(t.error_message, '')
+                             FROM fanout_task t WHERE t.job_id = j.job_id AND t.state = 'FAILED' ORDER BY t.finished_at NULLS LAST LIMIT 1), '?') END,
+                    finished_at = CASE WHEN v.to_state IN ('SUCCEEDED', 'FAILED') THEN now() END
+                FROM unnest(?::uuid[], ?::text[], ?::text[], ?::uuid[]) AS v(job_id, from_state, to_state, result_task)
+                WHERE j.job_id = v.job_id AND j.state = v.from_state
+                RETURNING j.job_id, j.state, j.result_json, j.error""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", transitions.stream().map(Transition::jobId).toArray()));
+            ps.setArray(2, conn.createArrayOf("text", transitions.stream().map(t -> t.from().name()).toArray()));
+            ps.setArray(3, conn.createArrayOf("text", transitions.stream().map(t -> t.to().name()).toArray()));
+            ps.setArray(4, conn.createArrayOf("uuid", transitions.stream().map(Transition::resultTask).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    done.add(new Finished(rs.getObject(1, UUID.class), JobState.valueOf(rs.getString(2)), rs.getString(3), rs.getString(4)));
+                }
+            }
+        }
+        return done;
     }
 
     public Map<UUID, JobRow> load(Connection conn, Collection<UUID> jobIds) throws SQLException {
@@ -45,31 +109,6 @@ public final class JobStore {
             }
         }
         return jobs;
-    }
-
-    /** Marks jobs whose processor is a map-reduce processor (told by their executors' events). */
-    public void markReduceRequired(Connection conn, Collection<UUID> jobIds) throws SQLException {
-        if (jobIds.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET reduce_required = true WHERE job_id = ANY (?) AND NOT reduce_required")) {
-            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
-            ps.executeUpdate();
-        }
-    }
-
-    /** Moves an open job to {@code state}; a job already terminal is left as it is. */
-    public boolean transition(Connection conn, UUID jobId, JobState from, JobState to, String resultJson, String error) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = ?, result_json = ?, error = ?, "
-                + "finished_at = CASE WHEN ? THEN now() END WHERE job_id = ? AND state = ?")) {
-            ps.setString(1, to.name());
-            ps.setString(2, resultJson);
-            ps.setString(3, error);
-            ps.setBoolean(4, to.isTerminal());
-            ps.setObject(5, jobId);
-            ps.setString(6, from.name());
-            return ps.executeUpdate() == 1;
-        }
     }
 
     /** Records where a job's subtask results were streamed for its reduce. */

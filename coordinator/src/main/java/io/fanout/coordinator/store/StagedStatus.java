@@ -19,5 +19,6 @@ public record StagedStatus(
         byte[] result,
         String resultJson,
         String errorClass,
-        String errorMessage) {
+        String errorMessage,
+        boolean reduceRequired) {
 }

@@ -51,15 +51,17 @@ public final class TaskStore {
                     error_message = s.error_message
                 FROM fanout_status_stage s JOIN moved m ON m.job_id = s.job_id AND m.task_id = s.task_id
                 WHERE t.job_id = s.job_id AND t.task_id = s.task_id
-                RETURNING t.job_id, s.state, m.old_state),
+                RETURNING t.job_id, s.state, m.old_state, s.reduce_required),
             counts AS (
                 SELECT job_id,
                        count(*) FILTER (WHERE state = 'SUCCEEDED' AND fanout_state_rank(old_state) < 4) AS succeeded,
-                       count(*) FILTER (WHERE state = 'FAILED' AND fanout_state_rank(old_state) < 4) AS failed
+                       count(*) FILTER (WHERE state = 'FAILED' AND fanout_state_rank(old_state) < 4) AS failed,
+                       bool_or(reduce_required) AS reduce_required
                 FROM upd GROUP BY job_id)
             UPDATE fanout_job j SET
                 succeeded_tasks = j.succeeded_tasks + counts.succeeded,
-                failed_tasks = j.failed_tasks + counts.failed
+                failed_tasks = j.failed_tasks + counts.failed,
+                reduce_required = j.reduce_required OR counts.reduce_required
             FROM counts
             WHERE j.job_id = counts.job_id AND (counts.succeeded > 0 OR counts.failed > 0)
             RETURNING j.job_id, j.client_key, j.processor, j.state, j.owner_partition, j.total_tasks,
@@ -74,13 +76,14 @@ public final class TaskStore {
                     + "ON COMMIT DELETE ROWS");
             st.execute("CREATE TEMP TABLE IF NOT EXISTS fanout_status_stage "
                     + "(job_id uuid, task_id uuid, attempt int, state text, rank int, executor_id text, received_at timestamptz, "
-                    + "started_at timestamptz, finished_at timestamptz, result bytea, result_json text, error_class text, error_message text) "
+                    + "started_at timestamptz, finished_at timestamptz, result bytea, result_json text, error_class text, error_message text, "
+                    + "reduce_required boolean) "
                     + "ON COMMIT DELETE ROWS");
         }
     }
 
-    /** Stores the tasks that are not stored yet, as DISPATCHED, and adds them to their jobs' totals. */
-    public void insert(Connection conn, Collection<NewTask> tasks) throws SQLException {
+    /** Stages tasks to store (one COPY); {@link #apply} stores those not stored yet, as DISPATCHED. */
+    public void stageTasks(Connection conn, Collection<NewTask> tasks) throws SQLException {
         if (tasks.isEmpty()) {
             return;
         }
@@ -90,31 +93,53 @@ public final class TaskStore {
                     .text(TaskState.DISPATCHED.name()).int2(t.payloadFormat().code()).bytea(t.payload());
         }
         copy.copyInto(conn, "fanout_task_stage (job_id, task_id, parent_id, kind, task_name, state, payload_format, payload)");
-        try (Statement st = conn.createStatement()) {
-            st.executeUpdate(INSERT_FROM_STAGE);
-        }
     }
 
-    /** Applies the batch's net status changes; returns the jobs whose counters moved, as they are now. */
-    public List<JobRow> applyStatuses(Connection conn, Collection<StagedStatus> statuses) throws SQLException {
+    /** Stages a batch's net status changes (one COPY); {@link #apply} applies them. */
+    public void stageStatuses(Connection conn, Collection<StagedStatus> statuses) throws SQLException {
         if (statuses.isEmpty()) {
-            return List.of();
+            return;
         }
         BinaryCopy copy = new BinaryCopy();
         for (StagedStatus s : statuses) {
-            copy.row(13).uuid(s.jobId()).uuid(s.taskId()).int4(s.attempt()).text(s.state().name()).int4(s.state().rank())
+            copy.row(14).uuid(s.jobId()).uuid(s.taskId()).int4(s.attempt()).text(s.state().name()).int4(s.state().rank())
                     .text(s.executorId()).timestamp(s.receivedAt()).timestamp(s.startedAt()).timestamp(s.finishedAt())
-                    .bytea(s.result()).text(s.resultJson()).text(s.errorClass()).text(s.errorMessage());
+                    .bytea(s.result()).text(s.resultJson()).text(s.errorClass()).text(s.errorMessage()).bool(s.reduceRequired());
         }
         copy.copyInto(conn, "fanout_status_stage (job_id, task_id, attempt, state, rank, executor_id, received_at, started_at, "
-                + "finished_at, result, result_json, error_class, error_message)");
+                + "finished_at, result, result_json, error_class, error_message, reduce_required)");
+    }
+
+    /**
+     * In one round trip: stores the staged tasks (adding them to their jobs' totals) and then
+     * applies the staged statuses. Returns the jobs whose counters moved, as they are now.
+     */
+    public List<JobRow> apply(Connection conn) throws SQLException {
         List<JobRow> changed = new ArrayList<>();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(APPLY_STAGE)) {
-            while (rs.next()) {
-                changed.add(JobStore.readJob(rs));
+        try (Statement st = conn.createStatement()) {
+            boolean isResultSet = st.execute(INSERT_FROM_STAGE + ";\n" + APPLY_STAGE);
+            while (true) {
+                if (isResultSet) {
+                    try (ResultSet rs = st.getResultSet()) {
+                        while (rs.next()) {
+                            changed.add(JobStore.readJob(rs));
+                        }
+                    }
+                } else if (st.getUpdateCount() == -1) {
+                    break;
+                }
+                isResultSet = st.getMoreResults();
             }
         }
         return changed;
+    }
+
+    /** Stores tasks outside a status batch (e.g. a reduce task) in their own two steps. */
+    public void insert(Connection conn, Collection<NewTask> tasks) throws SQLException {
+        stageTasks(conn, tasks);
+        try (Statement st = conn.createStatement()) {
+            st.executeUpdate(INSERT_FROM_STAGE);
+        }
     }
 
     /** The job's tasks without a parent (root or static items) that no executor has reported yet. */
@@ -130,30 +155,6 @@ public final class TaskStore {
                             PayloadFormat.ofCode(rs.getShort(4)), rs.getBytes(5)));
                 }
                 return tasks;
-            }
-        }
-    }
-
-    /** The result stored for one task (as JSON), e.g. the root task's result that becomes the job's. */
-    public String resultJson(Connection conn, UUID jobId, UUID taskId) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT result_json FROM fanout_task WHERE job_id = ? AND task_id = ?")) {
-            ps.setObject(1, jobId);
-            ps.setObject(2, taskId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
-    }
-
-    /** A readable summary of a failed job's first failure. */
-    public String firstFailure(Connection conn, UUID jobId) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT task_id, task_name, error_class, error_message FROM fanout_task "
-                + "WHERE job_id = ? AND state = 'FAILED' ORDER BY finished_at NULLS LAST LIMIT 1")) {
-            ps.setObject(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next()
-                        ? "task " + rs.getString(1) + " (" + rs.getString(2) + ") failed: " + rs.getString(3) + ": " + rs.getString(4)
-                        : null;
             }
         }
     }

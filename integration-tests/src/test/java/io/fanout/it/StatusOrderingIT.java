@@ -1,0 +1,76 @@
+package io.fanout.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.TaskIds;
+import io.fanout.shared.wire.StatusEvent;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.fanout.shared.wire.WireCodec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Status events straight onto the status topic, as a confused or replaying executor might send
+ * them: early, late and twice. The task's state never moves backwards and its completion is
+ * counted once.
+ */
+class StatusOrderingIT {
+
+    @Test
+    void outOfOrderAndDuplicateStatusEventsLeaveCorrectState() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").items(List.of(1, 2), "item").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 2);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            UUID a = TaskIds.child(job, 0, 0);
+            UUID b = TaskIds.child(job, 0, 1);
+            long t = System.currentTimeMillis();
+            Sender send = events -> producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null,
+                    WireCodec.encodeStatus(new StatusBatch(job, "fake-executor", events)))).get();
+
+            send.batch(List.of(StatusEvent.succeeded(a, 0, t + 30, false, null, null)));   // finished before it was seen running
+            send.batch(List.of(StatusEvent.running(a, 0, t + 20), StatusEvent.received(a, 0, t + 10))); // stale
+            send.batch(List.of(StatusEvent.succeeded(a, 0, t + 31, false, null, null)));   // duplicate
+            send.batch(List.of(StatusEvent.failed(a, 0, t + 32, "x.Late", "stale failure"))); // contradicting, same attempt
+            send.batch(List.of(StatusEvent.running(b, 0, t + 40)));                          // marks the point all above were applied
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(cluster, job, b)));
+
+            assertEquals("SUCCEEDED", state(cluster, job, a));
+            assertEquals(1, Sql.count(cluster.db(), "SELECT succeeded_tasks FROM fanout_job WHERE job_id = ?", job));
+            assertEquals(0, Sql.count(cluster.db(), "SELECT failed_tasks FROM fanout_job WHERE job_id = ?", job));
+            assertEquals("RUNNING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
+
+            // b: its success, a duplicate and a stale event in one batch, then again in another
+            send.batch(List.of(StatusEvent.succeeded(b, 0, t + 50, false, null, null), StatusEvent.received(b, 0, t + 41),
+                    StatusEvent.succeeded(b, 0, t + 51, false, null, null)));
+            send.batch(List.of(StatusEvent.succeeded(b, 0, t + 52, false, null, null)));
+            JobEvent outcome = cluster.client().await(job, Duration.ofSeconds(30));
+
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
+            assertEquals(new JobEvent.TaskCounts(2, 2, 0), outcome.tasks());
+            assertEquals(2, Sql.count(cluster.db(), "SELECT succeeded_tasks FROM fanout_job WHERE job_id = ?", job));
+            assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND task_id = ? AND received_at IS NOT NULL "
+                    + "AND started_at IS NOT NULL", job, b));
+        }
+    }
+
+    private static String state(FanoutCluster cluster, UUID job, UUID task) {
+        return Sql.text(cluster.db(), "SELECT state FROM fanout_task WHERE job_id = ? AND task_id = ?", job, task);
+    }
+
+    @FunctionalInterface
+    private interface Sender {
+        void batch(List<StatusEvent> events) throws Exception;
+    }
+}
