@@ -66,22 +66,26 @@ public final class Benchmark {
             raw.run(Math.max(1000, tasks / 10));
             double rawRate = tasks / seconds(raw.run(tasks));
             out.printf("raw Kafka round trip:  %,d records in, %,d statuses out: %,.0f records/s%n", tasks, tasks, rawRate);
+            long[] hops = raw.hopLatencies(500, latencyRate);
+            out.printf("raw Kafka single hop:  produce (acks=all) to consume at %d/s: p50 %.1f ms, p99 %.1f ms%n", latencyRate,
+                    percentile(hops, 50), percentile(hops, 99));
 
             TopicNames topics = new TopicNames("bench.");
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 new TopicProvisioner(admin).apply(new TopicLayout(topics, COORDINATOR_PARTITIONS, TASK_PARTITIONS));
             }
-            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().kafka(Map.of("fetch.max.wait.ms", Integer.getInteger("fmw", 500))).bootstrapServers(bootstrap).topics(topics)
+            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
                     .database(db.jdbcUrl(), db.user(), null).build());
                  FanoutExecutor e1 = executor(bootstrap, topics, 1);
                  FanoutExecutor e2 = executor(bootstrap, topics, 2);
-                 FanoutClient client = FanoutClient.connect(Map.of("bootstrap.servers", bootstrap, "fetch.max.wait.ms", Integer.getInteger("fmw", 500)), topics)) {
+                 FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
                 fanoutJob(client, Math.max(1000, tasks / 10));
                 double fanoutRate = tasks / seconds(fanoutJob(client, tasks));
                 out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
                 out.printf("ratio Fanout / raw:    %.2f%n", fanoutRate / rawRate);
 
-                long[] latencies = latencies(client);
+                latencies(client, Math.max(100, latencyJobs / 5)); // warm-up
+                long[] latencies = latencies(client, latencyJobs);
                 out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
                         latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
                 out.println("  where the time goes (median per stage, from the stored timestamps):");
@@ -91,7 +95,7 @@ public final class Benchmark {
     }
 
     private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i) {
-        return FanoutExecutor.start(ExecutorConfig.builder().kafka(Map.of("fetch.max.wait.ms", Integer.getInteger("fmw", 500))).bootstrapServers(bootstrap).topics(topics).executorId("bench-executor-" + i)
+        return FanoutExecutor.start(ExecutorConfig.builder().bootstrapServers(bootstrap).topics(topics).executorId("bench-executor-" + i)
                 .processor(NoOp.NAME, new NoOp()).build());
     }
 
@@ -106,12 +110,12 @@ public final class Benchmark {
         return System.nanoTime() - start;
     }
 
-    private long[] latencies(FanoutClient client) throws Exception {
+    private long[] latencies(FanoutClient client, int jobs) throws Exception {
         long interval = 1_000_000_000L / latencyRate;
         List<Future<Long>> results = new ArrayList<>();
         try (ExecutorService waiters = Executors.newVirtualThreadPerTaskExecutor()) {
             long start = System.nanoTime();
-            for (int i = 0; i < latencyJobs; i++) {
+            for (int i = 0; i < jobs; i++) {
                 long due = start + i * interval;
                 LockSupport.parkNanos(due - System.nanoTime());
                 results.add(waiters.submit(() -> {
@@ -124,7 +128,7 @@ public final class Benchmark {
                     return System.nanoTime() - t0;
                 }));
             }
-            long[] l = new long[latencyJobs];
+            long[] l = new long[jobs];
             for (int i = 0; i < l.length; i++) {
                 l[i] = results.get(i).get();
             }
@@ -133,7 +137,7 @@ public final class Benchmark {
         }
     }
 
-    private static double percentile(long[] sorted, int p) {
+    static double percentile(long[] sorted, int p) {
         int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, i)] / 1e6;
     }

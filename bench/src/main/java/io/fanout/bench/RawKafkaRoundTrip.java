@@ -1,7 +1,9 @@
 package io.fanout.bench;
 
+import io.fanout.topics.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,18 +12,16 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.Collection;
-import io.fanout.topics.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -91,6 +91,35 @@ final class RawKafkaRoundTrip {
             for (Thread t : threads) {
                 t.join();
             }
+        }
+    }
+
+    /** One hop, produce (acks=all) to consume, at a fixed rate: Kafka's own latency on this machine. Sorted nanoseconds. */
+    long[] hopLatencies(int count, int ratePerSecond) throws Exception {
+        String topic = "bench-hop-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(requestPartitions), Optional.empty()))).all().get();
+            new TopicProvisioner(admin).awaitLeaders(List.of(topic));
+        }
+        try (KafkaConsumer<byte[], byte[]> reader = consumer(null); KafkaProducer<byte[], byte[]> producer = producer()) {
+            List<TopicPartition> parts = reader.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            reader.assign(parts);
+            reader.seekToEnd(parts);
+            parts.forEach(reader::position);
+            long[] latencies = new long[count];
+            long interval = 1_000_000_000L / ratePerSecond;
+            for (int i = 0; i < count; i++) {
+                long t0 = System.nanoTime();
+                producer.send(new ProducerRecord<>(topic, UUID.randomUUID().toString().getBytes(), new byte[32]));
+                int got = 0;
+                while (got == 0) {
+                    got = reader.poll(Duration.ofMillis(100)).count();
+                }
+                latencies[i] = System.nanoTime() - t0;
+                java.util.concurrent.locks.LockSupport.parkNanos(t0 + interval - System.nanoTime());
+            }
+            java.util.Arrays.sort(latencies);
+            return latencies;
         }
     }
 

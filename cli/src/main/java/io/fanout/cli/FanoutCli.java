@@ -1,7 +1,7 @@
 package io.fanout.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code fanout} command. */
 @Command(name = "fanout", mixinStandardHelpOptions = true, version = "fanout 0.1.0",

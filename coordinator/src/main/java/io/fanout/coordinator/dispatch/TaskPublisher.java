@@ -7,45 +7,30 @@ import io.fanout.shared.wire.ReduceInputRange;
 import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * Sends tasks to the tasks topic, keyed by task id so they spread over its partitions. A batch is
- * dispatched when {@link #awaitAll()} returns: every record was acknowledged by the brokers.
+ * Sends tasks to the tasks topic, keyed by task id so they spread over its partitions. A task is
+ * dispatched once the future {@link #publish} returns is complete without error.
  */
 public final class TaskPublisher {
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
-    private final List<Future<RecordMetadata>> pending = new ArrayList<>();
 
     public TaskPublisher(Producer<byte[], byte[]> producer, TopicNames topics) {
         this.producer = producer;
         this.topic = topics.tasks();
     }
 
-    public void publish(NewTask task, String processor, int statusPartition, ReduceInputRange reduceInput) {
+    public Future<RecordMetadata> publish(NewTask task, String processor, int statusPartition, ReduceInputRange reduceInput) {
         TaskRecord record = new TaskRecord(task.jobId(), task.taskId(), task.parentId(), 0, statusPartition, task.kind(), processor,
                 task.taskName(), task.payloadFormat(), task.payload(), task.kind() == TaskKind.REDUCE ? reduceInput : null);
-        pending.add(producer.send(new ProducerRecord<>(topic, key(task.taskId()), WireCodec.encodeTask(record))));
-    }
-
-    /** Waits until every task published since the last call is acknowledged; throws if any was not. */
-    public void awaitAll() throws ExecutionException, InterruptedException {
-        try {
-            for (Future<RecordMetadata> f : pending) {
-                f.get();
-            }
-        } finally {
-            pending.clear();
-        }
+        return producer.send(new ProducerRecord<>(topic, key(task.taskId()), WireCodec.encodeTask(record)));
     }
 
     private static byte[] key(UUID id) {

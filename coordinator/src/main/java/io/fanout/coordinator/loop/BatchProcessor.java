@@ -1,8 +1,8 @@
 package io.fanout.coordinator.loop;
 
-import io.fanout.coordinator.intake.JobIntake;
 import io.fanout.coordinator.intake.JobIntake.Accepted;
 import io.fanout.coordinator.intake.JobIntake.Rejected;
+import io.fanout.coordinator.intake.JobIntake;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
@@ -16,9 +16,9 @@ import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
-import io.fanout.shared.wire.StatusMessage;
 import io.fanout.shared.wire.StatusMessage.MapRequest;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.fanout.shared.wire.StatusMessage;
 import io.fanout.shared.wire.WireCodec;
 import io.fanout.shared.wire.WireFormatException;
 import java.sql.Connection;

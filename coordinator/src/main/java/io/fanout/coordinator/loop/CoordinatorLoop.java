@@ -1,9 +1,9 @@
 package io.fanout.coordinator.loop;
 
+import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.coordinator.dispatch.JobEventPublisher;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.reduce.ReduceFeeder;
-import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
@@ -16,16 +16,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -61,6 +65,7 @@ public final class CoordinatorLoop implements Runnable {
             return size() > MAX_TRACKED_PROGRESS;
         }
     };
+    private final InFlightBatches inFlight = new InFlightBatches();
     private volatile boolean running = true;
     private Connection conn;
 
@@ -89,23 +94,26 @@ public final class CoordinatorLoop implements Runnable {
             consumer.subscribe(List.of(topics.jobs(), topics.status()), new Recovery());
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-                if (records.isEmpty()) {
-                    continue;
-                }
                 try {
-                    handle(records);
-                    consumer.commitAsync();
+                    if (!records.isEmpty()) {
+                        handle(records);
+                    }
+                    commitAcknowledged(false);
                     failures = 0;
                 } catch (WakeupException e) {
                     throw e;
+                } catch (InFlightBatches.SendFailedException e) {
+                    failures++;
+                    log.error("coordinator could not dispatch a batch (attempt {}); applying it again from {}", failures, e.rewindTo, e);
+                    e.rewindTo.forEach((tp, offset) -> seekIfOwned(tp, offset));
+                    sleep(backoff(failures));
                 } catch (Exception e) {
                     failures++;
-                    Duration backoff = Duration.ofMillis(Math.min(10_000, 200L << Math.min(failures, 6)));
                     log.error("coordinator batch of {} records failed (attempt {}); rewinding and retrying in {} ms", records.count(), failures,
-                            backoff.toMillis(), e);
+                            backoff(failures).toMillis(), e);
                     rewind(records);
                     closeConnection();
-                    sleep(backoff);
+                    sleep(backoff(failures));
                 }
             }
         } catch (WakeupException e) {
@@ -114,8 +122,8 @@ public final class CoordinatorLoop implements Runnable {
             log.error("coordinator loop stopped by an unexpected error", e);
         } finally {
             try {
-                consumer.commitSync(Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
+                commitAcknowledged(true);
+            } catch (Exception e) {
                 log.warn("final offset commit failed: {}", e.getMessage());
             }
             consumer.close();
@@ -139,40 +147,67 @@ public final class CoordinatorLoop implements Runnable {
             rollbackQuietly(c);
             throw e;
         }
+        List<Future<RecordMetadata>> sends = new ArrayList<>(after.tasks.size() + after.events.size());
         for (AfterCommit.Dispatch d : after.tasks) {
-            taskPublisher.publish(d.task(), d.processor(), d.statusPartition(), null);
+            sends.add(taskPublisher.publish(d.task(), d.processor(), d.statusPartition(), null));
         }
-        after.events.forEach(this::emit);
-        emitProgress(after.progressed);
-        taskPublisher.awaitAll();
+        for (JobEvent event : after.events) {
+            sends.add(eventPublisher.publish(event));
+            if (event.isFinal()) {
+                lastProgress.remove(event.jobId());
+            }
+        }
+        emitProgress(after.progressed, sends);
         after.reduces.forEach(feeder::submit);
+        Map<TopicPartition, Long> first = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
+            first.put(tp, rs.get(0).offset());
+            next.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+        }
+        inFlight.add(new InFlightBatches.Batch(sends, first, next));
     }
 
-    private void emit(JobEvent event) {
-        eventPublisher.publish(event);
-        if (event.isFinal()) {
-            lastProgress.remove(event.jobId());
+    /** Commits the offsets of the batches whose records the brokers have acknowledged (with {@code wait}: of all of them). */
+    private void commitAcknowledged(boolean wait) throws InFlightBatches.SendFailedException, InterruptedException {
+        Map<TopicPartition, OffsetAndMetadata> offsets = inFlight.acknowledged(wait);
+        offsets.keySet().retainAll(consumer.assignment());
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (wait) {
+            consumer.commitSync(offsets);
+        } else {
+            consumer.commitAsync(offsets, null);
         }
     }
 
-    private void emitProgress(List<JobRow> progressed) {
+    private void emitProgress(List<JobRow> progressed, List<Future<RecordMetadata>> sends) {
         long now = clock.millis();
         for (JobRow job : progressed) {
             Long last = lastProgress.get(job.jobId());
             if (last == null || now - last >= progressInterval.toMillis()) {
                 lastProgress.put(job.jobId(), now);
-                eventPublisher.publish(new JobEvent(JobEvent.Type.PROGRESS, job.jobId(), job.key(), job.processor(), job.state(), job.counts(),
-                        null, null, null, null, clock.instant().toString()));
+                sends.add(eventPublisher.publish(new JobEvent(JobEvent.Type.PROGRESS, job.jobId(), job.key(), job.processor(), job.state(),
+                        job.counts(), null, null, null, null, clock.instant().toString())));
             }
+        }
+    }
+
+    private static Duration backoff(int failures) {
+        return Duration.ofMillis(Math.min(10_000, 200L << Math.min(failures, 6)));
+    }
+
+    private void seekIfOwned(TopicPartition tp, long offset) {
+        if (consumer.assignment().contains(tp)) {
+            consumer.seek(tp, offset);
         }
     }
 
     private void rewind(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
-            if (consumer.assignment().contains(tp)) {
-                consumer.seek(tp, rs.get(0).offset());
-            }
+            seekIfOwned(tp, records.records(tp).get(0).offset());
         }
     }
 
@@ -244,9 +279,13 @@ public final class CoordinatorLoop implements Runnable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Positions only ever point past fully applied batches, so they are safe to hand over.
-            if (!partitions.isEmpty()) {
-                consumer.commitSync();
+            // Hand over only what is applied and dispatched: wait for the batches in flight.
+            try {
+                commitAcknowledged(true);
+            } catch (InFlightBatches.SendFailedException e) {
+                log.error("records of a batch were not acknowledged before a rebalance; the new owner applies it again", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -78,9 +78,7 @@ public final class ReduceFeeder implements AutoCloseable {
             tasks.insert(conn, List.of(reduce));
             conn.commit();
         }
-        TaskPublisher publisher = new TaskPublisher(producer, topics);
-        publisher.publish(reduce, job.processor(), job.ownerPartition(), range);
-        publisher.awaitAll();
+        new TaskPublisher(producer, topics).publish(reduce, job.processor(), job.ownerPartition(), range).get();
         log.info("job {}: reduce dispatched over {} results", job.jobId(), range.resultCount());
     }
 
