@@ -1,0 +1,88 @@
+package io.fanout.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.fanout.executor.FanoutExecutor;
+import io.fanout.executor.api.Processor;
+import io.fanout.executor.api.TaskContext;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/** Stopping an executor is graceful: running tasks finish within the grace period, or go back to the group. */
+class ExecutorShutdownIT {
+
+    /** Runs until released (or interrupted); counts executions per item. */
+    static final class Held implements Processor {
+        final CountDownLatch release = new CountDownLatch(1);
+        final Set<Long> running = ConcurrentHashMap.newKeySet();
+        final Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
+
+        @Override
+        public Object process(TaskContext ctx) throws InterruptedException {
+            long item = ctx.payload(Long.class);
+            runs.computeIfAbsent(item, i -> new AtomicInteger()).incrementAndGet();
+            running.add(item);
+            try {
+                release.await(2, TimeUnit.MINUTES);
+                return item;
+            } finally {
+                running.remove(item);
+            }
+        }
+    }
+
+    @Test
+    void aStopLetsRunningTasksFinishWithinTheGracePeriod() throws Exception {
+        Held held = new Held();
+        try (FanoutCluster cluster = new FanoutCluster(1, Set.of())) {
+            FanoutExecutor executor = cluster.startExecutor(Map.of("held", held), b -> b.concurrency(4).shutdownGrace(Duration.ofSeconds(30)));
+            UUID job = cluster.client().submit(JobRequests.builder("held").items(LongStream.range(0, 4).boxed().toList(), "held").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> held.running.size() == 4);
+
+            Thread stopper = Thread.ofPlatform().start(() -> {
+                try {
+                    executor.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            held.release.countDown();
+            stopper.join(Duration.ofSeconds(60));
+
+            JobEvent outcome = cluster.client().await(job, Duration.ofSeconds(30));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
+            held.runs.values().forEach(n -> assertEquals(1, n.get(), "each task ran once"));
+        }
+    }
+
+    @Test
+    void tasksStillRunningAfterTheGracePeriodAreHandedBackAndRunElsewhere() throws Exception {
+        Held stuck = new Held();
+        Held healthy = new Held();
+        healthy.release.countDown();
+        try (FanoutCluster cluster = new FanoutCluster(1, Set.of())) {
+            FanoutExecutor first = cluster.startExecutor(Map.of("held", stuck), b -> b.concurrency(3).shutdownGrace(Duration.ofMillis(200)));
+            UUID job = cluster.client().submit(JobRequests.builder("held").items(LongStream.range(0, 3).boxed().toList(), "held").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> stuck.running.size() == 3);
+
+            first.close(); // grace expires: the three are interrupted, not reported, not committed
+            cluster.startExecutor(Map.of("held", healthy));
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "job failed: " + outcome.error());
+            assertEquals(3, healthy.runs.size(), "the handed-back tasks ran on the other executor");
+            assertEquals(3, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'SUCCEEDED'", job));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.fanout.shared;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.shared.model.InvalidJobRequestException;
+import io.fanout.shared.model.JobRequest;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.TaskIds;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class JobRequestsTest {
+
+    private static JobRequest parse(String json) throws InvalidJobRequestException {
+        return JobRequests.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String reason(String json) {
+        return assertThrows(InvalidJobRequestException.class, () -> parse(json)).getMessage();
+    }
+
+    @Test
+    void aKeyNamesTheSameJobEveryTime() throws Exception {
+        JobRequest a = parse("{\"processor\": \"p\", \"key\": \"nightly\"}");
+        JobRequest b = parse("{\"processor\": \"p\", \"key\": \"nightly\"}");
+        assertEquals(a.id(), b.id());
+        assertEquals(TaskIds.jobIdForKey("nightly"), a.id());
+    }
+
+    @Test
+    void staticItemsGetADefaultTaskName() throws Exception {
+        JobRequest r = parse("{\"processor\": \"p\", \"items\": [1, {\"a\": 2}]}");
+        assertTrue(r.isStaticFanOut());
+        assertEquals(2, r.items().size());
+        assertEquals("item", r.taskName());
+    }
+
+    @Test
+    void everyMalformedRequestGetsAReason() {
+        assertTrue(reason("nope").startsWith("not JSON"));
+        assertEquals("empty record: a job request is a JSON object", assertThrows(InvalidJobRequestException.class,
+                () -> JobRequests.parse(new byte[0])).getMessage());
+        assertEquals("a job request is a JSON object, got array", reason("[]"));
+        assertEquals("missing field 'processor'", reason("{}"));
+        assertEquals("field 'processor' must be a string, got number", reason("{\"processor\": 7}"));
+        assertTrue(reason("{\"processor\": \"has space\"}").contains("must be 1-200 letters"));
+        assertTrue(reason("{\"processor\": \"p\", \"extra\": 1}").contains("unknown field 'extra'"));
+        assertEquals("field 'id' must be a UUID, got 'x'", reason("{\"processor\": \"p\", \"id\": \"x\"}"));
+        assertEquals("field 'items' is empty: a static fan-out needs at least one item", reason("{\"processor\": \"p\", \"items\": []}"));
+        assertEquals("items[1] is null", reason("{\"processor\": \"p\", \"items\": [1, null]}"));
+        assertEquals("field 'taskName' goes with 'items' (a static fan-out)", reason("{\"processor\": \"p\", \"taskName\": \"t\"}"));
+        assertTrue(reason("{\"processor\": \"p\", \"items\": [1], \"taskName\": \"fanout:root\"}").contains("reserved"));
+        assertTrue(reason("{\"processor\": \"p\", \"key\": \"\"}").contains("field 'key' must be 1-200"));
+    }
+
+    @Test
+    void theBuilderWritesWhatTheParserReads() throws Exception {
+        UUID id = UUID.randomUUID();
+        JobRequest built = JobRequests.builder("p").id(id).params(Map.of("n", 3)).items(List.of("a", "b"), "letters").build();
+        JobRequest back = JobRequests.parse(JobRequests.toJson(built));
+        assertEquals(id, back.id());
+        assertEquals(3, back.params().get("n").asInt());
+        assertEquals("letters", back.taskName());
+        assertNull(back.key());
+    }
+}

@@ -1,0 +1,99 @@
+package io.fanout.shared;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.shared.model.PayloadFormat;
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.ReduceInputChunk;
+import io.fanout.shared.wire.ReduceInputRange;
+import io.fanout.shared.wire.StatusEvent;
+import io.fanout.shared.wire.StatusMessage;
+import io.fanout.shared.wire.StatusMessage.MapRequest;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.fanout.shared.wire.TaskRecord;
+import io.fanout.shared.wire.WireCodec;
+import io.fanout.shared.wire.WireFormatException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class WireCodecTest {
+
+    private final UUID job = UUID.randomUUID();
+
+    @Test
+    void taskRecordsRoundTrip() {
+        TaskRecord t = new TaskRecord(job, UUID.randomUUID(), job, 2, 5, TaskKind.MAPPED, "primes", "slice", PayloadFormat.KRYO, new byte[] {1, 2, 3}, null);
+        TaskRecord back = WireCodec.decodeTask(WireCodec.encodeTask(t));
+        assertEquals(t.taskId(), back.taskId());
+        assertEquals(t.parentId(), back.parentId());
+        assertEquals(2, back.attempt());
+        assertEquals(5, back.statusPartition());
+        assertEquals("slice", back.taskName());
+        assertArrayEquals(t.payload(), back.payload());
+    }
+
+    @Test
+    void reduceTasksCarryTheirInputRange() {
+        TaskRecord t = new TaskRecord(job, UUID.randomUUID(), null, 0, 1, TaskKind.REDUCE, "p", TaskKind.REDUCE_TASK_NAME, PayloadFormat.NONE, null,
+                new ReduceInputRange(3, 100, 140, 12_345));
+        assertEquals(new ReduceInputRange(3, 100, 140, 12_345), WireCodec.decodeTask(WireCodec.encodeTask(t)).reduceInput());
+    }
+
+    @Test
+    void statusBatchesRoundTripEveryKindOfEvent() {
+        UUID task = UUID.randomUUID();
+        StatusBatch batch = new StatusBatch(job, "exec-1", List.of(
+                StatusEvent.received(task, 0, 1),
+                StatusEvent.running(task, 0, 2),
+                StatusEvent.succeeded(task, 0, 3, true, new byte[] {9}, "42"),
+                StatusEvent.failed(task, 1, 4, "java.io.IOException", "boom")));
+        StatusBatch back = (StatusBatch) WireCodec.decodeStatus(WireCodec.encodeStatus(batch));
+        assertEquals("exec-1", back.executorId());
+        assertEquals(List.of(TaskState.RECEIVED, TaskState.RUNNING, TaskState.SUCCEEDED, TaskState.FAILED),
+                back.events().stream().map(StatusEvent::state).toList());
+        assertTrue(back.events().get(2).reduceRequired());
+        assertEquals("42", back.events().get(2).resultJson());
+        assertEquals("boom", back.events().get(3).errorMessage());
+    }
+
+    @Test
+    void mapRequestsRoundTrip() {
+        MapRequest m = new MapRequest(job, UUID.randomUUID(), 3, 4000, "leaf", List.of(new byte[] {1}, new byte[] {2, 2}));
+        MapRequest back = (MapRequest) WireCodec.decodeStatus(WireCodec.encodeStatus(m));
+        assertEquals(3, back.mapCall());
+        assertEquals(4000, back.firstIndex());
+        assertArrayEquals(new byte[] {2, 2}, back.payloads().get(1));
+    }
+
+    @Test
+    void reduceChunksKeepNullResults() {
+        ReduceInputChunk chunk = new ReduceInputChunk(job, Arrays.asList(new byte[] {1}, null));
+        assertEquals(null, WireCodec.decodeReduceInput(WireCodec.encodeReduceInput(chunk)).results().get(1));
+    }
+
+    @Test
+    void garbageAndTruncationAreWireFormatErrorsNotCrashes() {
+        byte[] valid = WireCodec.encodeStatus(new StatusBatch(job, "e", List.of(StatusEvent.received(UUID.randomUUID(), 0, 1))));
+        assertThrows(WireFormatException.class, () -> WireCodec.decodeStatus(Arrays.copyOf(valid, valid.length - 3)));
+        assertThrows(WireFormatException.class, () -> WireCodec.decodeTask("{\"json\": true}".getBytes()));
+        assertThrows(WireFormatException.class, () -> WireCodec.decodeTask(null));
+        byte[] wrongVersion = valid.clone();
+        wrongVersion[0] = 9;
+        WireFormatException e = assertThrows(WireFormatException.class, () -> WireCodec.decodeStatus(wrongVersion));
+        assertTrue(e.getMessage().contains("version 9"), e.getMessage());
+    }
+
+    @Test
+    void eventsCheckTheirInvariants() {
+        UUID task = UUID.randomUUID();
+        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.RUNNING, 1, false, new byte[1], null, null, null));
+        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.FAILED, 1, false, null, null, null, "no class"));
+        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.SUCCEEDED, 1, false, null, null, "x.Y", null));
+    }
+}
