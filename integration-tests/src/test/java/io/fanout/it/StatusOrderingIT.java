@@ -7,6 +7,7 @@ import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.wire.StatusEvent;
+import io.fanout.shared.wire.StatusMessage.MapRequest;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.wire.WireCodec;
 import java.time.Duration;
@@ -19,9 +20,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Status events straight onto the status topic, as a confused or replaying executor might send
- * them: early, late and twice. The task's state never moves backwards and its completion is
- * counted once.
+ * Status events and map requests straight onto the status topic, as a confused or replaying
+ * executor might send them: early, late and twice. A task's state never moves backwards, its
+ * completion is counted once, and a re-sent map creates no second child.
  */
 class StatusOrderingIT {
 
@@ -62,6 +63,35 @@ class StatusOrderingIT {
             assertEquals(2, Sql.count(cluster.db(), "SELECT succeeded_tasks FROM fanout_job WHERE job_id = ?", job));
             assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND task_id = ? AND received_at IS NOT NULL "
                     + "AND started_at IS NOT NULL", job, b));
+        }
+    }
+
+    @Test
+    void aMapSentAgainStoresAndCountsItsChildrenOnce() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 1);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            byte[] map = WireCodec.encodeStatus(new MapRequest(job, job, 0, 0, "child", List.of(new byte[] {1}, new byte[] {2}, new byte[] {3})));
+            // as a root task re-run after a crash would: the same map, twice, then once more alone
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map));
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map)).get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 4);
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map)).get();
+            long t = System.currentTimeMillis();
+            List<StatusEvent> all = new java.util.ArrayList<>(List.of(StatusEvent.succeeded(job, 0, t, false, null, null)));
+            for (int i = 0; i < 3; i++) {
+                all.add(StatusEvent.succeeded(TaskIds.child(job, 0, i), 0, t, false, null, null));
+            }
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null,
+                    WireCodec.encodeStatus(new StatusBatch(job, "fake-executor", all)))).get();
+            JobEvent outcome = cluster.client().await(job, Duration.ofSeconds(30));
+
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
+            assertEquals(new JobEvent.TaskCounts(4, 4, 0), outcome.tasks());
+            assertEquals(4, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job));
         }
     }
 

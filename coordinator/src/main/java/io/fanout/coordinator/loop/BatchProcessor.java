@@ -86,10 +86,10 @@ public final class BatchProcessor {
         if (newTasks.isEmpty() && statuses.statuses().isEmpty()) {
             return after;
         }
-        tasks.stageTasks(conn, newTasks);
+        tasks.insert(conn, newTasks);
         tasks.stageStatuses(conn, statuses.statuses());
         List<JobRow> done = new ArrayList<>();
-        for (JobRow job : tasks.apply(conn)) {
+        for (JobRow job : statuses.statuses().isEmpty() ? List.<JobRow>of() : tasks.applyStatuses(conn)) {
             (job.allTasksDone() ? done : after.progressed).add(job);
         }
         complete(conn, done, after);

@@ -1,10 +1,12 @@
 package io.fanout.coordinator.store;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.UUID;
 import org.postgresql.PGConnection;
 
@@ -17,12 +19,15 @@ final class BinaryCopy {
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
     /** PostgreSQL counts timestamps in microseconds from 2000-01-01. */
     private static final long PG_EPOCH_MILLIS = 946_684_800_000L;
+    /** The end of the data: a field count of -1. */
+    private static final byte[] TRAILER = {(byte) 0xff, (byte) 0xff};
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+    private byte[] buf = new byte[1 << 16];
+    private int size;
     private int rows;
 
     BinaryCopy() {
-        out.writeBytes(SIGNATURE);
+        writeBytes(SIGNATURE);
         writeInt(0); // flags
         writeInt(0); // header extension length
     }
@@ -57,7 +62,8 @@ final class BinaryCopy {
 
     BinaryCopy bool(boolean v) {
         writeInt(1);
-        out.write(v ? 1 : 0);
+        ensure(1);
+        buf[size++] = (byte) (v ? 1 : 0);
         return this;
     }
 
@@ -70,7 +76,7 @@ final class BinaryCopy {
             return nul();
         }
         writeInt(v.length);
-        out.writeBytes(v);
+        writeBytes(v);
         return this;
     }
 
@@ -88,12 +94,11 @@ final class BinaryCopy {
         return rows;
     }
 
-    /** Sends the rows with {@code COPY table (columns) FROM STDIN (FORMAT binary)}. */
+    /** Sends the rows with {@code COPY table (columns) FROM STDIN (FORMAT binary)}; may be called again (e.g. into another table). */
     void copyInto(Connection conn, String tableAndColumns) throws SQLException {
-        writeShort(-1);
         try {
-            conn.unwrap(PGConnection.class).getCopyAPI()
-                    .copyIn("COPY " + tableAndColumns + " FROM STDIN (FORMAT binary)", new java.io.ByteArrayInputStream(out.toByteArray()));
+            conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + tableAndColumns + " FROM STDIN (FORMAT binary)",
+                    new SequenceInputStream(new ByteArrayInputStream(buf, 0, size), new ByteArrayInputStream(TRAILER)));
         } catch (IOException e) {
             throw new SQLException("COPY into " + tableAndColumns + " failed: " + e.getMessage(), e);
         }
@@ -105,15 +110,29 @@ final class BinaryCopy {
     }
 
     private void writeShort(int v) {
-        out.write(v >>> 8);
-        out.write(v);
+        ensure(2);
+        buf[size++] = (byte) (v >>> 8);
+        buf[size++] = (byte) v;
     }
 
     private void writeInt(int v) {
-        out.write(v >>> 24);
-        out.write(v >>> 16);
-        out.write(v >>> 8);
-        out.write(v);
+        ensure(4);
+        buf[size++] = (byte) (v >>> 24);
+        buf[size++] = (byte) (v >>> 16);
+        buf[size++] = (byte) (v >>> 8);
+        buf[size++] = (byte) v;
+    }
+
+    private void writeBytes(byte[] v) {
+        ensure(v.length);
+        System.arraycopy(v, 0, buf, size, v.length);
+        size += v.length;
+    }
+
+    private void ensure(int n) {
+        if (size + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+        }
     }
 
     private void writeLong(long v) {

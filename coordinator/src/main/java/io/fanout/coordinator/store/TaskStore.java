@@ -7,19 +7,25 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
- * Task rows in bulk: one COPY and one statement per batch, never a round trip per task. Inserting
+ * Task rows in bulk: a COPY and a statement or two per batch, never a round trip per task. Inserting
  * is idempotent (a re-sent map stores nothing twice) and applying statuses is monotonic (a stale
  * or duplicate event changes nothing, and a task's completion is counted once, in the same
  * statement that records it).
  */
 public final class TaskStore {
+
+    private static final String TASK_COLUMNS = "job_id, task_id, parent_id, kind, task_name, state, payload_format, payload";
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private static final String INSERT_FROM_STAGE = """
             WITH ins AS (
@@ -31,16 +37,15 @@ public final class TaskStore {
             UPDATE fanout_job j SET total_tasks = j.total_tasks + added.n FROM added WHERE j.job_id = added.job_id
             """;
 
+    /**
+     * A status applies to the task's current attempt only, and only moves its rank up (a new
+     * attempt is started by the coordinator, never by an event). So a row updated into a terminal
+     * state was not terminal before: counting the updated rows counts each completion once.
+     */
     private static final String APPLY_STAGE = """
-            WITH moved AS (
-                SELECT t.job_id, t.task_id, t.state AS old_state
-                FROM fanout_task t JOIN fanout_status_stage s ON t.job_id = s.job_id AND t.task_id = s.task_id
-                WHERE (s.attempt, s.rank) > (t.attempt, fanout_state_rank(t.state))
-                FOR UPDATE OF t),
-            upd AS (
+            WITH upd AS (
                 UPDATE fanout_task t SET
                     state = s.state,
-                    attempt = s.attempt,
                     executor_id = coalesce(s.executor_id, t.executor_id),
                     received_at = coalesce(s.received_at, t.received_at),
                     started_at = coalesce(s.started_at, t.started_at),
@@ -49,13 +54,13 @@ public final class TaskStore {
                     result_json = s.result_json,
                     error_class = s.error_class,
                     error_message = s.error_message
-                FROM fanout_status_stage s JOIN moved m ON m.job_id = s.job_id AND m.task_id = s.task_id
-                WHERE t.job_id = s.job_id AND t.task_id = s.task_id
-                RETURNING t.job_id, s.state, m.old_state, s.reduce_required),
+                FROM fanout_status_stage s
+                WHERE t.job_id = s.job_id AND t.task_id = s.task_id AND t.attempt = s.attempt AND s.rank > fanout_state_rank(t.state)
+                RETURNING t.job_id, s.state, s.reduce_required),
             counts AS (
                 SELECT job_id,
-                       count(*) FILTER (WHERE state = 'SUCCEEDED' AND fanout_state_rank(old_state) < 4) AS succeeded,
-                       count(*) FILTER (WHERE state = 'FAILED' AND fanout_state_rank(old_state) < 4) AS failed,
+                       count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,
+                       count(*) FILTER (WHERE state = 'FAILED') AS failed,
                        bool_or(reduce_required) AS reduce_required
                 FROM upd GROUP BY job_id)
             UPDATE fanout_job j SET
@@ -82,17 +87,43 @@ public final class TaskStore {
         }
     }
 
-    /** Stages tasks to store (one COPY); {@link #apply} stores those not stored yet, as DISPATCHED. */
-    public void stageTasks(Connection conn, Collection<NewTask> tasks) throws SQLException {
+    /**
+     * Stores new tasks as DISPATCHED and adds them to their jobs' totals. The fast path copies
+     * them straight into the table; if any already exists (a map re-sent after a crash), the copy
+     * is undone and they go through the staging table, which skips what exists.
+     */
+    public void insert(Connection conn, Collection<NewTask> tasks) throws SQLException {
         if (tasks.isEmpty()) {
             return;
         }
         BinaryCopy copy = new BinaryCopy();
+        Map<UUID, Long> perJob = new HashMap<>();
         for (NewTask t : tasks) {
             copy.row(8).uuid(t.jobId()).uuid(t.taskId()).uuid(t.parentId()).int2(t.kind().code()).text(t.taskName())
                     .text(TaskState.DISPATCHED.name()).int2(t.payloadFormat().code()).bytea(t.payload());
+            perJob.merge(t.jobId(), 1L, Long::sum);
         }
-        copy.copyInto(conn, "fanout_task_stage (job_id, task_id, parent_id, kind, task_name, state, payload_format, payload)");
+        Savepoint beforeCopy = conn.setSavepoint();
+        try {
+            copy.copyInto(conn, "fanout_task (" + TASK_COLUMNS + ")");
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            conn.rollback(beforeCopy);
+            copy.copyInto(conn, "fanout_task_stage (" + TASK_COLUMNS + ")");
+            try (Statement st = conn.createStatement()) {
+                st.executeUpdate(INSERT_FROM_STAGE);
+            }
+            return;
+        }
+        conn.releaseSavepoint(beforeCopy);
+        try (PreparedStatement ps = conn.prepareStatement(
+                "UPDATE fanout_job j SET total_tasks = j.total_tasks + v.n FROM unnest(?::uuid[], ?::int8[]) AS v(id, n) WHERE j.job_id = v.id")) {
+            ps.setArray(1, conn.createArrayOf("uuid", perJob.keySet().toArray()));
+            ps.setArray(2, conn.createArrayOf("int8", perJob.values().toArray()));
+            ps.executeUpdate();
+        }
     }
 
     /** Stages a batch's net status changes (one COPY); {@link #apply} applies them. */
@@ -110,36 +141,15 @@ public final class TaskStore {
                 + "finished_at, result, result_json, error_class, error_message, reduce_required)");
     }
 
-    /**
-     * In one round trip: stores the staged tasks (adding them to their jobs' totals) and then
-     * applies the staged statuses. Returns the jobs whose counters moved, as they are now.
-     */
-    public List<JobRow> apply(Connection conn) throws SQLException {
+    /** Applies the staged statuses; returns the jobs whose counters moved, as they are now. */
+    public List<JobRow> applyStatuses(Connection conn) throws SQLException {
         List<JobRow> changed = new ArrayList<>();
-        try (Statement st = conn.createStatement()) {
-            boolean isResultSet = st.execute(INSERT_FROM_STAGE + ";\n" + APPLY_STAGE);
-            while (true) {
-                if (isResultSet) {
-                    try (ResultSet rs = st.getResultSet()) {
-                        while (rs.next()) {
-                            changed.add(JobStore.readJob(rs));
-                        }
-                    }
-                } else if (st.getUpdateCount() == -1) {
-                    break;
-                }
-                isResultSet = st.getMoreResults();
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(APPLY_STAGE)) {
+            while (rs.next()) {
+                changed.add(JobStore.readJob(rs));
             }
         }
         return changed;
-    }
-
-    /** Stores tasks outside a status batch (e.g. a reduce task) in their own two steps. */
-    public void insert(Connection conn, Collection<NewTask> tasks) throws SQLException {
-        stageTasks(conn, tasks);
-        try (Statement st = conn.createStatement()) {
-            st.executeUpdate(INSERT_FROM_STAGE);
-        }
     }
 
     /** The job's tasks without a parent (root or static items) that no executor has reported yet. */
