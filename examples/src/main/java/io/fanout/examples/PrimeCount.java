@@ -16,6 +16,8 @@ import java.util.List;
 public final class PrimeCount implements MapReduceProcessor {
 
     public static final String NAME = "primes";
+    /** The largest slice one subtask sieves (it holds one byte per number). */
+    static final long MAX_SLICE = 100_000_000;
 
     /** The job's params. */
     public record Params(long limit, int slices) {
@@ -31,6 +33,10 @@ public final class PrimeCount implements MapReduceProcessor {
             Params p = ctx.params(Params.class);
             if (p == null || p.limit() < 2 || p.slices() < 1) {
                 throw new IllegalArgumentException("params must be {\"limit\": >= 2, \"slices\": >= 1}, got " + p);
+            }
+            if ((p.limit() + p.slices() - 1) / p.slices() > MAX_SLICE) {
+                throw new IllegalArgumentException("slices of more than " + MAX_SLICE + " numbers are too large: use at least "
+                        + (p.limit() + MAX_SLICE - 1) / MAX_SLICE + " slices for a limit of " + p.limit());
             }
             return ctx.map(slices(p.limit(), p.slices()), "count-slice");
         }

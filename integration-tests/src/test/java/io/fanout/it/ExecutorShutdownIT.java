@@ -67,6 +67,36 @@ class ExecutorShutdownIT {
     }
 
     @Test
+    void tasksNotStartedWhenAStopBeginsAreHandedBackAtOnce() throws Exception {
+        Held held = new Held();
+        Held other = new Held();
+        other.release.countDown();
+        try (FanoutCluster cluster = new FanoutCluster(1, Set.of())) {
+            FanoutExecutor first = cluster.startExecutor(Map.of("held", held), b -> b.concurrency(1).shutdownGrace(Duration.ofSeconds(30)));
+            UUID job = cluster.client().submit(JobRequests.builder("held").items(LongStream.range(0, 5).boxed().toList(), "held").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> held.running.size() == 1);
+
+            Thread stopper = Thread.ofPlatform().start(() -> {
+                try {
+                    first.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.inFlight() == 1); // the four waiting ones were given back
+            held.release.countDown();
+            stopper.join(Duration.ofSeconds(60));
+            assertEquals(1, held.runs.size(), "only the running task finished on the stopping executor");
+
+            cluster.startExecutor(Map.of("held", other));
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
+            assertEquals(4, other.runs.size());
+            assertEquals(5, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'SUCCEEDED'", job));
+        }
+    }
+
+    @Test
     void tasksStillRunningAfterTheGracePeriodAreHandedBackAndRunElsewhere() throws Exception {
         Held stuck = new Held();
         Held healthy = new Held();

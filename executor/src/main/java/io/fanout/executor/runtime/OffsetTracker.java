@@ -44,6 +44,17 @@ final class OffsetTracker {
         }
     }
 
+    /**
+     * A record given back unrun (the executor is stopping): no longer counted as in flight, but
+     * still unfinished, so no offset past it is committed and the next owner runs it.
+     */
+    void handedBack(TopicPartition tp, long offset) {
+        Partition p = partitions.get(tp);
+        if (p != null && p.unfinished.contains(offset)) {
+            inFlight.decrementAndGet();
+        }
+    }
+
     int inFlight() {
         return inFlight.get();
     }

@@ -45,6 +45,7 @@ public final class PollLoop implements Runnable {
     private final Semaphore slots;
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fanout-executor-task-", 0).factory());
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
     private volatile boolean stopping;
@@ -96,12 +97,21 @@ public final class PollLoop implements Runnable {
     }
 
     private void execute(TopicPartition tp, long offset, TaskRecord task) {
+        Thread self = Thread.currentThread();
+        waitingTasks.add(self);
         try {
             slots.acquire();
         } catch (InterruptedException e) {
-            return; // shutting down before it started: the record is handed back uncommitted
+            tracker.handedBack(tp, offset); // stopping before it started: handed back uncommitted
+            return;
+        } finally {
+            waitingTasks.remove(self);
         }
-        Thread self = Thread.currentThread();
+        if (stopping) {
+            slots.release();
+            tracker.handedBack(tp, offset); // not started before the stop: the next owner runs it
+            return;
+        }
         runningTasks.add(self);
         try {
             reporter.report(task.jobId(), task.statusPartition(), StatusEvent.running(task.taskId(), task.attempt(), config.clock().millis()), null);
@@ -144,11 +154,15 @@ public final class PollLoop implements Runnable {
         }
     }
 
-    /** Graceful stop: take nothing new, let running tasks finish within the grace period, hand back the rest. */
+    /**
+     * Graceful stop: take nothing new, hand back what has not started, let running tasks finish
+     * within the grace period, hand back the rest.
+     */
     private void drain() {
         consumer.pause(consumer.assignment());
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
         while (tracker.inFlight() > 0 && System.nanoTime() < deadline) {
+            waitingTasks.forEach(Thread::interrupt); // tasks waiting for a slot go back unrun
             consumer.poll(POLL); // keeps the membership alive while paused
             commit();
         }

@@ -1,0 +1,44 @@
+package io.fanout.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.shared.model.InvalidJobRequestException;
+import io.fanout.shared.model.JobRequest;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class FanoutCliTest {
+
+    private static SubmitCommand submit(String... args) {
+        SubmitCommand cmd = new SubmitCommand();
+        new CommandLine(cmd).parseArgs(args);
+        return cmd;
+    }
+
+    @Test
+    void submitBuildsTheSameRequestAsTheJsonFormat() throws Exception {
+        JobRequest r = submit("primes", "--params", "{\"limit\": 100}", "--key", "k1").request();
+        assertEquals("primes", r.processor());
+        assertEquals(100, r.params().get("limit").asInt());
+        assertEquals("k1", r.key());
+    }
+
+    @Test
+    void badSubmitInputIsAClearErrorBeforeAnythingIsSent() {
+        assertTrue(assertThrows(InvalidJobRequestException.class, () -> submit("p", "--params", "{oops").request())
+                .getMessage().startsWith("--params is not valid JSON"));
+        assertEquals("field 'items' must be an array, got object",
+                assertThrows(InvalidJobRequestException.class, () -> submit("p", "--items", "{}").request()).getMessage());
+        assertEquals("field 'taskName' goes with 'items' (a static fan-out)",
+                assertThrows(InvalidJobRequestException.class, () -> submit("p", "--task-name", "t").request()).getMessage());
+    }
+
+    @Test
+    void unknownOptionsAndMissingArgumentsExitWithUsageErrors() {
+        assertEquals(2, FanoutCli.run("submit"));
+        assertEquals(2, FanoutCli.run("no-such-command"));
+        assertEquals(0, FanoutCli.run("--help"));
+    }
+}

@@ -1,0 +1,51 @@
+package io.fanout.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.fanout.shared.TopicNames;
+import io.fanout.topics.TopicLayout;
+import io.fanout.topics.TopicMismatchException;
+import io.fanout.topics.TopicProvisioner;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+
+class TopicProvisionerIT {
+
+    private static TopicNames uniqueNames() {
+        return new TopicNames("tp-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+    }
+
+    @Test
+    void applyCreatesTheLayoutOnceAndThenChangesNothing() {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedInfrastructure.bootstrapServers()))) {
+            TopicLayout layout = new TopicLayout(uniqueNames(), 2, 3);
+            TopicProvisioner provisioner = new TopicProvisioner(admin);
+            assertEquals(6, provisioner.apply(layout).size());
+            assertEquals(List.of(), provisioner.apply(layout));
+            assertEquals(5, provisioner.ensurePartitions(layout.names().tasks(), 5));
+            assertEquals(5, provisioner.ensurePartitions(layout.names().tasks(), 4), "partitions are never removed");
+        }
+    }
+
+    @Test
+    void anExistingTopicThatDoesNotMatchIsReportedNotChanged() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedInfrastructure.bootstrapServers()))) {
+            TopicNames names = uniqueNames();
+            admin.createTopics(List.of(
+                    new NewTopic(names.tasks(), Optional.of(1), Optional.empty()),
+                    new NewTopic(names.status(), Optional.of(2), Optional.empty()).configs(Map.of("cleanup.policy", "compact")))).all().get();
+            TopicMismatchException e = assertThrows(TopicMismatchException.class, () -> new TopicProvisioner(admin).apply(new TopicLayout(names, 2, 3)));
+            assertThat(e.getMessage())
+                    .contains(names.tasks() + " has 1 partitions, the layout needs 3")
+                    .contains(names.status() + " has cleanup.policy=compact, the layout needs delete");
+            assertEquals(1, admin.describeTopics(List.of(names.tasks())).allTopicNames().get().get(names.tasks()).partitions().size());
+        }
+    }
+}
