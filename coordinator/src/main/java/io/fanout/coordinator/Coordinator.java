@@ -9,15 +9,14 @@ import io.fanout.coordinator.reduce.ReduceFeeder;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.TaskStore;
+import io.fanout.shared.KafkaClientSettings;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -74,24 +73,13 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static Map<String, Object> producerProps(CoordinatorConfig config) {
-        Map<String, Object> p = new HashMap<>(config.kafka());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
-        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fanout-coordinator");
-        return p;
+        return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-coordinator");
     }
 
     private static Map<String, Object> consumerProps(CoordinatorConfig config) {
-        Map<String, Object> p = new HashMap<>(config.kafka());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // Range assignment gives one member the same partition number of the jobs and status topics.
-        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        Map<String, Object> p = KafkaClientSettings.manualCommitConsumer(config.kafka(), config.groupId(), RangeAssignor.class.getName(), "fanout-coordinator");
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fanout-coordinator");
         return p;
     }
 }

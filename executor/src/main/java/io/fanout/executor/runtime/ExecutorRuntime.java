@@ -1,14 +1,13 @@
 package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
+import io.fanout.shared.KafkaClientSettings;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -58,23 +57,12 @@ public final class ExecutorRuntime implements AutoCloseable {
     }
 
     private static Map<String, Object> producerProps(ExecutorConfig config) {
-        Map<String, Object> p = new HashMap<>(config.kafka());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
-        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fanout-executor-" + config.executorId());
-        return p;
+        return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-executor-" + config.executorId());
     }
 
     private static Map<String, Object> consumerProps(ExecutorConfig config) {
-        Map<String, Object> p = new HashMap<>(config.kafka());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        Map<String, Object> p = KafkaClientSettings.manualCommitConsumer(config.kafka(), config.groupId(), CooperativeStickyAssignor.class.getName(), "fanout-executor-" + config.executorId());
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fanout-executor-" + config.executorId());
         return p;
     }
 }

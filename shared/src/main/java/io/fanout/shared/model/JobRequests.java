@@ -120,7 +120,7 @@ public final class JobRequests {
 
         /** A static fan-out: each item becomes one subtask, there is no root task. */
         public Builder items(List<?> items, String taskName) {
-            node.putArray("items").addAll(items.stream().map(i -> (JsonNode) Json.mapper().valueToTree(i)).toList());
+            node.putArray("items").addAll(items.stream().<JsonNode>map(i -> Json.mapper().valueToTree(i)).toList());
             node.put("taskName", taskName);
             return this;
         }
