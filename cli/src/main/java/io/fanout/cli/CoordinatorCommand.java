@@ -2,6 +2,7 @@ package io.fanout.cli;
 
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.shared.Pools;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,6 +27,11 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--processors", split = ",", description = "Processors that exist; requests naming another are rejected. Default: any.")
     List<String> processors = List.of();
 
+    @Option(names = "--pools", split = ",", defaultValue = "${env:FANOUT_POOLS:-" + Pools.DEFAULT + "}",
+            description = "Executor pools that exist (their task topics must be provisioned); requests naming another are rejected. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    List<String> pools;
+
     @Override
     public Integer call() throws Exception {
         CoordinatorConfig config = CoordinatorConfig.builder()
@@ -34,6 +40,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .groupId(groupId)
                 .database(db.jdbcUrl, db.user, db.password())
                 .knownProcessors(new LinkedHashSet<>(processors))
+                .pools(new LinkedHashSet<>(pools))
                 .build();
         Coordinator coordinator = Coordinator.start(config);
         runUntilStopped(coordinator);

@@ -4,6 +4,7 @@ import io.fanout.examples.Examples;
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.executor.FanoutExecutor;
 import io.fanout.executor.api.Processor;
+import io.fanout.shared.Pools;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,8 +29,12 @@ final class ExecutorCommand implements Callable<Integer> {
             description = "Tasks run at once (default ${DEFAULT-VALUE}).")
     int concurrency;
 
+    @Option(names = "--pool", defaultValue = "${env:FANOUT_EXECUTOR_POOL:-" + Pools.DEFAULT + "}",
+            description = "The executor pool to join: this executor runs the tasks of jobs sent to it (default ${DEFAULT-VALUE}).")
+    String pool;
+
     @Option(names = "--group-id", defaultValue = "${env:FANOUT_EXECUTOR_GROUP:-" + ExecutorConfig.DEFAULT_GROUP_ID + "}",
-            description = "Consumer group of the executors (default ${DEFAULT-VALUE}).")
+            description = "Base consumer group (default ${DEFAULT-VALUE}): the default pool's group; other pools use <base>.<pool>.")
     String groupId;
 
     @Option(names = "--executor-id", description = "This executor's id (default: pid@host plus a random suffix).")
@@ -43,6 +48,7 @@ final class ExecutorCommand implements Callable<Integer> {
         ExecutorConfig config = ExecutorConfig.builder()
                 .kafka(kafka.kafka())
                 .topics(kafka.topics())
+                .pool(pool)
                 .groupId(groupId)
                 .executorId(executorId)
                 .processors(processors.isEmpty() ? Examples.all() : load(processors))

@@ -40,6 +40,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--key", description = "Client key: submitting the same key again creates no second job.")
     String key;
 
+    @Option(names = "--pool", description = "The executor pool that runs the job (default: default).")
+    String pool;
+
     @Option(names = "--wait", description = "Wait for the outcome, showing progress.")
     boolean await;
 
@@ -85,6 +88,9 @@ final class SubmitCommand implements Callable<Integer> {
         }
         if (taskName != null) {
             node.put("taskName", taskName);
+        }
+        if (pool != null) {
+            node.put("pool", pool);
         }
         return JobRequests.parse(Json.toBytes(node));
     }

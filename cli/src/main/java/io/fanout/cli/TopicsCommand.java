@@ -1,8 +1,11 @@
 package io.fanout.cli;
 
+import io.fanout.shared.Pools;
 import io.fanout.topics.TopicLayout;
 import io.fanout.topics.TopicProvisioner;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -24,12 +27,15 @@ final class TopicsCommand {
         int coordinatorPartitions;
 
         @Option(names = "--task-partitions", defaultValue = "" + TopicLayout.DEFAULT_TASK_PARTITIONS,
-                description = "Partitions of the tasks topic: the most executors that get work (default ${DEFAULT-VALUE}).")
+                description = "Partitions of the default pool's tasks topic: the most executors that get work (default ${DEFAULT-VALUE}).")
         int taskPartitions;
+
+        @Option(names = "--pool", paramLabel = "NAME=PARTITIONS", description = "Another executor pool and its task topic's partition count.")
+        Map<String, Integer> pools = new LinkedHashMap<>();
 
         @Override
         public Integer call() {
-            TopicLayout layout = new TopicLayout(kafka.topics(), coordinatorPartitions, taskPartitions);
+            TopicLayout layout = new TopicLayout(kafka.topics(), coordinatorPartitions, taskPartitions, pools);
             try (Admin admin = Admin.create(kafka.kafka())) {
                 List<String> created = new TopicProvisioner(admin).apply(layout);
                 System.out.println(created.isEmpty() ? "all topics exist and match: " + TopicProvisioner.describe(layout)
@@ -40,10 +46,13 @@ final class TopicsCommand {
     }
 
     @Command(name = "scale", mixinStandardHelpOptions = true,
-            description = "Raises the tasks topic's partition count, live (partitions cap the executors that get work; they cannot be removed).")
+            description = "Raises a pool's task partition count, live (partitions cap the executors that get work; they cannot be removed).")
     static final class Scale implements Callable<Integer> {
         @Mixin
         KafkaOptions kafka;
+
+        @Option(names = "--pool", defaultValue = Pools.DEFAULT, description = "The pool whose task topic to scale (default ${DEFAULT-VALUE}).")
+        String pool;
 
         @Option(names = "--partitions", required = true, description = "The tasks topic's new partition count.")
         int partitions;
@@ -51,8 +60,9 @@ final class TopicsCommand {
         @Override
         public Integer call() {
             try (Admin admin = Admin.create(kafka.kafka())) {
-                int now = new TopicProvisioner(admin).ensurePartitions(kafka.topics().tasks(), partitions);
-                System.out.println(kafka.topics().tasks() + " has " + now + " partitions");
+                String topic = kafka.topics().tasks(pool);
+                int now = new TopicProvisioner(admin).ensurePartitions(topic, partitions);
+                System.out.println(topic + " has " + now + " partitions");
             }
             return 0;
         }

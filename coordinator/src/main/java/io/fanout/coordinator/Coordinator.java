@@ -44,7 +44,7 @@ public final class Coordinator implements AutoCloseable {
         JobStore jobs = new JobStore();
         TaskStore tasks = new TaskStore();
         this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics());
-        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors()), jobs, tasks, config.clock());
+        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools()), jobs, tasks, config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new CoordinatorLoop(consumer, db, processor,
                 new CoordinatorLoop.Outputs(new TaskPublisher(producer, config.topics()), new JobEventPublisher(producer, config.topics()), feeder),

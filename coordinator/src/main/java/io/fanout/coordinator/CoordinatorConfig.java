@@ -1,5 +1,6 @@
 package io.fanout.coordinator;
 
+import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +20,7 @@ public record CoordinatorConfig(
         String dbUser,
         String dbPassword,
         Set<String> knownProcessors,
+        Set<String> pools,
         Duration progressInterval,
         Clock clock) {
 
@@ -33,7 +35,7 @@ public record CoordinatorConfig(
     public String toString() {
         return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
                 + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
-                + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", progressInterval=" + progressInterval + "]";
+                + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + "]";
     }
 
     public static final class Builder {
@@ -44,6 +46,7 @@ public record CoordinatorConfig(
         private String dbUser;
         private String dbPassword;
         private Set<String> knownProcessors = Set.of();
+        private Set<String> pools = Set.of(Pools.DEFAULT);
         private Duration progressInterval = Duration.ofMillis(500);
         private Clock clock = Clock.systemUTC();
 
@@ -82,6 +85,13 @@ public record CoordinatorConfig(
             return this;
         }
 
+        /** The executor pools jobs may name (default: only {@value Pools#DEFAULT}); a request for another is rejected. */
+        public Builder pools(Set<String> pools) {
+            pools.forEach(Pools::check);
+            this.pools = Set.copyOf(pools);
+            return this;
+        }
+
         public Builder progressInterval(Duration interval) {
             this.progressInterval = interval;
             return this;
@@ -105,7 +115,10 @@ public record CoordinatorConfig(
             if (progressInterval == null || progressInterval.isNegative()) {
                 throw new IllegalArgumentException("coordinator setting 'progress-interval' must be zero or positive");
             }
-            return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, progressInterval, clock);
+            if (pools.isEmpty()) {
+                throw new IllegalArgumentException("coordinator setting 'pools' is empty: name at least one executor pool");
+            }
+            return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, clock);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.fanout.executor;
 
 import io.fanout.executor.api.Processor;
+import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import java.util.UUID;
  * Kafka: these are Kafka client properties (passed through untouched), the processors, and how
  * much work to hold at once.
  *
+ * @param pool the executor pool this executor joins: it runs the tasks of jobs sent to that pool
  * @param concurrency how many tasks run at the same time (each on its own virtual thread)
  * @param maxBuffered how many received tasks may wait or run before the partitions are paused
  * @param shutdownGrace how long a graceful stop waits for running tasks before handing them back
@@ -23,6 +25,7 @@ import java.util.UUID;
 public record ExecutorConfig(
         Map<String, Object> kafka,
         TopicNames topics,
+        String pool,
         String groupId,
         String executorId,
         Map<String, Processor> processors,
@@ -40,7 +43,7 @@ public record ExecutorConfig(
 
     @Override
     public String toString() {
-        return "ExecutorConfig[id=" + executorId + ", groupId=" + groupId + ", topics=" + topics.prefix() + "*, processors=" + processors.keySet()
+        return "ExecutorConfig[id=" + executorId + ", pool=" + pool + ", groupId=" + groupId + ", topics=" + topics.prefix() + "*, processors=" + processors.keySet()
                 + ", concurrency=" + concurrency + ", maxBuffered=" + maxBuffered + ", shutdownGrace=" + shutdownGrace + ", bootstrap="
                 + kafka.get("bootstrap.servers") + "]";
     }
@@ -48,6 +51,7 @@ public record ExecutorConfig(
     public static final class Builder {
         private final Map<String, Object> kafka = new HashMap<>();
         private TopicNames topics = TopicNames.defaults();
+        private String pool = Pools.DEFAULT;
         private String groupId = DEFAULT_GROUP_ID;
         private String executorId;
         private final Map<String, Processor> processors = new LinkedHashMap<>();
@@ -71,6 +75,16 @@ public record ExecutorConfig(
             return this;
         }
 
+        /** The pool this executor joins (default {@value Pools#DEFAULT}). */
+        public Builder pool(String pool) {
+            this.pool = Pools.check(pool);
+            return this;
+        }
+
+        /**
+         * The base consumer group (default {@value #DEFAULT_GROUP_ID}). Each pool is its own group:
+         * the base itself for the default pool, {@code <base>.<pool>} for the others.
+         */
         public Builder groupId(String groupId) {
             this.groupId = groupId;
             return this;
@@ -132,12 +146,13 @@ public record ExecutorConfig(
             if (groupId == null || groupId.isBlank()) {
                 throw new IllegalArgumentException("executor setting 'group-id' must not be empty");
             }
+            String group = Pools.groupId(groupId, pool);
             int buffered = maxBuffered != null ? maxBuffered : Math.max(4 * concurrency, 500);
             if (buffered < concurrency) {
                 throw new IllegalArgumentException("executor setting 'max-buffered' (" + buffered + ") must be at least 'concurrency' (" + concurrency + ")");
             }
             String id = executorId != null ? executorId : defaultId();
-            return new ExecutorConfig(Map.copyOf(kafka), topics, groupId, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, clock);
+            return new ExecutorConfig(Map.copyOf(kafka), topics, pool, group, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, clock);
         }
 
         private static String defaultId() {

@@ -26,4 +26,14 @@ class ExecutorConfigTest {
         assertEquals(500, ExecutorConfig.builder().bootstrapServers("k:9092").processor("p", ctx -> null).concurrency(2).build().maxBuffered());
         assertEquals(800, ExecutorConfig.builder().bootstrapServers("k:9092").processor("p", ctx -> null).concurrency(200).build().maxBuffered());
     }
+
+    @Test
+    void eachPoolIsItsOwnConsumerGroup() {
+        ExecutorConfig.Builder b = ExecutorConfig.builder().bootstrapServers("k:9092").processor("p", ctx -> null);
+        assertEquals("fanout-executors", b.build().groupId());
+        assertEquals("fanout-executors.gpu", b.pool("gpu").build().groupId());
+        assertEquals("team-a.gpu", b.groupId("team-a").build().groupId());
+        assertEquals("pool name 'GPU!' must be 1-63 of a-z 0-9 _ - (starting with a letter or digit)",
+                assertThrows(IllegalArgumentException.class, () -> ExecutorConfig.builder().pool("GPU!")).getMessage());
+    }
 }

@@ -45,7 +45,7 @@ class FailureIT {
             UUID job = cluster.client().submit(JobRequests.builder("missing").build());
             JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
             assertEquals(JobEvent.Type.FAILED, outcome.type());
-            assertThat(outcome.error()).contains("UnknownProcessor").contains("exec-without-it has no processor 'missing'").contains("other");
+            assertThat(outcome.error()).contains("UnknownProcessor").contains("exec-without-it in pool 'default' has no processor 'missing'").contains("other");
         }
     }
 

@@ -33,7 +33,12 @@ final class FanoutCluster implements AutoCloseable {
     private FanoutClient client;
 
     FanoutCluster(int taskPartitions, Set<String> knownProcessors) {
-        this.layout = new TopicLayout(topics, 2, taskPartitions);
+        this(taskPartitions, knownProcessors, Map.of());
+    }
+
+    /** @param pools executor pools besides the default one, with their task partition counts */
+    FanoutCluster(int taskPartitions, Set<String> knownProcessors, Map<String, Integer> pools) {
+        this.layout = new TopicLayout(topics, 2, taskPartitions, pools);
         try (Admin admin = admin()) {
             new TopicProvisioner(admin).apply(layout);
         }
@@ -43,6 +48,7 @@ final class FanoutCluster implements AutoCloseable {
                 .groupId(topics.prefix() + "coordinators")
                 .database(jdbcUrl, SharedInfrastructure.dbUser(), null)
                 .knownProcessors(knownProcessors)
+                .pools(layout.pools().keySet())
                 .build());
     }
 
@@ -62,7 +68,7 @@ final class FanoutCluster implements AutoCloseable {
         ExecutorConfig.Builder b = ExecutorConfig.builder()
                 .bootstrapServers(bootstrap)
                 .topics(topics)
-                .groupId(topics.prefix() + "executors")
+                .groupId(executorGroup())
                 .processors(processors);
         customize.accept(b);
         FanoutExecutor e = FanoutExecutor.start(b.build());

@@ -1,6 +1,5 @@
 package io.fanout.shared;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -29,9 +28,23 @@ public record TopicNames(String prefix) {
         return prefix + "jobs";
     }
 
-    /** Task records, binary, consumed by the executor group. */
+    /** Task records of the default pool, binary, consumed by its executor group. */
     public String tasks() {
         return prefix + "tasks";
+    }
+
+    /** Task records of a pool: {@link #tasks()} for the default pool, {@code tasks.<pool>} for the others. */
+    public String tasks(String pool) {
+        return Pools.DEFAULT.equals(pool) ? tasks() : prefix + "tasks." + Pools.check(pool);
+    }
+
+    /** The pool whose task topic this is, or null if it is not a task topic of this prefix. */
+    public String poolOfTaskTopic(String topic) {
+        if (topic.equals(tasks())) {
+            return Pools.DEFAULT;
+        }
+        String p = prefix + "tasks.";
+        return topic.startsWith(p) && Pools.NAME.matcher(topic.substring(p.length())).matches() ? topic.substring(p.length()) : null;
     }
 
     /** Status events and map requests from executors, binary, consumed by coordinators. */
@@ -52,9 +65,5 @@ public record TopicNames(String prefix) {
     /** Tasks that failed for good or could not be read. */
     public String deadLetters() {
         return prefix + "dead-letters";
-    }
-
-    public List<String> all() {
-        return List.of(jobs(), tasks(), status(), jobEvents(), reduceInputs(), deadLetters());
     }
 }

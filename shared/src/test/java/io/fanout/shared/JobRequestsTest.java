@@ -69,4 +69,18 @@ class JobRequestsTest {
         assertEquals("letters", back.taskName());
         assertNull(back.key());
     }
+
+    @Test
+    void aJobNamesItsPoolOrRunsInTheDefaultOne() throws Exception {
+        assertEquals("default", parse("{\"processor\": \"p\"}").pool());
+        assertEquals("gpu", parse("{\"processor\": \"p\", \"pool\": \"gpu\"}").pool());
+        assertTrue(reason("{\"processor\": \"p\", \"pool\": \"Big GPUs\"}").startsWith("field 'pool' must be 1-63 of a-z 0-9 _ -"));
+        assertEquals("gpu", JobRequests.parse(JobRequests.toJson(JobRequests.builder("p").pool("gpu").build())).pool());
+        TopicNames names = new TopicNames("f.");
+        assertEquals("f.tasks", names.tasks("default"));
+        assertEquals("f.tasks.gpu", names.tasks("gpu"));
+        assertEquals("gpu", names.poolOfTaskTopic("f.tasks.gpu"));
+        assertEquals("default", names.poolOfTaskTopic("f.tasks"));
+        assertNull(names.poolOfTaskTopic("f.status"));
+    }
 }

@@ -14,23 +14,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * Sends tasks to the tasks topic, keyed by task id so they spread over its partitions. A task is
+ * Sends tasks to their pool's task topic, keyed by task id so they spread over its partitions. A task is
  * dispatched once the future {@link #publish} returns is complete without error.
  */
 public final class TaskPublisher {
 
     private final Producer<byte[], byte[]> producer;
-    private final String topic;
+    private final TopicNames topics;
 
     public TaskPublisher(Producer<byte[], byte[]> producer, TopicNames topics) {
         this.producer = producer;
-        this.topic = topics.tasks();
+        this.topics = topics;
     }
 
-    public Future<RecordMetadata> publish(NewTask task, String processor, int statusPartition, ReduceInputRange reduceInput) {
+    public Future<RecordMetadata> publish(NewTask task, String processor, String pool, int statusPartition, ReduceInputRange reduceInput) {
         TaskRecord record = new TaskRecord(task.jobId(), task.taskId(), task.parentId(), 0, statusPartition, task.kind(), processor,
                 task.taskName(), task.payloadFormat(), task.payload(), task.kind() == TaskKind.REDUCE ? reduceInput : null);
-        return producer.send(new ProducerRecord<>(topic, key(task.taskId()), WireCodec.encodeTask(record)));
+        return producer.send(new ProducerRecord<>(topics.tasks(pool), key(task.taskId()), WireCodec.encodeTask(record)));
     }
 
     private static byte[] key(UUID id) {

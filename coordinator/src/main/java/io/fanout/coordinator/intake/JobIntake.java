@@ -13,10 +13,15 @@ public final class JobIntake {
     private static final int MAX_RECORDED_REQUEST_CHARS = 10_000;
 
     private final Set<String> knownProcessors;
+    private final Set<String> pools;
 
-    /** @param knownProcessors processors that exist; empty means any well-formed name is accepted */
-    public JobIntake(Set<String> knownProcessors) {
+    /**
+     * @param knownProcessors processors that exist; empty means any well-formed name is accepted
+     * @param pools the executor pools that exist
+     */
+    public JobIntake(Set<String> knownProcessors, Set<String> pools) {
         this.knownProcessors = Set.copyOf(knownProcessors);
+        this.pools = Set.copyOf(pools);
     }
 
     public sealed interface Decision permits Accepted, Rejected {
@@ -40,6 +45,10 @@ public final class JobIntake {
         if (!knownProcessors.isEmpty() && !knownProcessors.contains(request.processor())) {
             return new Rejected(request.id(), source, "unknown processor '" + request.processor() + "' (known: "
                     + String.join(", ", knownProcessors.stream().sorted().toList()) + ")", text(record.value()));
+        }
+        if (!pools.contains(request.pool())) {
+            return new Rejected(request.id(), source, "unknown pool '" + request.pool() + "' (known: "
+                    + String.join(", ", pools.stream().sorted().toList()) + ")", text(record.value()));
         }
         return new Accepted(request, record.partition());
     }

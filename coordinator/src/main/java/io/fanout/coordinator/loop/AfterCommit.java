@@ -9,8 +9,8 @@ import java.util.List;
 /** What a batch does once its transaction has committed: dispatch tasks, emit events, start reduces. */
 final class AfterCommit {
 
-    /** A task with what its record needs from its job. */
-    record Dispatch(NewTask task, String processor, int statusPartition) {
+    /** A task with what its record needs from its job, and the pool whose topic it goes to. */
+    record Dispatch(NewTask task, String processor, String pool, int statusPartition) {
     }
 
     final List<Dispatch> tasks = new ArrayList<>();

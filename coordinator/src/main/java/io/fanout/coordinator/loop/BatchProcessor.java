@@ -121,8 +121,8 @@ public final class BatchProcessor {
             }
             List<NewTask> initial = initialTasks(req);
             newTasks.addAll(initial);
-            initial.forEach(t -> after.tasks.add(new AfterCommit.Dispatch(t, req.processor(), job.ownerPartition())));
-            log.info("job {} accepted: processor={} key={} tasks={}", req.id(), req.processor(), req.key(), initial.size());
+            initial.forEach(t -> after.tasks.add(new AfterCommit.Dispatch(t, req.processor(), req.pool(), job.ownerPartition())));
+            log.info("job {} accepted: processor={} pool={} key={} tasks={}", req.id(), req.processor(), req.pool(), req.key(), initial.size());
             after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
                     new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
         }
@@ -136,7 +136,7 @@ public final class BatchProcessor {
             return;
         }
         for (NewTask t : tasks.undeliveredInitialTasks(conn, job.jobId())) {
-            after.tasks.add(new AfterCommit.Dispatch(t, job.processor(), job.ownerPartition()));
+            after.tasks.add(new AfterCommit.Dispatch(t, job.processor(), job.pool(), job.ownerPartition()));
         }
     }
 
@@ -178,7 +178,7 @@ public final class BatchProcessor {
                 NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
                 newTasks.add(child);
-                after.tasks.add(new AfterCommit.Dispatch(child, job.processor(), job.ownerPartition()));
+                after.tasks.add(new AfterCommit.Dispatch(child, job.processor(), job.pool(), job.ownerPartition()));
             }
         }
     }
@@ -202,7 +202,7 @@ public final class BatchProcessor {
             JobRow job = byId.get(f.jobId());
             if (f.state() == JobState.REDUCING) {
                 log.info("job {}: all {} tasks succeeded, starting reduce", job.jobId(), job.total());
-                after.reduces.add(new JobRow(job.jobId(), job.key(), job.processor(), JobState.REDUCING, job.ownerPartition(), job.total(),
+                after.reduces.add(new JobRow(job.jobId(), job.key(), job.processor(), job.pool(), JobState.REDUCING, job.ownerPartition(), job.total(),
                         job.succeeded(), job.failed(), true));
                 continue;
             }

@@ -149,7 +149,7 @@ public final class CoordinatorLoop implements Runnable {
         }
         List<Future<RecordMetadata>> sends = new ArrayList<>(after.tasks.size() + after.events.size());
         for (AfterCommit.Dispatch d : after.tasks) {
-            sends.add(taskPublisher.publish(d.task(), d.processor(), d.statusPartition(), null));
+            sends.add(taskPublisher.publish(d.task(), d.processor(), d.pool(), d.statusPartition(), null));
         }
         for (JobEvent event : after.events) {
             sends.add(eventPublisher.publish(event));

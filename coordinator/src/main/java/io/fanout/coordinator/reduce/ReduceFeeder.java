@@ -78,7 +78,7 @@ public final class ReduceFeeder implements AutoCloseable {
             tasks.insert(conn, List.of(reduce));
             conn.commit();
         }
-        new TaskPublisher(producer, topics).publish(reduce, job.processor(), job.ownerPartition(), range).get();
+        new TaskPublisher(producer, topics).publish(reduce, job.processor(), job.pool(), job.ownerPartition(), range).get();
         log.info("job {}: reduce dispatched over {} results", job.jobId(), range.resultCount());
     }
 

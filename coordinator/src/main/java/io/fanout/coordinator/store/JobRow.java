@@ -9,6 +9,7 @@ public record JobRow(
         UUID jobId,
         String key,
         String processor,
+        String pool,
         JobState state,
         int ownerPartition,
         long total,

@@ -19,7 +19,7 @@ import java.util.UUID;
 /** Job rows: creation, counters read back, outcomes, and rejected requests. */
 public final class JobStore {
 
-    static final String COLUMNS = "job_id, client_key, processor, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, reduce_required";
+    static final String COLUMNS = "job_id, client_key, processor, pool, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, reduce_required";
 
     /** Creates the jobs whose id and key are not taken yet, in one statement; returns the ids it created. */
     public Set<UUID> insert(Connection conn, List<NewJob> jobs) throws SQLException {
@@ -28,15 +28,17 @@ public final class JobStore {
             return created;
         }
         try (PreparedStatement ps = conn.prepareStatement("""
-                INSERT INTO fanout_job (job_id, client_key, processor, state, owner_partition, params)
-                SELECT id, k, p, 'RUNNING', part, params FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[]) AS v(id, k, p, part, params)
+                INSERT INTO fanout_job (job_id, client_key, processor, pool, state, owner_partition, params)
+                SELECT id, k, p, pool, 'RUNNING', part, params
+                FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[]) AS v(id, k, p, pool, part, params)
                 ON CONFLICT DO NOTHING
                 RETURNING job_id""")) {
             ps.setArray(1, conn.createArrayOf("uuid", jobs.stream().map(j -> j.request().id()).toArray()));
             ps.setArray(2, conn.createArrayOf("text", jobs.stream().map(j -> j.request().key()).toArray()));
             ps.setArray(3, conn.createArrayOf("text", jobs.stream().map(j -> j.request().processor()).toArray()));
-            ps.setArray(4, conn.createArrayOf("int4", jobs.stream().map(NewJob::ownerPartition).toArray()));
-            ps.setArray(5, conn.createArrayOf("text", jobs.stream().map(j -> j.request().params() == null ? null : j.request().params().toString()).toArray()));
+            ps.setArray(4, conn.createArrayOf("text", jobs.stream().map(j -> j.request().pool()).toArray()));
+            ps.setArray(5, conn.createArrayOf("int4", jobs.stream().map(NewJob::ownerPartition).toArray()));
+            ps.setArray(6, conn.createArrayOf("text", jobs.stream().map(j -> j.request().params() == null ? null : j.request().params().toString()).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     created.add(rs.getObject(1, UUID.class));
@@ -149,7 +151,7 @@ public final class JobStore {
     }
 
     static JobRow readJob(ResultSet rs) throws SQLException {
-        return new JobRow(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), JobState.valueOf(rs.getString(4)), rs.getInt(5),
-                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getBoolean(9));
+        return new JobRow(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), JobState.valueOf(rs.getString(5)),
+                rs.getInt(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getBoolean(10));
     }
 }

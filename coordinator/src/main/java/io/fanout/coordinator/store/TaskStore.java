@@ -69,7 +69,7 @@ public final class TaskStore {
                 reduce_required = j.reduce_required OR counts.reduce_required
             FROM counts
             WHERE j.job_id = counts.job_id AND (counts.succeeded > 0 OR counts.failed > 0)
-            RETURNING j.job_id, j.client_key, j.processor, j.state, j.owner_partition, j.total_tasks,
+            RETURNING j.job_id, j.client_key, j.processor, j.pool, j.state, j.owner_partition, j.total_tasks,
                       j.succeeded_tasks, j.failed_tasks, j.reduce_required
             """;
 

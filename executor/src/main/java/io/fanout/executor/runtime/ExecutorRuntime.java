@@ -29,7 +29,7 @@ public final class ExecutorRuntime implements AutoCloseable {
         this.producer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
         this.reporter = new StatusReporter(producer, config.topics(), config.executorId());
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, config.topics()), config.kafka(), config.topics(),
-                config.executorId(), config.clock());
+                config.executorId(), config.pool(), config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new PollLoop(consumer, config, runner, reporter);
     }

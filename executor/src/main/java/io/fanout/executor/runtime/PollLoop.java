@@ -63,7 +63,7 @@ public final class PollLoop implements Runnable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(config.topics().tasks()), new Rebalance());
+            consumer.subscribe(List.of(config.topics().tasks(config.pool())), new Rebalance());
             while (!stopping) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                     handle(r);

@@ -28,23 +28,26 @@ final class TaskRunner {
     private final Map<String, Object> kafka;
     private final TopicNames topics;
     private final String executorId;
+    private final String pool;
     private final Clock clock;
 
-    TaskRunner(Map<String, Processor> processors, MapSender mapSender, Map<String, Object> kafka, TopicNames topics, String executorId, Clock clock) {
+    TaskRunner(Map<String, Processor> processors, MapSender mapSender, Map<String, Object> kafka, TopicNames topics, String executorId, String pool,
+               Clock clock) {
         this.processors = processors;
         processors.forEach((name, p) -> codecs.put(name, new PayloadCodec(p.payloadTypes())));
         this.mapSender = mapSender;
         this.kafka = kafka;
         this.topics = topics;
         this.executorId = executorId;
+        this.pool = pool;
         this.clock = clock;
     }
 
     StatusEvent run(TaskRecord task) {
         Processor processor = processors.get(task.processor());
         if (processor == null) {
-            return failed(task, "UnknownProcessor", "executor " + executorId + " has no processor '" + task.processor() + "' (it runs: "
-                    + String.join(", ", new TreeSet<>(processors.keySet())) + ")");
+            return failed(task, "UnknownProcessor", "executor " + executorId + " in pool '" + pool + "' has no processor '" + task.processor()
+                    + "' (it runs: " + String.join(", ", new TreeSet<>(processors.keySet())) + "): deploy it to the pool's executors");
         }
         PayloadCodec codec = codecs.get(task.processor());
         boolean reduceRequired = processor instanceof MapReduceProcessor;

@@ -14,12 +14,14 @@ import java.util.UUID;
  * @param params JSON handed to the root task (may be null)
  * @param items static fan-out: when non-null there is no root task, each item is a subtask
  * @param taskName the task name of static items
+ * @param pool the executor pool that runs the job's tasks
  */
-public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName) {
+public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName, String pool) {
 
     public JobRequest {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(processor, "processor");
+        Objects.requireNonNull(pool, "pool");
         items = items == null ? null : List.copyOf(items);
     }
 

@@ -3,6 +3,7 @@ package io.fanout.shared.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fanout.shared.Pools;
 import io.fanout.shared.json.Json;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
 public final class JobRequests {
 
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
-    private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName");
+    private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName", "pool");
     private static final int MAX_KEY_LENGTH = 200;
 
     private JobRequests() {
@@ -38,7 +39,7 @@ public final class JobRequests {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new InvalidJobRequestException("unknown field '" + name + "' (known: id, key, processor, params, items, taskName)");
+                throw new InvalidJobRequestException("unknown field '" + name + "' (known: id, key, processor, params, items, taskName, pool)");
             }
         }
         String processor = text(root, "processor", true);
@@ -62,7 +63,13 @@ public final class JobRequests {
         if (taskName != null) {
             checkTaskName(taskName);
         }
-        return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName));
+        String pool = text(root, "pool", false);
+        if (pool == null) {
+            pool = Pools.DEFAULT;
+        } else if (!Pools.NAME.matcher(pool).matches()) {
+            throw new InvalidJobRequestException("field 'pool' must be 1-63 of a-z 0-9 _ - (starting with a letter or digit), got '" + pool + "'");
+        }
+        return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName), pool);
     }
 
     /** Rejects names reserved for Fanout's own tasks. */
@@ -86,6 +93,9 @@ public final class JobRequests {
         if (request.items() != null) {
             node.putArray("items").addAll(request.items());
             node.put("taskName", request.taskName());
+        }
+        if (!Pools.DEFAULT.equals(request.pool())) {
+            node.put("pool", request.pool());
         }
         return Json.toBytes(node);
     }
@@ -115,6 +125,12 @@ public final class JobRequests {
         /** Params for the root task: any value Jackson can write as JSON. */
         public Builder params(Object params) {
             node.set("params", Json.mapper().valueToTree(params));
+            return this;
+        }
+
+        /** The executor pool that runs the job (default: {@value Pools#DEFAULT}). */
+        public Builder pool(String pool) {
+            node.put("pool", pool);
             return this;
         }
 

@@ -1,0 +1,35 @@
+package io.fanout.cli;
+
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.topics.PoolStatus;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "executors", mixinStandardHelpOptions = true,
+        description = "Lists each executor pool: its consumer group's members, and its lag (tasks waiting) per partition.")
+final class ExecutorsCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--group-id", defaultValue = "${env:FANOUT_EXECUTOR_GROUP:-" + ExecutorConfig.DEFAULT_GROUP_ID + "}",
+            description = "Base consumer group of the executors (default ${DEFAULT-VALUE}; pools use <base>.<pool>).")
+    String groupId;
+
+    @Override
+    public Integer call() {
+        try (Admin admin = Admin.create(kafka.kafka())) {
+            List<PoolStatus> pools = PoolStatus.readAll(admin, kafka.topics(), groupId);
+            if (pools.isEmpty()) {
+                System.out.println("no task topics under prefix '" + kafka.topics().prefix() + "': run fanout topics apply");
+                return 1;
+            }
+            pools.forEach(p -> System.out.print(p.render()));
+        }
+        return 0;
+    }
+}
