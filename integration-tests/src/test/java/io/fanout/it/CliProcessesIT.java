@@ -1,0 +1,114 @@
+package io.fanout.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.client.FanoutClient;
+import io.fanout.examples.Greeter;
+import io.fanout.examples.PrimeCount;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The commands operators run, as real separate processes: coordinator, executors in two pools, status, executors. */
+class CliProcessesIT {
+
+    private final List<Process> processes = new ArrayList<>();
+
+    @Test
+    void coordinatorAndExecutorProcessesRunJobsAndStopGracefully() throws Exception {
+        String bootstrap = SharedInfrastructure.bootstrapServers();
+        String jdbcUrl = SharedInfrastructure.newDatabase();
+        TopicNames topics = new TopicNames("cli-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        assertEquals(0, run("topics", "apply", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
+                "--coordinator-partitions", "2", "--task-partitions", "2", "--pool", "cpu=2").exitCode, "topics apply");
+
+        Process coordinator = start("coordinator", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--jdbc-url", jdbcUrl,
+                "--db-user", SharedInfrastructure.dbUser(), "--pools", "default,cpu", "--group-id", topics.prefix() + "coordinators");
+        Process greeter = start("executor", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec",
+                "--processor", "greet=" + Greeter.class.getName(), "--executor-id", "proc-greeter");
+        Process primes = start("executor", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec",
+                "--pool", "cpu", "--processor", "primes=" + PrimeCount.class.getName(), "--concurrency", "2", "--executor-id", "proc-primes");
+
+        try (FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
+            UUID greet = client.submit(JobRequests.builder("greet").params(Map.of("name", "ops")).build());
+            UUID count = client.submit(JobRequests.builder("primes").params(new PrimeCount.Params(1_000_000, 50)).pool("cpu").build());
+            JobEvent greeted = client.await(greet, Duration.ofMinutes(2));
+            JobEvent counted = client.await(count, Duration.ofMinutes(2));
+            assertEquals("hello, ops", greeted.result().asText());
+            assertEquals(78_498, counted.result().asLong());
+
+            Result status = run("status", count.toString(), "--jdbc-url", jdbcUrl, "--db-user", SharedInfrastructure.dbUser());
+            assertEquals(0, status.exitCode);
+            assertThat(status.out).contains("state      SUCCEEDED").contains("result     78498").contains("SUCCEEDED   52");
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Result executors = run("executors", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec");
+                assertThat(executors.out).contains("pool cpu (topic " + topics.tasks("cpu") + ", group " + topics.prefix() + "exec.cpu): 1 executors, 0 tasks waiting")
+                        .contains("pool default (topic " + topics.tasks() + ", group " + topics.prefix() + "exec): 1 executors, 0 tasks waiting");
+            });
+        }
+
+        for (Process p : List.of(greeter, primes, coordinator)) {
+            p.destroy(); // SIGTERM: graceful stop
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "stopped within a minute");
+        }
+    }
+
+    @Test
+    void aBadSettingFailsFastWithTheSettingsName() throws Exception {
+        Result r = run("coordinator", "--bootstrap-servers", "localhost:1", "--jdbc-url", "jdbc:mysql://nowhere/x");
+        assertEquals(2, r.exitCode);
+        assertThat(r.err).contains("coordinator setting 'jdbc-url' must be a jdbc:postgresql: URL");
+        Result e = run("executor", "--bootstrap-servers", "localhost:1", "--concurrency", "0");
+        assertEquals(2, e.exitCode);
+        assertThat(e.err).contains("executor setting 'concurrency' must be at least 1, got 0");
+    }
+
+    @AfterEach
+    void killLeftovers() {
+        processes.forEach(Process::destroyForcibly);
+    }
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private Process start(String... args) throws IOException {
+        Path log = Files.createTempFile("fanout-cli-", ".log");
+        Process p = command(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private Result run(String... args) throws IOException, InterruptedException {
+        Process p = command(args).start();
+        processes.add(p);
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("fanout " + String.join(" ", args) + " did not finish");
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    private static ProcessBuilder command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), "-Xmx256m", "io.fanout.cli.FanoutCli"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+}
