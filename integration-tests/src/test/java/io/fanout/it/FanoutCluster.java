@@ -29,6 +29,7 @@ final class FanoutCluster implements AutoCloseable {
     final String jdbcUrl = SharedInfrastructure.newDatabase();
     final TopicLayout layout;
     private final List<FanoutExecutor> executors = new ArrayList<>();
+    private final CoordinatorConfig coordinatorConfig;
     private Coordinator coordinator;
     private FanoutClient client;
 
@@ -42,18 +43,25 @@ final class FanoutCluster implements AutoCloseable {
         try (Admin admin = admin()) {
             new TopicProvisioner(admin).apply(layout);
         }
-        this.coordinator = Coordinator.start(CoordinatorConfig.builder()
+        this.coordinatorConfig = CoordinatorConfig.builder()
                 .bootstrapServers(bootstrap)
                 .topics(topics)
                 .groupId(topics.prefix() + "coordinators")
                 .database(jdbcUrl, SharedInfrastructure.dbUser(), null)
                 .knownProcessors(knownProcessors)
                 .pools(layout.pools().keySet())
-                .build());
+                .build();
+        this.coordinator = Coordinator.start(coordinatorConfig);
     }
 
     FanoutCluster() {
         this(4, Set.of());
+    }
+
+    /** Stops the coordinator and starts a new one on the same topics and database, as after a crash or deploy. */
+    void restartCoordinator() throws InterruptedException {
+        coordinator.close();
+        coordinator = Coordinator.start(coordinatorConfig);
     }
 
     Admin admin() {

@@ -10,6 +10,7 @@ import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.ReduceInputChunk;
 import io.fanout.shared.wire.ReduceInputRange;
 import io.fanout.shared.wire.WireCodec;
@@ -19,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -46,6 +48,7 @@ public final class ReduceFeeder implements AutoCloseable {
     private final TaskStore tasks;
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
+    private final TaskPublisher publisher;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "fanout-coordinator-reduce"));
 
     public ReduceFeeder(Database db, JobStore jobs, TaskStore tasks, Producer<byte[], byte[]> producer, TopicNames topics) {
@@ -54,6 +57,7 @@ public final class ReduceFeeder implements AutoCloseable {
         this.tasks = tasks;
         this.producer = producer;
         this.topics = topics;
+        this.publisher = new TaskPublisher(producer, topics);
     }
 
     public void submit(JobRow job) {
@@ -61,16 +65,35 @@ public final class ReduceFeeder implements AutoCloseable {
             try {
                 feed(job);
             } catch (Exception e) {
-                // The job stays REDUCING with no reduce task; recovery at the next assignment feeds it again.
+                // The job stays REDUCING; recovery at the next assignment of its partition feeds it again.
                 log.error("job {}: could not start its reduce, will retry when its partition is next assigned", job.jobId(), e);
             }
         });
     }
 
+    /**
+     * Streams the results and dispatches the reduce, once. Called again for the same job (after a
+     * restart or a rebalance), it streams nothing: the range is recorded in the same transaction
+     * that stores the reduce task, so it only dispatches the reduce again if no executor has
+     * reported it yet.
+     */
     private void feed(JobRow job) throws Exception {
-        ReduceInputRange range = streamResults(job);
         NewTask reduce = new NewTask(job.jobId(), TaskIds.reduce(job.jobId()), null, TaskKind.REDUCE, TaskKind.REDUCE_TASK_NAME,
                 PayloadFormat.NONE, null);
+        Optional<ReduceInputRange> recorded;
+        String reduceState;
+        try (Connection conn = db.connection()) {
+            recorded = jobs.reduceInput(conn, job.jobId());
+            reduceState = tasks.state(conn, job.jobId(), reduce.taskId());
+        }
+        if (recorded.isPresent()) {
+            if (TaskState.DISPATCHED.name().equals(reduceState)) {
+                publisher.publish(reduce, job.processor(), job.pool(), job.ownerPartition(), recorded.get()).get();
+                log.info("job {}: reduce dispatched again (not yet reported by an executor)", job.jobId());
+            }
+            return;
+        }
+        ReduceInputRange range = streamResults(job);
         try (Connection conn = db.connection()) {
             conn.setAutoCommit(false);
             tasks.prepare(conn);
@@ -78,7 +101,7 @@ public final class ReduceFeeder implements AutoCloseable {
             tasks.insert(conn, List.of(reduce));
             conn.commit();
         }
-        new TaskPublisher(producer, topics).publish(reduce, job.processor(), job.pool(), job.ownerPartition(), range).get();
+        publisher.publish(reduce, job.processor(), job.pool(), job.ownerPartition(), range).get();
         log.info("job {}: reduce dispatched over {} results", job.jobId(), range.resultCount());
     }
 

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -126,6 +127,17 @@ public final class JobStore {
         }
     }
 
+    /** Where the job's results were streamed for its reduce, if they were. */
+    public Optional<ReduceInputRange> reduceInput(Connection conn, UUID jobId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT reduce_partition, reduce_from, reduce_to, reduce_count FROM fanout_job WHERE job_id = ? AND reduce_partition IS NOT NULL")) {
+            ps.setObject(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new ReduceInputRange(rs.getInt(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))) : Optional.empty();
+            }
+        }
+    }
+
     public void recordRejection(Connection conn, String source, String reason, String request) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_rejected_request (source, reason, request) VALUES (?, ?, ?)")) {
             ps.setString(1, source);
@@ -136,12 +148,12 @@ public final class JobStore {
     }
 
     /** Jobs of the given coordinator partitions that wait for their reduce (it may not have been dispatched). */
-    public java.util.List<JobRow> reducing(Connection conn, Collection<Integer> partitions) throws SQLException {
+    public List<JobRow> reducing(Connection conn, Collection<Integer> partitions) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS + " FROM fanout_job "
                 + "WHERE state = 'REDUCING' AND owner_partition = ANY (?)")) {
             ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                java.util.List<JobRow> rows = new java.util.ArrayList<>();
+                List<JobRow> rows = new ArrayList<>();
                 while (rs.next()) {
                     rows.add(readJob(rs));
                 }

@@ -152,6 +152,17 @@ public final class TaskStore {
         return changed;
     }
 
+    /** A task's state, or null if it is not stored. */
+    public String state(Connection conn, UUID jobId, UUID taskId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT state FROM fanout_task WHERE job_id = ? AND task_id = ?")) {
+            ps.setObject(1, jobId);
+            ps.setObject(2, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     /** The job's tasks without a parent (root or static items) that no executor has reported yet. */
     public List<NewTask> undeliveredInitialTasks(Connection conn, UUID jobId) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(
