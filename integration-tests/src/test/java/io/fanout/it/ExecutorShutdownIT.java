@@ -51,13 +51,7 @@ class ExecutorShutdownIT {
             UUID job = cluster.client().submit(JobRequests.builder("held").items(LongStream.range(0, 4).boxed().toList(), "held").build());
             await().atMost(Duration.ofSeconds(30)).until(() -> held.running.size() == 4);
 
-            Thread stopper = Thread.ofPlatform().start(() -> {
-                try {
-                    executor.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread stopper = closeInBackground(executor);
             held.release.countDown();
             stopper.join(Duration.ofSeconds(60));
 
@@ -79,13 +73,7 @@ class ExecutorShutdownIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> held.running.size() == 1);
             long finishedItem = held.running.iterator().next();
 
-            Thread stopper = Thread.ofPlatform().start(() -> {
-                try {
-                    first.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread stopper = closeInBackground(first);
             await().atMost(Duration.ofSeconds(10)).until(() -> first.inFlight() == 1); // the four waiting ones were given back
             held.release.countDown();
             stopper.join(Duration.ofSeconds(60));
@@ -122,5 +110,16 @@ class ExecutorShutdownIT {
             assertEquals(3, healthy.runs.size(), "the handed-back tasks ran on the other executor");
             assertEquals(3, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'SUCCEEDED'", job));
         }
+    }
+
+    /** Stops an executor the way SIGTERM does, on another thread, so the test can act while it drains. */
+    private static Thread closeInBackground(FanoutExecutor executor) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                executor.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 }
