@@ -1,5 +1,9 @@
 package io.fanout.coordinator;
 
+import io.fanout.coordinator.deadletter.DeadLetterIndexer;
+import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.coordinator.deadletter.Sweeper;
+import io.fanout.coordinator.dispatch.DeadLetterPublisher;
 import io.fanout.coordinator.dispatch.JobEventPublisher;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.intake.JobIntake;
@@ -36,6 +40,9 @@ public final class Coordinator implements AutoCloseable {
     private final ReduceFeeder feeder;
     private final CoordinatorLoop loop;
     private final Thread thread;
+    private final DeadLetters deadLetters;
+    private final DeadLetterIndexer indexer;
+    private final Sweeper sweeper;
 
     private Coordinator(CoordinatorConfig config) {
         log.info("starting coordinator with {}", config);
@@ -47,15 +54,34 @@ public final class Coordinator implements AutoCloseable {
         BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools()), jobs, tasks, config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new CoordinatorLoop(consumer, db, processor,
-                new CoordinatorLoop.Outputs(new TaskPublisher(producer, config.topics()), new JobEventPublisher(producer, config.topics()), feeder),
+                new CoordinatorLoop.Outputs(new TaskPublisher(producer, config.topics()), new JobEventPublisher(producer, config.topics()),
+                        new DeadLetterPublisher(producer, config.topics()), feeder),
                 config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
+        this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics());
+        this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
+                config.topics());
+        this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId()) : null;
     }
 
     public static Coordinator start(CoordinatorConfig config) {
         Coordinator c = new Coordinator(config);
         c.thread.start();
+        c.indexer.start();
+        if (c.sweeper != null) {
+            c.sweeper.start();
+        }
         return c;
+    }
+
+    /** Dead letters of this installation: list, show, replay, park. */
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    /** Whether this coordinator leads the dead-letter sweeper. */
+    public boolean leadsSweeper() {
+        return sweeper != null && sweeper.isLeader();
     }
 
     /** The coordinator's database, for reading job state (e.g. {@code fanout status}). */
@@ -65,6 +91,10 @@ public final class Coordinator implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (sweeper != null) {
+            sweeper.close();
+        }
+        indexer.close();
         loop.stop(Duration.ofSeconds(30));
         feeder.close();
         producer.close(Duration.ofSeconds(10));
@@ -74,6 +104,11 @@ public final class Coordinator implements AutoCloseable {
 
     private static Map<String, Object> producerProps(CoordinatorConfig config) {
         return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-coordinator");
+    }
+
+    private static Map<String, Object> indexerProps(CoordinatorConfig config) {
+        return KafkaClientSettings.manualCommitConsumer(config.kafka(), config.groupId() + ".dead-letter-index", RangeAssignor.class.getName(),
+                "fanout-dead-letter-index");
     }
 
     private static Map<String, Object> consumerProps(CoordinatorConfig config) {

@@ -2,15 +2,22 @@ package io.fanout.coordinator;
 
 import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Immutable coordinator settings, built and validated by {@link #builder()}. Kafka properties
  * (bootstrap servers, security, SASL/SSL) pass through to every client untouched.
+ *
+ * @param coordinatorId this process's name in logs, leases and the replay log
+ * @param taskLostAfter a task held by an executor that has not been heard of for this long is
+ *     presumed lost and retried (executors report held tasks every few seconds)
+ * @param sweeper when and how dead letters are replayed automatically
  */
 public record CoordinatorConfig(
         Map<String, Object> kafka,
@@ -22,6 +29,9 @@ public record CoordinatorConfig(
         Set<String> knownProcessors,
         Set<String> pools,
         Duration progressInterval,
+        String coordinatorId,
+        Duration taskLostAfter,
+        SweeperPolicy sweeper,
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
@@ -35,7 +45,8 @@ public record CoordinatorConfig(
     public String toString() {
         return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
                 + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
-                + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + "]";
+                + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
+                + ", sweeper=" + sweeper + "]";
     }
 
     public static final class Builder {
@@ -48,6 +59,9 @@ public record CoordinatorConfig(
         private Set<String> knownProcessors = Set.of();
         private Set<String> pools = Set.of(Pools.DEFAULT);
         private Duration progressInterval = Duration.ofMillis(500);
+        private String coordinatorId;
+        private Duration taskLostAfter = Duration.ofSeconds(30);
+        private SweeperPolicy sweeper = SweeperPolicy.DEFAULT;
         private Clock clock = Clock.systemUTC();
 
         public Builder kafka(Map<String, Object> kafka) {
@@ -97,6 +111,21 @@ public record CoordinatorConfig(
             return this;
         }
 
+        public Builder coordinatorId(String id) {
+            this.coordinatorId = id;
+            return this;
+        }
+
+        public Builder taskLostAfter(Duration after) {
+            this.taskLostAfter = after;
+            return this;
+        }
+
+        public Builder sweeper(SweeperPolicy policy) {
+            this.sweeper = Objects.requireNonNull(policy, "sweeper");
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -118,7 +147,13 @@ public record CoordinatorConfig(
             if (pools.isEmpty()) {
                 throw new IllegalArgumentException("coordinator setting 'pools' is empty: name at least one executor pool");
             }
-            return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, clock);
+            if (taskLostAfter == null || taskLostAfter.toMillis() < 1) {
+                throw new IllegalArgumentException("coordinator setting 'task-lost-after' must be positive");
+            }
+            String id = coordinatorId != null ? coordinatorId
+                    : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+            return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, id, taskLostAfter,
+                    sweeper, clock);
         }
     }
 }

@@ -21,6 +21,8 @@ import java.util.UUID;
  * @param concurrency how many tasks run at the same time (each on its own virtual thread)
  * @param maxBuffered how many received tasks may wait or run before the partitions are paused
  * @param shutdownGrace how long a graceful stop waits for running tasks before handing them back
+ * @param heartbeatInterval how often the executor tells the coordinators that the tasks it holds
+ *     are alive; a task not heard of for several intervals is presumed lost and dispatched again
  */
 public record ExecutorConfig(
         Map<String, Object> kafka,
@@ -32,10 +34,12 @@ public record ExecutorConfig(
         int concurrency,
         int maxBuffered,
         Duration shutdownGrace,
+        Duration heartbeatInterval,
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-executors";
     public static final int DEFAULT_CONCURRENCY = 64;
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 
     public static Builder builder() {
         return new Builder();
@@ -44,7 +48,7 @@ public record ExecutorConfig(
     @Override
     public String toString() {
         return "ExecutorConfig[id=" + executorId + ", pool=" + pool + ", groupId=" + groupId + ", topics=" + topics.prefix() + "*, processors=" + processors.keySet()
-                + ", concurrency=" + concurrency + ", maxBuffered=" + maxBuffered + ", shutdownGrace=" + shutdownGrace + ", bootstrap="
+                + ", concurrency=" + concurrency + ", maxBuffered=" + maxBuffered + ", shutdownGrace=" + shutdownGrace + ", heartbeatInterval=" + heartbeatInterval + ", bootstrap="
                 + kafka.get("bootstrap.servers") + "]";
     }
 
@@ -58,6 +62,7 @@ public record ExecutorConfig(
         private int concurrency = DEFAULT_CONCURRENCY;
         private Integer maxBuffered;
         private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private Clock clock = Clock.systemUTC();
 
         public Builder kafka(Map<String, Object> props) {
@@ -131,6 +136,15 @@ public record ExecutorConfig(
             return this;
         }
 
+        /** How often held tasks are reported alive; keep it well below the coordinators' 'task-lost-after'. */
+        public Builder heartbeatInterval(Duration interval) {
+            if (interval == null || interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("executor setting 'heartbeat-interval' must be positive");
+            }
+            this.heartbeatInterval = interval;
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -152,7 +166,8 @@ public record ExecutorConfig(
                 throw new IllegalArgumentException("executor setting 'max-buffered' (" + buffered + ") must be at least 'concurrency' (" + concurrency + ")");
             }
             String id = executorId != null ? executorId : defaultId();
-            return new ExecutorConfig(Map.copyOf(kafka), topics, pool, group, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, clock);
+            return new ExecutorConfig(Map.copyOf(kafka), topics, pool, group, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, heartbeatInterval,
+                    clock);
         }
 
         private static String defaultId() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.TaskIds;
+import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.StatusMessage.MapRequest;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
@@ -43,7 +44,7 @@ class StatusOrderingIT {
             send.batch(List.of(StatusEvent.succeeded(a, 0, t + 30, false, null, null)));   // finished before it was seen running
             send.batch(List.of(StatusEvent.running(a, 0, t + 20), StatusEvent.received(a, 0, t + 10))); // stale
             send.batch(List.of(StatusEvent.succeeded(a, 0, t + 31, false, null, null)));   // duplicate
-            send.batch(List.of(StatusEvent.failed(a, 0, t + 32, "x.Late", "stale failure"))); // contradicting, same attempt
+            send.batch(List.of(StatusEvent.failed(a, 0, t + 32, Failure.of("x.Late", "stale failure")))); // contradicting, same attempt
             send.batch(List.of(StatusEvent.running(b, 0, t + 40)));                          // marks the point all above were applied
             await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(cluster, job, b)));
 

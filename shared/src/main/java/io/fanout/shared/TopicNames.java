@@ -66,4 +66,9 @@ public record TopicNames(String prefix) {
     public String deadLetters() {
         return prefix + "dead-letters";
     }
+
+    /** Dead letters that used up their replays (or were parked by hand): kept, never replayed automatically. */
+    public String parkedLetters() {
+        return prefix + "dead-letters.parked";
+    }
 }

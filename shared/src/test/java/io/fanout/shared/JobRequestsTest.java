@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.RetryPolicy;
 import io.fanout.shared.model.TaskIds;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +44,43 @@ class JobRequestsTest {
     }
 
     @Test
+    void failureHandlingFieldsHaveDefaultsAndRoundTrip() throws Exception {
+        JobRequest plain = parse("{\"processor\": \"p\"}");
+        assertEquals(RetryPolicy.DEFAULT, plain.retry());
+        assertNull(plain.taskTimeout());
+        assertNull(plain.deadline());
+        JobRequest r = parse("""
+                {"processor": "p", "taskTimeoutMs": 5000, "deadlineMs": 60000, "maxFailedTasks": 2,
+                 "retry": {"maxAttempts": 5, "initialBackoffMs": 100, "multiplier": 3, "maxBackoffMs": 1000, "jitter": 0,
+                           "nonRetryable": ["java.lang.IllegalArgumentException"]}}""");
+        assertEquals(new RetryPolicy(5, Duration.ofMillis(100), 3, Duration.ofSeconds(1), 0, List.of("java.lang.IllegalArgumentException")), r.retry());
+        assertEquals(Duration.ofSeconds(5), r.taskTimeout());
+        assertEquals(Duration.ofMinutes(1), r.deadline());
+        assertEquals(2, r.maxFailedTasks());
+        assertEquals(r, JobRequests.parse(JobRequests.toJson(r)));
+    }
+
+    @Test
+    void backoffGrowsByTheMultiplierUpToTheCapWithinTheJitter() {
+        RetryPolicy p = new RetryPolicy(10, Duration.ofMillis(100), 2, Duration.ofMillis(1000), 0.5, List.of());
+        assertEquals(Duration.ofMillis(100), p.backoff(0, 0.5));
+        assertEquals(Duration.ofMillis(400), p.backoff(2, 0.5));
+        assertEquals(Duration.ofMillis(1000), p.backoff(9, 0.5));
+        assertEquals(Duration.ofMillis(200), p.backoff(2, 0.0));
+        assertEquals(Duration.ofMillis(600), p.backoff(2, 1.0));
+        assertTrue(p.allowsAnotherAfter(8));
+        assertTrue(!p.allowsAnotherAfter(9));
+    }
+
+    @Test
     void everyMalformedRequestGetsAReason() {
+        assertTrue(reason("{\"processor\": \"p\", \"retry\": 3}").contains("'retry' must be an object"));
+        assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"tries\": 3}}").contains("unknown field 'retry.tries'"));
+        assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"maxAttempts\": 0}}").contains("'maxAttempts' must be a whole number from 1 to 100"));
+        assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"jitter\": 2}}").contains("jitter must be a fraction 0-1"));
+        assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"nonRetryable\": [\"not a class\"]}}").contains("class names"));
+        assertTrue(reason("{\"processor\": \"p\", \"taskTimeoutMs\": -1}").contains("'taskTimeoutMs' must be a whole number from 0 up"));
+        assertTrue(reason("{\"processor\": \"p\", \"deadlineMs\": \"1h\"}").contains("'deadlineMs' must be a whole number"));
         assertTrue(reason("nope").startsWith("not JSON"));
         assertEquals("empty record: a job request is a JSON object", assertThrows(InvalidJobRequestException.class,
                 () -> JobRequests.parse(new byte[0])).getMessage());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.ReduceInputChunk;
 import io.fanout.shared.wire.ReduceInputRange;
 import io.fanout.shared.wire.StatusEvent;
@@ -28,7 +29,8 @@ class WireCodecTest {
 
     @Test
     void taskRecordsRoundTrip() {
-        TaskRecord t = new TaskRecord(job, UUID.randomUUID(), job, 2, 5, TaskKind.MAPPED, "primes", "slice", PayloadFormat.KRYO, new byte[] {1, 2, 3}, null);
+        TaskRecord t = new TaskRecord(job, UUID.randomUUID(), job, 2, 5, TaskKind.MAPPED, "primes", "slice", PayloadFormat.KRYO, new byte[] {1, 2, 3}, 5000,
+                1_700_000_000_000L, List.of("java.lang.IllegalArgumentException"), null);
         TaskRecord back = WireCodec.decodeTask(WireCodec.encodeTask(t));
         assertEquals(t.taskId(), back.taskId());
         assertEquals(t.parentId(), back.parentId());
@@ -36,12 +38,15 @@ class WireCodecTest {
         assertEquals(5, back.statusPartition());
         assertEquals("slice", back.taskName());
         assertArrayEquals(t.payload(), back.payload());
+        assertEquals(5000, back.timeoutMillis());
+        assertEquals(1_700_000_000_000L, back.deadlineMillis());
+        assertEquals(List.of("java.lang.IllegalArgumentException"), back.nonRetryable());
     }
 
     @Test
     void reduceTasksCarryTheirInputRange() {
         TaskRecord t = new TaskRecord(job, UUID.randomUUID(), null, 0, 1, TaskKind.REDUCE, "p", TaskKind.REDUCE_TASK_NAME, PayloadFormat.NONE, null,
-                new ReduceInputRange(3, 100, 140, 12_345));
+                0, 0, List.of(), new ReduceInputRange(3, 100, 140, 12_345));
         assertEquals(new ReduceInputRange(3, 100, 140, 12_345), WireCodec.decodeTask(WireCodec.encodeTask(t)).reduceInput());
     }
 
@@ -52,14 +57,17 @@ class WireCodecTest {
                 StatusEvent.received(task, 0, 1),
                 StatusEvent.running(task, 0, 2),
                 StatusEvent.succeeded(task, 0, 3, true, new byte[] {9}, "42"),
-                StatusEvent.failed(task, 1, 4, "java.io.IOException", "boom")));
+                StatusEvent.failed(task, 1, 4, new Failure("java.io.IOException", "boom", "at x.Y(Y.java:1)", false, 2500, 7, 1234)),
+                StatusEvent.timedOut(task, 2, 5, Failure.of("io.fanout.TaskTimedOut", "ran past 1s")),
+                StatusEvent.cancelled(task, 3, 6)));
         StatusBatch back = (StatusBatch) WireCodec.decodeStatus(WireCodec.encodeStatus(batch));
         assertEquals("exec-1", back.executorId());
-        assertEquals(List.of(TaskState.RECEIVED, TaskState.RUNNING, TaskState.SUCCEEDED, TaskState.FAILED),
+        assertEquals(List.of(TaskState.RECEIVED, TaskState.RUNNING, TaskState.SUCCEEDED, TaskState.FAILED, TaskState.TIMED_OUT, TaskState.CANCELLED),
                 back.events().stream().map(StatusEvent::state).toList());
         assertTrue(back.events().get(2).reduceRequired());
         assertEquals("42", back.events().get(2).resultJson());
-        assertEquals("boom", back.events().get(3).errorMessage());
+        assertEquals(new Failure("java.io.IOException", "boom", "at x.Y(Y.java:1)", false, 2500, 7, 1234), back.events().get(3).failure());
+        assertEquals("ran past 1s", back.events().get(4).errorMessage());
     }
 
     @Test
@@ -92,8 +100,8 @@ class WireCodecTest {
     @Test
     void eventsCheckTheirInvariants() {
         UUID task = UUID.randomUUID();
-        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.RUNNING, 1, false, new byte[1], null, null, null));
-        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.FAILED, 1, false, null, null, null, "no class"));
-        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.SUCCEEDED, 1, false, null, null, "x.Y", null));
+        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.RUNNING, 1, false, new byte[1], null, null));
+        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.FAILED, 1, false, null, null, null));
+        assertThrows(IllegalArgumentException.class, () -> new StatusEvent(task, 0, TaskState.SUCCEEDED, 1, false, null, null, Failure.of("x.Y", "m")));
     }
 }

@@ -61,7 +61,8 @@ public record TopicLayout(TopicNames names, int coordinatorPartitions, int taskP
                 new TopicSpec(names.status(), coordinatorPartitions, deleteAfter(Duration.ofDays(7))),
                 new TopicSpec(names.jobEvents(), coordinatorPartitions, deleteAfter(Duration.ofDays(7))),
                 new TopicSpec(names.reduceInputs(), coordinatorPartitions, deleteAfter(Duration.ofDays(2))),
-                new TopicSpec(names.deadLetters(), coordinatorPartitions, deleteAfter(Duration.ofDays(30)))));
+                new TopicSpec(names.deadLetters(), coordinatorPartitions, deleteAfter(Duration.ofDays(30))),
+                new TopicSpec(names.parkedLetters(), coordinatorPartitions, deleteAfter(Duration.ofDays(90)))));
         pools.forEach((pool, partitions) -> specs.add(new TopicSpec(names.tasks(pool), partitions, deleteAfter(Duration.ofDays(7)))));
         return specs;
     }

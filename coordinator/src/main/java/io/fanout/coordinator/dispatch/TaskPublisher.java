@@ -1,10 +1,6 @@
 package io.fanout.coordinator.dispatch;
 
-import io.fanout.coordinator.store.NewTask;
 import io.fanout.shared.TopicNames;
-import io.fanout.shared.model.TaskKind;
-import io.fanout.shared.wire.ReduceInputRange;
-import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import java.nio.ByteBuffer;
 import java.util.UUID;
@@ -14,8 +10,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * Sends tasks to their pool's task topic, keyed by task id so they spread over its partitions. A task is
- * dispatched once the future {@link #publish} returns is complete without error.
+ * Sends tasks to their pool's task topic, keyed by task id so they spread over its partitions (a
+ * retry's key adds its attempt, so it usually lands on another partition, away from an executor
+ * that lost it). A task is dispatched once the future {@link #publish} returns is complete without
+ * error.
  */
 public final class TaskPublisher {
 
@@ -27,13 +25,15 @@ public final class TaskPublisher {
         this.topics = topics;
     }
 
-    public Future<RecordMetadata> publish(NewTask task, String processor, String pool, int statusPartition, ReduceInputRange reduceInput) {
-        TaskRecord record = new TaskRecord(task.jobId(), task.taskId(), task.parentId(), 0, statusPartition, task.kind(), processor,
-                task.taskName(), task.payloadFormat(), task.payload(), task.kind() == TaskKind.REDUCE ? reduceInput : null);
-        return producer.send(new ProducerRecord<>(topics.tasks(pool), key(task.taskId()), WireCodec.encodeTask(record)));
+    public Future<RecordMetadata> publish(TaskDispatch d) {
+        return producer.send(new ProducerRecord<>(topics.tasks(d.job().pool()), key(d.task().taskId(), d.attempt()), WireCodec.encodeTask(d.record())));
     }
 
-    private static byte[] key(UUID id) {
-        return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+    static byte[] key(UUID id, int attempt) {
+        ByteBuffer b = ByteBuffer.allocate(attempt == 0 ? 16 : 20).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
+        if (attempt > 0) {
+            b.putInt(attempt);
+        }
+        return b.array();
     }
 }

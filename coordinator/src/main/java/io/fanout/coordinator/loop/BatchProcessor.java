@@ -3,9 +3,11 @@ package io.fanout.coordinator.loop;
 import io.fanout.coordinator.intake.JobIntake.Accepted;
 import io.fanout.coordinator.intake.JobIntake.Rejected;
 import io.fanout.coordinator.intake.JobIntake;
+import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
+import io.fanout.coordinator.store.StagedStatus;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
@@ -16,6 +18,7 @@ import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.StatusMessage.MapRequest;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.wire.StatusMessage;
@@ -24,6 +27,7 @@ import io.fanout.shared.wire.WireFormatException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,12 +54,19 @@ public final class BatchProcessor {
     private final JobStore jobs;
     private final TaskStore tasks;
     private final Clock clock;
+    private final FailurePolicy failures;
+    private final TaskLiveness liveness = new TaskLiveness();
 
     public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock) {
         this.intake = intake;
         this.jobs = jobs;
         this.tasks = tasks;
         this.clock = clock;
+        this.failures = new FailurePolicy(clock, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    TaskLiveness liveness() {
+        return liveness;
     }
 
     JobStore jobs() {
@@ -65,32 +77,46 @@ public final class BatchProcessor {
         return tasks;
     }
 
-    AfterCommit process(Connection conn, List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords)
-            throws SQLException {
+    /**
+     * @param synthetic status events the coordinator made itself (attempts presumed lost)
+     */
+    AfterCommit process(Connection conn, List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords,
+                        List<StatusBatch> synthetic) throws SQLException {
         AfterCommit after = new AfterCommit();
         List<NewTask> newTasks = new ArrayList<>();
         accept(conn, jobRecords, newTasks, after);
         List<MapRequest> maps = new ArrayList<>();
         StatusCoalescer statuses = new StatusCoalescer();
+        long now = clock.millis();
         for (ConsumerRecord<byte[], byte[]> record : statusRecords) {
             try {
                 switch (WireCodec.decodeStatus(record.value())) {
                     case MapRequest m -> maps.add(m);
-                    case StatusBatch b -> statuses.add(b);
+                    case StatusBatch b -> {
+                        statuses.add(b);
+                        liveness.observe(record.partition(), b, now);
+                    }
                 }
             } catch (WireFormatException e) {
-                log.warn("skipping unreadable status record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+                log.warn("unreadable status record {}-{}@{} goes to the dead-letter topic: {}", record.topic(), record.partition(), record.offset(),
+                        e.getMessage());
+                after.unreadable.add(new AfterCommit.Unreadable(record, e));
             }
         }
+        synthetic.forEach(statuses::add);
         mapChildren(conn, maps, newTasks, after);
         if (newTasks.isEmpty() && statuses.statuses().isEmpty()) {
             return after;
         }
         tasks.insert(conn, newTasks);
-        tasks.stageStatuses(conn, statuses.statuses());
+        List<StagedStatus> staged = failures.decide(conn, jobs, statuses.statuses());
+        tasks.stageStatuses(conn, staged);
         List<JobRow> done = new ArrayList<>();
-        for (JobRow job : statuses.statuses().isEmpty() ? List.<JobRow>of() : tasks.applyStatuses(conn)) {
+        for (JobRow job : staged.isEmpty() ? List.<JobRow>of() : tasks.applyStatuses(conn)) {
             (job.allTasksDone() ? done : after.progressed).add(job);
+        }
+        if (staged.stream().anyMatch(st -> st.letterReason() != null)) {
+            after.deadLetters.addAll(tasks.indexStagedLetters(conn));
         }
         complete(conn, done, after);
         return after;
@@ -108,7 +134,8 @@ public final class BatchProcessor {
                 case Accepted a -> accepted.add(new JobStore.NewJob(a.request(), a.partition()));
             }
         }
-        Set<UUID> created = jobs.insert(conn, accepted);
+        Instant acceptedAt = clock.instant();
+        Set<UUID> created = jobs.insert(conn, accepted, acceptedAt);
         Set<UUID> seen = new HashSet<>();
         for (JobStore.NewJob job : accepted) {
             JobRequest req = job.request();
@@ -121,7 +148,8 @@ public final class BatchProcessor {
             }
             List<NewTask> initial = initialTasks(req);
             newTasks.addAll(initial);
-            initial.forEach(t -> after.tasks.add(new AfterCommit.Dispatch(t, req.processor(), req.pool(), job.ownerPartition())));
+            JobRow row = acceptedJob(req, job.ownerPartition(), acceptedAt);
+            initial.forEach(t -> after.tasks.add(TaskDispatch.first(t, row)));
             log.info("job {} accepted: processor={} pool={} key={} tasks={}", req.id(), req.processor(), req.pool(), req.key(), initial.size());
             after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
                     new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
@@ -136,8 +164,14 @@ public final class BatchProcessor {
             return;
         }
         for (NewTask t : tasks.undeliveredInitialTasks(conn, job.jobId())) {
-            after.tasks.add(new AfterCommit.Dispatch(t, job.processor(), job.pool(), job.ownerPartition()));
+            after.tasks.add(TaskDispatch.first(t, job));
         }
+    }
+
+    private static JobRow acceptedJob(JobRequest req, int ownerPartition, Instant acceptedAt) {
+        long deadline = req.deadline() == null ? 0 : acceptedAt.plus(req.deadline()).toEpochMilli();
+        return new JobRow(req.id(), req.key(), req.processor(), req.pool(), JobState.RUNNING, ownerPartition, 0, 0, 0, false, req.retry(),
+                req.taskTimeout() == null ? 0 : req.taskTimeout().toMillis(), deadline, req.maxFailedTasks());
     }
 
     private static List<NewTask> initialTasks(JobRequest req) {
@@ -178,7 +212,7 @@ public final class BatchProcessor {
                 NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
                 newTasks.add(child);
-                after.tasks.add(new AfterCommit.Dispatch(child, job.processor(), job.pool(), job.ownerPartition()));
+                after.tasks.add(TaskDispatch.first(child, job));
             }
         }
     }
@@ -192,7 +226,7 @@ public final class BatchProcessor {
         List<JobStore.Transition> transitions = new ArrayList<>();
         for (JobRow job : done) {
             byId.put(job.jobId(), job);
-            JobState next = job.failed() > 0 ? JobState.FAILED
+            JobState next = job.failed() > job.maxFailedTasks() || job.state() == JobState.REDUCING && !reduceSucceeded(conn, job) ? JobState.FAILED
                     : job.state() == JobState.RUNNING && job.reduceRequired() ? JobState.REDUCING
                     : JobState.SUCCEEDED;
             UUID resultTask = job.state() == JobState.REDUCING ? TaskIds.reduce(job.jobId()) : TaskIds.root(job.jobId());
@@ -202,8 +236,7 @@ public final class BatchProcessor {
             JobRow job = byId.get(f.jobId());
             if (f.state() == JobState.REDUCING) {
                 log.info("job {}: all {} tasks succeeded, starting reduce", job.jobId(), job.total());
-                after.reduces.add(new JobRow(job.jobId(), job.key(), job.processor(), job.pool(), JobState.REDUCING, job.ownerPartition(), job.total(),
-                        job.succeeded(), job.failed(), true));
+                after.reduces.add(job.withState(JobState.REDUCING));
                 continue;
             }
             log.info("job {} {}: tasks={} succeeded={} failed={}{}", job.jobId(), f.state(), job.total(), job.succeeded(), job.failed(),
@@ -212,6 +245,11 @@ public final class BatchProcessor {
                     job.processor(), f.state(), job.counts(), f.resultJson() == null ? null : Json.readTree(f.resultJson()), f.error(), null, null,
                     now()));
         }
+    }
+
+    private boolean reduceSucceeded(Connection conn, JobRow job) throws SQLException {
+        TaskStore.Current reduce = tasks.current(conn, job.jobId(), TaskIds.reduce(job.jobId()));
+        return reduce != null && reduce.state() == TaskState.SUCCEEDED;
     }
 
     private String now() {

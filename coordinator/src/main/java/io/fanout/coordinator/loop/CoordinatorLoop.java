@@ -1,15 +1,22 @@
 package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.coordinator.dispatch.DeadLetterPublisher;
 import io.fanout.coordinator.dispatch.JobEventPublisher;
+import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.reduce.ReduceFeeder;
 import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.NewDeadLetter;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobState;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.github.resilience4j.retry.Retry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -39,13 +46,17 @@ import org.slf4j.LoggerFactory;
  * The coordinator's run loop, the one place where records become state: poll the jobs and status
  * topics, apply the batch in one PostgreSQL transaction, then dispatch tasks and emit events, and
  * only then commit the consumer offsets. A batch that fails is rewound and applied again, which is
- * safe because every step is idempotent.
+ * safe because every step is idempotent; a transaction that fails because PostgreSQL is briefly
+ * unavailable is first retried in place. Between batches the loop re-dispatches retries that are
+ * due, fails jobs past their deadline, and turns tasks whose executor went silent into failures.
  */
 public final class CoordinatorLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(CoordinatorLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final int MAX_TRACKED_PROGRESS = 10_000;
+    private static final long HOUSEKEEPING_MILLIS = 100;
+    private static final int MAX_RETRIES_PER_ROUND = 1000;
 
     private final Consumer<byte[], byte[]> consumer;
     private final Database db;
@@ -54,7 +65,13 @@ public final class CoordinatorLoop implements Runnable {
     private final JobStore jobs;
     private final TaskPublisher taskPublisher;
     private final JobEventPublisher eventPublisher;
+    private final DeadLetterPublisher deadLetterPublisher;
     private final ReduceFeeder feeder;
+    private final TaskLiveness liveness;
+    private final Duration taskLostAfter;
+    private final String coordinatorId;
+    private final Retry dbRetry = DatabaseRetry.create("coordinator-batch");
+    private long nextHousekeeping;
     private final TopicNames topics;
     private final Duration progressInterval;
     private final Clock clock;
@@ -77,14 +94,18 @@ public final class CoordinatorLoop implements Runnable {
         this.tasks = processor.tasks();
         this.taskPublisher = outputs.tasks();
         this.eventPublisher = outputs.events();
+        this.deadLetterPublisher = outputs.deadLetters();
         this.feeder = outputs.reduces();
+        this.liveness = processor.liveness();
+        this.taskLostAfter = config.taskLostAfter();
+        this.coordinatorId = config.coordinatorId();
         this.topics = config.topics();
         this.progressInterval = config.progressInterval();
         this.clock = config.clock();
     }
 
     /** Where the loop's effects go after each commit. */
-    public record Outputs(TaskPublisher tasks, JobEventPublisher events, ReduceFeeder reduces) {
+    public record Outputs(TaskPublisher tasks, JobEventPublisher events, DeadLetterPublisher deadLetters, ReduceFeeder reduces) {
     }
 
     @Override
@@ -95,9 +116,12 @@ public final class CoordinatorLoop implements Runnable {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 try {
-                    if (!records.isEmpty()) {
-                        handle(records);
+                    List<StatusBatch> lost = housekeepingDue() ? liveness.lost(clock.millis(), taskLostAfter) : List.of();
+                    if (!records.isEmpty() || !lost.isEmpty()) {
+                        handle(records, lost);
+                        liveness.settled(lost);
                     }
+                    housekeeping();
                     commitAcknowledged(false);
                     failures = 0;
                 } catch (WakeupException e) {
@@ -132,24 +156,31 @@ public final class CoordinatorLoop implements Runnable {
         }
     }
 
-    private void handle(ConsumerRecords<byte[], byte[]> records) throws Exception {
+    private void handle(ConsumerRecords<byte[], byte[]> records, List<StatusBatch> lost) throws Exception {
         List<ConsumerRecord<byte[], byte[]>> jobRecords = new ArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> statusRecords = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             (r.topic().equals(topics.jobs()) ? jobRecords : statusRecords).add(r);
         }
-        Connection c = connection();
         AfterCommit after;
         try {
-            after = processor.process(c, jobRecords, statusRecords);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
+            after = Retry.decorateCheckedSupplier(dbRetry, () -> apply(jobRecords, statusRecords, lost)).get();
+        } catch (Exception e) {
             throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
         List<Future<RecordMetadata>> sends = new ArrayList<>(after.tasks.size() + after.events.size());
-        for (AfterCommit.Dispatch d : after.tasks) {
-            sends.add(taskPublisher.publish(d.task(), d.processor(), d.pool(), d.statusPartition(), null));
+        for (TaskDispatch d : after.tasks) {
+            sends.add(taskPublisher.publish(d));
+        }
+        for (NewDeadLetter letter : after.deadLetters) {
+            log.warn("job {}: task {} ({}) dead-lettered after {} attempts ({}): {}: {}", letter.job().jobId(), letter.task().taskId(),
+                    letter.task().taskName(), letter.attempt() + 1, letter.reason(), letter.failure().errorClass(), letter.failure().message());
+            sends.add(deadLetterPublisher.publish(letter));
+        }
+        for (AfterCommit.Unreadable u : after.unreadable) {
+            sends.add(deadLetterPublisher.publishUnreadable(u.record(), u.why(), coordinatorId));
         }
         for (JobEvent event : after.events) {
             sends.add(eventPublisher.publish(event));
@@ -167,6 +198,102 @@ public final class CoordinatorLoop implements Runnable {
             next.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
         }
         inFlight.add(new InFlightBatches.Batch(sends, first, next));
+    }
+
+    /** One transaction: the batch applied, or nothing (the connection is replaced after a failure). */
+    private AfterCommit apply(List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords, List<StatusBatch> lost)
+            throws SQLException {
+        Connection c = connection();
+        try {
+            AfterCommit after = processor.process(c, jobRecords, statusRecords, lost);
+            c.commit();
+            return after;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            closeConnection();
+            throw e;
+        }
+    }
+
+    private boolean housekeepingDue() {
+        return clock.millis() >= nextHousekeeping;
+    }
+
+    /** Deadlines and due retries of the jobs this coordinator owns, at most every {@value #HOUSEKEEPING_MILLIS} ms. */
+    private void housekeeping() throws Exception {
+        if (!housekeepingDue()) {
+            return;
+        }
+        nextHousekeeping = clock.millis() + HOUSEKEEPING_MILLIS;
+        List<Integer> owned = ownedPartitions();
+        if (owned.isEmpty()) {
+            return;
+        }
+        expireDeadlines(owned);
+        dispatchDueRetries(owned);
+    }
+
+    private void expireDeadlines(List<Integer> owned) throws SQLException {
+        Connection c = connection();
+        List<JobStore.Expired> expired;
+        try {
+            expired = jobs.expire(c, owned, clock.instant());
+            if (!expired.isEmpty()) {
+                tasks.cancelUnfinished(c, expired.stream().map(e -> e.job().jobId()).toList());
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            closeConnection();
+            throw e;
+        }
+        for (JobStore.Expired e : expired) {
+            JobRow job = e.job();
+            log.info("job {} FAILED: {}", job.jobId(), e.error());
+            lastProgress.remove(job.jobId());
+            eventPublisher.publish(new JobEvent(JobEvent.Type.FAILED, job.jobId(), job.key(), job.processor(), JobState.FAILED, job.counts(), null,
+                    e.error(), null, null, clock.instant().toString()));
+        }
+    }
+
+    /**
+     * Sends the attempts whose backoff has passed, then marks them dispatched. A crash in between
+     * sends them again later: the same attempt twice, whose second report changes nothing.
+     */
+    private void dispatchDueRetries(List<Integer> owned) throws Exception {
+        Connection c = connection();
+        List<TaskDispatch> due;
+        try {
+            due = tasks.dueRetries(c, owned, clock.instant(), MAX_RETRIES_PER_ROUND);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            closeConnection();
+            throw e;
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        List<Future<RecordMetadata>> sent = new ArrayList<>(due.size());
+        for (TaskDispatch d : due) {
+            sent.add(taskPublisher.publish(d));
+        }
+        for (Future<RecordMetadata> f : sent) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        try {
+            tasks.markDispatched(c, due);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            closeConnection();
+            throw e;
+        }
+        log.info("dispatched {} retries", due.size());
+    }
+
+    private List<Integer> ownedPartitions() {
+        return consumer.assignment().stream().filter(tp -> tp.topic().equals(topics.jobs())).map(TopicPartition::partition).toList();
     }
 
     /** Commits the offsets of the batches whose records the brokers have acknowledged (with {@code wait}: of all of them). */
@@ -272,6 +399,7 @@ public final class CoordinatorLoop implements Runnable {
                     log.info("job {} was waiting for its reduce: resuming it", job.jobId());
                     feeder.submit(job);
                 }
+                liveness.seed(tasks.held(c, owned), clock.millis());
             } catch (SQLException e) {
                 log.error("could not look up interrupted reduces for partitions {}", owned, e);
             }
@@ -279,6 +407,7 @@ public final class CoordinatorLoop implements Runnable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            liveness.forget(partitions.stream().filter(tp -> tp.topic().equals(topics.jobs())).map(TopicPartition::partition).toList());
             // Hand over only what is applied and dispatched: wait for the batches in flight.
             try {
                 commitAcknowledged(true);

@@ -37,7 +37,7 @@ final class StatusCoalescer {
                 e.state() == TaskState.RECEIVED ? t : 0,
                 e.state() == TaskState.RUNNING ? t : 0,
                 e.state().isTerminal() ? t : 0,
-                e.result(), e.resultJson(), e.errorClass(), e.errorMessage(), e.reduceRequired());
+                e.result(), e.resultJson(), e.failure(), e.reduceRequired(), 0, null);
     }
 
     private static StagedStatus merge(StagedStatus a, StagedStatus b) {
@@ -52,12 +52,12 @@ final class StatusCoalescer {
                 first(ahead.receivedAt(), behind.receivedAt()),
                 first(ahead.startedAt(), behind.startedAt()),
                 first(ahead.finishedAt(), behind.finishedAt()),
-                ahead.result(), ahead.resultJson(), ahead.errorClass(), ahead.errorMessage(), reduce);
+                ahead.result(), ahead.resultJson(), ahead.failure(), reduce, 0, null);
     }
 
     private static StagedStatus withReduce(StagedStatus s, boolean reduce) {
         return s.reduceRequired() == reduce ? s : new StagedStatus(s.jobId(), s.taskId(), s.attempt(), s.state(), s.executorId(), s.receivedAt(),
-                s.startedAt(), s.finishedAt(), s.result(), s.resultJson(), s.errorClass(), s.errorMessage(), reduce);
+                s.startedAt(), s.finishedAt(), s.result(), s.resultJson(), s.failure(), reduce, 0, null);
     }
 
     private static long first(long a, long b) {

@@ -1,5 +1,6 @@
 package io.fanout.coordinator.reduce;
 
+import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobRow;
@@ -81,14 +82,14 @@ public final class ReduceFeeder implements AutoCloseable {
         NewTask reduce = new NewTask(job.jobId(), TaskIds.reduce(job.jobId()), null, TaskKind.REDUCE, TaskKind.REDUCE_TASK_NAME,
                 PayloadFormat.NONE, null);
         Optional<ReduceInputRange> recorded;
-        String reduceState;
+        TaskStore.Current current;
         try (Connection conn = db.connection()) {
             recorded = jobs.reduceInput(conn, job.jobId());
-            reduceState = tasks.state(conn, job.jobId(), reduce.taskId());
+            current = tasks.current(conn, job.jobId(), reduce.taskId());
         }
         if (recorded.isPresent()) {
-            if (TaskState.DISPATCHED.name().equals(reduceState)) {
-                publisher.publish(reduce, job.processor(), job.pool(), job.ownerPartition(), recorded.get()).get();
+            if (current != null && current.state() == TaskState.DISPATCHED) {
+                publisher.publish(new TaskDispatch(reduce, current.attempt(), job, recorded.get())).get();
                 log.info("job {}: reduce dispatched again (not yet reported by an executor)", job.jobId());
             }
             return;
@@ -101,7 +102,7 @@ public final class ReduceFeeder implements AutoCloseable {
             tasks.insert(conn, List.of(reduce));
             conn.commit();
         }
-        publisher.publish(reduce, job.processor(), job.pool(), job.ownerPartition(), range).get();
+        publisher.publish(new TaskDispatch(reduce, 0, job, range)).get();
         log.info("job {}: reduce dispatched over {} results", job.jobId(), range.resultCount());
     }
 

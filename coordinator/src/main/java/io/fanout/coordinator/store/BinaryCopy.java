@@ -60,6 +60,12 @@ final class BinaryCopy {
         return this;
     }
 
+    BinaryCopy int8(long v) {
+        writeInt(8);
+        writeLong(v);
+        return this;
+    }
+
     BinaryCopy bool(boolean v) {
         writeInt(1);
         ensure(1);

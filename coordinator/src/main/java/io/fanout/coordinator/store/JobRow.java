@@ -2,9 +2,15 @@ package io.fanout.coordinator.store;
 
 import io.fanout.shared.model.JobEvent.TaskCounts;
 import io.fanout.shared.model.JobState;
+import io.fanout.shared.model.RetryPolicy;
 import java.util.UUID;
 
-/** A job's durable state: what the coordinator needs to dispatch its tasks and decide its outcome. */
+/**
+ * A job's durable state: what the coordinator needs to dispatch its tasks, retry them, and decide
+ * its outcome.
+ *
+ * @param deadlineMillis when the job's deadline passes, epoch milliseconds (0: none)
+ */
 public record JobRow(
         UUID jobId,
         String key,
@@ -15,7 +21,11 @@ public record JobRow(
         long total,
         long succeeded,
         long failed,
-        boolean reduceRequired) {
+        boolean reduceRequired,
+        RetryPolicy retry,
+        long taskTimeoutMillis,
+        long deadlineMillis,
+        long maxFailedTasks) {
 
     public boolean allTasksDone() {
         return total > 0 && succeeded + failed == total;
@@ -23,5 +33,10 @@ public record JobRow(
 
     public TaskCounts counts() {
         return new TaskCounts(total, succeeded, failed);
+    }
+
+    public JobRow withState(JobState next) {
+        return new JobRow(jobId, key, processor, pool, next, ownerPartition, total, succeeded, failed, reduceRequired, retry, taskTimeoutMillis,
+                deadlineMillis, maxFailedTasks);
     }
 }

@@ -7,6 +7,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import io.fanout.shared.model.RetryPolicy;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,26 +26,48 @@ import java.util.UUID;
 /** Job rows: creation, counters read back, outcomes, and rejected requests. */
 public final class JobStore {
 
-    static final String COLUMNS = "job_id, client_key, processor, pool, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, reduce_required";
+    static final String COLUMNS = "job_id, client_key, processor, pool, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, "
+            + "reduce_required, max_attempts, initial_backoff_ms, backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, "
+            + "deadline_at, max_failed_tasks";
+    /** {@link #COLUMNS} of a table aliased {@code j}. */
+    static final String COLUMNS_OF_J = "j." + COLUMNS.replace(", ", ", j.");
 
-    /** Creates the jobs whose id and key are not taken yet, in one statement; returns the ids it created. */
-    public Set<UUID> insert(Connection conn, List<NewJob> jobs) throws SQLException {
+    /**
+     * Creates the jobs whose id and key are not taken yet, in one statement; returns the ids it
+     * created. Deadlines count from {@code acceptedAt}.
+     */
+    public Set<UUID> insert(Connection conn, List<NewJob> jobs, Instant acceptedAt) throws SQLException {
         Set<UUID> created = new HashSet<>();
         if (jobs.isEmpty()) {
             return created;
         }
         try (PreparedStatement ps = conn.prepareStatement("""
-                INSERT INTO fanout_job (job_id, client_key, processor, pool, state, owner_partition, params)
-                SELECT id, k, p, pool, 'RUNNING', part, params
-                FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[]) AS v(id, k, p, pool, part, params)
+                INSERT INTO fanout_job (job_id, client_key, processor, pool, state, owner_partition, params, max_attempts, initial_backoff_ms,
+                                        backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, deadline_at, max_failed_tasks)
+                SELECT id, k, p, pool, 'RUNNING', part, params, attempts, backoff, mult, max_backoff, jitter,
+                       coalesce(string_to_array(non_retryable, ' '), '{}'), timeout_ms, ?::timestamptz + deadline_ms * interval '1 millisecond', max_failed
+                FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int8[], ?::float8[], ?::int8[], ?::float8[],
+                            ?::text[], ?::int8[], ?::int8[], ?::int8[])
+                     AS v(id, k, p, pool, part, params, attempts, backoff, mult, max_backoff, jitter, non_retryable, timeout_ms, deadline_ms, max_failed)
                 ON CONFLICT DO NOTHING
                 RETURNING job_id""")) {
-            ps.setArray(1, conn.createArrayOf("uuid", jobs.stream().map(j -> j.request().id()).toArray()));
-            ps.setArray(2, conn.createArrayOf("text", jobs.stream().map(j -> j.request().key()).toArray()));
-            ps.setArray(3, conn.createArrayOf("text", jobs.stream().map(j -> j.request().processor()).toArray()));
-            ps.setArray(4, conn.createArrayOf("text", jobs.stream().map(j -> j.request().pool()).toArray()));
-            ps.setArray(5, conn.createArrayOf("int4", jobs.stream().map(NewJob::ownerPartition).toArray()));
-            ps.setArray(6, conn.createArrayOf("text", jobs.stream().map(j -> j.request().params() == null ? null : j.request().params().toString()).toArray()));
+            ps.setObject(1, OffsetDateTime.ofInstant(acceptedAt, ZoneOffset.UTC));
+            ps.setArray(2, conn.createArrayOf("uuid", jobs.stream().map(j -> j.request().id()).toArray()));
+            ps.setArray(3, conn.createArrayOf("text", jobs.stream().map(j -> j.request().key()).toArray()));
+            ps.setArray(4, conn.createArrayOf("text", jobs.stream().map(j -> j.request().processor()).toArray()));
+            ps.setArray(5, conn.createArrayOf("text", jobs.stream().map(j -> j.request().pool()).toArray()));
+            ps.setArray(6, conn.createArrayOf("int4", jobs.stream().map(NewJob::ownerPartition).toArray()));
+            ps.setArray(7, conn.createArrayOf("text", jobs.stream().map(j -> j.request().params() == null ? null : j.request().params().toString()).toArray()));
+            ps.setArray(8, conn.createArrayOf("int4", jobs.stream().map(j -> j.request().retry().maxAttempts()).toArray()));
+            ps.setArray(9, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().retry().initialBackoff().toMillis()).toArray()));
+            ps.setArray(10, conn.createArrayOf("float8", jobs.stream().map(j -> j.request().retry().multiplier()).toArray()));
+            ps.setArray(11, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().retry().maxBackoff().toMillis()).toArray()));
+            ps.setArray(12, conn.createArrayOf("float8", jobs.stream().map(j -> j.request().retry().jitter()).toArray()));
+            // class names hold no spaces (the request parser checks), so a space-joined list travels in one text array
+            ps.setArray(13, conn.createArrayOf("text", jobs.stream().map(j -> String.join(" ", j.request().retry().nonRetryable())).toArray()));
+            ps.setArray(14, conn.createArrayOf("int8", jobs.stream().map(j -> millis(j.request().taskTimeout())).toArray()));
+            ps.setArray(15, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().deadline() == null ? null : j.request().deadline().toMillis()).toArray()));
+            ps.setArray(16, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().maxFailedTasks()).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     created.add(rs.getObject(1, UUID.class));
@@ -79,7 +107,7 @@ public final class JobStore {
                     error = CASE WHEN v.to_state = 'FAILED' THEN
                         j.failed_tasks || ' of ' || j.total_tasks || ' tasks failed; first: ' || coalesce(
                             (SELECT 'task ' || t.task_id || ' (' || t.task_name || ') failed: ' || t.error_class || ': ' || coalesce(t.error_message, '')
-                             FROM fanout_task t WHERE t.job_id = j.job_id AND t.state = 'FAILED' ORDER BY t.finished_at NULLS LAST LIMIT 1), '?') END,
+                             FROM fanout_task t WHERE t.job_id = j.job_id AND t.state IN ('FAILED', 'TIMED_OUT') ORDER BY t.finished_at NULLS LAST LIMIT 1), '?') END,
                     finished_at = CASE WHEN v.to_state IN ('SUCCEEDED', 'FAILED') THEN now() END
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::uuid[]) AS v(job_id, from_state, to_state, result_task)
                 WHERE j.job_id = v.job_id AND j.state = v.from_state
@@ -112,6 +140,30 @@ public final class JobStore {
             }
         }
         return jobs;
+    }
+
+    /** A job failed by its deadline, and why. */
+    public record Expired(JobRow job, String error) {
+    }
+
+    /** Fails the open jobs of {@code partitions} whose deadline has passed by {@code now}. */
+    public List<Expired> expire(Connection conn, Collection<Integer> partitions, Instant now) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_job SET state = 'FAILED', finished_at = now(),
+                    error = 'deadline passed at ' || deadline_at || ' with ' || (succeeded_tasks + failed_tasks) || ' of ' || total_tasks
+                            || ' tasks done; the others are cancelled'
+                WHERE deadline_at <= ? AND state IN ('RUNNING', 'REDUCING') AND owner_partition = ANY (?)
+                RETURNING\s""" + COLUMNS + ", error")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
+            List<Expired> expired = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    expired.add(new Expired(readJob(rs), rs.getString(20)));
+                }
+            }
+            return expired;
+        }
     }
 
     /** Records where a job's subtask results were streamed for its reduce. */
@@ -162,8 +214,23 @@ public final class JobStore {
         }
     }
 
+    /** Reads a row selected as {@link #COLUMNS}. */
     static JobRow readJob(ResultSet rs) throws SQLException {
-        return new JobRow(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), JobState.valueOf(rs.getString(5)),
-                rs.getInt(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getBoolean(10));
+        return readJob(rs, 1);
+    }
+
+    /** Reads {@link #COLUMNS} starting at column {@code first}. */
+    static JobRow readJob(ResultSet rs, int first) throws SQLException {
+        int c = first - 1;
+        RetryPolicy retry = new RetryPolicy(rs.getInt(c + 11), Duration.ofMillis(rs.getLong(c + 12)), rs.getDouble(c + 13),
+                Duration.ofMillis(rs.getLong(c + 14)), rs.getDouble(c + 15), List.of((String[]) rs.getArray(c + 16).getArray()));
+        Timestamp deadline = rs.getTimestamp(c + 18);
+        return new JobRow(rs.getObject(c + 1, UUID.class), rs.getString(c + 2), rs.getString(c + 3), rs.getString(c + 4),
+                JobState.valueOf(rs.getString(c + 5)), rs.getInt(c + 6), rs.getLong(c + 7), rs.getLong(c + 8), rs.getLong(c + 9), rs.getBoolean(c + 10),
+                retry, rs.getLong(c + 17), deadline == null ? 0 : deadline.getTime(), rs.getLong(c + 19));
+    }
+
+    private static long millis(Duration d) {
+        return d == null ? 0 : d.toMillis();
     }
 }

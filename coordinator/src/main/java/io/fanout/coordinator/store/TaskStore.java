@@ -3,12 +3,17 @@ package io.fanout.coordinator.store;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.Failure;
+import io.fanout.shared.wire.ReduceInputRange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
+import io.fanout.coordinator.dispatch.TaskDispatch;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -40,27 +45,41 @@ public final class TaskStore {
     /**
      * A status applies to the task's current attempt only, and only moves its rank up (a new
      * attempt is started by the coordinator, never by an event). So a row updated into a terminal
-     * state was not terminal before: counting the updated rows counts each completion once.
+     * state was not terminal before: counting the updated rows counts each completion once. A
+     * failure the policy retries starts the next attempt (RETRY_WAIT, due at {@code retry_at}) and
+     * counts nothing; a failure it does not retry is counted and staged as a dead letter.
      */
     private static final String APPLY_STAGE = """
             WITH upd AS (
                 UPDATE fanout_task t SET
-                    state = s.state,
+                    state = CASE WHEN s.retry_at IS NULL THEN s.state ELSE 'RETRY_WAIT' END,
+                    attempt = t.attempt + CASE WHEN s.retry_at IS NULL THEN 0 ELSE 1 END,
+                    due_at = s.retry_at,
                     executor_id = coalesce(s.executor_id, t.executor_id),
                     received_at = coalesce(s.received_at, t.received_at),
                     started_at = coalesce(s.started_at, t.started_at),
                     finished_at = coalesce(s.finished_at, t.finished_at),
                     result = s.result,
                     result_json = s.result_json,
-                    error_class = s.error_class,
-                    error_message = s.error_message
+                    error_class = coalesce(s.error_class, t.error_class),
+                    error_message = CASE WHEN s.error_class IS NULL THEN t.error_message ELSE s.error_message END,
+                    first_failed_at = CASE WHEN s.error_class IS NULL THEN t.first_failed_at ELSE coalesce(t.first_failed_at, s.finished_at) END
                 FROM fanout_status_stage s
                 WHERE t.job_id = s.job_id AND t.task_id = s.task_id AND t.attempt = s.attempt AND s.rank > fanout_state_rank(t.state)
-                RETURNING t.job_id, s.state, s.reduce_required),
+                RETURNING t.job_id, t.task_id, s.attempt, s.state, s.reduce_required, s.retry_at, s.letter_reason, s.executor_id, s.error_class,
+                          s.error_message, s.stack_trace, s.finished_at, s.source_partition, s.source_offset),
+            letters AS (
+                INSERT INTO fanout_letter_stage
+                SELECT job_id, task_id, attempt, letter_reason, executor_id, error_class, error_message, stack_trace, finished_at, source_partition,
+                       source_offset
+                FROM upd WHERE letter_reason IS NOT NULL),
+            resolved AS (
+                UPDATE fanout_dead_letter d SET state = 'RESOLVED'
+                FROM upd WHERE upd.attempt > 0 AND upd.state = 'SUCCEEDED' AND d.letter_key = 'task:' || upd.task_id AND d.state = 'REPLAYED'),
             counts AS (
                 SELECT job_id,
                        count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,
-                       count(*) FILTER (WHERE state = 'FAILED') AS failed,
+                       count(*) FILTER (WHERE retry_at IS NULL AND state IN ('FAILED', 'TIMED_OUT')) AS failed,
                        bool_or(reduce_required) AS reduce_required
                 FROM upd GROUP BY job_id)
             UPDATE fanout_job j SET
@@ -69,8 +88,17 @@ public final class TaskStore {
                 reduce_required = j.reduce_required OR counts.reduce_required
             FROM counts
             WHERE j.job_id = counts.job_id AND (counts.succeeded > 0 OR counts.failed > 0)
-            RETURNING j.job_id, j.client_key, j.processor, j.pool, j.state, j.owner_partition, j.total_tasks,
-                      j.succeeded_tasks, j.failed_tasks, j.reduce_required
+            RETURNING\s""" + JobStore.COLUMNS_OF_J;
+
+    /** The letters a batch staged, with what their dead-letter records need from the task and the job. */
+    private static final String STAGED_LETTERS = """
+            SELECT l.job_id, l.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, l.attempt, l.reason, l.executor_id,
+                   l.error_class, l.error_message, l.stack_trace, t.first_failed_at, l.failed_at, l.source_partition, l.source_offset,
+                   j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + """
+
+            FROM fanout_letter_stage l
+            JOIN fanout_task t ON t.job_id = l.job_id AND t.task_id = l.task_id
+            JOIN fanout_job j ON j.job_id = l.job_id
             """;
 
     /** Creates this session's staging tables; call once per connection. */
@@ -82,7 +110,12 @@ public final class TaskStore {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS fanout_status_stage "
                     + "(job_id uuid, task_id uuid, attempt int, state text, rank int, executor_id text, received_at timestamptz, "
                     + "started_at timestamptz, finished_at timestamptz, result bytea, result_json text, error_class text, error_message text, "
-                    + "reduce_required boolean) "
+                    + "reduce_required boolean, retry_at timestamptz, letter_reason text, stack_trace text, source_partition int, "
+                    + "source_offset bigint) "
+                    + "ON COMMIT DELETE ROWS");
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS fanout_letter_stage "
+                    + "(job_id uuid, task_id uuid, attempt int, reason text, executor_id text, error_class text, error_message text, stack_trace text, "
+                    + "failed_at timestamptz, source_partition int, source_offset bigint) "
                     + "ON COMMIT DELETE ROWS");
         }
     }
@@ -133,12 +166,41 @@ public final class TaskStore {
         }
         BinaryCopy copy = new BinaryCopy();
         for (StagedStatus s : statuses) {
-            copy.row(14).uuid(s.jobId()).uuid(s.taskId()).int4(s.attempt()).text(s.state().name()).int4(s.state().rank())
+            Failure f = s.failure();
+            copy.row(19).uuid(s.jobId()).uuid(s.taskId()).int4(s.attempt()).text(s.state().name()).int4(s.state().rank())
                     .text(s.executorId()).timestamp(s.receivedAt()).timestamp(s.startedAt()).timestamp(s.finishedAt())
-                    .bytea(s.result()).text(s.resultJson()).text(s.errorClass()).text(s.errorMessage()).bool(s.reduceRequired());
+                    .bytea(s.result()).text(s.resultJson()).text(f == null ? null : f.errorClass()).text(f == null ? null : f.message())
+                    .bool(s.reduceRequired()).timestamp(s.retryAt()).text(s.letterReason()).text(f == null ? null : f.stackTrace())
+                    .int4(f == null ? -1 : f.sourcePartition()).int8(f == null ? -1 : f.sourceOffset());
         }
         copy.copyInto(conn, "fanout_status_stage (job_id, task_id, attempt, state, rank, executor_id, received_at, started_at, "
-                + "finished_at, result, result_json, error_class, error_message, reduce_required)");
+                + "finished_at, result, result_json, error_class, error_message, reduce_required, retry_at, letter_reason, stack_trace, "
+                + "source_partition, source_offset)");
+    }
+
+    /**
+     * Indexes the dead letters the last {@link #applyStatuses} staged (a task dead-lettered again
+     * after a replay keeps its row and replay count) and returns them for their dead-letter records.
+     */
+    public List<NewDeadLetter> indexStagedLetters(Connection conn) throws SQLException {
+        List<NewDeadLetter> letters = new ArrayList<>();
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(STAGED_LETTERS)) {
+            while (rs.next()) {
+                JobRow job = JobStore.readJob(rs, 22);
+                NewTask task = new NewTask(job.jobId(), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), TaskKind.ofCode(rs.getShort(4)),
+                        rs.getString(5), PayloadFormat.ofCode(rs.getShort(6)), rs.getBytes(7));
+                ReduceInputRange range = rs.getObject(18) == null ? null
+                        : new ReduceInputRange(rs.getInt(18), rs.getLong(19), rs.getLong(20), rs.getLong(21));
+                letters.add(new NewDeadLetter(0, job, task, rs.getInt(8), rs.getString(9), rs.getString(10),
+                        new Failure(rs.getString(11), rs.getString(12), rs.getString(13), false, -1, rs.getInt(16), rs.getLong(17)),
+                        rs.getTimestamp(14).toInstant(), rs.getTimestamp(15).toInstant(), task.kind() == TaskKind.REDUCE ? range : null));
+            }
+        }
+        if (letters.isEmpty()) {
+            return letters;
+        }
+        Map<String, Long> ids = DeadLetterStore.upsertTaskLetters(conn, letters);
+        return letters.stream().map(l -> l.withId(ids.get(DeadLetterStore.taskKey(l.task().taskId())))).toList();
     }
 
     /** Applies the staged statuses; returns the jobs whose counters moved, as they are now. */
@@ -152,14 +214,84 @@ public final class TaskStore {
         return changed;
     }
 
-    /** A task's state, or null if it is not stored. */
-    public String state(Connection conn, UUID jobId, UUID taskId) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT state FROM fanout_task WHERE job_id = ? AND task_id = ?")) {
+    /** A task's state and current attempt. */
+    public record Current(TaskState state, int attempt) {
+    }
+
+    /** A task's state and attempt, or null if it is not stored. */
+    public Current current(Connection conn, UUID jobId, UUID taskId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT state, attempt FROM fanout_task WHERE job_id = ? AND task_id = ?")) {
             ps.setObject(1, jobId);
             ps.setObject(2, taskId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
+                return rs.next() ? new Current(TaskState.valueOf(rs.getString(1)), rs.getInt(2)) : null;
             }
+        }
+    }
+
+    /** Tasks of open jobs owned by {@code partitions} whose next attempt is due by {@code now}, oldest first. */
+    public List<TaskDispatch> dueRetries(Connection conn, Collection<Integer> partitions, Instant now, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT t.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, t.attempt,
+                       j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + """
+
+                FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id
+                WHERE t.due_at <= ? AND t.state = 'RETRY_WAIT' AND j.owner_partition = ANY (?) AND j.state IN ('RUNNING', 'REDUCING')
+                ORDER BY t.due_at LIMIT ?""")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(3, limit);
+            List<TaskDispatch> due = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    JobRow job = JobStore.readJob(rs, 12);
+                    NewTask task = new NewTask(job.jobId(), rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), TaskKind.ofCode(rs.getShort(3)),
+                            rs.getString(4), PayloadFormat.ofCode(rs.getShort(5)), rs.getBytes(6));
+                    ReduceInputRange range = rs.getObject(8) == null ? null
+                            : new ReduceInputRange(rs.getInt(8), rs.getLong(9), rs.getLong(10), rs.getLong(11));
+                    due.add(new TaskDispatch(task, rs.getInt(7), job, task.kind() == TaskKind.REDUCE ? range : null));
+                }
+            }
+            return due;
+        }
+    }
+
+    /** Marks retried attempts as dispatched (those an executor has already reported on are left as they are). */
+    public void markDispatched(Connection conn, List<TaskDispatch> sent) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_task t SET due_at = NULL, state = CASE WHEN t.state = 'RETRY_WAIT' THEN 'DISPATCHED' ELSE t.state END
+                FROM unnest(?::uuid[], ?::uuid[], ?::int[]) AS v(job_id, task_id, attempt)
+                WHERE t.job_id = v.job_id AND t.task_id = v.task_id AND t.attempt = v.attempt""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", sent.stream().map(d -> d.task().jobId()).toArray()));
+            ps.setArray(2, conn.createArrayOf("uuid", sent.stream().map(d -> d.task().taskId()).toArray()));
+            ps.setArray(3, conn.createArrayOf("int4", sent.stream().map(TaskDispatch::attempt).toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Tasks that executors reported holding, in the open jobs owned by {@code partitions}. */
+    public List<HeldTask> held(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT t.job_id, t.task_id, t.attempt, t.executor_id, j.owner_partition
+                FROM fanout_job j JOIN fanout_task t ON t.job_id = j.job_id
+                WHERE j.state IN ('RUNNING', 'REDUCING') AND j.owner_partition = ANY (?) AND t.state IN ('RECEIVED', 'RUNNING')""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            List<HeldTask> held = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.add(new HeldTask(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getInt(3), rs.getString(4), rs.getInt(5)));
+                }
+            }
+            return held;
+        }
+    }
+
+    /** Cancels every unfinished task of these jobs; returns how many. */
+    public int cancelUnfinished(Connection conn, Collection<UUID> jobIds) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_task SET state = 'CANCELLED', due_at = NULL, finished_at = now() "
+                + "WHERE job_id = ANY (?) AND fanout_state_rank(state) < 4")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
+            return ps.executeUpdate();
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.coordinator.store.StagedStatus;
 import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import java.util.List;
@@ -33,7 +34,7 @@ class StatusCoalescerTest {
     @Test
     void aNewerAttemptReplacesAnOlderOneWithoutItsTimes() {
         StatusCoalescer c = new StatusCoalescer();
-        c.add(new StatusBatch(job, "e1", List.of(StatusEvent.failed(task, 0, 10, "x.Boom", "m"), StatusEvent.running(task, 1, 20))));
+        c.add(new StatusBatch(job, "e1", List.of(StatusEvent.failed(task, 0, 10, Failure.of("x.Boom", "m")), StatusEvent.running(task, 1, 20))));
         StagedStatus s = c.statuses().iterator().next();
         assertEquals(1, s.attempt());
         assertEquals(TaskState.RUNNING, s.state());

@@ -31,7 +31,7 @@ public final class ExecutorRuntime implements AutoCloseable {
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, config.topics()), config.kafka(), config.topics(),
                 config.executorId(), config.pool(), config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.loop = new PollLoop(consumer, config, runner, reporter);
+        this.loop = new PollLoop(consumer, config, runner, reporter, new PoisonRecords(producer, config.topics(), config.executorId()));
     }
 
     public static ExecutorRuntime start(ExecutorConfig config) {

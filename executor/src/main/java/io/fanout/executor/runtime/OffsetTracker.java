@@ -31,12 +31,6 @@ final class OffsetTracker {
         inFlight.incrementAndGet();
     }
 
-    /** A record that needs no work (e.g. unreadable): moves the commit point past it. */
-    void skipped(TopicPartition tp, long offset) {
-        Partition p = partitions.computeIfAbsent(tp, k -> new Partition());
-        p.next = Math.max(p.next, offset + 1);
-    }
-
     void finished(TopicPartition tp, long offset) {
         Partition p = partitions.get(tp);
         if (p != null && p.unfinished.remove(offset)) {

@@ -2,6 +2,7 @@ package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
@@ -16,8 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,12 +34,15 @@ import org.slf4j.LoggerFactory;
  * The executor's consumer loop. It only polls, hands records to worker threads, and commits; it
  * never runs a task, so it keeps polling (and the member keeps its place in the group) however
  * long tasks take. When the buffer is full it pauses its partitions and keeps polling. Offsets are
- * committed up to the lowest unfinished task of each partition.
+ * committed up to the lowest unfinished task of each partition. A watchdog stops attempts at their
+ * timeout or their job's deadline, and a heartbeat reports every held task alive.
  */
 public final class PollLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL = Duration.ofMillis(50);
+    /** The error class of an attempt stopped at its task timeout. */
+    static final String TIMED_OUT_CLASS = "io.fanout.TaskTimedOut";
 
     private final Consumer<byte[], byte[]> consumer;
     private final ExecutorConfig config;
@@ -44,6 +51,9 @@ public final class PollLoop implements Runnable {
     private final OffsetTracker tracker = new OffsetTracker();
     private final Semaphore slots;
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fanout-executor-task-", 0).factory());
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-timers"));
+    private final PoisonRecords poison;
+    private final Set<Attempt> held = ConcurrentHashMap.newKeySet();
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -52,12 +62,30 @@ public final class PollLoop implements Runnable {
     private volatile boolean handingBack;
     private boolean paused;
 
-    PollLoop(Consumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter) {
+    PollLoop(Consumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter, PoisonRecords poison) {
         this.consumer = consumer;
         this.config = config;
         this.runner = runner;
         this.reporter = reporter;
+        this.poison = poison;
         this.slots = new Semaphore(config.concurrency());
+        long beat = config.heartbeatInterval().toMillis();
+        timers.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+    }
+
+    /** One received task attempt, from its record to its reported outcome. */
+    private static final class Attempt {
+        final TaskRecord task;
+        final TopicPartition tp;
+        final long offset;
+        final AtomicBoolean reported = new AtomicBoolean();
+        volatile boolean running;
+
+        Attempt(TaskRecord task, TopicPartition tp, long offset) {
+            this.task = task;
+            this.tp = tp;
+            this.offset = offset;
+        }
     }
 
     @Override
@@ -75,6 +103,7 @@ public final class PollLoop implements Runnable {
         } catch (RuntimeException e) {
             log.error("executor {} poll loop stopped by an unexpected error", config.executorId(), e);
         } finally {
+            timers.shutdownNow();
             workers.shutdownNow();
             consumer.close();
             stopped.countDown();
@@ -87,46 +116,114 @@ public final class PollLoop implements Runnable {
         try {
             task = WireCodec.decodeTask(r.value());
         } catch (WireFormatException e) {
-            log.error("skipping unreadable task record {}@{}: {}", tp, r.offset(), e.getMessage());
-            tracker.skipped(tp, r.offset());
+            log.error("unreadable task record {}@{} goes to the dead-letter topic: {}", tp, r.offset(), e.getMessage());
+            tracker.received(tp, r.offset());
+            poison.deadLetter(r, e, () -> tracker.finished(tp, r.offset()));
             return;
         }
         tracker.received(tp, r.offset());
+        Attempt attempt = new Attempt(task, tp, r.offset());
+        held.add(attempt);
         reporter.report(task.jobId(), task.statusPartition(), StatusEvent.received(task.taskId(), task.attempt(), config.clock().millis()), null);
-        workers.execute(() -> execute(tp, r.offset(), task));
+        workers.execute(() -> execute(attempt));
     }
 
-    private void execute(TopicPartition tp, long offset, TaskRecord task) {
+    private void execute(Attempt attempt) {
         Thread self = Thread.currentThread();
+        TaskRecord task = attempt.task;
         waitingTasks.add(self);
         try {
             slots.acquire();
         } catch (InterruptedException e) {
-            tracker.handedBack(tp, offset); // stopping before it started: handed back uncommitted
+            handBack(attempt); // stopping before it started: handed back uncommitted
             return;
         } finally {
             waitingTasks.remove(self);
         }
         if (stopping) {
             slots.release();
-            tracker.handedBack(tp, offset); // not started before the stop: the next owner runs it
+            handBack(attempt); // not started before the stop: the next owner runs it
             return;
         }
         runningTasks.add(self);
         try {
-            reporter.report(task.jobId(), task.statusPartition(), StatusEvent.running(task.taskId(), task.attempt(), config.clock().millis()), null);
-            StatusEvent outcome = runner.run(task);
+            long now = config.clock().millis();
+            if (task.deadlineMillis() > 0 && now >= task.deadlineMillis()) {
+                log.info("task {} of job {} not started: the job's deadline has passed", task.taskId(), task.jobId());
+                finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
+                return;
+            }
+            attempt.running = true;
+            reporter.report(task.jobId(), task.statusPartition(), StatusEvent.running(task.taskId(), task.attempt(), now), null);
+            ScheduledFuture<?> watchdog = watch(attempt, self, now);
+            StatusEvent outcome = runner.run(task, attempt.tp.partition(), attempt.offset);
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
             if (handingBack) {
+                held.remove(attempt);
                 return; // interrupted by shutdown: another member runs it again
             }
-            if (outcome.state() == TaskState.FAILED) {
+            if (outcome.state() == TaskState.FAILED && !attempt.reported.get()) {
                 log.warn("task {} ({}) of job {} attempt {} failed: {}: {}", task.taskId(), task.taskName(), task.jobId(), task.attempt(),
                         outcome.errorClass(), outcome.errorMessage());
             }
-            reporter.report(task.jobId(), task.statusPartition(), outcome, () -> tracker.finished(tp, offset));
+            finish(attempt, outcome);
         } finally {
             runningTasks.remove(self);
             slots.release();
+        }
+    }
+
+    /** Reports an attempt's outcome once (the worker and the watchdog may both try); its offset is released when the report is acknowledged. */
+    private void finish(Attempt attempt, StatusEvent outcome) {
+        if (attempt.reported.compareAndSet(false, true)) {
+            held.remove(attempt);
+            reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), outcome, () -> tracker.finished(attempt.tp, attempt.offset));
+        }
+    }
+
+    private void handBack(Attempt attempt) {
+        held.remove(attempt);
+        tracker.handedBack(attempt.tp, attempt.offset);
+    }
+
+    /**
+     * Stops the attempt at its timeout or its job's deadline, whichever comes first: the outcome
+     * (TIMED_OUT or CANCELLED) is reported at once and the worker is interrupted. A processor that
+     * ignores the interrupt keeps its slot until it returns, but its result is no longer reported.
+     */
+    private ScheduledFuture<?> watch(Attempt attempt, Thread worker, long now) {
+        TaskRecord task = attempt.task;
+        long timeoutAt = task.timeoutMillis() > 0 ? now + task.timeoutMillis() : Long.MAX_VALUE;
+        long deadline = task.deadlineMillis() > 0 ? task.deadlineMillis() : Long.MAX_VALUE;
+        if (timeoutAt == Long.MAX_VALUE && deadline == Long.MAX_VALUE) {
+            return null;
+        }
+        boolean byDeadline = deadline <= timeoutAt;
+        return timers.schedule(() -> {
+            long at = config.clock().millis();
+            if (byDeadline) {
+                log.info("task {} of job {} stopped: the job's deadline has passed", task.taskId(), task.jobId());
+                finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), at));
+            } else {
+                log.warn("task {} ({}) of job {} attempt {} timed out after {} ms", task.taskId(), task.taskName(), task.jobId(), task.attempt(),
+                        task.timeoutMillis());
+                finish(attempt, StatusEvent.timedOut(task.taskId(), task.attempt(), at, new Failure(TIMED_OUT_CLASS, "attempt ran longer than the job's "
+                        + "task timeout of " + task.timeoutMillis() + " ms on executor " + config.executorId(), null, true, -1, attempt.tp.partition(),
+                        attempt.offset)));
+            }
+            worker.interrupt();
+        }, Math.min(timeoutAt, deadline) - now, TimeUnit.MILLISECONDS);
+    }
+
+    /** Tells the coordinators that every task this executor holds is still alive. */
+    private void heartbeat() {
+        long now = config.clock().millis();
+        for (Attempt a : held) {
+            TaskRecord t = a.task;
+            reporter.report(t.jobId(), t.statusPartition(),
+                    a.running ? StatusEvent.running(t.taskId(), t.attempt(), now) : StatusEvent.received(t.taskId(), t.attempt(), now), null);
         }
     }
 

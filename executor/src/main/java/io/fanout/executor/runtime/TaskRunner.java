@@ -6,6 +6,7 @@ import io.fanout.shared.TopicNames;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.payload.PayloadCodec;
+import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.TaskRecord;
 import java.time.Clock;
@@ -19,8 +20,6 @@ import java.util.TreeSet;
  * status.
  */
 final class TaskRunner {
-
-    private static final int MAX_ERROR_CHARS = 4000;
 
     private final Map<String, Processor> processors;
     private final Map<String, PayloadCodec> codecs = new HashMap<>();
@@ -43,11 +42,14 @@ final class TaskRunner {
         this.clock = clock;
     }
 
-    StatusEvent run(TaskRecord task) {
+    /** Runs the task read from {@code partition}@{@code offset} of the pool's task topic. */
+    StatusEvent run(TaskRecord task, int partition, long offset) {
         Processor processor = processors.get(task.processor());
         if (processor == null) {
-            return failed(task, "UnknownProcessor", "executor " + executorId + " in pool '" + pool + "' has no processor '" + task.processor()
-                    + "' (it runs: " + String.join(", ", new TreeSet<>(processors.keySet())) + "): deploy it to the pool's executors");
+            // Retryable: during a rolling deploy another executor of the pool may already have it.
+            return StatusEvent.failed(task.taskId(), task.attempt(), clock.millis(), new Failure("UnknownProcessor", "executor " + executorId
+                    + " in pool '" + pool + "' has no processor '" + task.processor() + "' (it runs: "
+                    + String.join(", ", new TreeSet<>(processors.keySet())) + "): deploy it to the pool's executors", null, true, -1, partition, offset));
         }
         PayloadCodec codec = codecs.get(task.processor());
         boolean reduceRequired = processor instanceof MapReduceProcessor;
@@ -59,9 +61,9 @@ final class TaskRunner {
                     jobResult && result != null ? Json.toText(result) : null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(task, e.getClass().getName(), "interrupted");
+            return StatusEvent.failed(task.taskId(), task.attempt(), clock.millis(), Failures.of(e, task, partition, offset));
         } catch (Throwable t) {
-            return failed(task, t.getClass().getName(), String.valueOf(t.getMessage()));
+            return StatusEvent.failed(task.taskId(), task.attempt(), clock.millis(), Failures.of(t, task, partition, offset));
         }
     }
 
@@ -76,10 +78,5 @@ final class TaskRunner {
         try (KafkaTaskResults results = new KafkaTaskResults(kafka, topics.reduceInputs(), task.reduceInput(), task.jobId(), codec)) {
             return mr.reduce(context, results);
         }
-    }
-
-    private StatusEvent failed(TaskRecord task, String errorClass, String message) {
-        String m = message.length() <= MAX_ERROR_CHARS ? message : message.substring(0, MAX_ERROR_CHARS) + "...";
-        return StatusEvent.failed(task.taskId(), task.attempt(), clock.millis(), errorClass, m);
     }
 }

@@ -1,6 +1,7 @@
 package io.fanout.shared.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -15,13 +16,19 @@ import java.util.UUID;
  * @param items static fan-out: when non-null there is no root task, each item is a subtask
  * @param taskName the task name of static items
  * @param pool the executor pool that runs the job's tasks
+ * @param retry how failed tasks are retried
+ * @param taskTimeout how long one attempt of a task may run (null: no limit)
+ * @param deadline how long the whole job may take from its acceptance (null: no limit)
+ * @param maxFailedTasks how many tasks may fail for good while the job still succeeds
  */
-public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName, String pool) {
+public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName, String pool,
+                         RetryPolicy retry, Duration taskTimeout, Duration deadline, long maxFailedTasks) {
 
     public JobRequest {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(processor, "processor");
         Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(retry, "retry");
         items = items == null ? null : List.copyOf(items);
     }
 

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.shared.Pools;
 import io.fanout.shared.json.Json;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -17,8 +19,11 @@ import java.util.regex.Pattern;
 public final class JobRequests {
 
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
-    private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName", "pool");
+    private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName", "pool", "retry", "taskTimeoutMs",
+            "deadlineMs", "maxFailedTasks");
+    private static final Set<String> RETRY_FIELDS = Set.of("maxAttempts", "initialBackoffMs", "multiplier", "maxBackoffMs", "jitter", "nonRetryable");
     private static final int MAX_KEY_LENGTH = 200;
+    private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
 
     private JobRequests() {
     }
@@ -39,7 +44,7 @@ public final class JobRequests {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new InvalidJobRequestException("unknown field '" + name + "' (known: id, key, processor, params, items, taskName, pool)");
+                throw new InvalidJobRequestException("unknown field '" + name + "' (known: " + String.join(", ", new TreeSet<>(FIELDS)) + ")");
             }
         }
         String processor = text(root, "processor", true);
@@ -69,7 +74,76 @@ public final class JobRequests {
         } else if (!Pools.NAME.matcher(pool).matches()) {
             throw new InvalidJobRequestException("field 'pool' must be 1-63 of a-z 0-9 _ - (starting with a letter or digit), got '" + pool + "'");
         }
-        return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName), pool);
+        return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName), pool,
+                retry(root.get("retry")), duration(root, "taskTimeoutMs"), duration(root, "deadlineMs"), number(root, "maxFailedTasks", 0, 0, Long.MAX_VALUE));
+    }
+
+    private static RetryPolicy retry(JsonNode node) throws InvalidJobRequestException {
+        RetryPolicy d = RetryPolicy.DEFAULT;
+        if (node == null || node.isNull()) {
+            return d;
+        }
+        if (!node.isObject()) {
+            throw new InvalidJobRequestException("field 'retry' must be an object, got " + node.getNodeType().toString().toLowerCase());
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!RETRY_FIELDS.contains(name)) {
+                throw new InvalidJobRequestException("unknown field 'retry." + name + "' (known: " + String.join(", ", new TreeSet<>(RETRY_FIELDS)) + ")");
+            }
+        }
+        List<String> nonRetryable = new ArrayList<>();
+        JsonNode classes = node.get("nonRetryable");
+        if (classes != null && !classes.isNull()) {
+            if (!classes.isArray()) {
+                throw new InvalidJobRequestException("field 'retry.nonRetryable' must be an array of class names");
+            }
+            for (JsonNode c : classes) {
+                if (!c.isTextual() || !CLASS_NAME.matcher(c.asText()).matches()) {
+                    throw new InvalidJobRequestException("field 'retry.nonRetryable' must hold class names like java.io.IOException, got " + c);
+                }
+                nonRetryable.add(c.asText());
+            }
+        }
+        try {
+            return new RetryPolicy(
+                    (int) number(node, "maxAttempts", d.maxAttempts(), 1, RetryPolicy.MAX_ATTEMPTS),
+                    Duration.ofMillis(number(node, "initialBackoffMs", d.initialBackoff().toMillis(), 0, Long.MAX_VALUE)),
+                    fraction(node, "multiplier", d.multiplier()),
+                    Duration.ofMillis(number(node, "maxBackoffMs", d.maxBackoff().toMillis(), 0, Long.MAX_VALUE)),
+                    fraction(node, "jitter", d.jitter()),
+                    nonRetryable);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobRequestException("field 'retry': " + e.getMessage());
+        }
+    }
+
+    private static Duration duration(JsonNode root, String field) throws InvalidJobRequestException {
+        long ms = number(root, field, 0, 0, Long.MAX_VALUE);
+        return ms == 0 ? null : Duration.ofMillis(ms);
+    }
+
+    private static long number(JsonNode root, String field, long absent, long min, long max) throws InvalidJobRequestException {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+            throw new InvalidJobRequestException("field '" + field + "' must be a whole number from " + min + (max == Long.MAX_VALUE ? " up" : " to " + max)
+                    + ", got " + v);
+        }
+        return v.asLong();
+    }
+
+    private static double fraction(JsonNode root, String field, double absent) throws InvalidJobRequestException {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isNumber()) {
+            throw new InvalidJobRequestException("field '" + field + "' must be a number, got " + v);
+        }
+        return v.asDouble();
     }
 
     /** Rejects names reserved for Fanout's own tasks. */
@@ -97,7 +171,30 @@ public final class JobRequests {
         if (!Pools.DEFAULT.equals(request.pool())) {
             node.put("pool", request.pool());
         }
+        if (!RetryPolicy.DEFAULT.equals(request.retry())) {
+            node.set("retry", retryJson(request.retry()));
+        }
+        if (request.taskTimeout() != null) {
+            node.put("taskTimeoutMs", request.taskTimeout().toMillis());
+        }
+        if (request.deadline() != null) {
+            node.put("deadlineMs", request.deadline().toMillis());
+        }
+        if (request.maxFailedTasks() > 0) {
+            node.put("maxFailedTasks", request.maxFailedTasks());
+        }
         return Json.toBytes(node);
+    }
+
+    private static ObjectNode retryJson(RetryPolicy policy) {
+        ObjectNode retry = JsonNodeFactory.instance.objectNode();
+        retry.put("maxAttempts", policy.maxAttempts());
+        retry.put("initialBackoffMs", policy.initialBackoff().toMillis());
+        retry.put("multiplier", policy.multiplier());
+        retry.put("maxBackoffMs", policy.maxBackoff().toMillis());
+        retry.put("jitter", policy.jitter());
+        policy.nonRetryable().forEach(retry.putArray("nonRetryable")::add);
+        return retry;
     }
 
     public static Builder builder(String processor) {
@@ -138,6 +235,30 @@ public final class JobRequests {
         public Builder items(List<?> items, String taskName) {
             node.putArray("items").addAll(items.stream().<JsonNode>map(i -> Json.mapper().valueToTree(i)).toList());
             node.put("taskName", taskName);
+            return this;
+        }
+
+        /** How failed tasks are retried (default: {@link RetryPolicy#DEFAULT}). */
+        public Builder retry(RetryPolicy policy) {
+            node.set("retry", retryJson(policy));
+            return this;
+        }
+
+        /** How long one attempt of a task may run before the executor stops it. */
+        public Builder taskTimeout(Duration timeout) {
+            node.put("taskTimeoutMs", timeout.toMillis());
+            return this;
+        }
+
+        /** How long the whole job may take; past it the job fails and its remaining tasks are cancelled. */
+        public Builder deadline(Duration deadline) {
+            node.put("deadlineMs", deadline.toMillis());
+            return this;
+        }
+
+        /** How many tasks may fail for good (dead-lettered) while the job still succeeds. */
+        public Builder maxFailedTasks(long n) {
+            node.put("maxFailedTasks", n);
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.fanout.shared.model;
 /**
  * A task's lifecycle. Each state has a stable wire code (never the ordinal) and a rank: within one
  * attempt a task only moves to a higher rank, so a stale or duplicate event is recognisable.
+ * {@link #RETRY_WAIT} starts a new attempt (rank 0): the task waits for its backoff to pass.
  */
 public enum TaskState {
     CREATED(0, 0),
@@ -10,7 +11,13 @@ public enum TaskState {
     RECEIVED(2, 2),
     RUNNING(3, 3),
     SUCCEEDED(4, 4),
-    FAILED(5, 4);
+    FAILED(5, 4),
+    /** The executor stopped the attempt at the job's task timeout; retried like a failure. */
+    TIMED_OUT(6, 4),
+    /** Stopped for good before it finished (the job's deadline passed). */
+    CANCELLED(7, 4),
+    /** A failed attempt is over; the next one is dispatched when its backoff has passed. */
+    RETRY_WAIT(8, 0);
 
     private final int code;
     private final int rank;
@@ -31,6 +38,11 @@ public enum TaskState {
 
     public boolean isTerminal() {
         return rank == 4;
+    }
+
+    /** A failed attempt: the retry policy decides what happens next. */
+    public boolean isFailure() {
+        return this == FAILED || this == TIMED_OUT;
     }
 
     public static TaskState ofCode(int code) {

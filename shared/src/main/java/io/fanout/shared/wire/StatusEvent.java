@@ -6,7 +6,7 @@ import java.util.UUID;
 
 /**
  * A task's move to a new state, reported by the executor that holds it. Build one with the named
- * constructors; a success never carries an error and a failure always names one.
+ * constructors; a success never carries a failure and a failed or timed-out attempt always has one.
  *
  * @param reduceRequired the job's processor is a map-reduce processor: the coordinator runs the
  *     reduce once every subtask has succeeded
@@ -21,8 +21,7 @@ public record StatusEvent(
         boolean reduceRequired,
         byte[] result,
         String resultJson,
-        String errorClass,
-        String errorMessage) {
+        Failure failure) {
 
     public StatusEvent {
         Objects.requireNonNull(taskId, "taskId");
@@ -30,30 +29,46 @@ public record StatusEvent(
         if (state != TaskState.SUCCEEDED && (result != null || resultJson != null)) {
             throw new IllegalArgumentException("only a SUCCEEDED event carries a result");
         }
-        if ((state == TaskState.FAILED) != (errorClass != null)) {
-            throw new IllegalArgumentException("a FAILED event, and only a FAILED event, names an error class");
+        if (state.isFailure() != (failure != null)) {
+            throw new IllegalArgumentException("a FAILED or TIMED_OUT event, and only such an event, carries a failure");
         }
     }
 
     public static StatusEvent received(UUID taskId, int attempt, long timeMillis) {
-        return new StatusEvent(taskId, attempt, TaskState.RECEIVED, timeMillis, false, null, null, null, null);
+        return new StatusEvent(taskId, attempt, TaskState.RECEIVED, timeMillis, false, null, null, null);
     }
 
     public static StatusEvent running(UUID taskId, int attempt, long timeMillis) {
-        return new StatusEvent(taskId, attempt, TaskState.RUNNING, timeMillis, false, null, null, null, null);
+        return new StatusEvent(taskId, attempt, TaskState.RUNNING, timeMillis, false, null, null, null);
     }
 
     public static StatusEvent succeeded(UUID taskId, int attempt, long timeMillis, boolean reduceRequired, byte[] result, String resultJson) {
-        return new StatusEvent(taskId, attempt, TaskState.SUCCEEDED, timeMillis, reduceRequired, result, resultJson, null, null);
+        return new StatusEvent(taskId, attempt, TaskState.SUCCEEDED, timeMillis, reduceRequired, result, resultJson, null);
     }
 
-    public static StatusEvent failed(UUID taskId, int attempt, long timeMillis, String errorClass, String errorMessage) {
-        return new StatusEvent(taskId, attempt, TaskState.FAILED, timeMillis, false, null, null, errorClass, errorMessage);
+    public static StatusEvent failed(UUID taskId, int attempt, long timeMillis, Failure failure) {
+        return new StatusEvent(taskId, attempt, TaskState.FAILED, timeMillis, false, null, null, failure);
+    }
+
+    public static StatusEvent timedOut(UUID taskId, int attempt, long timeMillis, Failure failure) {
+        return new StatusEvent(taskId, attempt, TaskState.TIMED_OUT, timeMillis, false, null, null, failure);
+    }
+
+    public static StatusEvent cancelled(UUID taskId, int attempt, long timeMillis) {
+        return new StatusEvent(taskId, attempt, TaskState.CANCELLED, timeMillis, false, null, null, null);
+    }
+
+    public String errorClass() {
+        return failure == null ? null : failure.errorClass();
+    }
+
+    public String errorMessage() {
+        return failure == null ? null : failure.message();
     }
 
     @Override
     public String toString() {
         return "StatusEvent[task=" + taskId + ", attempt=" + attempt + ", state=" + state
-                + (errorClass == null ? "" : ", error=" + errorClass + ": " + errorMessage) + "]";
+                + (failure == null ? "" : ", error=" + failure.errorClass() + ": " + failure.message()) + "]";
     }
 }

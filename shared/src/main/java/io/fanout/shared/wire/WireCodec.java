@@ -35,7 +35,11 @@ public final class WireCodec {
                 .writeString(t.processor())
                 .writeString(t.taskName())
                 .writeByte(t.payloadFormat().code())
-                .writeBytes(t.payload());
+                .writeBytes(t.payload())
+                .writeLong(t.timeoutMillis())
+                .writeLong(t.deadlineMillis())
+                .writeInt(t.nonRetryable().size());
+        t.nonRetryable().forEach(out::writeString);
         if (t.kind() == TaskKind.REDUCE) {
             ReduceInputRange r = t.reduceInput();
             out.writeInt(r.partition()).writeLong(r.fromOffset()).writeLong(r.toOffset()).writeLong(r.resultCount());
@@ -57,11 +61,19 @@ public final class WireCodec {
             String taskName = requireText(in.readString(), "task name");
             PayloadFormat format = PayloadFormat.ofCode(in.readByte());
             byte[] payload = in.readBytes();
+            long timeout = in.readLong();
+            long deadline = in.readLong();
+            int n = in.readInt();
+            List<String> nonRetryable = new ArrayList<>(Math.min(Math.max(n, 0), 256));
+            for (int i = 0; i < n; i++) {
+                nonRetryable.add(requireText(in.readString(), "non-retryable class"));
+            }
             ReduceInputRange range = kind == TaskKind.REDUCE
                     ? new ReduceInputRange(in.readInt(), in.readLong(), in.readLong(), in.readLong())
                     : null;
             in.expectEnd("task record");
-            return new TaskRecord(jobId, taskId, parentId, attempt, statusPartition, kind, processor, taskName, format, payload, range);
+            return new TaskRecord(jobId, taskId, parentId, attempt, statusPartition, kind, processor, taskName, format, payload, timeout, deadline,
+                    nonRetryable, range);
         } catch (WireFormatException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -132,8 +144,10 @@ public final class WireCodec {
                     .writeBoolean(e.reduceRequired());
             if (e.state() == TaskState.SUCCEEDED) {
                 out.writeBytes(e.result()).writeString(e.resultJson());
-            } else if (e.state() == TaskState.FAILED) {
-                out.writeString(e.errorClass()).writeString(e.errorMessage());
+            } else if (e.state().isFailure()) {
+                Failure f = e.failure();
+                out.writeString(f.errorClass()).writeString(f.message()).writeString(f.stackTrace()).writeBoolean(f.retryable())
+                        .writeLong(f.retryAfterMillis()).writeInt(f.sourcePartition()).writeLong(f.sourceOffset());
             }
         }
         return out.toByteArray();
@@ -152,16 +166,15 @@ public final class WireCodec {
             boolean reduce = in.readBoolean();
             byte[] result = null;
             String json = null;
-            String errorClass = null;
-            String errorMessage = null;
+            Failure failure = null;
             if (state == TaskState.SUCCEEDED) {
                 result = in.readBytes();
                 json = in.readString();
-            } else if (state == TaskState.FAILED) {
-                errorClass = in.readString();
-                errorMessage = in.readString();
+            } else if (state.isFailure()) {
+                failure = new Failure(requireText(in.readString(), "error class"), in.readString(), in.readString(), in.readBoolean(),
+                        in.readLong(), in.readInt(), in.readLong());
             }
-            events.add(new StatusEvent(taskId, attempt, state, time, reduce, result, json, errorClass, errorMessage));
+            events.add(new StatusEvent(taskId, attempt, state, time, reduce, result, json, failure));
         }
         return new StatusBatch(jobId, executorId, events);
     }

@@ -1,0 +1,118 @@
+package io.fanout.coordinator.deadletter;
+
+import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.DatabaseRetry;
+import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.shared.DeadLetterHeaders;
+import io.fanout.shared.TopicNames;
+import io.github.resilience4j.retry.Retry;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the PostgreSQL index of the dead-letter topic. Task letters are indexed by the coordinator
+ * that dead-letters them, in the same transaction; here they only get their place on the topic.
+ * Letters for unreadable records (written by executors, which have no database) are indexed here
+ * with their bytes. Offsets are committed after the index commit, and indexing is idempotent.
+ */
+public final class DeadLetterIndexer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterIndexer.class);
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final Database db;
+    private final TopicNames topics;
+    private final Retry retry = DatabaseRetry.create("dead-letter-index");
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+
+    public DeadLetterIndexer(Consumer<byte[], byte[]> consumer, Database db, TopicNames topics) {
+        this.consumer = consumer;
+        this.db = db;
+        this.topics = topics;
+        this.thread = new Thread(this::run, "fanout-dead-letter-index");
+    }
+
+    public DeadLetterIndexer start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(topics.deadLetters()));
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                try {
+                    Retry.decorateCheckedRunnable(retry, () -> index(records)).run();
+                    consumer.commitSync();
+                } catch (Throwable e) {
+                    log.error("could not index {} dead letters; reading them again", records.count(), e);
+                    for (TopicPartition tp : records.partitions()) {
+                        consumer.seek(tp, records.records(tp).get(0).offset());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+            stopped.countDown();
+        }
+    }
+
+    private void index(ConsumerRecords<byte[], byte[]> records) throws Exception {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                Headers h = r.headers();
+                String task = DeadLetterHeaders.text(h, DeadLetterHeaders.TASK);
+                if (task != null) {
+                    DeadLetterStore.locateTaskLetter(c, UUID.fromString(task), DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC), r.partition(),
+                            r.offset());
+                } else {
+                    DeadLetterStore.indexUnreadableRecord(c, DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
+                            DeadLetterHeaders.originalPartition(h), DeadLetterHeaders.originalOffset(h), r.key(), r.value(),
+                            DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_FQCN), DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_MESSAGE),
+                            DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_STACKTRACE), DeadLetterHeaders.text(h, DeadLetterHeaders.EXECUTOR),
+                            failedAt(h, r.timestamp()), r.partition(), r.offset());
+                }
+            }
+            c.commit();
+        }
+    }
+
+    private static Instant failedAt(Headers h, long recordTime) {
+        String t = DeadLetterHeaders.text(h, DeadLetterHeaders.LAST_FAILURE);
+        try {
+            return t == null ? Instant.ofEpochMilli(recordTime) : Instant.parse(t);
+        } catch (DateTimeParseException e) {
+            return Instant.ofEpochMilli(recordTime);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        stopped.await(30, TimeUnit.SECONDS);
+    }
+}

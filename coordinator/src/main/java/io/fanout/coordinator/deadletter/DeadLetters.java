@@ -1,0 +1,304 @@
+package io.fanout.coordinator.deadletter;
+
+import io.fanout.coordinator.SweeperPolicy;
+import io.fanout.coordinator.dispatch.TaskDispatch;
+import io.fanout.coordinator.dispatch.TaskPublisher;
+import io.fanout.coordinator.store.DeadLetter;
+import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.coordinator.store.DeadLetterStore.Filter;
+import io.fanout.coordinator.store.DeadLetterStore.Replay;
+import io.fanout.coordinator.store.TaskReplay;
+import io.fanout.shared.DeadLetterHeaders;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.wire.WireCodec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dead letters by hand and by the sweeper: list them, show one, replay, park. Replaying a task
+ * letter starts a new attempt of the task and reopens its job if the job had ended (a job that
+ * ran its reduce without the task runs it again once the task is done); replaying an unreadable
+ * record sends its bytes back where they came from. Each replay or park is one transaction that
+ * commits only after the record is acknowledged, and is written to the replay log.
+ */
+public final class DeadLetters {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
+    private static final int MAX_PER_SWEEP = 500;
+
+    /** What happened to one letter. */
+    public record Result(long letterId, boolean done, String outcome) {
+    }
+
+    /** A letter with its replay log. */
+    public record Details(DeadLetter letter, List<Replay> replays) {
+    }
+
+    /** Refused: the sweeper's lease moved to another coordinator. */
+    public static final class LeaseLostException extends Exception {
+        LeaseLostException(String message) {
+            super(message);
+        }
+    }
+
+    /** A check that the one doing the work may still do it, run inside its transaction. */
+    private interface Fence {
+        boolean holds(Connection conn) throws SQLException;
+    }
+
+    private static final Fence PERSON = conn -> true;
+
+    private final DataSource db;
+    private final Producer<byte[], byte[]> producer;
+    private final TopicNames topics;
+    private final TaskPublisher publisher;
+
+    public DeadLetters(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics) {
+        this.db = db;
+        this.producer = producer;
+        this.topics = topics;
+        this.publisher = new TaskPublisher(producer, topics);
+    }
+
+    public List<DeadLetter> list(Filter filter) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            return DeadLetterStore.list(c, filter);
+        }
+    }
+
+    public Optional<Details> show(long id) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            Optional<DeadLetter> letter = DeadLetterStore.find(c, id);
+            return letter.isEmpty() ? Optional.empty() : Optional.of(new Details(letter.get(), DeadLetterStore.replays(c, id)));
+        }
+    }
+
+    /** Replays one letter (a parked one too: a person may). */
+    public Result replay(long id, String actor, boolean dryRun) throws SQLException {
+        return replayOne(id, "user " + actor, true, PERSON, dryRun);
+    }
+
+    /** Replays every waiting or parked letter of a job. */
+    public List<Result> replayJob(UUID jobId, String actor, boolean dryRun) throws SQLException {
+        return replayAll(new Filter(jobId, null, null, null, Integer.MAX_VALUE), actor, dryRun);
+    }
+
+    /** Replays every waiting or parked letter with this error class. */
+    public List<Result> replayErrorClass(String errorClass, String actor, boolean dryRun) throws SQLException {
+        return replayAll(new Filter(null, errorClass, null, null, Integer.MAX_VALUE), actor, dryRun);
+    }
+
+    public Result park(long id, String actor) throws SQLException {
+        try {
+            return parkOne(id, "user " + actor, PERSON);
+        } catch (LeaseLostException e) {
+            throw new IllegalStateException("a person's park cannot lose a lease", e);
+        }
+    }
+
+    private List<Result> replayAll(Filter filter, String actor, boolean dryRun) throws SQLException {
+        List<Result> results = new ArrayList<>();
+        for (DeadLetter l : list(filter)) {
+            if (l.state().equals(DeadLetter.DEAD) || l.state().equals(DeadLetter.PARKED)) {
+                results.add(replayOne(l.id(), "user " + actor, true, PERSON, dryRun));
+            }
+        }
+        return results;
+    }
+
+    /**
+     * One sweep under the lease {@code token}: parks the letters that have had all their replays,
+     * then replays those old enough whose error class the policy allows. Stops at once if the
+     * lease is lost.
+     */
+    public List<Result> sweep(SweeperPolicy policy, Lease lease, long token) throws SQLException, LeaseLostException {
+        Fence fence = conn -> lease.check(conn, token);
+        String actor = "sweeper " + lease.holder();
+        List<Result> results = new ArrayList<>();
+        for (long id : ids("SELECT id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count >= ? ORDER BY id LIMIT " + MAX_PER_SWEEP,
+                policy.maxReplays(), null, null)) {
+            results.add(parkOne(id, actor, fence));
+        }
+        for (long id : ids("SELECT id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count < ? "
+                + "AND failed_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[])) "
+                + "ORDER BY id LIMIT " + MAX_PER_SWEEP, policy.maxReplays(), policy.minAge(), policy.replayableErrors())) {
+            Result r = replayOne(id, actor, false, fence, false);
+            if (r.outcome().startsWith(LEASE_LOST)) {
+                throw new LeaseLostException(r.outcome());
+            }
+            results.add(r);
+        }
+        return results;
+    }
+
+    private static final String LEASE_LOST = "lease lost";
+
+    private List<Long> ids(String sql, int maxReplays, Duration minAge, List<String> classes) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setInt(1, maxReplays);
+            if (minAge != null) {
+                ps.setLong(2, minAge.toMillis());
+                ps.setArray(3, c.createArrayOf("text", classes.toArray()));
+                ps.setArray(4, c.createArrayOf("text", classes.toArray()));
+            }
+            List<Long> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            return ids;
+        }
+    }
+
+    private Result replayOne(long id, String actor, boolean byPerson, Fence fence, boolean dryRun) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Result r = replayLocked(c, id, actor, byPerson, fence, dryRun);
+                if (r.done()) {
+                    c.commit();
+                    log.info("dead letter {} replayed by {}: {}", id, actor, r.outcome());
+                } else {
+                    c.rollback();
+                }
+                return r;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private Result replayLocked(Connection c, long id, String actor, boolean byPerson, Fence fence, boolean dryRun) throws SQLException {
+        Optional<DeadLetter> found = DeadLetterStore.lock(c, id);
+        if (found.isEmpty()) {
+            return new Result(id, false, "no dead letter " + id);
+        }
+        DeadLetter letter = found.get();
+        boolean waiting = letter.state().equals(DeadLetter.DEAD) || byPerson && letter.state().equals(DeadLetter.PARKED);
+        if (!waiting) {
+            return new Result(id, false, "not replayed: the letter is " + letter.state());
+        }
+        if (!fence.holds(c)) {
+            return new Result(id, false, LEASE_LOST + ": another coordinator sweeps now");
+        }
+        if (letter.isTaskLetter()) {
+            return replayTask(c, letter, actor, dryRun);
+        }
+        return replayRecord(c, letter, actor, dryRun);
+    }
+
+    private Result replayTask(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
+        TaskReplay.Prepared prepared = TaskReplay.prepare(c, letter.jobId(), letter.taskId());
+        if (prepared.refusal() != null) {
+            return new Result(letter.id(), false, "not replayed: " + prepared.refusal());
+        }
+        TaskDispatch next = prepared.next();
+        String outcome = "task " + letter.taskId() + " dispatched as attempt " + (next.attempt() + 1) + (prepared.reopens() ? ", job reopened" : "");
+        if (dryRun) {
+            return new Result(letter.id(), false, "would be " + outcome);
+        }
+        TaskReplay.apply(c, prepared);
+        DeadLetterStore.setState(c, letter.id(), DeadLetter.REPLAYED, true);
+        DeadLetterStore.log(c, letter.id(), "REPLAY", actor, outcome);
+        String sent = await(publisher.publish(next));
+        return sent == null ? new Result(letter.id(), true, outcome) : new Result(letter.id(), false, "not replayed: " + sent);
+    }
+
+    private Result replayRecord(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
+        if (letter.originalTopic() == null) {
+            return new Result(letter.id(), false, "not replayed: the letter does not say which topic its record came from");
+        }
+        String outcome = "record sent back to " + letter.originalTopic() + (letter.originalPartition() == null ? "" : "-" + letter.originalPartition());
+        if (dryRun) {
+            return new Result(letter.id(), false, "would be " + outcome);
+        }
+        byte[][] bytes = DeadLetterStore.recordBytes(c, letter.id());
+        DeadLetterStore.setState(c, letter.id(), DeadLetter.REPLAYED, true);
+        DeadLetterStore.log(c, letter.id(), "REPLAY", actor, outcome);
+        String sent = await(producer.send(new ProducerRecord<>(letter.originalTopic(), letter.originalPartition(), bytes[0], bytes[1])));
+        return sent == null ? new Result(letter.id(), true, outcome) : new Result(letter.id(), false, "not replayed: " + sent);
+    }
+
+    private Result parkOne(long id, String actor, Fence fence) throws SQLException, LeaseLostException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Optional<DeadLetter> found = DeadLetterStore.lock(c, id);
+                if (found.isEmpty() || found.get().state().equals(DeadLetter.PARKED)) {
+                    c.rollback();
+                    return new Result(id, false, found.isEmpty() ? "no dead letter " + id : "already parked");
+                }
+                if (!fence.holds(c)) {
+                    c.rollback();
+                    throw new LeaseLostException(LEASE_LOST + ": another coordinator sweeps now");
+                }
+                DeadLetter letter = found.get();
+                String sent = await(producer.send(parkingRecord(c, letter)));
+                if (sent != null) {
+                    c.rollback();
+                    return new Result(id, false, "not parked: " + sent);
+                }
+                String outcome = "parked after " + letter.replayCount() + " replays";
+                DeadLetterStore.setState(c, id, DeadLetter.PARKED, false);
+                DeadLetterStore.log(c, id, "PARK", actor, outcome);
+                c.commit();
+                log.info("dead letter {} parked by {}", id, actor);
+                return new Result(id, true, outcome);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** The letter as a record of the parking topic: the task's record (or the unreadable bytes) with the letter's headers. */
+    private ProducerRecord<byte[], byte[]> parkingRecord(Connection c, DeadLetter l) throws SQLException {
+        DeadLetterHeaders h = DeadLetterHeaders.of(DeadLetterHeaders.Reason.valueOf(l.reason()))
+                .original(l.originalTopic(), l.originalPartition() == null ? -1 : l.originalPartition(), l.originalOffset() == null ? -1 : l.originalOffset())
+                .exception(l.errorClass(), l.errorMessage(), l.stackTrace())
+                .text(DeadLetterHeaders.EXECUTOR, l.executorId())
+                .text(DeadLetterHeaders.FIRST_FAILURE, l.firstFailedAt() == null ? null : l.firstFailedAt().toString())
+                .text(DeadLetterHeaders.LAST_FAILURE, l.failedAt().toString());
+        if (!l.isTaskLetter()) {
+            byte[][] bytes = DeadLetterStore.recordBytes(c, l.id());
+            return new ProducerRecord<>(topics.parkedLetters(), null, bytes[0], bytes[1], h.build());
+        }
+        h.text(DeadLetterHeaders.JOB, l.jobId().toString()).text(DeadLetterHeaders.TASK, l.taskId().toString())
+                .text(DeadLetterHeaders.ATTEMPTS, String.valueOf(l.attempts()));
+        TaskDispatch current = TaskReplay.current(c, l.jobId(), l.taskId());
+        byte[] value = current == null ? null : WireCodec.encodeTask(current.record());
+        return new ProducerRecord<>(topics.parkedLetters(), null, l.taskId().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), value, h.build());
+    }
+
+    /** Waits for a send; returns null when acknowledged, else why not. */
+    private static String await(java.util.concurrent.Future<?> send) {
+        try {
+            send.get(30, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return "the record was not acknowledged: " + e.getCause();
+        } catch (TimeoutException e) {
+            return "the record was not acknowledged within 30 s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.fanout.coordinator.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The dead-letter index and its replay log in PostgreSQL. */
+public final class DeadLetterStore {
+
+    private static final String COLUMNS = "id, reason, state, job_id, task_id, task_name, processor, attempts, error_class, error_message, stack_trace, "
+            + "executor_id, first_failed_at, failed_at, original_topic, original_partition, original_offset, dlt_partition, dlt_offset, replay_count, "
+            + "last_replayed_at";
+
+    /** Which letters to list; null fields do not filter. */
+    public record Filter(UUID jobId, String errorClass, Instant since, String state, int limit) {
+        public static Filter all() {
+            return new Filter(null, null, null, null, 1000);
+        }
+    }
+
+    /** One entry of a letter's replay log. */
+    public record Replay(String action, String actor, String outcome, Instant at) {
+    }
+
+    private DeadLetterStore() {
+    }
+
+    static String taskKey(UUID taskId) {
+        return "task:" + taskId;
+    }
+
+    static String recordKey(String topic, int partition, long offset) {
+        return "record:" + topic + "-" + partition + "@" + offset;
+    }
+
+    /** Indexes task letters; a task dead-lettered before keeps its row (and replay count) with the new failure. Returns ids by key. */
+    static Map<String, Long> upsertTaskLetters(Connection conn, List<NewDeadLetter> letters) throws SQLException {
+        Map<String, Long> ids = new HashMap<>();
+        try (PreparedStatement ps = conn.prepareStatement("""
+                INSERT INTO fanout_dead_letter AS d (letter_key, reason, job_id, task_id, task_name, processor, attempts, error_class, error_message,
+                                                     stack_trace, executor_id, first_failed_at, failed_at, original_partition, original_offset)
+                SELECT * FROM unnest(?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[],
+                                     ?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::int8[])
+                ON CONFLICT (letter_key) DO UPDATE SET
+                    reason = excluded.reason, state = 'DEAD', attempts = excluded.attempts, error_class = excluded.error_class,
+                    error_message = excluded.error_message, stack_trace = excluded.stack_trace, executor_id = excluded.executor_id,
+                    failed_at = excluded.failed_at, original_partition = excluded.original_partition, original_offset = excluded.original_offset
+                RETURNING letter_key, id""")) {
+            ps.setArray(1, conn.createArrayOf("text", letters.stream().map(l -> taskKey(l.task().taskId())).toArray()));
+            ps.setArray(2, conn.createArrayOf("text", letters.stream().map(NewDeadLetter::reason).toArray()));
+            ps.setArray(3, conn.createArrayOf("uuid", letters.stream().map(l -> l.job().jobId()).toArray()));
+            ps.setArray(4, conn.createArrayOf("uuid", letters.stream().map(l -> l.task().taskId()).toArray()));
+            ps.setArray(5, conn.createArrayOf("text", letters.stream().map(l -> l.task().taskName()).toArray()));
+            ps.setArray(6, conn.createArrayOf("text", letters.stream().map(l -> l.job().processor()).toArray()));
+            ps.setArray(7, conn.createArrayOf("int4", letters.stream().map(l -> l.attempt() + 1).toArray()));
+            ps.setArray(8, conn.createArrayOf("text", letters.stream().map(l -> l.failure().errorClass()).toArray()));
+            ps.setArray(9, conn.createArrayOf("text", letters.stream().map(l -> l.failure().message()).toArray()));
+            ps.setArray(10, conn.createArrayOf("text", letters.stream().map(l -> l.failure().stackTrace()).toArray()));
+            ps.setArray(11, conn.createArrayOf("text", letters.stream().map(NewDeadLetter::executorId).toArray()));
+            ps.setArray(12, conn.createArrayOf("timestamptz", letters.stream().map(l -> Timestamp.from(l.firstFailedAt())).toArray()));
+            ps.setArray(13, conn.createArrayOf("timestamptz", letters.stream().map(l -> Timestamp.from(l.failedAt())).toArray()));
+            ps.setArray(14, conn.createArrayOf("int4", letters.stream().map(l -> l.failure().sourcePartition() < 0 ? null : l.failure().sourcePartition()).toArray()));
+            ps.setArray(15, conn.createArrayOf("int8", letters.stream().map(l -> l.failure().sourceOffset() < 0 ? null : l.failure().sourceOffset()).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Records where a task letter's dead-letter record landed (and the topic its task came from). */
+    public static void locateTaskLetter(Connection conn, UUID taskId, String originalTopic, int dltPartition, long dltOffset) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "UPDATE fanout_dead_letter SET original_topic = coalesce(original_topic, ?), dlt_partition = ?, dlt_offset = ? WHERE letter_key = ?")) {
+            ps.setString(1, originalTopic);
+            ps.setInt(2, dltPartition);
+            ps.setLong(3, dltOffset);
+            ps.setString(4, taskKey(taskId));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Indexes a dead-lettered record that could not be read (once, however often it is consumed). */
+    public static void indexUnreadableRecord(Connection conn, String originalTopic, int originalPartition, long originalOffset, byte[] key, byte[] value,
+                                             String errorClass, String message, String stackTrace, String executorId, Instant failedAt,
+                                             int dltPartition, long dltOffset) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                INSERT INTO fanout_dead_letter (letter_key, reason, error_class, error_message, stack_trace, executor_id, first_failed_at, failed_at,
+                                                original_topic, original_partition, original_offset, record_key, record_value, dlt_partition, dlt_offset)
+                VALUES (?, 'POISON', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (letter_key) DO NOTHING""")) {
+            ps.setString(1, originalTopic == null ? "dlt:" + dltPartition + "@" + dltOffset : recordKey(originalTopic, originalPartition, originalOffset));
+            ps.setString(2, errorClass == null ? "unknown" : errorClass);
+            ps.setString(3, message);
+            ps.setString(4, stackTrace);
+            ps.setString(5, executorId);
+            ps.setTimestamp(6, Timestamp.from(failedAt));
+            ps.setTimestamp(7, Timestamp.from(failedAt));
+            ps.setString(8, originalTopic);
+            ps.setObject(9, originalPartition < 0 ? null : originalPartition);
+            ps.setObject(10, originalOffset < 0 ? null : originalOffset);
+            ps.setBytes(11, key);
+            ps.setBytes(12, value);
+            ps.setInt(13, dltPartition);
+            ps.setLong(14, dltOffset);
+            ps.executeUpdate();
+        }
+    }
+
+    public static List<DeadLetter> list(Connection conn, Filter f) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM fanout_dead_letter WHERE true");
+        List<Object> args = new ArrayList<>();
+        if (f.jobId() != null) {
+            sql.append(" AND job_id = ?");
+            args.add(f.jobId());
+        }
+        if (f.errorClass() != null) {
+            sql.append(" AND error_class = ?");
+            args.add(f.errorClass());
+        }
+        if (f.since() != null) {
+            sql.append(" AND failed_at >= ?");
+            args.add(Timestamp.from(f.since()));
+        }
+        if (f.state() != null) {
+            sql.append(" AND state = ?");
+            args.add(f.state());
+        }
+        sql.append(" ORDER BY id LIMIT ").append(Math.max(1, f.limit()));
+        try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            return read(ps);
+        }
+    }
+
+    public static Optional<DeadLetter> find(Connection conn, long id) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS + " FROM fanout_dead_letter WHERE id = ?")) {
+            ps.setLong(1, id);
+            return read(ps).stream().findFirst();
+        }
+    }
+
+    /** Locks the letter for a replay or a park, or returns empty if it does not exist. */
+    public static Optional<DeadLetter> lock(Connection conn, long id) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS + " FROM fanout_dead_letter WHERE id = ? FOR UPDATE")) {
+            ps.setLong(1, id);
+            return read(ps).stream().findFirst();
+        }
+    }
+
+    /** The original key and value of a letter for an unreadable record. */
+    public static byte[][] recordBytes(Connection conn, long id) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT record_key, record_value FROM fanout_dead_letter WHERE id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new byte[][] {rs.getBytes(1), rs.getBytes(2)} : null;
+            }
+        }
+    }
+
+    public static void setState(Connection conn, long id, String state, boolean replayed) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_dead_letter SET state = ?, "
+                + "replay_count = replay_count + ?, last_replayed_at = CASE WHEN ? THEN now() ELSE last_replayed_at END WHERE id = ?")) {
+            ps.setString(1, state);
+            ps.setInt(2, replayed ? 1 : 0);
+            ps.setBoolean(3, replayed);
+            ps.setLong(4, id);
+            ps.executeUpdate();
+        }
+    }
+
+    public static void log(Connection conn, long id, String action, String actor, String outcome) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_replay (letter_id, action, actor, outcome) VALUES (?, ?, ?, ?)")) {
+            ps.setLong(1, id);
+            ps.setString(2, action);
+            ps.setString(3, actor);
+            ps.setString(4, outcome);
+            ps.executeUpdate();
+        }
+    }
+
+    public static List<Replay> replays(Connection conn, long id) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT action, actor, outcome, at FROM fanout_replay WHERE letter_id = ? ORDER BY id")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<Replay> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new Replay(rs.getString(1), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant()));
+                }
+                return out;
+            }
+        }
+    }
+
+    private static List<DeadLetter> read(PreparedStatement ps) throws SQLException {
+        List<DeadLetter> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new DeadLetter(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getObject(4, UUID.class), rs.getObject(5, UUID.class),
+                        rs.getString(6), rs.getString(7), (Integer) rs.getObject(8), rs.getString(9), rs.getString(10), rs.getString(11),
+                        rs.getString(12), instant(rs.getTimestamp(13)), instant(rs.getTimestamp(14)), rs.getString(15), (Integer) rs.getObject(16),
+                        (Long) rs.getObject(17), (Integer) rs.getObject(18), (Long) rs.getObject(19), rs.getInt(20), instant(rs.getTimestamp(21))));
+            }
+        }
+        return out;
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}
