@@ -29,6 +29,7 @@ final class FanoutCluster implements AutoCloseable {
     final String jdbcUrl = SharedInfrastructure.newDatabase();
     final TopicLayout layout;
     private final List<FanoutExecutor> executors = new ArrayList<>();
+    private final List<Coordinator> extraCoordinators = new ArrayList<>();
     private final CoordinatorConfig coordinatorConfig;
     private Coordinator coordinator;
     private FanoutClient client;
@@ -39,19 +40,44 @@ final class FanoutCluster implements AutoCloseable {
 
     /** @param pools executor pools besides the default one, with their task partition counts */
     FanoutCluster(int taskPartitions, Set<String> knownProcessors, Map<String, Integer> pools) {
+        this(taskPartitions, knownProcessors, pools, b -> { });
+    }
+
+    /** A cluster whose coordinator's settings the test adjusts (clock, sweeper, liveness). */
+    FanoutCluster(int taskPartitions, Consumer<CoordinatorConfig.Builder> customize) {
+        this(taskPartitions, Set.of(), Map.of(), customize);
+    }
+
+    private FanoutCluster(int taskPartitions, Set<String> knownProcessors, Map<String, Integer> pools, Consumer<CoordinatorConfig.Builder> customize) {
         this.layout = new TopicLayout(topics, 2, taskPartitions, pools);
         try (Admin admin = admin()) {
             new TopicProvisioner(admin).apply(layout);
         }
-        this.coordinatorConfig = CoordinatorConfig.builder()
+        CoordinatorConfig.Builder b = coordinatorBuilder().knownProcessors(knownProcessors).pools(layout.pools().keySet());
+        customize.accept(b);
+        this.coordinatorConfig = b.build();
+        this.coordinator = Coordinator.start(coordinatorConfig);
+    }
+
+    private CoordinatorConfig.Builder coordinatorBuilder() {
+        return CoordinatorConfig.builder()
                 .bootstrapServers(bootstrap)
                 .topics(topics)
                 .groupId(topics.prefix() + "coordinators")
-                .database(jdbcUrl, SharedInfrastructure.dbUser(), null)
-                .knownProcessors(knownProcessors)
-                .pools(layout.pools().keySet())
-                .build();
-        this.coordinator = Coordinator.start(coordinatorConfig);
+                .database(jdbcUrl, SharedInfrastructure.dbUser(), null);
+    }
+
+    /** Another coordinator of the same installation (same topics, group and database). */
+    Coordinator startCoordinator(Consumer<CoordinatorConfig.Builder> customize) {
+        CoordinatorConfig.Builder b = coordinatorBuilder().pools(layout.pools().keySet());
+        customize.accept(b);
+        Coordinator c = Coordinator.start(b.build());
+        extraCoordinators.add(c);
+        return c;
+    }
+
+    Coordinator coordinator() {
+        return coordinator;
     }
 
     FanoutCluster() {
@@ -106,6 +132,9 @@ final class FanoutCluster implements AutoCloseable {
         }
         for (FanoutExecutor e : executors) {
             e.close();
+        }
+        for (Coordinator c : extraCoordinators) {
+            c.close();
         }
         if (coordinator != null) {
             coordinator.close();

@@ -43,6 +43,11 @@ final class SharedInfrastructure {
         return postgres.jdbcUrl().replace("/postgres?", "/" + name + "?");
     }
 
+    /** The server's own database, for administering the test databases. */
+    static String adminUrl() {
+        return postgres.jdbcUrl();
+    }
+
     static String dbUser() {
         return postgres.user();
     }
