@@ -79,9 +79,17 @@ public final class FanoutClient implements AutoCloseable {
         return connect(Map.of("bootstrap.servers", bootstrapServers), topics);
     }
 
+    /**
+     * Follows a job's events from now on, so a later {@link #await} sees them: for a job submitted
+     * elsewhere, or one about to be reopened by replaying its dead letters.
+     */
+    public void follow(UUID jobId) {
+        watched.computeIfAbsent(jobId, id -> new LinkedBlockingQueue<>());
+    }
+
     /** Sends the request and returns its job id once Kafka has it. The job's events are followed from now on. */
     public UUID submit(JobRequest request) {
-        watched.computeIfAbsent(request.id(), id -> new LinkedBlockingQueue<>());
+        follow(request.id());
         try {
             producer.send(new ProducerRecord<>(topics.jobs(), request.id().toString().getBytes(StandardCharsets.UTF_8), JobRequests.toJson(request)))
                     .get();

@@ -1,0 +1,123 @@
+package io.fanout.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.coordinator.store.DeadLetter;
+import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.executor.api.MapReduceProcessor;
+import io.fanout.executor.api.NonRetryableException;
+import io.fanout.executor.api.TaskContext;
+import io.fanout.executor.api.TaskResults;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** A job whose tasks were dead-lettered is reopened by replaying them, and can still succeed with its reduce. */
+class DeadLetterReplayIT {
+
+    private static final int N = 100;
+
+    /** Squares 1..N and sums them; while {@code broken}, the items ending in 7 fail for good. */
+    static final class SometimesBroken implements MapReduceProcessor {
+        final AtomicBoolean broken = new AtomicBoolean(true);
+        final AtomicInteger reduces = new AtomicInteger();
+
+        @Override
+        public Object process(TaskContext ctx) {
+            if (ctx.isRoot()) {
+                return ctx.map(IntStream.rangeClosed(1, N).boxed().toList(), "square");
+            }
+            long i = ctx.payload(Integer.class);
+            if (broken.get() && i % 10 == 7) {
+                throw new NonRetryableException("item " + i + " is broken");
+            }
+            return i * i;
+        }
+
+        @Override
+        public Object reduce(TaskContext ctx, TaskResults results) {
+            reduces.incrementAndGet();
+            long sum = 0;
+            for (Object r : results) {
+                sum += (Long) r;
+            }
+            return sum;
+        }
+    }
+
+    private static long sumOfSquares(boolean withSevens) {
+        return IntStream.rangeClosed(1, N).filter(i -> withSevens || i % 10 != 7).mapToLong(i -> (long) i * i).sum();
+    }
+
+    @Test
+    void replayingAFailedJobsDeadLettersReopensItAndItSucceedsWithItsReduce() throws Exception {
+        SometimesBroken processor = new SometimesBroken();
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("squares", processor));
+            UUID job = cluster.client().submit(JobRequests.builder("squares").build());
+            JobEvent failed = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.FAILED, failed.type());
+            assertEquals(10, failed.tasks().failed());
+            assertEquals(N + 1 - 10, failed.tasks().succeeded());
+            assertThat(failed.error()).contains("10 of 101 tasks failed").contains("is broken");
+
+            DeadLetters letters = cluster.coordinator().deadLetters();
+            List<DeadLetters.Result> dry = letters.replayJob(job, "alice", true);
+            assertEquals(10, dry.size());
+            assertTrue(dry.stream().allMatch(r -> !r.done() && r.outcome().startsWith("would be task")), dry.toString());
+            assertEquals("FAILED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job), "a dry run changes nothing");
+
+            processor.broken.set(false);
+            cluster.client().follow(job);
+            List<DeadLetters.Result> replayed = letters.replayJob(job, "alice", false);
+            assertEquals(10, replayed.stream().filter(DeadLetters.Result::done).count(), replayed.toString());
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
+            assertEquals(sumOfSquares(true), outcome.result().asLong());
+            assertEquals(0, outcome.tasks().failed());
+            assertEquals(1, processor.reduces.get());
+
+            List<DeadLetter> after = letters.list(new DeadLetterStore.Filter(job, null, null, null, 100));
+            assertTrue(after.stream().allMatch(l -> l.state().equals(DeadLetter.RESOLVED) && l.replayCount() == 1), after.toString());
+            DeadLetterStore.Replay log = letters.show(after.get(0).id()).orElseThrow().replays().get(0);
+            assertEquals("user alice", log.actor());
+            assertThat(log.outcome()).contains("dispatched as attempt 2").contains("job reopened");
+            assertFalse(letters.replay(after.get(0).id(), "alice", false).done(), "a resolved letter is not replayed again");
+        }
+    }
+
+    @Test
+    void aJobAllowedSomeFailuresSucceedsAndAReplayRunsItsReduceAgainWithTheRepairedTasks() throws Exception {
+        SometimesBroken processor = new SometimesBroken();
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("squares", processor));
+            UUID job = cluster.client().submit(JobRequests.builder("squares").maxFailedTasks(10).build());
+            JobEvent first = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, first.type());
+            assertEquals(10, first.tasks().failed());
+            assertEquals(sumOfSquares(false), first.result().asLong());
+
+            processor.broken.set(false);
+            cluster.client().follow(job);
+            DeadLetters letters = cluster.coordinator().deadLetters();
+            UUID oneTask = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0).taskId();
+            assertEquals(10, letters.replayErrorClass(NonRetryableException.class.getName(), "bob", false).stream().filter(DeadLetters.Result::done).count());
+            JobEvent second = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, second.type());
+            assertEquals(sumOfSquares(true), second.result().asLong());
+            assertEquals(2, processor.reduces.get(), "the reduce ran again over all results");
+            assertEquals(1, Sql.count(cluster.db(), "SELECT attempt FROM fanout_task WHERE job_id = ? AND task_id = ?", job, oneTask));
+        }
+    }
+}
