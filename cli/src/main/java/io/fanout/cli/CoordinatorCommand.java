@@ -2,7 +2,9 @@ package io.fanout.cli;
 
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.shared.Pools;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,6 +34,34 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     List<String> pools;
 
+    @Option(names = "--coordinator-id", defaultValue = "${env:FANOUT_COORDINATOR_ID}",
+            description = "This coordinator's name in logs, leases and the replay log (default: pid@host plus a random suffix).")
+    String coordinatorId;
+
+    @Option(names = "--task-lost-after", defaultValue = "PT30S",
+            description = "A task whose executor has not reported it for this long is presumed lost and retried (default ${DEFAULT-VALUE}).")
+    Duration taskLostAfter;
+
+    @Option(names = "--sweeper-interval", defaultValue = "PT1M", description = "Time between dead-letter sweeps (default ${DEFAULT-VALUE}).")
+    Duration sweeperInterval;
+
+    @Option(names = "--sweeper-max-replays", defaultValue = "3",
+            description = "Replays per dead letter before the sweeper parks it (default ${DEFAULT-VALUE}).")
+    int sweeperMaxReplays;
+
+    @Option(names = "--sweeper-min-age", defaultValue = "PT5M", description = "A dead letter is replayed once it is this old (default ${DEFAULT-VALUE}).")
+    Duration sweeperMinAge;
+
+    @Option(names = "--sweeper-errors", split = ",", description = "Error classes the sweeper replays (default: all).")
+    List<String> sweeperErrors = List.of();
+
+    @Option(names = "--sweeper-lease", defaultValue = "PT15S",
+            description = "Sweeper leadership lease; a new leader takes over within it after the leader dies (default ${DEFAULT-VALUE}).")
+    Duration sweeperLease;
+
+    @Option(names = "--no-sweeper", description = "Never sweep from this coordinator (dead letters can still be replayed by hand).")
+    boolean noSweeper;
+
     @Override
     public Integer call() throws Exception {
         CoordinatorConfig config = CoordinatorConfig.builder()
@@ -41,6 +71,9 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .database(db.jdbcUrl, db.user, db.password())
                 .knownProcessors(new LinkedHashSet<>(processors))
                 .pools(new LinkedHashSet<>(pools))
+                .coordinatorId(coordinatorId)
+                .taskLostAfter(taskLostAfter)
+                .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
                 .build();
         Coordinator coordinator = Coordinator.start(config);
         runUntilStopped(coordinator);

@@ -40,6 +40,10 @@ final class ExecutorCommand implements Callable<Integer> {
     @Option(names = "--executor-id", description = "This executor's id (default: pid@host plus a random suffix).")
     String executorId;
 
+    @Option(names = "--heartbeat-interval", defaultValue = "PT5S",
+            description = "How often held tasks are reported alive; keep it well below the coordinators' --task-lost-after (default ${DEFAULT-VALUE}).")
+    Duration heartbeatInterval;
+
     @Option(names = "--shutdown-grace", defaultValue = "PT30S", description = "How long a stop waits for running tasks (default ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
@@ -54,6 +58,7 @@ final class ExecutorCommand implements Callable<Integer> {
                 .processors(processors.isEmpty() ? Examples.all() : load(processors))
                 .concurrency(concurrency)
                 .shutdownGrace(shutdownGrace)
+                .heartbeatInterval(heartbeatInterval)
                 .build();
         FanoutExecutor executor = FanoutExecutor.start(config);
         CoordinatorCommand.runUntilStopped(executor);

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 @Command(name = "fanout", mixinStandardHelpOptions = true, version = "fanout 0.1.0",
         description = "A message-queue driven distributed executor: Kafka carries the tasks, PostgreSQL holds the state.",
         subcommands = {DemoCommand.class, SubmitCommand.class, StatusCommand.class, CoordinatorCommand.class, ExecutorCommand.class, ExecutorsCommand.class,
-                TopicsCommand.class, BenchCommand.class})
+                TopicsCommand.class, DlqCommand.class, BenchCommand.class})
 public final class FanoutCli {
 
     public static void main(String[] args) {

@@ -1,37 +1,83 @@
 package io.fanout.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.coordinator.store.DeadLetter;
+import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.examples.Greeter;
+import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
-/** Records that are not Fanout records never crash an executor or a coordinator, nor block a partition. */
+/** Records that are not Fanout records never crash an executor or a coordinator, nor block a partition: they become dead letters. */
 class PoisonRecordIT {
 
+    private static final int TASK_GARBAGE = 1000;
+    private static final int STATUS_GARBAGE = 50;
+
     @Test
-    void unreadableRecordsOnTheTasksAndStatusTopicsAreSkippedAndWorkGoesOn() throws Exception {
-        try (FanoutCluster cluster = new FanoutCluster(1, Set.of());
+    void unreadableRecordsReachTheDeadLetterTopicWithReasonsWhileAJobOnTheSamePartitionsCompletes() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(2, Set.of());
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             cluster.startExecutor(Map.of(Greeter.NAME, new Greeter()));
-            for (int i = 0; i < 100; i++) {
-                producer.send(new ProducerRecord<>(cluster.topics.tasks(), 0, null, ("garbage " + i).getBytes()));
-                producer.send(new ProducerRecord<>(cluster.topics.status(), i % 2, null, new byte[] {1, 99, 0}));
+            for (int i = 0; i < TASK_GARBAGE; i++) {
+                producer.send(new ProducerRecord<>(cluster.topics.tasks(), i % 2, null, ("garbage " + i).getBytes()));
+                if (i % 20 == 0) {
+                    producer.send(new ProducerRecord<>(cluster.topics.status(), i % 2, null, new byte[] {1, 99, 0}));
+                }
             }
             producer.flush();
             UUID job = cluster.client().submit(JobRequests.builder(Greeter.NAME).params(Map.of("name", "after the garbage")).build());
             JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
             assertEquals("hello, after the garbage", outcome.result().asText());
+
+            List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), TASK_GARBAGE + STATUS_GARBAGE,
+                    Duration.ofMinutes(1));
+            assertEquals(TASK_GARBAGE + STATUS_GARBAGE, letters.size());
+            Set<String> tasksGarbage = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> l : letters) {
+                assertEquals("POISON", DeadLetterHeaders.text(l.headers(), DeadLetterHeaders.REASON));
+                assertEquals("io.fanout.shared.wire.WireFormatException", DeadLetterHeaders.text(l.headers(), DeadLetterHeaders.EXCEPTION_FQCN));
+                if (cluster.topics.tasks().equals(DeadLetterHeaders.text(l.headers(), DeadLetterHeaders.ORIGINAL_TOPIC))) {
+                    tasksGarbage.add(new String(l.value()));
+                } else {
+                    assertEquals(cluster.topics.status(), DeadLetterHeaders.text(l.headers(), DeadLetterHeaders.ORIGINAL_TOPIC));
+                    assertTrue(Arrays.equals(new byte[] {1, 99, 0}, l.value()));
+                }
+            }
+            assertEquals(TASK_GARBAGE, tasksGarbage.size(), "every garbage record, byte for byte, once");
+
+            DeadLetters index = cluster.coordinator().deadLetters();
+            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 5000)).size()
+                    == TASK_GARBAGE + STATUS_GARBAGE);
+            DeadLetter first = index.list(new DeadLetterStore.Filter(null, "io.fanout.shared.wire.WireFormatException", null, null, 1)).get(0);
+            assertEquals("POISON", first.reason());
+            assertTrue(first.originalOffset() != null && first.dltOffset() != null);
+
+            // Replayed, an unreadable record goes back where it came from, and (still unreadable) comes back as a new letter.
+            assertTrue(index.replay(first.id(), "carol", false).done());
+            assertEquals(DeadLetter.REPLAYED, index.show(first.id()).orElseThrow().letter().state());
+            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 5000)).stream()
+                    .anyMatch(l -> first.originalTopic().equals(l.originalTopic()) && first.originalPartition().equals(l.originalPartition())
+                            && l.originalOffset() > first.originalOffset() && l.id() > first.id() && l.state().equals(DeadLetter.DEAD)
+                            && l.originalOffset() >= TASK_GARBAGE / 2));
         }
     }
 }
