@@ -16,6 +16,7 @@ import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.KafkaClientSettings;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,6 +44,7 @@ public final class Coordinator implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final DeadLetterIndexer indexer;
     private final Sweeper sweeper;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Coordinator(CoordinatorConfig config) {
         log.info("starting coordinator with {}", config);
@@ -91,6 +93,9 @@ public final class Coordinator implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (sweeper != null) {
             sweeper.close();
         }

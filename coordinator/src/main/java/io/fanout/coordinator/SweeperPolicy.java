@@ -33,7 +33,7 @@ public record SweeperPolicy(Duration interval, int maxReplays, Duration minAge, 
         }
     }
 
-    public boolean replays(String errorClass) {
-        return replayableErrors.isEmpty() || replayableErrors.contains(errorClass);
+    public SweeperPolicy withEnabled(boolean on) {
+        return new SweeperPolicy(interval, maxReplays, minAge, replayableErrors, leaseTtl, on);
     }
 }

@@ -80,6 +80,7 @@ final class FanoutCluster implements AutoCloseable {
         return coordinator;
     }
 
+
     FanoutCluster() {
         this(4, Set.of());
     }

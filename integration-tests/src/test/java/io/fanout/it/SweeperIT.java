@@ -1,0 +1,125 @@
+package io.fanout.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.coordinator.Coordinator;
+import io.fanout.coordinator.SweeperPolicy;
+import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.coordinator.deadletter.Lease;
+import io.fanout.coordinator.store.DeadLetter;
+import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.executor.api.NonRetryableException;
+import io.fanout.executor.api.Processor;
+import io.fanout.shared.DeadLetterHeaders;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.RetryPolicy;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The scheduled sweeper: replays under its policy, parks what used up its replays, and runs in exactly one coordinator. */
+class SweeperIT {
+
+    private static final Processor ALWAYS_BROKEN = ctx -> {
+        throw new NonRetryableException("still broken");
+    };
+
+    private static SweeperPolicy sweepEvery200ms(int maxReplays) {
+        return new SweeperPolicy(Duration.ofMillis(200), maxReplays, Duration.ZERO, List.of(NonRetryableException.class.getName()), Duration.ofSeconds(2),
+                true);
+    }
+
+    @Test
+    void theSweeperReplaysOnScheduleUpToItsCapThenParksAndLeavesOtherErrorsAlone() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(sweepEvery200ms(2)).coordinatorId("coord-a"))) {
+            cluster.startExecutor(Map.of("broken", ALWAYS_BROKEN, "refuses", ctx -> {
+                throw new IllegalStateException("not for the sweeper");
+            }));
+            UUID job = cluster.client().submit(JobRequests.builder("broken").build());
+            RetryPolicy noRetry = new RetryPolicy(1, Duration.ZERO, 1, Duration.ZERO, 0, List.of());
+            UUID other = cluster.client().submit(JobRequests.builder("refuses").retry(noRetry).build());
+            DeadLetters letters = cluster.coordinator().deadLetters();
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> letters.list(new DeadLetterStore.Filter(job, null, null, DeadLetter.PARKED, 1)).size() == 1);
+            DeadLetter parked = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0);
+            assertEquals(2, parked.replayCount());
+            List<DeadLetterStore.Replay> log = letters.show(parked.id()).orElseThrow().replays();
+            assertEquals(List.of("REPLAY", "REPLAY", "PARK"), log.stream().map(DeadLetterStore.Replay::action).toList());
+            assertTrue(log.stream().allMatch(r -> r.actor().equals("sweeper coord-a")), log.toString());
+            assertThat(log.get(2).outcome()).isEqualTo("parked after 2 replays");
+
+            ConsumerRecord<byte[], byte[]> onParkingTopic = DeadLetterTopic.read(cluster, cluster.topics.parkedLetters(), 1, Duration.ofSeconds(30)).get(0);
+            assertEquals(job.toString(), DeadLetterHeaders.text(onParkingTopic.headers(), DeadLetterHeaders.JOB));
+            assertEquals("still broken", DeadLetterHeaders.text(onParkingTopic.headers(), DeadLetterHeaders.EXCEPTION_MESSAGE));
+            assertEquals("FAILED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
+
+            DeadLetter notReplayable = letters.list(new DeadLetterStore.Filter(other, null, null, null, 1)).get(0);
+            assertEquals(DeadLetter.DEAD, notReplayable.state());
+            assertEquals(0, notReplayable.replayCount(), "IllegalStateException is not among the sweeper's replayable errors");
+        }
+    }
+
+    @Test
+    void onlyOneOfTwoCoordinatorsSweepsAndTheOtherTakesOverWhenItLeaves() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(sweepEvery200ms(100)).coordinatorId("coord-a"))) {
+            Coordinator b = cluster.startCoordinator(c -> c.sweeper(sweepEvery200ms(100)).coordinatorId("coord-b"));
+            cluster.startExecutor(Map.of("broken", ALWAYS_BROKEN));
+            UUID job = cluster.client().submit(JobRequests.builder("broken").build());
+            DeadLetters letters = cluster.coordinator().deadLetters();
+            await().atMost(Duration.ofSeconds(60)).until(() -> replays(letters, job).size() >= 5);
+            assertEquals(1, replays(letters, job).stream().map(DeadLetterStore.Replay::actor).distinct().count(), "one sweeper at a time");
+            String leader = replays(letters, job).get(0).actor();
+            assertTrue(cluster.coordinator().leadsSweeper() != b.leadsSweeper());
+
+            Coordinator leaving = leader.equals("sweeper coord-a") ? cluster.coordinator() : b;
+            leaving.close();
+            String successor = leader.equals("sweeper coord-a") ? "sweeper coord-b" : "sweeper coord-a";
+            DeadLetters remaining = (leaving == b ? cluster.coordinator() : b).deadLetters();
+            await().atMost(Duration.ofSeconds(10)).until(() -> replays(remaining, job).stream().anyMatch(r -> r.actor().equals(successor)));
+        }
+    }
+
+    @Test
+    void aCoordinatorThatLostTheLeaseCannotReplay() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(SweeperPolicy.DEFAULT.withEnabled(false)))) {
+            cluster.startExecutor(Map.of("broken", ALWAYS_BROKEN));
+            UUID job = cluster.client().submit(JobRequests.builder("broken").build());
+            DeadLetters letters = cluster.coordinator().deadLetters();
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).size() == 1);
+
+            Lease old = new Lease("sweeper", "old-leader");
+            Lease next = new Lease("sweeper", "new-leader");
+            OptionalLong oldToken;
+            try (Connection c = cluster.db().getConnection()) {
+                oldToken = old.acquire(c, Duration.ofMillis(300));
+                assertTrue(oldToken.isPresent());
+                assertTrue(next.acquire(c, Duration.ofSeconds(30)).isEmpty(), "held by the old leader");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                try (Connection c = cluster.db().getConnection()) {
+                    return next.acquire(c, Duration.ofSeconds(30)).isPresent();
+                }
+            });
+            SweeperPolicy policy = new SweeperPolicy(Duration.ofSeconds(1), 3, Duration.ZERO, List.of(), Duration.ofSeconds(30), true);
+            assertThrows(DeadLetters.LeaseLostException.class, () -> letters.sweep(policy, old, oldToken.getAsLong()));
+            DeadLetter untouched = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0);
+            assertEquals(DeadLetter.DEAD, untouched.state());
+            assertEquals(0, untouched.replayCount());
+            assertEquals(List.of(), letters.show(untouched.id()).orElseThrow().replays());
+        }
+    }
+
+    private static List<DeadLetterStore.Replay> replays(DeadLetters letters, UUID job) throws Exception {
+        List<DeadLetter> l = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1));
+        return l.isEmpty() ? List.of() : letters.show(l.get(0).id()).orElseThrow().replays();
+    }
+}
