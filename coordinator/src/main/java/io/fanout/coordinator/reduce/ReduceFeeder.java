@@ -3,6 +3,7 @@ package io.fanout.coordinator.reduce;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
@@ -15,6 +16,7 @@ import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.ReduceInputChunk;
 import io.fanout.shared.wire.ReduceInputRange;
 import io.fanout.shared.wire.WireCodec;
+import io.github.resilience4j.retry.Retry;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -50,6 +52,7 @@ public final class ReduceFeeder implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
     private final TaskPublisher publisher;
+    private final Retry retry = DatabaseRetry.create("reduce-feeder");
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "fanout-coordinator-reduce"));
 
     public ReduceFeeder(Database db, JobStore jobs, TaskStore tasks, Producer<byte[], byte[]> producer, TopicNames topics) {
@@ -64,8 +67,8 @@ public final class ReduceFeeder implements AutoCloseable {
     public void submit(JobRow job) {
         thread.execute(() -> {
             try {
-                feed(job);
-            } catch (Exception e) {
+                Retry.decorateCheckedRunnable(retry, () -> feed(job)).run();
+            } catch (Throwable e) {
                 // The job stays REDUCING; recovery at the next assignment of its partition feeds it again.
                 log.error("job {}: could not start its reduce, will retry when its partition is next assigned", job.jobId(), e);
             }
