@@ -12,11 +12,7 @@ import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The commands operators run, as real separate processes: coordinator, executors in two pools, status, executors. */
 class CliProcessesIT {
 
-    private final List<Process> processes = new ArrayList<>();
+    private final FanoutProcesses processes = new FanoutProcesses();
 
     @Test
     void coordinatorAndExecutorProcessesRunJobsAndStopGracefully() throws Exception {
@@ -35,7 +31,7 @@ class CliProcessesIT {
         String jdbcUrl = SharedInfrastructure.newDatabase();
         TopicNames topics = new TopicNames("cli-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         assertEquals(0, run("topics", "apply", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
-                "--coordinator-partitions", "2", "--task-partitions", "2", "--pool", "cpu=2").exitCode, "topics apply");
+                "--coordinator-partitions", "2", "--task-partitions", "2", "--pool", "cpu=2").exitCode(), "topics apply");
 
         Process coordinator = start("coordinator", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--jdbc-url", jdbcUrl,
                 "--db-user", SharedInfrastructure.dbUser(), "--pools", "default,cpu", "--group-id", topics.prefix() + "coordinators");
@@ -52,13 +48,13 @@ class CliProcessesIT {
             assertEquals("hello, ops", greeted.result().asText());
             assertEquals(78_498, counted.result().asLong());
 
-            Result status = run("status", count.toString(), "--jdbc-url", jdbcUrl, "--db-user", SharedInfrastructure.dbUser());
-            assertEquals(0, status.exitCode);
-            assertThat(status.out).contains("state      SUCCEEDED").contains("result     78498").contains("SUCCEEDED   52");
+            FanoutProcesses.Result status = run("status", count.toString(), "--jdbc-url", jdbcUrl, "--db-user", SharedInfrastructure.dbUser());
+            assertEquals(0, status.exitCode());
+            assertThat(status.out()).contains("state      SUCCEEDED").contains("result     78498").contains("SUCCEEDED   52");
 
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                Result executors = run("executors", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec");
-                assertThat(executors.out).contains("pool cpu (topic " + topics.tasks("cpu") + ", group " + topics.prefix() + "exec.cpu): 1 executors, 0 tasks waiting")
+                FanoutProcesses.Result executors = run("executors", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec");
+                assertThat(executors.out()).contains("pool cpu (topic " + topics.tasks("cpu") + ", group " + topics.prefix() + "exec.cpu): 1 executors, 0 tasks waiting")
                         .contains("pool default (topic " + topics.tasks() + ", group " + topics.prefix() + "exec): 1 executors, 0 tasks waiting");
             });
         }
@@ -71,44 +67,24 @@ class CliProcessesIT {
 
     @Test
     void aBadSettingFailsFastWithTheSettingsName() throws Exception {
-        Result r = run("coordinator", "--bootstrap-servers", "localhost:1", "--jdbc-url", "jdbc:mysql://nowhere/x");
-        assertEquals(2, r.exitCode);
-        assertThat(r.err).contains("coordinator setting 'jdbc-url' must be a jdbc:postgresql: URL");
-        Result e = run("executor", "--bootstrap-servers", "localhost:1", "--concurrency", "0");
-        assertEquals(2, e.exitCode);
-        assertThat(e.err).contains("executor setting 'concurrency' must be at least 1, got 0");
+        FanoutProcesses.Result r = run("coordinator", "--bootstrap-servers", "localhost:1", "--jdbc-url", "jdbc:mysql://nowhere/x");
+        assertEquals(2, r.exitCode());
+        assertThat(r.err()).contains("coordinator setting 'jdbc-url' must be a jdbc:postgresql: URL");
+        FanoutProcesses.Result e = run("executor", "--bootstrap-servers", "localhost:1", "--concurrency", "0");
+        assertEquals(2, e.exitCode());
+        assertThat(e.err()).contains("executor setting 'concurrency' must be at least 1, got 0");
     }
 
     @AfterEach
     void killLeftovers() {
-        processes.forEach(Process::destroyForcibly);
-    }
-
-    private record Result(int exitCode, String out, String err) {
+        processes.close();
     }
 
     private Process start(String... args) throws IOException {
-        Path log = Files.createTempFile("fanout-cli-", ".log");
-        Process p = command(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.add(p);
-        return p;
+        return processes.start(args);
     }
 
-    private Result run(String... args) throws IOException, InterruptedException {
-        Process p = command(args).start();
-        processes.add(p);
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        if (!p.waitFor(2, TimeUnit.MINUTES)) {
-            throw new IllegalStateException("fanout " + String.join(" ", args) + " did not finish");
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    }
-
-    private static ProcessBuilder command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), "-Xmx256m", "io.fanout.cli.FanoutCli"));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
+    private FanoutProcesses.Result run(String... args) throws IOException, InterruptedException {
+        return processes.run(args);
     }
 }

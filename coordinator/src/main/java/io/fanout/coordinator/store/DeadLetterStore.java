@@ -42,7 +42,10 @@ public final class DeadLetterStore {
         return "record:" + topic + "-" + partition + "@" + offset;
     }
 
-    /** Indexes task letters; a task dead-lettered before keeps its row (and replay count) with the new failure. Returns ids by key. */
+    /**
+     * Indexes task letters; a task dead-lettered before keeps its row (and replay count) with the
+     * new failure, and stays parked if it was parked meanwhile. Returns ids by key.
+     */
     static Map<String, Long> upsertTaskLetters(Connection conn, List<NewDeadLetter> letters) throws SQLException {
         Map<String, Long> ids = new HashMap<>();
         try (PreparedStatement ps = conn.prepareStatement("""
@@ -51,7 +54,7 @@ public final class DeadLetterStore {
                 SELECT * FROM unnest(?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[],
                                      ?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::int8[])
                 ON CONFLICT (letter_key) DO UPDATE SET
-                    reason = excluded.reason, state = 'DEAD', attempts = excluded.attempts, error_class = excluded.error_class,
+                    reason = excluded.reason, state = CASE WHEN d.state = 'PARKED' THEN 'PARKED' ELSE 'DEAD' END, attempts = excluded.attempts, error_class = excluded.error_class,
                     error_message = excluded.error_message, stack_trace = excluded.stack_trace, executor_id = excluded.executor_id,
                     failed_at = excluded.failed_at, original_partition = excluded.original_partition, original_offset = excluded.original_offset
                 RETURNING letter_key, id""")) {

@@ -75,7 +75,7 @@ public final class TaskStore {
                 FROM upd WHERE letter_reason IS NOT NULL),
             resolved AS (
                 UPDATE fanout_dead_letter d SET state = 'RESOLVED'
-                FROM upd WHERE upd.attempt > 0 AND upd.state = 'SUCCEEDED' AND d.letter_key = 'task:' || upd.task_id AND d.state = 'REPLAYED'),
+                FROM upd WHERE upd.attempt > 0 AND upd.state = 'SUCCEEDED' AND d.letter_key = 'task:' || upd.task_id AND d.state IN ('REPLAYED', 'PARKED')),
             counts AS (
                 SELECT job_id,
                        count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,

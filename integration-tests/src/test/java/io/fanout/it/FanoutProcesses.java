@@ -1,0 +1,52 @@
+package io.fanout.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the {@code fanout} command as real separate JVM processes, and kills whatever is left at the end. */
+final class FanoutProcesses implements AutoCloseable {
+
+    private final List<Process> processes = new ArrayList<>();
+
+    record Result(int exitCode, String out, String err) {
+    }
+
+    /** Starts a long-running command (coordinator, executor), its output going to a temporary file. */
+    Process start(String... args) throws IOException {
+        Path log = Files.createTempFile("fanout-cli-", ".log");
+        Process p = command(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    /** Runs a command to its end. */
+    Result run(String... args) throws IOException, InterruptedException {
+        Path err = Files.createTempFile("fanout-cli-", ".err");
+        Process p = command(args).redirectError(err.toFile()).start();
+        processes.add(p);
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("fanout " + String.join(" ", args) + " did not finish");
+        }
+        String errText = Files.readString(err);
+        Files.delete(err);
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), errText);
+    }
+
+    private static ProcessBuilder command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), "-Xmx256m", "io.fanout.cli.FanoutCli"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(Process::destroyForcibly);
+    }
+}
