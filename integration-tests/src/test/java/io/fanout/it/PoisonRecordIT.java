@@ -11,6 +11,8 @@ import io.fanout.examples.Greeter;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -81,6 +83,31 @@ class PoisonRecordIT {
             assertEquals(first.originalTopic(), again.originalTopic());
             assertEquals(first.originalPartition(), again.originalPartition());
             assertTrue(again.originalOffset() > first.originalOffset());
+        }
+    }
+
+    @Test
+    void aRecordTheDatabaseRejectsGoesToTheDeadLetterTopicAndTheOthersAreApplied() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            try (Connection c = cluster.db().getConnection(); Statement st = c.createStatement()) {
+                // a rule an operator might add, which one request breaks
+                st.execute("""
+                        CREATE FUNCTION refuse_job() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF NEW.processor = 'refused-by-db' THEN RAISE EXCEPTION 'processor refused by a database rule'; END IF;
+                            RETURN NEW;
+                        END $$""");
+                st.execute("CREATE TRIGGER refuse_job BEFORE INSERT ON fanout_job FOR EACH ROW EXECUTE FUNCTION refuse_job()");
+            }
+            cluster.startExecutor(Map.of(Greeter.NAME, new Greeter()));
+            cluster.client().submit(JobRequests.builder("refused-by-db").build());
+            UUID fine = cluster.client().submit(JobRequests.builder(Greeter.NAME).params(Map.of("name", "next")).build());
+            assertEquals("hello, next", cluster.client().await(fine, Duration.ofMinutes(1)).result().asText());
+
+            ConsumerRecord<byte[], byte[]> letter = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), 1, Duration.ofSeconds(30)).get(0);
+            assertEquals(cluster.topics.jobs(), DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.ORIGINAL_TOPIC));
+            assertTrue(DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.EXCEPTION_MESSAGE).contains("processor refused by a database rule"));
+            assertTrue(new String(letter.value()).contains("refused-by-db"), "the request's own bytes");
         }
     }
 }

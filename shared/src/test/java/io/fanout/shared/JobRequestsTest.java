@@ -95,6 +95,7 @@ class JobRequestsTest {
         assertEquals("field 'taskName' goes with 'items' (a static fan-out)", reason("{\"processor\": \"p\", \"taskName\": \"t\"}"));
         assertTrue(reason("{\"processor\": \"p\", \"items\": [1], \"taskName\": \"fanout:root\"}").contains("reserved"));
         assertTrue(reason("{\"processor\": \"p\", \"key\": \"\"}").contains("field 'key' must be 1-200"));
+        assertTrue(reason("{\"processor\": \"p\", \"key\": \"a\\u0000b\"}").contains("none of them control characters"));
     }
 
     @Test

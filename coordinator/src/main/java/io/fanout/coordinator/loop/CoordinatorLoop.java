@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -57,6 +56,8 @@ public final class CoordinatorLoop implements Runnable {
     private static final int MAX_TRACKED_PROGRESS = 10_000;
     private static final long HOUSEKEEPING_MILLIS = 100;
     private static final int MAX_RETRIES_PER_ROUND = 1000;
+    /** Failures of one batch, for a reason other than the database being away, before its records are applied one by one. */
+    private static final int ISOLATE_AFTER = 3;
 
     private final Consumer<byte[], byte[]> consumer;
     private final Database db;
@@ -114,7 +115,8 @@ public final class CoordinatorLoop implements Runnable {
         try {
             consumer.subscribe(List.of(topics.jobs(), topics.status()), new Recovery());
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+                consumer.poll(POLL).forEach(records::add);
                 try {
                     List<StatusBatch> lost = housekeepingDue() ? liveness.lost(clock.millis(), taskLostAfter) : List.of();
                     if (!records.isEmpty() || !lost.isEmpty()) {
@@ -133,10 +135,16 @@ public final class CoordinatorLoop implements Runnable {
                     sleep(backoff(failures));
                 } catch (Exception e) {
                     failures++;
-                    log.error("coordinator batch of {} records failed (attempt {}); rewinding and retrying in {} ms", records.count(), failures,
+                    closeConnection();
+                    if (!DatabaseRetry.isTransient(e) && failures >= ISOLATE_AFTER) {
+                        log.error("coordinator batch of {} records failed {} times; applying its records one by one", records.size(), failures, e);
+                        isolate(records);
+                        failures = 0;
+                        continue;
+                    }
+                    log.error("coordinator batch of {} records failed (attempt {}); rewinding and retrying in {} ms", records.size(), failures,
                             backoff(failures).toMillis(), e);
                     rewind(records);
-                    closeConnection();
                     sleep(backoff(failures));
                 }
             }
@@ -156,7 +164,33 @@ public final class CoordinatorLoop implements Runnable {
         }
     }
 
-    private void handle(ConsumerRecords<byte[], byte[]> records, List<StatusBatch> lost) throws Exception {
+    /**
+     * A batch that keeps failing for a reason other than an unavailable database holds a record
+     * the database rejects. Applied one at a time, every other record goes through, and the ones
+     * that fail on their own go to the dead-letter topic with the error, so no partition is
+     * blocked for good. A record that fails because the database went away is left for the
+     * normal retry.
+     */
+    private void isolate(List<ConsumerRecord<byte[], byte[]>> records) {
+        for (int i = 0; i < records.size(); i++) {
+            ConsumerRecord<byte[], byte[]> r = records.get(i);
+            try {
+                handle(List.of(r), List.of());
+            } catch (Exception e) {
+                closeConnection();
+                if (DatabaseRetry.isTransient(e) || e instanceof InFlightBatches.SendFailedException) {
+                    rewind(records.subList(i, records.size()));
+                    return;
+                }
+                log.error("record {}-{}@{} cannot be applied and goes to the dead-letter topic", r.topic(), r.partition(), r.offset(), e);
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                inFlight.add(new InFlightBatches.Batch(List.of(deadLetterPublisher.publishUnreadable(r, e, coordinatorId)), Map.of(tp, r.offset()),
+                        Map.of(tp, new OffsetAndMetadata(r.offset() + 1))));
+            }
+        }
+    }
+
+    private void handle(List<ConsumerRecord<byte[], byte[]>> records, List<StatusBatch> lost) throws Exception {
         List<ConsumerRecord<byte[], byte[]>> jobRecords = new ArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> statusRecords = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -192,10 +226,10 @@ public final class CoordinatorLoop implements Runnable {
         after.reduces.forEach(feeder::submit);
         Map<TopicPartition, Long> first = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-        for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
-            first.put(tp, rs.get(0).offset());
-            next.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            first.merge(tp, r.offset(), Math::min);
+            next.merge(tp, new OffsetAndMetadata(r.offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
         }
         inFlight.add(new InFlightBatches.Batch(sends, first, next));
     }
@@ -220,7 +254,7 @@ public final class CoordinatorLoop implements Runnable {
     }
 
     /** Deadlines and due retries of the jobs this coordinator owns, at most every {@value #HOUSEKEEPING_MILLIS} ms. */
-    private void housekeeping() throws Exception {
+    private void housekeeping() {
         if (!housekeepingDue()) {
             return;
         }
@@ -229,8 +263,17 @@ public final class CoordinatorLoop implements Runnable {
         if (owned.isEmpty()) {
             return;
         }
-        expireDeadlines(owned);
-        dispatchDueRetries(owned);
+        try {
+            expireDeadlines(owned);
+            dispatchDueRetries(owned);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } catch (Exception e) {
+            // Nothing is lost: deadlines and due retries are found again from the database next time.
+            log.warn("coordinator housekeeping failed, trying again in {} ms: {}", HOUSEKEEPING_MILLIS, e.toString());
+            closeConnection();
+        }
     }
 
     private void expireDeadlines(List<Integer> owned) throws SQLException {
@@ -332,10 +375,13 @@ public final class CoordinatorLoop implements Runnable {
         }
     }
 
-    private void rewind(ConsumerRecords<byte[], byte[]> records) {
-        for (TopicPartition tp : records.partitions()) {
-            seekIfOwned(tp, records.records(tp).get(0).offset());
+    /** Seeks every partition of these records back to its first one. */
+    private void rewind(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
         }
+        first.forEach(this::seekIfOwned);
     }
 
     private Connection connection() throws SQLException {

@@ -8,6 +8,7 @@ import io.fanout.shared.wire.Failure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -24,6 +25,9 @@ import java.util.function.DoubleSupplier;
  * has failures.
  */
 final class FailurePolicy {
+
+    /** The longest wait before a retry, whatever a processor asks for. */
+    static final long MAX_WAIT_MILLIS = Duration.ofDays(30).toMillis();
 
     private final Clock clock;
     private final DoubleSupplier random;
@@ -60,6 +64,6 @@ final class FailurePolicy {
             return s.deadLetter(Reason.ATTEMPTS_EXHAUSTED.name());
         }
         long wait = f.retryAfterMillis() >= 0 ? f.retryAfterMillis() : job.retry().backoff(s.attempt(), random.getAsDouble()).toMillis();
-        return s.retryAt(clock.millis() + wait);
+        return s.retryAt(clock.millis() + Math.min(wait, MAX_WAIT_MILLIS));
     }
 }

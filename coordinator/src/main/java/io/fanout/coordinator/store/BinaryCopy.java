@@ -73,8 +73,12 @@ final class BinaryCopy {
         return this;
     }
 
+    /** A text value; NUL characters, which PostgreSQL text cannot hold, become U+FFFD. */
     BinaryCopy text(String v) {
-        return v == null ? nul() : bytea(v.getBytes(StandardCharsets.UTF_8));
+        if (v == null) {
+            return nul();
+        }
+        return bytea((v.indexOf('\0') < 0 ? v : v.replace('\0', '\uFFFD')).getBytes(StandardCharsets.UTF_8));
     }
 
     BinaryCopy bytea(byte[] v) {

@@ -16,8 +16,21 @@ public final class Database implements AutoCloseable {
         this.dataSource = dataSource;
     }
 
-    /** Connects and migrates the schema; fails fast with the URL if the server cannot be reached. */
+    /**
+     * Connects and migrates the schema. A server that is not up yet (a restart, a container still
+     * starting) is waited for, about 30 s; after that, or for any other error, this fails with the URL.
+     */
     public static Database connect(String jdbcUrl, String user, String password, int poolSize) {
+        try {
+            return DatabaseRetry.create("database-connect").executeCallable(() -> open(jdbcUrl, user, password, poolSize));
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot connect to PostgreSQL at " + jdbcUrl + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Database open(String jdbcUrl, String user, String password, int poolSize) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
@@ -25,17 +38,12 @@ public final class Database implements AutoCloseable {
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("fanout-coordinator-db");
         config.setAutoCommit(true);
-        HikariDataSource ds;
-        try {
-            ds = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot connect to PostgreSQL at " + jdbcUrl + ": " + e.getMessage(), e);
-        }
+        HikariDataSource ds = new HikariDataSource(config);
         try {
             Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
         } catch (RuntimeException e) {
             ds.close();
-            throw new IllegalStateException("cannot migrate the Fanout schema at " + jdbcUrl + ": " + e.getMessage(), e);
+            throw e;
         }
         return new Database(ds);
     }

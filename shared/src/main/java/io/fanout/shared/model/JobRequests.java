@@ -52,8 +52,8 @@ public final class JobRequests {
             throw new InvalidJobRequestException("field 'processor' must be 1-200 letters, digits or . _ : -, got '" + processor + "'");
         }
         String key = text(root, "key", false);
-        if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH)) {
-            throw new InvalidJobRequestException("field 'key' must be 1-" + MAX_KEY_LENGTH + " characters");
+        if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH || key.chars().anyMatch(Character::isISOControl))) {
+            throw new InvalidJobRequestException("field 'key' must be 1-" + MAX_KEY_LENGTH + " characters, none of them control characters");
         }
         UUID id = uuid(root, key);
         JsonNode params = root.get("params");
