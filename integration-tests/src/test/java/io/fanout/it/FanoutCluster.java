@@ -25,7 +25,7 @@ import org.apache.kafka.clients.admin.Admin;
 final class FanoutCluster implements AutoCloseable {
 
     final TopicNames topics = new TopicNames("it-" + UUID.randomUUID().toString().substring(0, 8) + ".");
-    final String bootstrap = SharedInfrastructure.bootstrapServers();
+    final String bootstrap;
     final String jdbcUrl = SharedInfrastructure.newDatabase();
     final TopicLayout layout;
     private final List<FanoutExecutor> executors = new ArrayList<>();
@@ -49,6 +49,17 @@ final class FanoutCluster implements AutoCloseable {
     }
 
     private FanoutCluster(int taskPartitions, Set<String> knownProcessors, Map<String, Integer> pools, Consumer<CoordinatorConfig.Builder> customize) {
+        this(SharedInfrastructure.bootstrapServers(), taskPartitions, knownProcessors, pools, customize);
+    }
+
+    /** A cluster on a broker of the test's own (not the shared one). */
+    static FanoutCluster on(String bootstrap, int taskPartitions) {
+        return new FanoutCluster(bootstrap, taskPartitions, Set.of(), Map.of(), b -> { });
+    }
+
+    private FanoutCluster(String bootstrap, int taskPartitions, Set<String> knownProcessors, Map<String, Integer> pools,
+                          Consumer<CoordinatorConfig.Builder> customize) {
+        this.bootstrap = bootstrap;
         this.layout = new TopicLayout(topics, 2, taskPartitions, pools);
         try (Admin admin = admin()) {
             new TopicProvisioner(admin).apply(layout);
