@@ -2,7 +2,6 @@ package io.fanout.coordinator.store;
 
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.shared.model.JobState;
-import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
@@ -57,9 +56,8 @@ public final class TaskReplay {
                     return new Prepared("job " + jobId + " is past its deadline", null, false);
                 }
                 JobRow job = JobStore.readJob(rs, 13);
-                NewTask task = new NewTask(jobId, taskId, rs.getObject(3, UUID.class), TaskKind.ofCode(rs.getShort(4)), rs.getString(5),
-                        PayloadFormat.ofCode(rs.getShort(6)), rs.getBytes(7));
-                ReduceInputRange range = rs.getObject(8) == null ? null : new ReduceInputRange(rs.getInt(8), rs.getLong(9), rs.getLong(10), rs.getLong(11));
+                NewTask task = Rows.task(rs, jobId, taskId, 3);
+                ReduceInputRange range = Rows.range(rs, 8);
                 boolean ended = job.state() == JobState.FAILED || job.state() == JobState.SUCCEEDED;
                 JobState reopenedAs = !ended ? job.state() : task.kind() == TaskKind.REDUCE ? JobState.REDUCING : JobState.RUNNING;
                 return new Prepared(null, new TaskDispatch(task, rs.getInt(2) + 1, job.withState(reopenedAs),
@@ -125,9 +123,8 @@ public final class TaskReplay {
                     return null;
                 }
                 JobRow job = JobStore.readJob(rs, 11);
-                NewTask task = new NewTask(jobId, taskId, rs.getObject(2, UUID.class), TaskKind.ofCode(rs.getShort(3)), rs.getString(4),
-                        PayloadFormat.ofCode(rs.getShort(5)), rs.getBytes(6));
-                ReduceInputRange range = rs.getObject(7) == null ? null : new ReduceInputRange(rs.getInt(7), rs.getLong(8), rs.getLong(9), rs.getLong(10));
+                NewTask task = Rows.task(rs, jobId, taskId, 2);
+                ReduceInputRange range = Rows.range(rs, 7);
                 return new TaskDispatch(task, rs.getInt(1), job, task.kind() == TaskKind.REDUCE ? range : null);
             }
         }

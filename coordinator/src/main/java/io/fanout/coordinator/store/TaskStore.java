@@ -187,10 +187,8 @@ public final class TaskStore {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(STAGED_LETTERS)) {
             while (rs.next()) {
                 JobRow job = JobStore.readJob(rs, 22);
-                NewTask task = new NewTask(job.jobId(), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), TaskKind.ofCode(rs.getShort(4)),
-                        rs.getString(5), PayloadFormat.ofCode(rs.getShort(6)), rs.getBytes(7));
-                ReduceInputRange range = rs.getObject(18) == null ? null
-                        : new ReduceInputRange(rs.getInt(18), rs.getLong(19), rs.getLong(20), rs.getLong(21));
+                NewTask task = Rows.task(rs, job.jobId(), rs.getObject(2, UUID.class), 3);
+                ReduceInputRange range = Rows.range(rs, 18);
                 letters.add(new NewDeadLetter(0, job, task, rs.getInt(8), rs.getString(9), rs.getString(10),
                         new Failure(rs.getString(11), rs.getString(12), rs.getString(13), false, -1, rs.getInt(16), rs.getLong(17)),
                         rs.getTimestamp(14).toInstant(), rs.getTimestamp(15).toInstant(), task.kind() == TaskKind.REDUCE ? range : null));
@@ -245,10 +243,8 @@ public final class TaskStore {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     JobRow job = JobStore.readJob(rs, 12);
-                    NewTask task = new NewTask(job.jobId(), rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), TaskKind.ofCode(rs.getShort(3)),
-                            rs.getString(4), PayloadFormat.ofCode(rs.getShort(5)), rs.getBytes(6));
-                    ReduceInputRange range = rs.getObject(8) == null ? null
-                            : new ReduceInputRange(rs.getInt(8), rs.getLong(9), rs.getLong(10), rs.getLong(11));
+                    NewTask task = Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2);
+                    ReduceInputRange range = Rows.range(rs, 8);
                     due.add(new TaskDispatch(task, rs.getInt(7), job, task.kind() == TaskKind.REDUCE ? range : null));
                 }
             }
