@@ -12,6 +12,7 @@ import io.fanout.coordinator.loop.CoordinatorLoop;
 import io.fanout.coordinator.reduce.ReduceFeeder;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.KafkaClientSettings;
 import java.time.Duration;
@@ -52,13 +53,14 @@ public final class Coordinator implements AutoCloseable {
         this.producer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
         JobStore jobs = new JobStore();
         TaskStore tasks = new TaskStore();
-        this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics());
+        PartitionOwnership ownership = new PartitionOwnership(config.coordinatorId());
+        this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics(), ownership);
         BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools()), jobs, tasks, config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new CoordinatorLoop(consumer, db, processor,
                 new CoordinatorLoop.Outputs(new TaskPublisher(producer, config.topics()), new JobEventPublisher(producer, config.topics()),
                         new DeadLetterPublisher(producer, config.topics()), feeder),
-                config);
+                ownership, config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
         this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics());
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
@@ -120,6 +122,9 @@ public final class Coordinator implements AutoCloseable {
         // Range assignment gives one member the same partition number of the jobs and status topics.
         Map<String, Object> p = KafkaClientSettings.manualCommitConsumer(config.kafka(), config.groupId(), RangeAssignor.class.getName(), "fanout-coordinator");
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        // A dead coordinator's partitions move after this long (Kafka's default is 45 s).
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         return p;
     }
 }

@@ -11,6 +11,7 @@ import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewDeadLetter;
+import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobEvent;
@@ -72,6 +73,8 @@ public final class CoordinatorLoop implements Runnable {
     private final Duration taskLostAfter;
     private final String coordinatorId;
     private final Retry dbRetry = DatabaseRetry.create("coordinator-batch");
+    private final Retry claimRetry = DatabaseRetry.create("partition-claim", Integer.MAX_VALUE);
+    private final PartitionOwnership ownership;
     private long nextHousekeeping;
     private final TopicNames topics;
     private final Duration progressInterval;
@@ -87,7 +90,9 @@ public final class CoordinatorLoop implements Runnable {
     private volatile boolean running = true;
     private Connection conn;
 
-    public CoordinatorLoop(Consumer<byte[], byte[]> consumer, Database db, BatchProcessor processor, Outputs outputs, CoordinatorConfig config) {
+    public CoordinatorLoop(Consumer<byte[], byte[]> consumer, Database db, BatchProcessor processor, Outputs outputs, PartitionOwnership ownership,
+                           CoordinatorConfig config) {
+        this.ownership = ownership;
         this.consumer = consumer;
         this.db = db;
         this.processor = processor;
@@ -128,6 +133,9 @@ public final class CoordinatorLoop implements Runnable {
                     failures = 0;
                 } catch (WakeupException e) {
                     throw e;
+                } catch (PartitionOwnership.LostException e) {
+                    giveUp(e);
+                    rewind(records);
                 } catch (InFlightBatches.SendFailedException e) {
                     failures++;
                     log.error("coordinator could not dispatch a batch (attempt {}); applying it again from {}", failures, e.rewindTo, e);
@@ -240,6 +248,7 @@ public final class CoordinatorLoop implements Runnable {
         Connection c = connection();
         try {
             AfterCommit after = processor.process(c, jobRecords, statusRecords, lost);
+            ownership.check(c, ownership.owned());
             c.commit();
             return after;
         } catch (SQLException | RuntimeException e) {
@@ -269,6 +278,8 @@ public final class CoordinatorLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
+        } catch (PartitionOwnership.LostException e) {
+            giveUp(e);
         } catch (Exception e) {
             // Nothing is lost: deadlines and due retries are found again from the database next time.
             log.warn("coordinator housekeeping failed, trying again in {} ms: {}", HOUSEKEEPING_MILLIS, e.toString());
@@ -283,6 +294,7 @@ public final class CoordinatorLoop implements Runnable {
             expired = jobs.expire(c, owned, clock.instant());
             if (!expired.isEmpty()) {
                 tasks.cancelUnfinished(c, expired.stream().map(e -> e.job().jobId()).toList());
+                ownership.check(c, owned);
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {
@@ -326,6 +338,7 @@ public final class CoordinatorLoop implements Runnable {
         }
         try {
             tasks.markDispatched(c, due);
+            ownership.check(c, owned);
             c.commit();
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
@@ -333,6 +346,25 @@ public final class CoordinatorLoop implements Runnable {
             throw e;
         }
         log.info("dispatched {} retries", due.size());
+    }
+
+    /**
+     * Another coordinator owns these partitions now (this one was paused or cut off long enough to
+     * be replaced): stop applying them and rejoin the group, whose next assignment settles who owns
+     * what (a partition given back to this coordinator is claimed again, with a new epoch).
+     */
+    private void giveUp(PartitionOwnership.LostException e) {
+        log.warn("{}: this coordinator stops applying them (its last transaction was rolled back)", e.getMessage());
+        ownership.release(e.partitions());
+        liveness.forget(e.partitions());
+        List<TopicPartition> fenced = new ArrayList<>();
+        for (int p : e.partitions()) {
+            fenced.add(new TopicPartition(topics.jobs(), p));
+            fenced.add(new TopicPartition(topics.status(), p));
+        }
+        fenced.retainAll(consumer.assignment());
+        consumer.pause(fenced);
+        consumer.enforceRebalance("partitions claimed by another coordinator");
     }
 
     private List<Integer> ownedPartitions() {
@@ -439,7 +471,17 @@ public final class CoordinatorLoop implements Runnable {
             if (owned.isEmpty()) {
                 return;
             }
-            log.info("coordinator owns job partitions {}", owned);
+            try {
+                claimRetry.executeCheckedSupplier(() -> {
+                    try (Connection c = db.connection()) {
+                        ownership.claim(c, owned);
+                    }
+                    return null;
+                });
+            } catch (Throwable e) {
+                throw new IllegalStateException("could not claim partitions " + owned + " in PostgreSQL", e);
+            }
+            log.info("coordinator {} owns job partitions {}", ownership.owner(), owned);
             try (Connection c = db.connection()) {
                 for (JobRow job : jobs.reducing(c, owned)) {
                     log.info("job {} was waiting for its reduce: resuming it", job.jobId());
@@ -453,7 +495,8 @@ public final class CoordinatorLoop implements Runnable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            liveness.forget(partitions.stream().filter(tp -> tp.topic().equals(topics.jobs())).map(TopicPartition::partition).toList());
+            List<Integer> given = partitions.stream().filter(tp -> tp.topic().equals(topics.jobs())).map(TopicPartition::partition).toList();
+            liveness.forget(given);
             // Hand over only what is applied and dispatched: wait for the batches in flight.
             try {
                 commitAcknowledged(true);
@@ -462,6 +505,7 @@ public final class CoordinatorLoop implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            ownership.release(given);
         }
     }
 }

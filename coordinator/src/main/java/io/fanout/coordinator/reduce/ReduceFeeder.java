@@ -7,6 +7,7 @@ import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
+import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.PayloadFormat;
@@ -53,9 +54,11 @@ public final class ReduceFeeder implements AutoCloseable {
     private final TopicNames topics;
     private final TaskPublisher publisher;
     private final Retry retry = DatabaseRetry.create("reduce-feeder");
+    private final PartitionOwnership ownership;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "fanout-coordinator-reduce"));
 
-    public ReduceFeeder(Database db, JobStore jobs, TaskStore tasks, Producer<byte[], byte[]> producer, TopicNames topics) {
+    public ReduceFeeder(Database db, JobStore jobs, TaskStore tasks, Producer<byte[], byte[]> producer, TopicNames topics, PartitionOwnership ownership) {
+        this.ownership = ownership;
         this.db = db;
         this.jobs = jobs;
         this.tasks = tasks;
@@ -103,6 +106,7 @@ public final class ReduceFeeder implements AutoCloseable {
             tasks.prepare(conn);
             jobs.recordReduceInput(conn, job.jobId(), range);
             tasks.insert(conn, List.of(reduce));
+            ownership.check(conn, List.of(job.ownerPartition()));
             conn.commit();
         }
         publisher.publish(new TaskDispatch(reduce, 0, job, range)).get();

@@ -38,6 +38,9 @@ public final class Database implements AutoCloseable {
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("fanout-coordinator-db");
         config.setAutoCommit(true);
+        // A process paused in the middle of a transaction (GC, SIGSTOP) must not hold its locks for
+        // ever: its session ends after this long idle, and a coordinator taking over can go on.
+        config.setConnectionInitSql("SET idle_in_transaction_session_timeout = '60s'");
         HikariDataSource ds = new HikariDataSource(config);
         try {
             Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
