@@ -12,14 +12,10 @@ import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.topics.TopicLayout;
 import io.fanout.topics.TopicProvisioner;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +32,7 @@ class DeadLetterProcessesIT {
     void whenTheSweepingCoordinatorIsKilledTheOtherSweepsWithinTheLeaseAndOperatorsCanWorkTheLetters() throws Exception {
         String bootstrap = SharedInfrastructure.bootstrapServers();
         String jdbcUrl = SharedInfrastructure.newDatabase();
+        DataSource db = Sql.at(jdbcUrl);
         TopicNames topics = new TopicNames("dlq-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             new TopicProvisioner(admin).apply(new TopicLayout(topics, 2, 2));
@@ -53,25 +50,25 @@ class DeadLetterProcessesIT {
                  FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
                 UUID job = client.submit(JobRequests.builder("broken").build());
                 await().atMost(Duration.ofMinutes(1)).ignoreExceptions() // until the coordinators have created the schema
-                        .until(() -> count(jdbcUrl, "SELECT count(*) FROM fanout_replay") >= 3);
+                        .until(() -> Sql.count(db, "SELECT count(*) FROM fanout_replay") >= 3);
 
-                String leader = text(jdbcUrl, "SELECT holder FROM fanout_lease WHERE name = 'sweeper'");
+                String leader = Sql.text(db, "SELECT holder FROM fanout_lease WHERE name = 'sweeper'");
                 String survivor = leader.equals("proc-a") ? "proc-b" : "proc-a";
-                assertEquals(0, count(jdbcUrl, "SELECT count(*) FROM fanout_replay WHERE actor <> 'sweeper " + leader + "'"), "only the leader sweeps");
+                assertEquals(0, Sql.count(db, "SELECT count(*) FROM fanout_replay WHERE actor <> 'sweeper " + leader + "'"), "only the leader sweeps");
 
                 long killed = System.nanoTime();
                 coordinators.get(leader).destroyForcibly(); // SIGKILL: the lease is not released
-                await().atMost(LEASE.multipliedBy(3)).until(() -> survivor.equals(text(jdbcUrl, "SELECT holder FROM fanout_lease WHERE name = 'sweeper'")));
+                await().atMost(LEASE.multipliedBy(3)).until(() -> survivor.equals(Sql.text(db, "SELECT holder FROM fanout_lease WHERE name = 'sweeper'")));
                 long takeoverMillis = (System.nanoTime() - killed) / 1_000_000;
                 System.out.printf("sweeper takeover after SIGKILL of the leader: %d ms (lease %d ms)%n", takeoverMillis, LEASE.toMillis());
                 assertThat(takeoverMillis).isLessThan(LEASE.toMillis() + 2_000);
                 // The job's partitions move to the survivor once the group drops the dead member; then its sweeps go on.
-                await().atMost(Duration.ofMinutes(1)).until(() -> count(jdbcUrl, "SELECT count(*) FROM fanout_replay WHERE actor = 'sweeper " + survivor + "'") >= 1);
+                await().atMost(Duration.ofMinutes(1)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_replay WHERE actor = 'sweeper " + survivor + "'") >= 1);
 
                 FanoutProcesses.Result list = processes.run(args(common, "dlq", "list", "--job", job.toString()));
                 assertEquals(0, list.exitCode(), list.err());
                 assertThat(list.out()).contains("NON_RETRYABLE").contains(job.toString()).contains("NonRetryableException: still broken");
-                long id = count(jdbcUrl, "SELECT id FROM fanout_dead_letter WHERE job_id = '" + job + "'");
+                long id = Sql.count(db, "SELECT id FROM fanout_dead_letter WHERE job_id = '" + job + "'");
 
                 FanoutProcesses.Result show = processes.run(args(common, "dlq", "show", Long.toString(id)));
                 assertEquals(0, show.exitCode(), show.err());
@@ -79,7 +76,7 @@ class DeadLetterProcessesIT {
 
                 FanoutProcesses.Result park = processes.run(args(common, "dlq", "park", Long.toString(id), "--as", "dana"));
                 assertEquals(0, park.exitCode(), park.out() + park.err());
-                await().atMost(Duration.ofSeconds(30)).until(() -> "PARKED".equals(text(jdbcUrl, "SELECT state FROM fanout_dead_letter WHERE id = " + id)));
+                await().atMost(Duration.ofSeconds(30)).until(() -> "PARKED".equals(Sql.text(db, "SELECT state FROM fanout_dead_letter WHERE id = " + id)));
                 FanoutProcesses.Result again = processes.run(args(common, "dlq", "park", Long.toString(id)));
                 assertEquals(1, again.exitCode(), "parking twice is refused");
                 assertThat(again.out()).contains("already parked");
@@ -105,17 +102,5 @@ class DeadLetterProcessesIT {
         System.arraycopy(first, 0, all, 0, first.length);
         System.arraycopy(common, 0, all, first.length, common.length);
         return all;
-    }
-
-    private static long count(String jdbcUrl, String sql) throws SQLException {
-        String t = text(jdbcUrl, sql);
-        return t == null ? 0 : Long.parseLong(t);
-    }
-
-    private static String text(String jdbcUrl, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, SharedInfrastructure.dbUser(), null);
-             PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getString(1) : null;
-        }
     }
 }

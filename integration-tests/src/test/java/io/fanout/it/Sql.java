@@ -7,11 +7,20 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** Small queries for assertions on the coordinator's tables. */
 final class Sql {
 
     private Sql() {
+    }
+
+    /** A database of a test that runs coordinators as separate processes. */
+    static DataSource at(String jdbcUrl) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(jdbcUrl);
+        ds.setUser(SharedInfrastructure.dbUser());
+        return ds;
     }
 
     static long count(DataSource ds, String sql, Object... args) {
