@@ -1,7 +1,9 @@
 package io.fanout.cli;
 
 import io.fanout.executor.ExecutorConfig;
+import io.fanout.topics.ExecutorRegistry;
 import io.fanout.topics.PoolStatus;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
@@ -10,7 +12,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "executors", mixinStandardHelpOptions = true,
-        description = "Lists each executor pool: its consumer group's members, and its lag (tasks waiting) per partition.")
+        description = "Lists each executor pool: its live executors (from their heartbeats), its consumer group's members, and its lag "
+                + "(tasks waiting) per partition.")
 final class ExecutorsCommand implements Callable<Integer> {
 
     @Mixin
@@ -28,7 +31,9 @@ final class ExecutorsCommand implements Callable<Integer> {
                 System.out.println("no task topics under prefix '" + kafka.topics().prefix() + "': run fanout topics apply");
                 return 1;
             }
-            pools.forEach(p -> System.out.print(p.render()));
+            Instant now = Instant.now();
+            ExecutorRegistry registry = ExecutorRegistry.read(kafka.kafka(), kafka.topics(), now);
+            pools.forEach(p -> System.out.print(p.render() + registry.render(p.pool(), now)));
         }
         return 0;
     }

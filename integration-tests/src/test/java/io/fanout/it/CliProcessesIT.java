@@ -55,7 +55,9 @@ class CliProcessesIT {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 FanoutProcesses.Result executors = run("executors", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec");
                 assertThat(executors.out()).contains("pool cpu (topic " + topics.tasks("cpu") + ", group " + topics.prefix() + "exec.cpu): 1 executors, 0 tasks waiting")
-                        .contains("pool default (topic " + topics.tasks() + ", group " + topics.prefix() + "exec): 1 executors, 0 tasks waiting");
+                        .contains("pool default (topic " + topics.tasks() + ", group " + topics.prefix() + "exec): 1 executors, 0 tasks waiting")
+                        .contains("executor proc-primes on").contains("runs [primes], concurrency 2")
+                        .contains("executor proc-greeter on");
             });
         }
 

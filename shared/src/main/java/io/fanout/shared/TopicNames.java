@@ -67,6 +67,11 @@ public record TopicNames(String prefix) {
         return prefix + "dead-letters";
     }
 
+    /** The latest heartbeat of every executor (JSON, compacted, keyed by executor id). */
+    public String executors() {
+        return prefix + "executors";
+    }
+
     /** Dead letters that used up their replays (or were parked by hand): kept, never replayed automatically. */
     public String parkedLetters() {
         return prefix + "dead-letters.parked";

@@ -4,6 +4,7 @@ import io.fanout.executor.ExecutorConfig;
 import io.fanout.shared.KafkaClientSettings;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,6 +23,8 @@ public final class ExecutorRuntime implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final StatusReporter reporter;
     private final PollLoop loop;
+    private final Heartbeats heartbeats;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ExecutorRuntime(ExecutorConfig config) {
         this.config = config;
@@ -32,11 +35,13 @@ public final class ExecutorRuntime implements AutoCloseable {
                 config.executorId(), config.pool(), config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new PollLoop(consumer, config, runner, reporter, new PoisonRecords(producer, config.topics(), config.executorId()));
+        this.heartbeats = new Heartbeats(producer, config, loop);
     }
 
     public static ExecutorRuntime start(ExecutorConfig config) {
         ExecutorRuntime runtime = new ExecutorRuntime(config);
         Thread.ofPlatform().name("fanout-executor-poll").start(runtime.loop);
+        runtime.heartbeats.start();
         return runtime;
     }
 
@@ -50,6 +55,10 @@ public final class ExecutorRuntime implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        heartbeats.close();
         loop.stop();
         reporter.close();
         producer.close(Duration.ofSeconds(10));

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,6 +56,8 @@ public final class PollLoop implements Runnable {
     private final PoisonRecords poison;
     private final Set<Attempt> held = ConcurrentHashMap.newKeySet();
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
@@ -178,6 +181,7 @@ public final class PollLoop implements Runnable {
     /** Reports an attempt's outcome once (the worker and the watchdog may both try); its offset is released when the report is acknowledged. */
     private void finish(Attempt attempt, StatusEvent outcome) {
         if (attempt.reported.compareAndSet(false, true)) {
+            (outcome.state() == TaskState.SUCCEEDED ? completed : failed).incrementAndGet();
             held.remove(attempt);
             reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), outcome, () -> tracker.finished(attempt.tp, attempt.offset));
         }
@@ -292,6 +296,19 @@ public final class PollLoop implements Runnable {
 
     int inFlight() {
         return tracker.inFlight();
+    }
+
+    int running() {
+        return runningTasks.size();
+    }
+
+    long completed() {
+        return completed.get();
+    }
+
+    /** Attempts that did not succeed (failed, timed out, cancelled). */
+    long failed() {
+        return failed.get();
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
