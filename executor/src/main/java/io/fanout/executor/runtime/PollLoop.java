@@ -83,6 +83,8 @@ public final class PollLoop implements Runnable {
         final long offset;
         final AtomicBoolean reported = new AtomicBoolean();
         volatile boolean running;
+        /** Its partition went to another member before it started: that member runs it. */
+        volatile boolean withdrawn;
 
         Attempt(TaskRecord task, TopicPartition tp, long offset) {
             this.task = task;
@@ -143,9 +145,9 @@ public final class PollLoop implements Runnable {
         } finally {
             waitingTasks.remove(self);
         }
-        if (stopping) {
+        if (stopping || attempt.withdrawn) {
             slots.release();
-            handBack(attempt); // not started before the stop: the next owner runs it
+            handBack(attempt); // not started before the stop or the rebalance: the partition's next owner runs it
             return;
         }
         runningTasks.add(self);
@@ -311,9 +313,24 @@ public final class PollLoop implements Runnable {
         return failed.get();
     }
 
+    /**
+     * The tasks of partitions this executor no longer owns that have not started yet will be run
+     * by the new owner (their offsets are not committed): do not run them here too. Tasks already
+     * running finish and report; the new owner's run of the same attempt changes nothing.
+     */
+    private void withdraw(Collection<TopicPartition> partitions) {
+        for (Attempt a : held) {
+            if (!a.running && partitions.contains(a.tp)) {
+                a.withdrawn = true;
+                held.remove(a);
+            }
+        }
+    }
+
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            withdraw(partitions);
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(tracker.safeOffsets());
             offsets.keySet().retainAll(partitions);
             if (!offsets.isEmpty()) {
@@ -329,6 +346,7 @@ public final class PollLoop implements Runnable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            withdraw(partitions);
             tracker.forget(partitions);
             partitions.forEach(committed::remove);
         }
