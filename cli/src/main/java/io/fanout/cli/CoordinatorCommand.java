@@ -4,6 +4,7 @@ import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.shared.Pools;
+import io.fanout.shared.metrics.MetricsServer;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,8 +63,12 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--no-sweeper", description = "Never sweep from this coordinator (dead letters can still be replayed by hand).")
     boolean noSweeper;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Override
     public Integer call() throws Exception {
+        MetricsServer endpoint = metrics.start();
         CoordinatorConfig config = CoordinatorConfig.builder()
                 .kafka(kafka.kafka())
                 .topics(kafka.topics())
@@ -74,9 +79,15 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .coordinatorId(coordinatorId)
                 .taskLostAfter(taskLostAfter)
                 .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
+                .meterRegistry(metrics.registry(endpoint))
                 .build();
         Coordinator coordinator = Coordinator.start(config);
-        runUntilStopped(coordinator);
+        runUntilStopped(() -> {
+            coordinator.close();
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        });
         return 0;
     }
 

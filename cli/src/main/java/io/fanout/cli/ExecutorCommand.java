@@ -5,6 +5,7 @@ import io.fanout.executor.ExecutorConfig;
 import io.fanout.executor.FanoutExecutor;
 import io.fanout.executor.api.Processor;
 import io.fanout.shared.Pools;
+import io.fanout.shared.metrics.MetricsServer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,8 +48,12 @@ final class ExecutorCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace", defaultValue = "PT30S", description = "How long a stop waits for running tasks (default ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Override
     public Integer call() throws Exception {
+        MetricsServer endpoint = metrics.start();
         ExecutorConfig config = ExecutorConfig.builder()
                 .kafka(kafka.kafka())
                 .topics(kafka.topics())
@@ -59,9 +64,15 @@ final class ExecutorCommand implements Callable<Integer> {
                 .concurrency(concurrency)
                 .shutdownGrace(shutdownGrace)
                 .heartbeatInterval(heartbeatInterval)
+                .meterRegistry(metrics.registry(endpoint))
                 .build();
         FanoutExecutor executor = FanoutExecutor.start(config);
-        CoordinatorCommand.runUntilStopped(executor);
+        CoordinatorCommand.runUntilStopped(() -> {
+            executor.close();
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        });
         return 0;
     }
 

@@ -15,6 +15,8 @@ import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.KafkaClientSettings;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,23 +51,26 @@ public final class Coordinator implements AutoCloseable {
 
     private Coordinator(CoordinatorConfig config) {
         log.info("starting coordinator with {}", config);
-        this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), 4);
+        FanoutMeters meters = new FanoutMeters(config.meterRegistry());
+        this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), 4, config.meterRegistry());
         this.producer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
         JobStore jobs = new JobStore();
         TaskStore tasks = new TaskStore();
         PartitionOwnership ownership = new PartitionOwnership(config.coordinatorId());
         this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics(), ownership);
-        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools()), jobs, tasks, config.clock());
+        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools()), jobs, tasks, config.clock(), meters);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new CoordinatorLoop(consumer, db, processor,
                 new CoordinatorLoop.Outputs(new TaskPublisher(producer, config.topics()), new JobEventPublisher(producer, config.topics()),
                         new DeadLetterPublisher(producer, config.topics()), feeder),
-                ownership, config);
+                ownership, meters, config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
-        this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics());
+        this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics(), meters);
+        new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
+        new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
                 config.topics());
-        this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId()) : null;
+        this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId(), meters) : null;
     }
 
     public static Coordinator start(CoordinatorConfig config) {

@@ -3,6 +3,8 @@ package io.fanout.coordinator;
 import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
 import java.lang.management.ManagementFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -32,6 +34,7 @@ public record CoordinatorConfig(
         String coordinatorId,
         Duration taskLostAfter,
         SweeperPolicy sweeper,
+        MeterRegistry meterRegistry,
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
@@ -62,6 +65,7 @@ public record CoordinatorConfig(
         private String coordinatorId;
         private Duration taskLostAfter = Duration.ofSeconds(30);
         private SweeperPolicy sweeper = SweeperPolicy.DEFAULT;
+        private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private Clock clock = Clock.systemUTC();
 
         public Builder kafka(Map<String, Object> kafka) {
@@ -126,6 +130,12 @@ public record CoordinatorConfig(
             return this;
         }
 
+        /** Where Fanout's meters go (default: an in-memory registry); the CLI passes a Prometheus one. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -153,7 +163,7 @@ public record CoordinatorConfig(
             String id = coordinatorId != null ? coordinatorId
                     : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
             return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, id, taskLostAfter,
-                    sweeper, clock);
+                    sweeper, meterRegistry, clock);
         }
     }
 }

@@ -4,6 +4,8 @@ import io.fanout.executor.api.Processor;
 import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
 import java.lang.management.ManagementFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -35,6 +37,7 @@ public record ExecutorConfig(
         int maxBuffered,
         Duration shutdownGrace,
         Duration heartbeatInterval,
+        MeterRegistry meterRegistry,
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-executors";
@@ -63,6 +66,7 @@ public record ExecutorConfig(
         private Integer maxBuffered;
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private Clock clock = Clock.systemUTC();
 
         public Builder kafka(Map<String, Object> props) {
@@ -145,6 +149,12 @@ public record ExecutorConfig(
             return this;
         }
 
+        /** Where Fanout's meters go (default: an in-memory registry); the CLI passes a Prometheus one. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -167,7 +177,7 @@ public record ExecutorConfig(
             }
             String id = executorId != null ? executorId : defaultId();
             return new ExecutorConfig(Map.copyOf(kafka), topics, pool, group, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, heartbeatInterval,
-                    clock);
+                    meterRegistry, clock);
         }
 
         private static String defaultId() {

@@ -33,12 +33,16 @@ class CliProcessesIT {
         assertEquals(0, run("topics", "apply", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
                 "--coordinator-partitions", "2", "--task-partitions", "2", "--pool", "cpu=2").exitCode(), "topics apply");
 
+        int coordinatorMetrics = freePort();
+        int executorMetrics = freePort();
         Process coordinator = start("coordinator", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--jdbc-url", jdbcUrl,
-                "--db-user", SharedInfrastructure.dbUser(), "--pools", "default,cpu", "--group-id", topics.prefix() + "coordinators");
+                "--db-user", SharedInfrastructure.dbUser(), "--pools", "default,cpu", "--group-id", topics.prefix() + "coordinators",
+                "--metrics-port", Integer.toString(coordinatorMetrics));
         Process greeter = start("executor", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec",
                 "--processor", "greet=" + Greeter.class.getName(), "--executor-id", "proc-greeter");
         Process primes = start("executor", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--group-id", topics.prefix() + "exec",
-                "--pool", "cpu", "--processor", "primes=" + PrimeCount.class.getName(), "--concurrency", "2", "--executor-id", "proc-primes");
+                "--pool", "cpu", "--processor", "primes=" + PrimeCount.class.getName(), "--concurrency", "2", "--executor-id", "proc-primes",
+                "--metrics-port", Integer.toString(executorMetrics));
 
         try (FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
             UUID greet = client.submit(JobRequests.builder("greet").params(Map.of("name", "ops")).build());
@@ -61,6 +65,14 @@ class CliProcessesIT {
             });
         }
 
+        String coordinatorScrape = scrape(coordinatorMetrics);
+        assertThat(coordinatorScrape).contains("fanout_jobs_accepted_total 2.0").contains("fanout_jobs_finished_total{state=\"SUCCEEDED\"} 2.0")
+                .contains("fanout_coordinator_batch_latency_seconds").contains("fanout_tasks_dispatched_total{kind=\"first\"} 52.0")
+                .contains("hikaricp_connections").contains("kafka_consumer_").contains("jvm_memory_used_bytes")
+                .contains("fanout_coordinator_partitions_owned 2.0");
+        assertThat(scrape(executorMetrics)).contains("fanout_executor_tasks_total{outcome=\"SUCCEEDED\"} 52.0")
+                .contains("fanout_executor_task_duration_seconds").contains("fanout_executor_queue_wait_seconds").contains("kafka_producer_");
+
         for (Process p : List.of(greeter, primes, coordinator)) {
             p.destroy(); // SIGTERM: graceful stop
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "stopped within a minute");
@@ -75,6 +87,20 @@ class CliProcessesIT {
         FanoutProcesses.Result e = run("executor", "--bootstrap-servers", "localhost:1", "--concurrency", "0");
         assertEquals(2, e.exitCode());
         assertThat(e.err()).contains("executor setting 'concurrency' must be at least 1, got 0");
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String scrape(int port) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        return r.body();
     }
 
     @AfterEach

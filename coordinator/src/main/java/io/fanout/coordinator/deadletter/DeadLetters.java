@@ -9,6 +9,8 @@ import io.fanout.coordinator.store.DeadLetterStore.Filter;
 import io.fanout.coordinator.store.DeadLetterStore.Replay;
 import io.fanout.coordinator.store.TaskReplay;
 import io.fanout.shared.DeadLetterHeaders;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.wire.WireCodec;
 import java.sql.Connection;
@@ -67,8 +69,14 @@ public final class DeadLetters {
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
     private final TaskPublisher publisher;
+    private final FanoutMeters meters;
 
     public DeadLetters(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics) {
+        this(db, producer, topics, new FanoutMeters(new SimpleMeterRegistry()));
+    }
+
+    public DeadLetters(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics, FanoutMeters meters) {
+        this.meters = meters;
         this.db = db;
         this.producer = producer;
         this.topics = topics;
@@ -173,6 +181,7 @@ public final class DeadLetters {
                 Result r = replayLocked(c, id, actor, byPerson, fence, dryRun);
                 if (r.done()) {
                     c.commit();
+                    meters.replays(actor.startsWith("sweeper") ? "sweeper" : "user", "REPLAY").increment();
                     log.info("dead letter {} replayed by {}: {}", id, actor, r.outcome());
                 } else {
                     c.rollback();
@@ -259,6 +268,7 @@ public final class DeadLetters {
                 DeadLetterStore.setState(c, id, DeadLetter.PARKED, false);
                 DeadLetterStore.log(c, id, "PARK", actor, outcome);
                 c.commit();
+                meters.replays(actor.startsWith("sweeper") ? "sweeper" : "user", "PARK").increment();
                 log.info("dead letter {} parked by {}", id, actor);
                 return new Result(id, true, outcome);
             } catch (SQLException | RuntimeException e) {

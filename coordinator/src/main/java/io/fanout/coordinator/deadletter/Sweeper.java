@@ -2,6 +2,8 @@ package io.fanout.coordinator.deadletter;
 
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.coordinator.store.Database;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.micrometer.core.instrument.Counter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -30,9 +32,12 @@ public final class Sweeper implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicLong sweeps = new AtomicLong();
+    private final Counter runs;
     private volatile long token = -1;
 
-    public Sweeper(Database db, DeadLetters letters, SweeperPolicy policy, String coordinatorId) {
+    public Sweeper(Database db, DeadLetters letters, SweeperPolicy policy, String coordinatorId, FanoutMeters meters) {
+        this.runs = meters.sweeperRuns();
+        meters.sweeperLeader(() -> isLeader() ? 1 : 0);
         this.db = db;
         this.letters = letters;
         this.policy = policy;
@@ -91,6 +96,7 @@ public final class Sweeper implements AutoCloseable {
         try {
             List<DeadLetters.Result> results = letters.sweep(policy, lease, token);
             sweeps.incrementAndGet();
+            runs.increment();
             long done = results.stream().filter(DeadLetters.Result::done).count();
             if (!results.isEmpty()) {
                 log.info("sweeper: {} of {} dead letters replayed or parked", done, results.size());

@@ -21,4 +21,6 @@ final class AfterCommit {
     final List<Unreadable> unreadable = new ArrayList<>();
     final List<JobRow> reduces = new ArrayList<>();
     final List<JobRow> progressed = new ArrayList<>();
+    /** Failed attempts that got another attempt. */
+    long retries;
 }

@@ -10,6 +10,7 @@ import io.fanout.coordinator.store.NewTask;
 import io.fanout.coordinator.store.StagedStatus;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.json.Json;
+import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
@@ -24,6 +25,7 @@ import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.wire.StatusMessage;
 import io.fanout.shared.wire.WireCodec;
 import io.fanout.shared.wire.WireFormatException;
+import io.micrometer.core.instrument.Counter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -56,8 +58,14 @@ public final class BatchProcessor {
     private final Clock clock;
     private final FailurePolicy failures;
     private final TaskLiveness liveness = new TaskLiveness();
+    private final FanoutMeters meters;
+    private final Counter acceptedJobs;
+    private final Counter rejectedJobs;
 
-    public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock) {
+    public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock, FanoutMeters meters) {
+        this.meters = meters;
+        this.acceptedJobs = meters.jobsAccepted();
+        this.rejectedJobs = meters.jobsRejected();
         this.intake = intake;
         this.jobs = jobs;
         this.tasks = tasks;
@@ -118,6 +126,7 @@ public final class BatchProcessor {
         if (staged.stream().anyMatch(st -> st.letterReason() != null)) {
             after.deadLetters.addAll(tasks.indexStagedLetters(conn));
         }
+        after.retries = staged.stream().filter(st -> st.retryAt() > 0).count();
         complete(conn, done, after);
         return after;
     }
@@ -127,6 +136,7 @@ public final class BatchProcessor {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             switch (intake.decide(record)) {
                 case Rejected r -> {
+                    rejectedJobs.increment();
                     log.warn("rejected job request {}: {}", r.source(), r.reason());
                     jobs.recordRejection(conn, r.source(), r.reason(), r.request());
                     after.events.add(new JobEvent(JobEvent.Type.REJECTED, r.jobId(), null, null, null, null, null, null, r.reason(), r.source(), now()));
@@ -150,6 +160,7 @@ public final class BatchProcessor {
             newTasks.addAll(initial);
             JobRow row = acceptedJob(req, job.ownerPartition(), acceptedAt);
             initial.forEach(t -> after.tasks.add(TaskDispatch.first(t, row)));
+            acceptedJobs.increment();
             log.info("job {} accepted: processor={} pool={} key={} tasks={}", req.id(), req.processor(), req.pool(), req.key(), initial.size());
             after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
                     new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
@@ -239,6 +250,7 @@ public final class BatchProcessor {
                 after.reduces.add(job.withState(JobState.REDUCING));
                 continue;
             }
+            meters.jobsFinished(f.state().name()).increment();
             log.info("job {} {}: tasks={} succeeded={} failed={}{}", job.jobId(), f.state(), job.total(), job.succeeded(), job.failed(),
                     f.error() == null ? "" : " error=" + f.error());
             after.events.add(new JobEvent(f.state() == JobState.SUCCEEDED ? JobEvent.Type.SUCCEEDED : JobEvent.Type.FAILED, job.jobId(), job.key(),

@@ -17,7 +17,11 @@ import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.fanout.shared.metrics.FanoutMeters;
 import io.github.resilience4j.retry.Retry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -32,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,6 +64,7 @@ public final class CoordinatorLoop implements Runnable {
     private static final int MAX_RETRIES_PER_ROUND = 1000;
     /** Failures of one batch, for a reason other than the database being away, before its records are applied one by one. */
     private static final int ISOLATE_AFTER = 3;
+    private static final long OPEN_JOBS_COUNT_MILLIS = 5_000;
 
     private final Consumer<byte[], byte[]> consumer;
     private final Database db;
@@ -75,6 +81,15 @@ public final class CoordinatorLoop implements Runnable {
     private final Retry dbRetry = DatabaseRetry.create("coordinator-batch");
     private final Retry claimRetry = DatabaseRetry.create("partition-claim", Integer.MAX_VALUE);
     private final PartitionOwnership ownership;
+    private final FanoutMeters meters;
+    private final DistributionSummary batchSize;
+    private final Timer batchLatency;
+    private final Counter dispatchedFirst;
+    private final Counter dispatchedRetries;
+    private final Counter retries;
+    private final Counter lostTasks;
+    private final Map<String, AtomicLong> openJobs = new HashMap<>();
+    private long nextOpenJobsCount;
     private long nextHousekeeping;
     private final TopicNames topics;
     private final Duration progressInterval;
@@ -91,8 +106,21 @@ public final class CoordinatorLoop implements Runnable {
     private Connection conn;
 
     public CoordinatorLoop(Consumer<byte[], byte[]> consumer, Database db, BatchProcessor processor, Outputs outputs, PartitionOwnership ownership,
-                           CoordinatorConfig config) {
+                           FanoutMeters meters, CoordinatorConfig config) {
         this.ownership = ownership;
+        this.meters = meters;
+        this.batchSize = meters.batchSize();
+        this.batchLatency = meters.batchLatency();
+        this.dispatchedFirst = meters.tasksDispatched("first");
+        this.dispatchedRetries = meters.tasksDispatched("retry");
+        this.retries = meters.retries();
+        this.lostTasks = meters.tasksLost();
+        meters.partitionsOwned(() -> ownership.owned().size());
+        for (JobState state : List.of(JobState.RUNNING, JobState.REDUCING)) {
+            AtomicLong count = new AtomicLong();
+            openJobs.put(state.name(), count);
+            meters.jobsOpen(state.name(), count::get);
+        }
         this.consumer = consumer;
         this.db = db;
         this.processor = processor;
@@ -191,6 +219,7 @@ public final class CoordinatorLoop implements Runnable {
                     return;
                 }
                 log.error("record {}-{}@{} cannot be applied and goes to the dead-letter topic", r.topic(), r.partition(), r.offset(), e);
+                meters.deadLetters("POISON").increment();
                 TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                 inFlight.add(new InFlightBatches.Batch(List.of(deadLetterPublisher.publishUnreadable(r, e, coordinatorId)), Map.of(tp, r.offset()),
                         Map.of(tp, new OffsetAndMetadata(r.offset() + 1))));
@@ -205,6 +234,7 @@ public final class CoordinatorLoop implements Runnable {
             (r.topic().equals(topics.jobs()) ? jobRecords : statusRecords).add(r);
         }
         AfterCommit after;
+        long started = System.nanoTime();
         try {
             after = Retry.decorateCheckedSupplier(dbRetry, () -> apply(jobRecords, statusRecords, lost)).get();
         } catch (Exception e) {
@@ -212,6 +242,11 @@ public final class CoordinatorLoop implements Runnable {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+        batchLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        batchSize.record(records.size());
+        dispatchedFirst.increment(after.tasks.size());
+        retries.increment(after.retries);
+        lostTasks.increment(lost.size());
         List<Future<RecordMetadata>> sends = new ArrayList<>(after.tasks.size() + after.events.size());
         for (TaskDispatch d : after.tasks) {
             sends.add(taskPublisher.publish(d));
@@ -220,8 +255,10 @@ public final class CoordinatorLoop implements Runnable {
             log.warn("job {}: task {} ({}) dead-lettered after {} attempts ({}): {}: {}", letter.job().jobId(), letter.task().taskId(),
                     letter.task().taskName(), letter.attempt() + 1, letter.reason(), letter.failure().errorClass(), letter.failure().message());
             sends.add(deadLetterPublisher.publish(letter));
+            meters.deadLetters(letter.reason()).increment();
         }
         for (AfterCommit.Unreadable u : after.unreadable) {
+            meters.deadLetters("POISON").increment();
             sends.add(deadLetterPublisher.publishUnreadable(u.record(), u.why(), coordinatorId));
         }
         for (JobEvent event : after.events) {
@@ -275,6 +312,7 @@ public final class CoordinatorLoop implements Runnable {
         try {
             expireDeadlines(owned);
             dispatchDueRetries(owned);
+            countOpenJobs(owned);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
@@ -284,6 +322,24 @@ public final class CoordinatorLoop implements Runnable {
             // Nothing is lost: deadlines and due retries are found again from the database next time.
             log.warn("coordinator housekeeping failed, trying again in {} ms: {}", HOUSEKEEPING_MILLIS, e.toString());
             closeConnection();
+        }
+    }
+
+    /** Refreshes the open-jobs gauges every few seconds. */
+    private void countOpenJobs(List<Integer> owned) throws SQLException {
+        if (clock.millis() < nextOpenJobsCount) {
+            return;
+        }
+        nextOpenJobsCount = clock.millis() + OPEN_JOBS_COUNT_MILLIS;
+        Connection c = connection();
+        try {
+            Map<JobState, Long> counts = jobs.countOpen(c, owned);
+            c.commit();
+            openJobs.forEach((state, gauge) -> gauge.set(counts.getOrDefault(JobState.valueOf(state), 0L)));
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            closeConnection();
+            throw e;
         }
     }
 
@@ -345,6 +401,7 @@ public final class CoordinatorLoop implements Runnable {
             closeConnection();
             throw e;
         }
+        dispatchedRetries.increment(due.size());
         log.info("dispatched {} retries", due.size());
     }
 

@@ -2,6 +2,8 @@ package io.fanout.coordinator.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -21,8 +23,13 @@ public final class Database implements AutoCloseable {
      * starting) is waited for, about 30 s; after that, or for any other error, this fails with the URL.
      */
     public static Database connect(String jdbcUrl, String user, String password, int poolSize) {
+        return connect(jdbcUrl, user, password, poolSize, null);
+    }
+
+    /** As {@link #connect(String, String, String, int)}, with the pool's meters (connections, waits, timeouts) in {@code meters}. */
+    public static Database connect(String jdbcUrl, String user, String password, int poolSize, MeterRegistry meters) {
         try {
-            return DatabaseRetry.create("database-connect").executeCallable(() -> open(jdbcUrl, user, password, poolSize));
+            return DatabaseRetry.create("database-connect").executeCallable(() -> open(jdbcUrl, user, password, poolSize, meters));
         } catch (IllegalStateException e) {
             throw e;
         } catch (Exception e) {
@@ -30,7 +37,7 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static Database open(String jdbcUrl, String user, String password, int poolSize) {
+    private static Database open(String jdbcUrl, String user, String password, int poolSize, MeterRegistry meters) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
@@ -38,6 +45,9 @@ public final class Database implements AutoCloseable {
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("fanout-coordinator-db");
         config.setAutoCommit(true);
+        if (meters != null) {
+            config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+        }
         // A process paused in the middle of a transaction (GC, SIGSTOP) must not hold its locks for
         // ever: its session ends after this long idle, and a coordinator taking over can go on.
         config.setConnectionInitSql("SET idle_in_transaction_session_timeout = '60s'");

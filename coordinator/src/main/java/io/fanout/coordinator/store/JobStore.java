@@ -166,6 +166,21 @@ public final class JobStore {
         }
     }
 
+    /** How many jobs of these partitions are RUNNING and REDUCING. */
+    public Map<JobState, Long> countOpen(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT state, count(*) FROM fanout_job WHERE state IN ('RUNNING', 'REDUCING') "
+                + "AND owner_partition = ANY (?) GROUP BY state")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            Map<JobState, Long> counts = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(JobState.valueOf(rs.getString(1)), rs.getLong(2));
+                }
+            }
+            return counts;
+        }
+    }
+
     /** Records where a job's subtask results were streamed for its reduce. */
     public void recordReduceInput(Connection conn, UUID jobId, ReduceInputRange range) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET reduce_partition = ?, reduce_from = ?, reduce_to = ?, "

@@ -2,6 +2,8 @@ package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.shared.KafkaClientSettings;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +36,10 @@ public final class ExecutorRuntime implements AutoCloseable {
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, config.topics()), config.kafka(), config.topics(),
                 config.executorId(), config.pool(), config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.loop = new PollLoop(consumer, config, runner, reporter, new PoisonRecords(producer, config.topics(), config.executorId()));
+        FanoutMeters meters = new FanoutMeters(config.meterRegistry());
+        this.loop = new PollLoop(consumer, config, runner, reporter, new PoisonRecords(producer, config.topics(), config.executorId()), meters);
+        new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
+        new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.heartbeats = new Heartbeats(producer, config, loop);
     }
 

@@ -1,12 +1,14 @@
 package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
+import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import io.fanout.shared.wire.WireFormatException;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -56,6 +58,9 @@ public final class PollLoop implements Runnable {
     private final PoisonRecords poison;
     private final Set<Attempt> held = ConcurrentHashMap.newKeySet();
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
+    private final FanoutMeters meters;
+    private final Timer taskDuration;
+    private final Timer queueWait;
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
@@ -65,7 +70,12 @@ public final class PollLoop implements Runnable {
     private volatile boolean handingBack;
     private boolean paused;
 
-    PollLoop(Consumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter, PoisonRecords poison) {
+    PollLoop(Consumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter, PoisonRecords poison,
+             FanoutMeters meters) {
+        this.meters = meters;
+        this.taskDuration = meters.taskDuration();
+        this.queueWait = meters.queueWait();
+        meters.inFlight(tracker::inFlight);
         this.consumer = consumer;
         this.config = config;
         this.runner = runner;
@@ -82,6 +92,8 @@ public final class PollLoop implements Runnable {
         final TopicPartition tp;
         final long offset;
         final AtomicBoolean reported = new AtomicBoolean();
+        final long receivedNanos = System.nanoTime();
+        volatile long startedNanos;
         volatile boolean running;
         /** Its partition went to another member before it started: that member runs it. */
         volatile boolean withdrawn;
@@ -158,6 +170,8 @@ public final class PollLoop implements Runnable {
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
                 return;
             }
+            attempt.startedNanos = System.nanoTime();
+            queueWait.record(attempt.startedNanos - attempt.receivedNanos, TimeUnit.NANOSECONDS);
             attempt.running = true;
             reporter.report(task.jobId(), task.statusPartition(), StatusEvent.running(task.taskId(), task.attempt(), now), null);
             ScheduledFuture<?> watchdog = watch(attempt, self, now);
@@ -184,6 +198,10 @@ public final class PollLoop implements Runnable {
     private void finish(Attempt attempt, StatusEvent outcome) {
         if (attempt.reported.compareAndSet(false, true)) {
             (outcome.state() == TaskState.SUCCEEDED ? completed : failed).incrementAndGet();
+            meters.tasksFinished(outcome.state().name()).increment();
+            if (attempt.running) {
+                taskDuration.record(System.nanoTime() - attempt.startedNanos, TimeUnit.NANOSECONDS);
+            }
             held.remove(attempt);
             reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), outcome, () -> tracker.finished(attempt.tp, attempt.offset));
         }

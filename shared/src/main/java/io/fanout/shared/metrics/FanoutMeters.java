@@ -1,0 +1,145 @@
+package io.fanout.shared.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Every meter Fanout defines, in one place: its name, what it measures, and its tags. Coordinators
+ * and executors each use their share; Kafka client, HikariCP and JVM meters are bound next to
+ * them. Names use Micrometer's dotted style; Prometheus sees {@code fanout_jobs_accepted_total} and
+ * so on.
+ */
+public final class FanoutMeters {
+
+    private final MeterRegistry registry;
+
+    public FanoutMeters(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** JVM memory, GC, threads, classes, CPU and uptime. */
+    public FanoutMeters withJvmMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        return this;
+    }
+
+    // --- coordinator ---
+
+    /** Job requests accepted. */
+    public Counter jobsAccepted() {
+        return Counter.builder("fanout.jobs.accepted").description("Job requests accepted").register(registry);
+    }
+
+    /** Job requests rejected (bad JSON, unknown processor or pool, ...). */
+    public Counter jobsRejected() {
+        return Counter.builder("fanout.jobs.rejected").description("Job requests rejected").register(registry);
+    }
+
+    /** Jobs that ended, by final state (SUCCEEDED, FAILED). */
+    public Counter jobsFinished(String state) {
+        return Counter.builder("fanout.jobs.finished").description("Jobs that ended, by final state").tag("state", state).register(registry);
+    }
+
+    /** Open jobs of this coordinator's partitions, by state (RUNNING, REDUCING), read from PostgreSQL. */
+    public void jobsOpen(String state, Supplier<Number> count) {
+        Gauge.builder("fanout.jobs.open", count).description("Open jobs of this coordinator's partitions, by state").tag("state", state).register(registry);
+    }
+
+    /** Task attempts sent to executors (first attempts, retries, replays). */
+    public Counter tasksDispatched(String kind) {
+        return Counter.builder("fanout.tasks.dispatched").description("Task attempts sent to executors").tag("kind", kind).register(registry);
+    }
+
+    /** Failed attempts given another attempt by their retry policy. */
+    public Counter retries() {
+        return Counter.builder("fanout.tasks.retries").description("Failed attempts the retry policy retries").register(registry);
+    }
+
+    /** Attempts presumed lost (their executor went silent). */
+    public Counter tasksLost() {
+        return Counter.builder("fanout.tasks.lost").description("Attempts presumed lost: their executor went silent").register(registry);
+    }
+
+    /** Dead letters written, by reason (NON_RETRYABLE, ATTEMPTS_EXHAUSTED, POISON). */
+    public Counter deadLetters(String reason) {
+        return Counter.builder("fanout.dead.letters").description("Dead letters written, by reason").tag("reason", reason).register(registry);
+    }
+
+    /** Dead letters replayed or parked, by who did it (sweeper, user) and the action. */
+    public Counter replays(String actor, String action) {
+        return Counter.builder("fanout.dead.letters.replays").description("Dead letters replayed or parked").tag("actor", actor).tag("action", action)
+                .register(registry);
+    }
+
+    /** Sweeps of the dead-letter sweeper run by this coordinator. */
+    public Counter sweeperRuns() {
+        return Counter.builder("fanout.sweeper.runs").description("Dead-letter sweeps run by this coordinator").register(registry);
+    }
+
+    /** 1 while this coordinator leads the sweeper, else 0. */
+    public void sweeperLeader(Supplier<Number> leading) {
+        Gauge.builder("fanout.sweeper.leader", leading).description("1 while this coordinator holds the sweeper lease").register(registry);
+    }
+
+    /** Coordinator partitions this coordinator owns. */
+    public void partitionsOwned(Supplier<Number> count) {
+        Gauge.builder("fanout.coordinator.partitions.owned", count).description("Coordinator partitions this coordinator owns").register(registry);
+    }
+
+    /** Records applied per coordinator transaction. */
+    public DistributionSummary batchSize() {
+        return DistributionSummary.builder("fanout.coordinator.batch.size").description("Records applied per coordinator transaction")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    /** Time to apply one batch in PostgreSQL (the transaction, commit included). */
+    public Timer batchLatency() {
+        return Timer.builder("fanout.coordinator.batch.latency").description("Time to apply one batch in PostgreSQL")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    // --- executor ---
+
+    /** Attempts finished on this executor, by outcome (SUCCEEDED, FAILED, TIMED_OUT, CANCELLED). */
+    public Counter tasksFinished(String outcome) {
+        return Counter.builder("fanout.executor.tasks").description("Attempts finished on this executor, by outcome").tag("outcome", outcome)
+                .register(registry);
+    }
+
+    /** How long attempts ran (processor start to outcome). */
+    public Timer taskDuration() {
+        return Timer.builder("fanout.executor.task.duration").description("How long attempts ran").publishPercentiles(0.5, 0.99)
+                .maximumExpectedValue(Duration.ofHours(1)).register(registry);
+    }
+
+    /** How long received tasks waited for a free slot. */
+    public Timer queueWait() {
+        return Timer.builder("fanout.executor.queue.wait").description("How long received tasks waited for a slot").publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    /** Tasks this executor holds (waiting or running). */
+    public void inFlight(Supplier<Number> count) {
+        Gauge.builder("fanout.executor.in.flight", count).description("Tasks this executor holds, waiting or running").register(registry);
+    }
+}
