@@ -10,7 +10,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "fanout", mixinStandardHelpOptions = true, version = "fanout 0.1.0",
         description = "A message-queue driven distributed executor: Kafka carries the tasks, PostgreSQL holds the state.",
         subcommands = {DemoCommand.class, SubmitCommand.class, StatusCommand.class, CoordinatorCommand.class, ExecutorCommand.class, ExecutorsCommand.class,
-                TopicsCommand.class, DlqCommand.class, BenchCommand.class})
+                TopicsCommand.class, DlqCommand.class, JobControlCommands.Cancel.class,
+                JobControlCommands.Suspend.class, JobControlCommands.Resume.class, BenchCommand.class})
 public final class FanoutCli {
 
     @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",

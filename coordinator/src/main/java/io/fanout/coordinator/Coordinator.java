@@ -1,5 +1,6 @@
 package io.fanout.coordinator;
 
+import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.deadletter.DeadLetterIndexer;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
@@ -45,6 +46,7 @@ public final class Coordinator implements AutoCloseable {
     private final CoordinatorLoop loop;
     private final Thread thread;
     private final DeadLetters deadLetters;
+    private final JobControl jobControl;
     private final DeadLetterIndexer indexer;
     private final Sweeper sweeper;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -66,6 +68,7 @@ public final class Coordinator implements AutoCloseable {
                 ownership, meters, config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
         this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics(), meters);
+        this.jobControl = new JobControl(db.dataSource(), producer, config.topics());
         new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
         new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
@@ -86,6 +89,11 @@ public final class Coordinator implements AutoCloseable {
     /** Dead letters of this installation: list, show, replay, park. */
     public DeadLetters deadLetters() {
         return deadLetters;
+    }
+
+    /** Cancel, suspend and resume jobs of this installation. */
+    public JobControl jobControl() {
+        return jobControl;
     }
 
     /** Whether this coordinator leads the dead-letter sweeper. */

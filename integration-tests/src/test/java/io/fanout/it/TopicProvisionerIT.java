@@ -27,7 +27,7 @@ class TopicProvisionerIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedInfrastructure.bootstrapServers()))) {
             TopicLayout layout = new TopicLayout(uniqueNames(), 2, 3);
             TopicProvisioner provisioner = new TopicProvisioner(admin);
-            assertEquals(8, provisioner.apply(layout).size());
+            assertEquals(9, provisioner.apply(layout).size());
             assertEquals(List.of(), provisioner.apply(layout));
             assertEquals(5, provisioner.ensurePartitions(layout.names().tasks(), 5));
             assertEquals(5, provisioner.ensurePartitions(layout.names().tasks(), 4), "partitions are never removed");

@@ -67,6 +67,11 @@ public record TopicNames(String prefix) {
         return prefix + "dead-letters";
     }
 
+    /** Orders for every executor (cancel a job's tasks), JSON; each executor reads all of it. */
+    public String control() {
+        return prefix + "control";
+    }
+
     /** The latest heartbeat of every executor (JSON, compacted, keyed by executor id). */
     public String executors() {
         return prefix + "executors";

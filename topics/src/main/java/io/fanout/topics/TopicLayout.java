@@ -63,6 +63,7 @@ public record TopicLayout(TopicNames names, int coordinatorPartitions, int taskP
                 new TopicSpec(names.reduceInputs(), coordinatorPartitions, deleteAfter(Duration.ofDays(2))),
                 new TopicSpec(names.deadLetters(), coordinatorPartitions, deleteAfter(Duration.ofDays(30))),
                 new TopicSpec(names.parkedLetters(), coordinatorPartitions, deleteAfter(Duration.ofDays(90))),
+                new TopicSpec(names.control(), 1, deleteAfter(Duration.ofDays(1))),
                 new TopicSpec(names.executors(), 1, Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.1",
                         "delete.retention.ms", Long.toString(Duration.ofHours(1).toMillis())))));
         pools.forEach((pool, partitions) -> specs.add(new TopicSpec(names.tasks(pool), partitions, deleteAfter(Duration.ofDays(7)))));

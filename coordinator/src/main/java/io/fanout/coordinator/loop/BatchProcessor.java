@@ -112,16 +112,19 @@ public final class BatchProcessor {
             }
         }
         synthetic.forEach(statuses::add);
-        mapChildren(conn, maps, newTasks, after);
+        Set<UUID> held = new HashSet<>();
+        mapChildren(conn, maps, newTasks, held, after);
         if (newTasks.isEmpty() && statuses.statuses().isEmpty()) {
             return after;
         }
-        tasks.insert(conn, newTasks);
+        tasks.insert(conn, newTasks, held);
         List<StagedStatus> staged = failures.decide(conn, jobs, statuses.statuses());
         tasks.stageStatuses(conn, staged);
         List<JobRow> done = new ArrayList<>();
         for (JobRow job : staged.isEmpty() ? List.<JobRow>of() : tasks.applyStatuses(conn)) {
-            (job.allTasksDone() ? done : after.progressed).add(job);
+            if (!job.state().isTerminal()) { // a cancelled job's late news changes nothing
+                (job.allTasksDone() ? done : after.progressed).add(job);
+            }
         }
         if (staged.stream().anyMatch(st -> st.letterReason() != null)) {
             after.deadLetters.addAll(tasks.indexStagedLetters(conn));
@@ -199,7 +202,8 @@ public final class BatchProcessor {
         return items;
     }
 
-    private void mapChildren(Connection conn, List<MapRequest> maps, List<NewTask> newTasks, AfterCommit after) throws SQLException {
+    /** Stores the children of map requests; those of suspended jobs are held (added to {@code held}), the others dispatched. */
+    private void mapChildren(Connection conn, List<MapRequest> maps, List<NewTask> newTasks, Set<UUID> held, AfterCommit after) throws SQLException {
         if (maps.isEmpty()) {
             return;
         }
@@ -208,7 +212,7 @@ public final class BatchProcessor {
         Map<UUID, JobRow> known = jobs.load(conn, jobIds);
         for (MapRequest m : maps) {
             JobRow job = known.get(m.jobId());
-            if (job == null || job.state() != JobState.RUNNING) {
+            if (job == null || job.state() != JobState.RUNNING && job.state() != JobState.SUSPENDED) {
                 log.warn("map of {} tasks by task {} ignored: job {} is {}", m.payloads().size(), m.parentTaskId(), m.jobId(),
                         job == null ? "unknown" : job.state());
                 continue;
@@ -223,7 +227,11 @@ public final class BatchProcessor {
                 NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
                 newTasks.add(child);
-                after.tasks.add(TaskDispatch.first(child, job));
+                if (job.state() == JobState.SUSPENDED) {
+                    held.add(job.jobId());
+                } else {
+                    after.tasks.add(TaskDispatch.first(child, job));
+                }
             }
         }
     }
@@ -238,7 +246,7 @@ public final class BatchProcessor {
         for (JobRow job : done) {
             byId.put(job.jobId(), job);
             JobState next = job.failed() > job.maxFailedTasks() || job.state() == JobState.REDUCING && !reduceSucceeded(conn, job) ? JobState.FAILED
-                    : job.state() == JobState.RUNNING && job.reduceRequired() ? JobState.REDUCING
+                    : job.state() != JobState.REDUCING && job.reduceRequired() ? JobState.REDUCING
                     : JobState.SUCCEEDED;
             UUID resultTask = job.state() == JobState.REDUCING ? TaskIds.reduce(job.jobId()) : TaskIds.root(job.jobId());
             transitions.add(new JobStore.Transition(job.jobId(), job.state(), next, resultTask));

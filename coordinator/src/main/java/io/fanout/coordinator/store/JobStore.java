@@ -152,7 +152,7 @@ public final class JobStore {
                 UPDATE fanout_job SET state = 'FAILED', finished_at = now(),
                     error = 'deadline passed at ' || deadline_at || ' with ' || (succeeded_tasks + failed_tasks) || ' of ' || total_tasks
                             || ' tasks done; the others are cancelled'
-                WHERE deadline_at <= ? AND state IN ('RUNNING', 'REDUCING') AND owner_partition = ANY (?)
+                WHERE deadline_at <= ? AND state IN ('RUNNING', 'REDUCING', 'SUSPENDED') AND owner_partition = ANY (?)
                 RETURNING\s""" + COLUMNS + ", error")) {
             ps.setTimestamp(1, Timestamp.from(now));
             ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
@@ -163,6 +163,24 @@ public final class JobStore {
                 }
             }
             return expired;
+        }
+    }
+
+    /**
+     * Moves a job from one of {@code from} to {@code to} (recording {@code error} and the finish
+     * time when {@code to} is terminal); returns it as it is now, or null if it was in none of them.
+     */
+    public JobRow move(Connection conn, UUID jobId, List<JobState> from, JobState to, String error) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = ?, error = coalesce(?, error), "
+                + "finished_at = CASE WHEN ? THEN now() ELSE finished_at END WHERE job_id = ? AND state = ANY (?) RETURNING " + COLUMNS)) {
+            ps.setString(1, to.name());
+            ps.setString(2, error);
+            ps.setBoolean(3, to.isTerminal());
+            ps.setObject(4, jobId);
+            ps.setArray(5, conn.createArrayOf("text", from.stream().map(Enum::name).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? readJob(rs) : null;
+            }
         }
     }
 

@@ -56,6 +56,9 @@ public final class TaskReplay {
                     return new Prepared("job " + jobId + " is past its deadline", null, false);
                 }
                 JobRow job = JobStore.readJob(rs, 13);
+                if (job.state() == JobState.CANCELLED) {
+                    return new Prepared("job " + jobId + " was cancelled", null, false);
+                }
                 NewTask task = Rows.task(rs, jobId, taskId, 3);
                 ReduceInputRange range = Rows.range(rs, 8);
                 boolean ended = job.state() == JobState.FAILED || job.state() == JobState.SUCCEEDED;

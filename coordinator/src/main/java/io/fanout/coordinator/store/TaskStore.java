@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -126,14 +127,20 @@ public final class TaskStore {
      * is undone and they go through the staging table, which skips what exists.
      */
     public void insert(Connection conn, Collection<NewTask> tasks) throws SQLException {
+        insert(conn, tasks, Set.of());
+    }
+
+    /** As {@link #insert(Connection, Collection)}; the tasks of {@code heldJobs} (suspended) are stored CREATED, to be dispatched on resume. */
+    public void insert(Connection conn, Collection<NewTask> tasks, Set<UUID> heldJobs) throws SQLException {
         if (tasks.isEmpty()) {
             return;
         }
         BinaryCopy copy = new BinaryCopy();
         Map<UUID, Long> perJob = new HashMap<>();
         for (NewTask t : tasks) {
+            TaskState state = heldJobs.contains(t.jobId()) ? TaskState.CREATED : TaskState.DISPATCHED;
             copy.row(8).uuid(t.jobId()).uuid(t.taskId()).uuid(t.parentId()).int2(t.kind().code()).text(t.taskName())
-                    .text(TaskState.DISPATCHED.name()).int2(t.payloadFormat().code()).bytea(t.payload());
+                    .text(state.name()).int2(t.payloadFormat().code()).bytea(t.payload());
             perJob.merge(t.jobId(), 1L, Long::sum);
         }
         Savepoint beforeCopy = conn.setSavepoint();
@@ -252,10 +259,26 @@ public final class TaskStore {
         }
     }
 
-    /** Marks retried attempts as dispatched (those an executor has already reported on are left as they are). */
+    /** Up to {@code limit} tasks of the job held back while it was suspended, locked, as their next dispatch. */
+    public List<TaskDispatch> held(Connection conn, JobRow job, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT task_id, parent_id, kind, task_name, payload_format, payload, attempt FROM fanout_task "
+                + "WHERE job_id = ? AND state = 'CREATED' LIMIT ? FOR UPDATE")) {
+            ps.setObject(1, job.jobId());
+            ps.setInt(2, limit);
+            List<TaskDispatch> held = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.add(new TaskDispatch(Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2), rs.getInt(7), job, null));
+                }
+            }
+            return held;
+        }
+    }
+
+    /** Marks retried or held attempts as dispatched (those an executor has already reported on are left as they are). */
     public void markDispatched(Connection conn, List<TaskDispatch> sent) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
-                UPDATE fanout_task t SET due_at = NULL, state = CASE WHEN t.state = 'RETRY_WAIT' THEN 'DISPATCHED' ELSE t.state END
+                UPDATE fanout_task t SET due_at = NULL, state = CASE WHEN t.state IN ('RETRY_WAIT', 'CREATED') THEN 'DISPATCHED' ELSE t.state END
                 FROM unnest(?::uuid[], ?::uuid[], ?::int[]) AS v(job_id, task_id, attempt)
                 WHERE t.job_id = v.job_id AND t.task_id = v.task_id AND t.attempt = v.attempt""")) {
             ps.setArray(1, conn.createArrayOf("uuid", sent.stream().map(d -> d.task().jobId()).toArray()));

@@ -26,6 +26,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     private final StatusReporter reporter;
     private final PollLoop loop;
     private final Heartbeats heartbeats;
+    private final ControlListener control;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ExecutorRuntime(ExecutorConfig config) {
@@ -41,12 +42,14 @@ public final class ExecutorRuntime implements AutoCloseable {
         new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
         new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.heartbeats = new Heartbeats(producer, config, loop);
+        this.control = new ControlListener(config, loop);
     }
 
     public static ExecutorRuntime start(ExecutorConfig config) {
         ExecutorRuntime runtime = new ExecutorRuntime(config);
         Thread.ofPlatform().name("fanout-executor-poll").start(runtime.loop);
         runtime.heartbeats.start();
+        runtime.control.start();
         return runtime;
     }
 
@@ -64,6 +67,7 @@ public final class ExecutorRuntime implements AutoCloseable {
             return;
         }
         heartbeats.close();
+        control.close();
         loop.stop();
         reporter.close();
         producer.close(Duration.ofSeconds(10));

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +62,7 @@ public final class PollLoop implements Runnable {
     private final FanoutMeters meters;
     private final Timer taskDuration;
     private final Timer queueWait;
+    private final Map<UUID, Long> cancelledJobs = new ConcurrentHashMap<>();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
@@ -97,6 +99,7 @@ public final class PollLoop implements Runnable {
         volatile boolean running;
         /** Its partition went to another member before it started: that member runs it. */
         volatile boolean withdrawn;
+        volatile Thread worker;
 
         Attempt(TaskRecord task, TopicPartition tp, long offset) {
             this.task = task;
@@ -140,6 +143,10 @@ public final class PollLoop implements Runnable {
         }
         tracker.received(tp, r.offset());
         Attempt attempt = new Attempt(task, tp, r.offset());
+        if (cancelledJobs.containsKey(task.jobId())) {
+            finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), config.clock().millis())); // its job was cancelled: never run
+            return;
+        }
         held.add(attempt);
         reporter.report(task.jobId(), task.statusPartition(), StatusEvent.received(task.taskId(), task.attempt(), config.clock().millis()), null);
         workers.execute(() -> execute(attempt));
@@ -165,11 +172,16 @@ public final class PollLoop implements Runnable {
         runningTasks.add(self);
         try {
             long now = config.clock().millis();
+            if (cancelledJobs.containsKey(task.jobId())) {
+                finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
+                return;
+            }
             if (task.deadlineMillis() > 0 && now >= task.deadlineMillis()) {
                 log.info("task {} of job {} not started: the job's deadline has passed", task.taskId(), task.jobId());
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
                 return;
             }
+            attempt.worker = self;
             attempt.startedNanos = System.nanoTime();
             queueWait.record(attempt.startedNanos - attempt.receivedNanos, TimeUnit.NANOSECONDS);
             attempt.running = true;
@@ -239,6 +251,26 @@ public final class PollLoop implements Runnable {
             }
             worker.interrupt();
         }, Math.min(timeoutAt, deadline) - now, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The job was cancelled: its running attempts are reported CANCELLED and interrupted, and its
+     * other tasks, held or still to come, are reported CANCELLED without running.
+     */
+    void cancelJob(UUID jobId) {
+        long now = config.clock().millis();
+        cancelledJobs.put(jobId, now);
+        cancelledJobs.values().removeIf(t -> now - t > Duration.ofDays(1).toMillis());
+        for (Attempt a : held) {
+            if (a.task.jobId().equals(jobId) && a.running) {
+                finish(a, StatusEvent.cancelled(a.task.taskId(), a.task.attempt(), now));
+                Thread worker = a.worker;
+                if (worker != null) {
+                    worker.interrupt();
+                }
+            }
+        }
+        log.info("executor {}: job {} cancelled", config.executorId(), jobId);
     }
 
     /** Tells the coordinators that every task this executor holds is still alive. */

@@ -31,7 +31,10 @@ public record JobEvent(
         PROGRESS,
         SUCCEEDED,
         FAILED,
-        REJECTED
+        REJECTED,
+        SUSPENDED,
+        RESUMED,
+        CANCELLED
     }
 
     /** Per-state task counts of a job. */
@@ -45,6 +48,6 @@ public record JobEvent(
     /** The last event of a job: its outcome, or the rejection of its request. */
     @JsonIgnore
     public boolean isFinal() {
-        return type == Type.SUCCEEDED || type == Type.FAILED || type == Type.REJECTED;
+        return type == Type.SUCCEEDED || type == Type.FAILED || type == Type.REJECTED || type == Type.CANCELLED;
     }
 }

@@ -1,0 +1,75 @@
+package io.fanout.cli;
+
+import io.fanout.coordinator.control.JobControl;
+import io.fanout.coordinator.store.Database;
+import io.fanout.shared.KafkaClientSettings;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code fanout cancel|suspend|resume JOB}. Exit codes: 0 done, 1 the job's state does not allow it, 4 no such job. */
+final class JobControlCommands {
+
+    private JobControlCommands() {
+    }
+
+    /** What the three commands share: where the job is, and who acts. */
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        KafkaOptions kafka;
+
+        @Mixin
+        DatabaseOptions db;
+
+        @Parameters(index = "0", description = "The job id.")
+        UUID jobId;
+
+        @Option(names = "--as", defaultValue = "${env:USER:-operator}", description = "Who does it, for the log and the job's error (default ${DEFAULT-VALUE}).")
+        String actor;
+
+        abstract JobControl.Result apply(JobControl control) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            JobControl.Result r;
+            try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 2);
+                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(kafka.kafka(), "fanout-control"),
+                         new ByteArraySerializer(), new ByteArraySerializer())) {
+                r = apply(new JobControl(database.dataSource(), producer, kafka.topics()));
+            }
+            (r.done() ? System.out : System.err).println(r.message());
+            return r.done() ? 0 : r.found() ? 1 : DlqCommand.NOTHING_MATCHED;
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = "Cancels a job: no new task of it starts anywhere, running ones are interrupted, the job ends CANCELLED.")
+    static final class Cancel extends Base {
+        @Override
+        JobControl.Result apply(JobControl control) throws Exception {
+            return control.cancel(jobId, actor);
+        }
+    }
+
+    @Command(name = "suspend", mixinStandardHelpOptions = true,
+            description = "Suspends a running job: its new tasks (subtasks, retries) are held, not dispatched, until it is resumed.")
+    static final class Suspend extends Base {
+        @Override
+        JobControl.Result apply(JobControl control) throws Exception {
+            return control.suspend(jobId, actor);
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a suspended job and dispatches the tasks held meanwhile.")
+    static final class Resume extends Base {
+        @Override
+        JobControl.Result apply(JobControl control) throws Exception {
+            return control.resume(jobId, actor);
+        }
+    }
+}

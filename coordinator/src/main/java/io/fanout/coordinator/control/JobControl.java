@@ -1,0 +1,142 @@
+package io.fanout.coordinator.control;
+
+import io.fanout.coordinator.dispatch.JobEventPublisher;
+import io.fanout.coordinator.dispatch.TaskDispatch;
+import io.fanout.coordinator.dispatch.TaskPublisher;
+import io.fanout.coordinator.store.JobRow;
+import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.TaskStore;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.ControlOrder;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobState;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cancel, suspend and resume a job. Each is one transaction guarded by the job's state, so it is
+ * safe whichever coordinator owns the job: the owner's own transitions only move jobs from the
+ * states they expect. Cancelling also tells every executor (control topic) to stop the job's
+ * running tasks and skip the rest; suspending holds back the job's new tasks (subtasks mapped
+ * from now on, retries) until it is resumed, which dispatches them.
+ */
+public final class JobControl {
+
+    private static final Logger log = LoggerFactory.getLogger(JobControl.class);
+    private static final int RESUME_CHUNK = 5_000;
+
+    /** What a control operation did: {@code done}, or why not. */
+    public record Result(boolean done, boolean found, String message) {
+    }
+
+    private final DataSource db;
+    private final Producer<byte[], byte[]> producer;
+    private final TopicNames topics;
+    private final JobStore jobs = new JobStore();
+    private final TaskStore tasks = new TaskStore();
+    private final TaskPublisher publisher;
+    private final JobEventPublisher events;
+
+    public JobControl(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics) {
+        this.db = db;
+        this.producer = producer;
+        this.topics = topics;
+        this.publisher = new TaskPublisher(producer, topics);
+        this.events = new JobEventPublisher(producer, topics);
+    }
+
+    public Result cancel(UUID jobId, String actor) throws Exception {
+        JobRow job;
+        int cancelled;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            job = jobs.move(c, jobId, List.of(JobState.RUNNING, JobState.REDUCING, JobState.SUSPENDED), JobState.CANCELLED, "cancelled by " + actor);
+            if (job == null) {
+                c.rollback();
+                return refused(c, jobId, "cancelled");
+            }
+            cancelled = tasks.cancelUnfinished(c, List.of(jobId));
+            c.commit();
+        }
+        ControlOrder order = new ControlOrder(ControlOrder.CANCEL, jobId, Instant.now().toString());
+        await(List.of(producer.send(new ProducerRecord<>(topics.control(), jobId.toString().getBytes(StandardCharsets.UTF_8), Json.toBytes(order))),
+                events.publish(event(JobEvent.Type.CANCELLED, job, "cancelled by " + actor))));
+        log.info("job {} CANCELLED by {}: {} unfinished tasks cancelled", jobId, actor, cancelled);
+        return new Result(true, true, "job " + jobId + " cancelled: " + cancelled + " unfinished tasks cancelled, running ones are being stopped");
+    }
+
+    public Result suspend(UUID jobId, String actor) throws Exception {
+        JobRow job;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            job = jobs.move(c, jobId, List.of(JobState.RUNNING), JobState.SUSPENDED, null);
+            if (job == null) {
+                c.rollback();
+                return refused(c, jobId, "suspended (only a RUNNING job can be)");
+            }
+            c.commit();
+        }
+        await(List.of(events.publish(event(JobEvent.Type.SUSPENDED, job, null))));
+        log.info("job {} SUSPENDED by {}", jobId, actor);
+        return new Result(true, true, "job " + jobId + " suspended: its new tasks are held until it is resumed; tasks already dispatched run");
+    }
+
+    /** Resumes a suspended job and dispatches the tasks held meanwhile (committed only once they are acknowledged). */
+    public Result resume(UUID jobId, String actor) throws Exception {
+        JobRow job;
+        long dispatched = 0;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            job = jobs.move(c, jobId, List.of(JobState.SUSPENDED), JobState.RUNNING, null);
+            if (job == null) {
+                c.rollback();
+                return refused(c, jobId, "resumed (it is not suspended)");
+            }
+            List<TaskDispatch> held;
+            while (!(held = tasks.held(c, job, RESUME_CHUNK)).isEmpty()) {
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                held.forEach(d -> sent.add(publisher.publish(d)));
+                await(sent);
+                tasks.markDispatched(c, held);
+                dispatched += held.size();
+            }
+            c.commit();
+        }
+        await(List.of(events.publish(event(JobEvent.Type.RESUMED, job, null))));
+        log.info("job {} RESUMED by {}: {} held tasks dispatched", jobId, actor, dispatched);
+        return new Result(true, true, "job " + jobId + " resumed: " + dispatched + " held tasks dispatched");
+    }
+
+    private Result refused(Connection c, UUID jobId, String what) throws SQLException {
+        Map<UUID, JobRow> found = jobs.load(c, List.of(jobId));
+        if (found.isEmpty()) {
+            return new Result(false, false, "no job " + jobId);
+        }
+        return new Result(false, true, "job " + jobId + " is " + found.get(jobId).state() + ": it cannot be " + what);
+    }
+
+    private static JobEvent event(JobEvent.Type type, JobRow job, String error) {
+        return new JobEvent(type, job.jobId(), job.key(), job.processor(), job.state(), job.counts(), null, error, null, null, Instant.now().toString());
+    }
+
+    private static void await(List<Future<RecordMetadata>> sends) throws Exception {
+        for (Future<RecordMetadata> f : sends) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.fanout.executor.runtime;
+
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.ControlOrder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the control topic, every record, in every executor (no consumer group): orders to cancel
+ * a job's tasks. At start it reads back an hour, so tasks of a job cancelled just before this
+ * executor started are skipped too.
+ */
+final class ControlListener implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlListener.class);
+    private static final Duration LOOK_BACK = Duration.ofHours(1);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final PollLoop loop;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+
+    ControlListener(ExecutorConfig config, PollLoop loop) {
+        Map<String, Object> props = new HashMap<>(config.kafka());
+        props.remove("group.id");
+        props.put("enable.auto.commit", false);
+        props.put("client.id", "fanout-executor-control-" + config.executorId());
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topic = config.topics().control();
+        this.loop = loop;
+        this.thread = new Thread(this::run, "fanout-executor-control");
+    }
+
+    ControlListener start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> since = new HashMap<>();
+            partitions.forEach(tp -> since.put(tp, Instant.now().minus(LOOK_BACK).toEpochMilli()));
+            Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(since);
+            for (TopicPartition tp : partitions) {
+                OffsetAndTimestamp o = start.get(tp);
+                if (o == null) {
+                    consumer.seekToEnd(List.of(tp));
+                } else {
+                    consumer.seek(tp, o.offset());
+                }
+            }
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    apply(r);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            log.error("control topic {} cannot be read: cancellations will not reach this executor", topic, e);
+        } finally {
+            consumer.close();
+            stopped.countDown();
+        }
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            ControlOrder order = Json.mapper().readValue(r.value(), ControlOrder.class);
+            if (ControlOrder.CANCEL.equals(order.type()) && order.jobId() != null) {
+                loop.cancelJob(order.jobId());
+            }
+        } catch (Exception e) {
+            log.warn("ignoring unreadable control record {}@{}: {}", r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        stopped.await(10, TimeUnit.SECONDS);
+    }
+}

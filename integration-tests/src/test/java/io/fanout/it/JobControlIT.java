@@ -1,0 +1,117 @@
+package io.fanout.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.coordinator.control.JobControl;
+import io.fanout.executor.FanoutExecutor;
+import io.fanout.executor.api.MapReduceProcessor;
+import io.fanout.executor.api.Processor;
+import io.fanout.executor.api.TaskContext;
+import io.fanout.executor.api.TaskResults;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** Cancel, suspend and resume a job while it runs. */
+class JobControlIT {
+
+    @Test
+    void cancellingAJobInterruptsItsRunningTasksAndStartsNoneOfTheOthers() throws Exception {
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger interrupted = new AtomicInteger();
+        Processor slow = ctx -> {
+            started.incrementAndGet();
+            try {
+                Thread.sleep(Duration.ofMinutes(1));
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+                throw e;
+            }
+            return null;
+        };
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            FanoutExecutor executor = cluster.startExecutor(Map.of("slow", slow), b -> b.concurrency(4));
+            UUID job = cluster.client().submit(JobRequests.builder("slow").items(IntStream.range(0, 20).boxed().toList(), "wait").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> started.get() == 4);
+
+            JobControl control = cluster.coordinator().jobControl();
+            JobControl.Result r = control.cancel(job, "alice");
+            assertTrue(r.done(), r.message());
+            JobEvent outcome = cluster.client().await(job, Duration.ofSeconds(30));
+            assertEquals(JobEvent.Type.CANCELLED, outcome.type());
+            assertEquals("cancelled by alice", outcome.error());
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> interrupted.get() == 4 && executor.inFlight() == 0);
+            assertEquals(4, started.get(), "no task of the cancelled job started after the cancel");
+            assertEquals(20, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'CANCELLED'", job));
+            assertEquals("CANCELLED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
+
+            JobControl.Result again = control.cancel(job, "alice");
+            assertFalse(again.done());
+            assertTrue(again.message().contains("is CANCELLED"), again.message());
+            assertFalse(control.resume(UUID.randomUUID(), "alice").found());
+        }
+    }
+
+    /** The root waits for the test, then maps N squares; the reduce sums them. */
+    static final class GatedSquares implements MapReduceProcessor {
+        final CountDownLatch gate = new CountDownLatch(1);
+        final AtomicInteger squares = new AtomicInteger();
+
+        @Override
+        public Object process(TaskContext ctx) throws Exception {
+            if (ctx.isRoot()) {
+                gate.await();
+                return ctx.map(IntStream.rangeClosed(1, 100).boxed().toList(), "square");
+            }
+            squares.incrementAndGet();
+            long i = ctx.payload(Integer.class);
+            return i * i;
+        }
+
+        @Override
+        public Object reduce(TaskContext ctx, TaskResults results) {
+            long sum = 0;
+            for (Object r : results) {
+                sum += (Long) r;
+            }
+            return sum;
+        }
+    }
+
+    @Test
+    void aSuspendedJobHoldsItsNewTasksUntilItIsResumed() throws Exception {
+        GatedSquares processor = new GatedSquares();
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("gated", processor));
+            UUID job = cluster.client().submit(JobRequests.builder("gated").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(Sql.text(cluster.db(),
+                    "SELECT state FROM fanout_task WHERE job_id = ? AND parent_id IS NULL", job)));
+
+            JobControl control = cluster.coordinator().jobControl();
+            assertTrue(control.suspend(job, "bob").done());
+            processor.gate.countDown(); // the root maps its 100 subtasks now
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
+                    "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'CREATED'", job) == 100);
+            assertEquals("SUSPENDED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
+            assertEquals(0, processor.squares.get(), "held tasks are not dispatched");
+
+            cluster.client().follow(job);
+            JobControl.Result resumed = control.resume(job, "bob");
+            assertTrue(resumed.message().contains("100 held tasks dispatched"), resumed.message());
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
+            assertEquals(IntStream.rangeClosed(1, 100).mapToLong(i -> (long) i * i).sum(), outcome.result().asLong());
+            assertEquals(100, processor.squares.get());
+        }
+    }
+}
