@@ -5,6 +5,8 @@ import io.fanout.coordinator.deadletter.DeadLetterIndexer;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
 import io.fanout.coordinator.dispatch.DeadLetterPublisher;
+import io.fanout.coordinator.schedule.Scheduler;
+import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.coordinator.dispatch.JobEventPublisher;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.intake.JobIntake;
@@ -47,6 +49,8 @@ public final class Coordinator implements AutoCloseable {
     private final Thread thread;
     private final DeadLetters deadLetters;
     private final JobControl jobControl;
+    private final Scheduler scheduler;
+    private final Schedules schedules;
     private final DeadLetterIndexer indexer;
     private final Sweeper sweeper;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -69,6 +73,8 @@ public final class Coordinator implements AutoCloseable {
         this.thread = new Thread(loop, "fanout-coordinator-loop");
         this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics(), meters);
         this.jobControl = new JobControl(db.dataSource(), producer, config.topics());
+        this.scheduler = new Scheduler(db, producer, config.topics(), jobControl, config.clock(), config.coordinatorId(), config.sweeper().leaseTtl());
+        this.schedules = new Schedules(db.dataSource(), config.clock());
         new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
         new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
@@ -80,6 +86,7 @@ public final class Coordinator implements AutoCloseable {
         Coordinator c = new Coordinator(config);
         c.thread.start();
         c.indexer.start();
+        c.scheduler.start();
         if (c.sweeper != null) {
             c.sweeper.start();
         }
@@ -94,6 +101,16 @@ public final class Coordinator implements AutoCloseable {
     /** Cancel, suspend and resume jobs of this installation. */
     public JobControl jobControl() {
         return jobControl;
+    }
+
+    /** Recurring jobs of this installation: add, list, remove. */
+    public Schedules schedules() {
+        return schedules;
+    }
+
+    /** Whether this coordinator fires the recurring jobs now. */
+    public boolean leadsScheduler() {
+        return scheduler.isLeader();
     }
 
     /** Whether this coordinator leads the dead-letter sweeper. */
@@ -114,6 +131,7 @@ public final class Coordinator implements AutoCloseable {
         if (sweeper != null) {
             sweeper.close();
         }
+        scheduler.close();
         indexer.close();
         loop.stop(Duration.ofSeconds(30));
         feeder.close();

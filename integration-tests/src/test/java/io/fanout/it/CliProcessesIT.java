@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class CliProcessesIT {
 
     private final FanoutProcesses processes = new FanoutProcesses();
+    private UUID greetJob;
 
     @Test
     void coordinatorAndExecutorProcessesRunJobsAndStopGracefully() throws Exception {
@@ -46,6 +47,7 @@ class CliProcessesIT {
 
         try (FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
             UUID greet = client.submit(JobRequests.builder("greet").params(Map.of("name", "ops")).build());
+            greetJob = greet;
             UUID count = client.submit(JobRequests.builder("primes").params(new PrimeCount.Params(1_000_000, 50)).pool("cpu").build());
             JobEvent greeted = client.await(greet, Duration.ofMinutes(2));
             JobEvent counted = client.await(count, Duration.ofMinutes(2));
@@ -64,6 +66,21 @@ class CliProcessesIT {
                         .contains("executor proc-greeter on");
             });
         }
+
+        String[] db = {"--jdbc-url", jdbcUrl, "--db-user", SharedInfrastructure.dbUser()};
+        String[] kafka = {"--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix()};
+        FanoutProcesses.Result added = run(concat(new String[] {"schedule", "add", "nightly", "--cron", "0 2 * * *", "--zone", "Europe/Berlin",
+                "--request", "{\"processor\": \"greet\"}"}, db));
+        assertEquals(0, added.exitCode(), added.err());
+        assertThat(added.out()).contains("schedule nightly: '0 2 * * *' in Europe/Berlin, policy FORBID; next run");
+        assertThat(run(concat(new String[] {"schedule", "list"}, db)).out()).contains("nightly").contains("0 2 * * *");
+        FanoutProcesses.Result badCron = run(concat(new String[] {"schedule", "add", "bad", "--cron", "nope", "--request", "{\"processor\": \"greet\"}"}, db));
+        assertEquals(2, badCron.exitCode());
+        assertThat(badCron.err()).contains("schedule cron 'nope' is not a cron expression");
+        FanoutProcesses.Result cancelDone = run(concat(concat(new String[] {"cancel", greetJob.toString()}, db), kafka));
+        assertEquals(1, cancelDone.exitCode(), "a finished job cannot be cancelled");
+        assertThat(cancelDone.err()).contains("is SUCCEEDED: it cannot be cancelled");
+        assertEquals(4, run(concat(concat(new String[] {"suspend", UUID.randomUUID().toString()}, db), kafka)).exitCode(), "no such job");
 
         String coordinatorScrape = scrape(coordinatorMetrics);
         assertThat(coordinatorScrape).contains("fanout_jobs_accepted_total 2.0").contains("fanout_jobs_finished_total{state=\"SUCCEEDED\"} 2.0")
@@ -87,6 +104,12 @@ class CliProcessesIT {
         FanoutProcesses.Result e = run("executor", "--bootstrap-servers", "localhost:1", "--concurrency", "0");
         assertEquals(2, e.exitCode());
         assertThat(e.err()).contains("executor setting 'concurrency' must be at least 1, got 0");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private static int freePort() throws IOException {

@@ -42,7 +42,7 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
         config.setPassword(password);
-        config.setMaximumPoolSize(poolSize);
+        config.setMaximumPoolSize(Math.max(2, poolSize)); // Flyway holds one connection while it migrates with another
         config.setPoolName("fanout-coordinator-db");
         config.setAutoCommit(true);
         if (meters != null) {

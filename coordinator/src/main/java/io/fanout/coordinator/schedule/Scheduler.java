@@ -1,0 +1,158 @@
+package io.fanout.coordinator.schedule;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fanout.coordinator.control.JobControl;
+import io.fanout.coordinator.deadletter.Lease;
+import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.ScheduleStore;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.JobRequest;
+import io.fanout.shared.model.JobRequests;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fires recurring jobs. Every coordinator runs one; only the holder of the {@code scheduler} lease
+ * fires, in a transaction that checks the lease. A run is a job request with the key
+ * {@code schedule:<name>:<due time>}, so firing the same run twice (a leader dying after sending
+ * it) still creates one job. After downtime a schedule fires once for the latest missed run, not
+ * once per missed run: its next run is the first after now.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+    private static final Duration TICK = Duration.ofSeconds(1);
+
+    private final Database db;
+    private final Producer<byte[], byte[]> producer;
+    private final TopicNames topics;
+    private final JobControl control;
+    private final Clock clock;
+    private final Lease lease;
+    private final Duration leaseTtl;
+    private final Thread thread;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private volatile long token = -1;
+
+    public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, JobControl control, Clock clock, String coordinatorId,
+                     Duration leaseTtl) {
+        this.db = db;
+        this.producer = producer;
+        this.topics = topics;
+        this.control = control;
+        this.clock = clock;
+        this.lease = new Lease("scheduler", coordinatorId);
+        this.leaseTtl = leaseTtl;
+        this.thread = new Thread(this::run, "fanout-scheduler");
+    }
+
+    public Scheduler start() {
+        thread.start();
+        return this;
+    }
+
+    public boolean isLeader() {
+        return token >= 0;
+    }
+
+    private void run() {
+        long tick = Math.min(TICK.toMillis(), Math.max(50, leaseTtl.toMillis() / 3));
+        try {
+            do {
+                try (Connection c = db.connection()) {
+                    OptionalLong got = lease.acquire(c, leaseTtl);
+                    token = got.orElse(-1);
+                    if (token >= 0) {
+                        fireDue(c);
+                    }
+                } catch (Exception e) {
+                    log.warn("scheduler round failed, trying again: {}", e.toString());
+                }
+            } while (!stop.await(tick, TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void fireDue(Connection c) throws Exception {
+        c.setAutoCommit(false);
+        try {
+            if (!lease.check(c, token)) {
+                c.rollback();
+                token = -1;
+                return;
+            }
+            Instant now = clock.instant();
+            for (Schedule s : ScheduleStore.due(c, now)) {
+                fire(c, s, now);
+            }
+            c.commit();
+        } catch (Exception e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private void fire(Connection c, Schedule s, Instant now) throws Exception {
+        Instant due = s.nextFireAt();
+        Instant next = s.nextAfter(now.isAfter(due) ? now : due);
+        if (s.lastJobId() != null && running(c, s.lastJobId())) {
+            switch (s.policy()) {
+                case FORBID -> {
+                    log.info("schedule {}: run due {} skipped, job {} is still running (policy forbid)", s.name(), due, s.lastJobId());
+                    ScheduleStore.recordRun(c, s.name(), due, null, next);
+                    return;
+                }
+                case REPLACE -> log.info("schedule {}: {}", s.name(), control.cancel(s.lastJobId(), "schedule " + s.name() + " (policy replace)").message());
+                case ALLOW -> { }
+            }
+        }
+        ObjectNode template = (ObjectNode) Json.readTree(s.request().getBytes(StandardCharsets.UTF_8));
+        template.put("key", s.runKey(due));
+        JobRequest request = JobRequests.parse(Json.toBytes(template));
+        producer.send(new ProducerRecord<>(topics.jobs(), request.id().toString().getBytes(StandardCharsets.UTF_8), JobRequests.toJson(request)))
+                .get(30, TimeUnit.SECONDS);
+        ScheduleStore.recordRun(c, s.name(), due, request.id(), next);
+        log.info("schedule {}: run due {} fired as job {}; next at {}", s.name(), due, request.id(), next);
+    }
+
+    /** Whether the job is still going; a job fired but not stored yet counts as going. */
+    private static boolean running(Connection c, UUID jobId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM fanout_job WHERE job_id = ?")) {
+            ps.setObject(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return !rs.next() || !io.fanout.shared.model.JobState.valueOf(rs.getString(1)).isTerminal();
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop.countDown();
+        thread.join(Duration.ofSeconds(30));
+        if (token >= 0) {
+            try (Connection c = db.connection()) {
+                lease.release(c, token);
+            } catch (SQLException e) {
+                log.warn("scheduler lease not released (it expires by itself): {}", e.toString());
+            }
+        }
+    }
+}

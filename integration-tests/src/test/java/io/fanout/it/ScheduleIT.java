@@ -1,0 +1,97 @@
+package io.fanout.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.fanout.coordinator.Coordinator;
+import io.fanout.coordinator.schedule.Schedule;
+import io.fanout.executor.api.Processor;
+import io.fanout.shared.model.TaskIds;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** Recurring jobs fire on their cron schedule, once per run, under their concurrency policy, from one coordinator. */
+class ScheduleIT {
+
+    private static long fired(FanoutCluster cluster, String name) {
+        return Sql.count(cluster.db(), "SELECT fired FROM fanout_schedule WHERE name = ?", name);
+    }
+
+    private static long skipped(FanoutCluster cluster, String name) {
+        return Sql.count(cluster.db(), "SELECT skipped FROM fanout_schedule WHERE name = ?", name);
+    }
+
+    /** Moves the coordinators' clock just past the schedule's next run. */
+    private static void skipTo(OffsetClock clock, Schedule s, FanoutCluster cluster) throws Exception {
+        Instant next = cluster.coordinator().schedules().list().stream().filter(x -> x.name().equals(s.name())).findFirst().orElseThrow().nextFireAt();
+        clock.advance(Duration.between(clock.instant(), next).plusSeconds(1));
+    }
+
+    @Test
+    void aScheduleFiresItsRunAndAfterDowntimeOnlyOnce() throws Exception {
+        OffsetClock clock = new OffsetClock();
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.clock(clock))) {
+            cluster.startExecutor(Map.of("tick", ctx -> "ran"));
+            Schedule hourly = cluster.coordinator().schedules().put("hourly", "0 * * * *", "UTC", "{\"processor\": \"tick\"}", "forbid");
+            skipTo(clock, hourly, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "hourly") == 1);
+            UUID first = TaskIds.jobIdForKey(hourly.runKey(hourly.nextFireAt()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCEEDED".equals(Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", first)));
+
+            clock.advance(Duration.ofHours(5)); // five runs missed, as after downtime
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "hourly") == 2);
+            Instant next = cluster.coordinator().schedules().list().get(0).nextFireAt();
+            assertEquals(true, next.isAfter(clock.instant()), "the next run is after now: no burst of missed runs");
+            assertEquals(2, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_job WHERE client_key LIKE 'schedule:hourly:%'"));
+        }
+    }
+
+    @Test
+    void forbidSkipsARunWhileThePreviousGoesOnAndReplaceCancelsIt() throws Exception {
+        OffsetClock clock = new OffsetClock();
+        CountDownLatch release = new CountDownLatch(1);
+        Processor blocks = ctx -> {
+            release.await();
+            return "done";
+        };
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.clock(clock))) {
+            cluster.startExecutor(Map.of("blocks", blocks));
+            Schedule forbid = cluster.coordinator().schedules().put("forbid", "* * * * *", "UTC", "{\"processor\": \"blocks\"}", "forbid");
+            skipTo(clock, forbid, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "forbid") == 1);
+            skipTo(clock, forbid, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> skipped(cluster, "forbid") == 1);
+            assertEquals(1, fired(cluster, "forbid"));
+
+            cluster.coordinator().schedules().remove("forbid");
+            Schedule replace = cluster.coordinator().schedules().put("replace", "* * * * *", "UTC", "{\"processor\": \"blocks\"}", "replace");
+            skipTo(clock, replace, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "replace") == 1);
+            String firstJob = Sql.text(cluster.db(), "SELECT last_job_id::text FROM fanout_schedule WHERE name = 'replace'");
+            skipTo(clock, replace, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "replace") == 2);
+            assertEquals("CANCELLED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?::uuid", firstJob));
+            assertNotEquals(firstJob, Sql.text(cluster.db(), "SELECT last_job_id::text FROM fanout_schedule WHERE name = 'replace'"));
+            release.countDown();
+        }
+    }
+
+    @Test
+    void onlyOneOfTwoCoordinatorsFires() throws Exception {
+        OffsetClock clock = new OffsetClock();
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.clock(clock))) {
+            Coordinator other = cluster.startCoordinator(b -> b.clock(clock));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.coordinator().leadsScheduler() != other.leadsScheduler());
+            cluster.startExecutor(Map.of("tick", ctx -> "ran"));
+            Schedule s = cluster.coordinator().schedules().put("once", "*/5 * * * *", "UTC", "{\"processor\": \"tick\"}", "allow");
+            skipTo(clock, s, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "once") == 1);
+            assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_job WHERE client_key LIKE 'schedule:once:%'"));
+        }
+    }
+}
