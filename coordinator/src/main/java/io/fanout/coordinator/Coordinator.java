@@ -141,7 +141,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static Map<String, Object> producerProps(CoordinatorConfig config) {
-        return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-coordinator");
+        return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-coordinator-producer");
     }
 
     private static Map<String, Object> indexerProps(CoordinatorConfig config) {

@@ -75,7 +75,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     }
 
     private static Map<String, Object> producerProps(ExecutorConfig config) {
-        return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-executor-" + config.executorId());
+        return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-executor-producer-" + config.executorId());
     }
 
     private static Map<String, Object> consumerProps(ExecutorConfig config) {
