@@ -43,6 +43,21 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--pool", description = "The executor pool that runs the job (default: default).")
     String pool;
 
+    @Option(names = "--retry", description = "The retry policy as JSON, e.g. '{\"maxAttempts\": 5, \"initialBackoffMs\": 2000}'.")
+    String retry;
+
+    @Option(names = "--task-timeout", description = "How long one attempt may run (ISO-8601, e.g. PT30S).")
+    Duration taskTimeout;
+
+    @Option(names = "--deadline", description = "How long the whole job may take (ISO-8601, e.g. PT1H).")
+    Duration deadline;
+
+    @Option(names = "--max-failed-tasks", description = "How many tasks may fail for good while the job still succeeds.")
+    Long maxFailedTasks;
+
+    @Option(names = "--parallelism", description = "At most this many of the job's tasks in flight at once.")
+    Integer parallelism;
+
     @Option(names = "--wait", description = "Wait for the outcome, showing progress.")
     boolean await;
 
@@ -91,6 +106,21 @@ final class SubmitCommand implements Callable<Integer> {
         }
         if (pool != null) {
             node.put("pool", pool);
+        }
+        if (retry != null) {
+            node.set("retry", json("--retry", retry));
+        }
+        if (taskTimeout != null) {
+            node.put("taskTimeoutMs", taskTimeout.toMillis());
+        }
+        if (deadline != null) {
+            node.put("deadlineMs", deadline.toMillis());
+        }
+        if (maxFailedTasks != null) {
+            node.put("maxFailedTasks", maxFailedTasks);
+        }
+        if (parallelism != null) {
+            node.put("parallelism", parallelism);
         }
         return JobRequests.parse(Json.toBytes(node));
     }

@@ -26,6 +26,17 @@ class FanoutCliTest {
     }
 
     @Test
+    void submitTakesTheFailureHandlingAndParallelismFields() throws Exception {
+        JobRequest r = submit("p", "--retry", "{\"maxAttempts\": 5}", "--task-timeout", "PT30S", "--deadline", "PT1H", "--max-failed-tasks", "2",
+                "--parallelism", "8").request();
+        assertEquals(5, r.retry().maxAttempts());
+        assertEquals(java.time.Duration.ofSeconds(30), r.taskTimeout());
+        assertEquals(java.time.Duration.ofHours(1), r.deadline());
+        assertEquals(2, r.maxFailedTasks());
+        assertEquals(8, r.parallelism());
+    }
+
+    @Test
     void badSubmitInputIsAClearErrorBeforeAnythingIsSent() {
         assertTrue(assertThrows(InvalidJobRequestException.class, () -> submit("p", "--params", "{oops").request())
                 .getMessage().startsWith("--params is not valid JSON"));

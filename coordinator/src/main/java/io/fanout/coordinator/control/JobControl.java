@@ -107,13 +107,15 @@ public final class JobControl {
                 c.rollback();
                 return refused(c, jobId, "resumed (it is not suspended)");
             }
-            List<TaskDispatch> held;
-            while (!(held = tasks.held(c, job, RESUME_CHUNK)).isEmpty()) {
+            // Without a parallelism limit every held task goes now; with one, as many as it allows (the rest as tasks finish).
+            long budget = job.dispatchBudget();
+            List<TaskDispatch> released;
+            while (budget > 0 && !(released = tasks.release(c, job, Math.min(budget, RESUME_CHUNK))).isEmpty()) {
                 List<Future<RecordMetadata>> sent = new ArrayList<>();
-                held.forEach(d -> sent.add(publisher.publish(d)));
+                released.forEach(d -> sent.add(publisher.publish(d)));
                 await(sent);
-                tasks.markDispatched(c, held);
-                dispatched += held.size();
+                dispatched += released.size();
+                budget -= released.size();
             }
             c.commit();
         }

@@ -92,7 +92,6 @@ public final class BatchProcessor {
                         List<StatusBatch> synthetic) throws SQLException {
         AfterCommit after = new AfterCommit();
         List<NewTask> newTasks = new ArrayList<>();
-        accept(conn, jobRecords, newTasks, after);
         List<MapRequest> maps = new ArrayList<>();
         StatusCoalescer statuses = new StatusCoalescer();
         long now = clock.millis();
@@ -113,6 +112,7 @@ public final class BatchProcessor {
         }
         synthetic.forEach(statuses::add);
         Set<UUID> held = new HashSet<>();
+        accept(conn, jobRecords, newTasks, held, after);
         mapChildren(conn, maps, newTasks, held, after);
         if (newTasks.isEmpty() && statuses.statuses().isEmpty()) {
             return after;
@@ -122,8 +122,12 @@ public final class BatchProcessor {
         tasks.stageStatuses(conn, staged);
         List<JobRow> done = new ArrayList<>();
         for (JobRow job : staged.isEmpty() ? List.<JobRow>of() : tasks.applyStatuses(conn)) {
-            if (!job.state().isTerminal()) { // a cancelled job's late news changes nothing
-                (job.allTasksDone() ? done : after.progressed).add(job);
+            if (job.state().isTerminal()) {
+                continue; // a cancelled job's late news changes nothing
+            }
+            (job.allTasksDone() ? done : after.progressed).add(job);
+            if (job.parallelism() > 0 && job.state() != JobState.SUSPENDED) {
+                after.tasks.addAll(tasks.release(conn, job, job.dispatchBudget())); // finished tasks made room
             }
         }
         if (staged.stream().anyMatch(st -> st.letterReason() != null)) {
@@ -134,7 +138,8 @@ public final class BatchProcessor {
         return after;
     }
 
-    private void accept(Connection conn, List<ConsumerRecord<byte[], byte[]>> records, List<NewTask> newTasks, AfterCommit after) throws SQLException {
+    private void accept(Connection conn, List<ConsumerRecord<byte[], byte[]>> records, List<NewTask> newTasks, Set<UUID> held, AfterCommit after)
+            throws SQLException {
         List<JobStore.NewJob> accepted = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             switch (intake.decide(record)) {
@@ -162,7 +167,14 @@ public final class BatchProcessor {
             List<NewTask> initial = initialTasks(req);
             newTasks.addAll(initial);
             JobRow row = acceptedJob(req, job.ownerPartition(), acceptedAt);
-            initial.forEach(t -> after.tasks.add(TaskDispatch.first(t, row)));
+            long budget = row.dispatchBudget();
+            for (NewTask t : initial) {
+                if (budget-- > 0) {
+                    after.tasks.add(TaskDispatch.first(t, row));
+                } else {
+                    held.add(t.taskId()); // beyond the job's parallelism: released as its tasks finish
+                }
+            }
             acceptedJobs.increment();
             log.info("job {} accepted: processor={} pool={} key={} tasks={}", req.id(), req.processor(), req.pool(), req.key(), initial.size());
             after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
@@ -185,7 +197,7 @@ public final class BatchProcessor {
     private static JobRow acceptedJob(JobRequest req, int ownerPartition, Instant acceptedAt) {
         long deadline = req.deadline() == null ? 0 : acceptedAt.plus(req.deadline()).toEpochMilli();
         return new JobRow(req.id(), req.key(), req.processor(), req.pool(), JobState.RUNNING, ownerPartition, 0, 0, 0, false, req.retry(),
-                req.taskTimeout() == null ? 0 : req.taskTimeout().toMillis(), deadline, req.maxFailedTasks());
+                req.taskTimeout() == null ? 0 : req.taskTimeout().toMillis(), deadline, req.maxFailedTasks(), req.parallelism(), 0);
     }
 
     private static List<NewTask> initialTasks(JobRequest req) {
@@ -202,7 +214,10 @@ public final class BatchProcessor {
         return items;
     }
 
-    /** Stores the children of map requests; those of suspended jobs are held (added to {@code held}), the others dispatched. */
+    /**
+     * Stores the children of map requests: dispatched while their job's parallelism allows, held
+     * (added to {@code held}) beyond it or while the job is suspended.
+     */
     private void mapChildren(Connection conn, List<MapRequest> maps, List<NewTask> newTasks, Set<UUID> held, AfterCommit after) throws SQLException {
         if (maps.isEmpty()) {
             return;
@@ -210,6 +225,7 @@ public final class BatchProcessor {
         Set<UUID> jobIds = new HashSet<>();
         maps.forEach(m -> jobIds.add(m.jobId()));
         Map<UUID, JobRow> known = jobs.load(conn, jobIds);
+        Map<UUID, Long> budgets = new HashMap<>();
         for (MapRequest m : maps) {
             JobRow job = known.get(m.jobId());
             if (job == null || job.state() != JobState.RUNNING && job.state() != JobState.SUSPENDED) {
@@ -227,10 +243,12 @@ public final class BatchProcessor {
                 NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
                 newTasks.add(child);
-                if (job.state() == JobState.SUSPENDED) {
-                    held.add(job.jobId());
-                } else {
+                long budget = budgets.computeIfAbsent(job.jobId(), id -> job.state() == JobState.SUSPENDED ? 0 : job.dispatchBudget());
+                if (budget > 0) {
+                    budgets.put(job.jobId(), budget - 1);
                     after.tasks.add(TaskDispatch.first(child, job));
+                } else {
+                    held.add(child.taskId()); // suspended, or at its parallelism: released later
                 }
             }
         }

@@ -382,6 +382,12 @@ public final class CoordinatorLoop implements Runnable {
             closeConnection();
             throw e;
         }
+        Map<UUID, Long> budgets = new HashMap<>();
+        due = due.stream().filter(d -> {
+            long budget = budgets.computeIfAbsent(d.job().jobId(), id -> d.job().dispatchBudget());
+            budgets.put(d.job().jobId(), budget - 1);
+            return budget > 0; // a job at its parallelism retries when a slot frees
+        }).toList();
         if (due.isEmpty()) {
             return;
         }

@@ -10,6 +10,8 @@ import java.util.UUID;
  * its outcome.
  *
  * @param deadlineMillis when the job's deadline passes, epoch milliseconds (0: none)
+ * @param parallelism at most this many of the job's tasks in flight (0: no limit)
+ * @param inFlight the job's attempts dispatched and not finished yet
  */
 public record JobRow(
         UUID jobId,
@@ -25,7 +27,9 @@ public record JobRow(
         RetryPolicy retry,
         long taskTimeoutMillis,
         long deadlineMillis,
-        long maxFailedTasks) {
+        long maxFailedTasks,
+        int parallelism,
+        long inFlight) {
 
     public boolean allTasksDone() {
         return total > 0 && succeeded + failed == total;
@@ -37,6 +41,11 @@ public record JobRow(
 
     public JobRow withState(JobState next) {
         return new JobRow(jobId, key, processor, pool, next, ownerPartition, total, succeeded, failed, reduceRequired, retry, taskTimeoutMillis,
-                deadlineMillis, maxFailedTasks);
+                deadlineMillis, maxFailedTasks, parallelism, inFlight);
+    }
+
+    /** How many more of its tasks may be dispatched now ({@link Long#MAX_VALUE} without a limit). */
+    public long dispatchBudget() {
+        return parallelism == 0 ? Long.MAX_VALUE : Math.max(0, parallelism - inFlight);
     }
 }

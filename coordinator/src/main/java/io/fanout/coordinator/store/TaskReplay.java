@@ -80,7 +80,7 @@ public final class TaskReplay {
             ps.setObject(3, next.task().taskId());
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE fanout_job SET failed_tasks = failed_tasks - 1, state = ?, "
+        try (PreparedStatement ps = c.prepareStatement("UPDATE fanout_job SET failed_tasks = failed_tasks - 1, in_flight = in_flight + 1, state = ?, "
                 + "finished_at = CASE WHEN ? THEN NULL ELSE finished_at END, error = CASE WHEN ? THEN NULL ELSE error END, "
                 + "result_json = CASE WHEN ? THEN NULL ELSE result_json END WHERE job_id = ?")) {
             ps.setString(1, next.job().state().name());

@@ -38,9 +38,10 @@ public final class TaskStore {
                 INSERT INTO fanout_task (job_id, task_id, parent_id, kind, task_name, state, payload_format, payload)
                 SELECT job_id, task_id, parent_id, kind, task_name, state, payload_format, payload FROM fanout_task_stage
                 ON CONFLICT DO NOTHING
-                RETURNING job_id),
-            added AS (SELECT job_id, count(*) AS n FROM ins GROUP BY job_id)
-            UPDATE fanout_job j SET total_tasks = j.total_tasks + added.n FROM added WHERE j.job_id = added.job_id
+                RETURNING job_id, task_id, state),
+            held AS (INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM ins WHERE state = 'CREATED'),
+            added AS (SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id)
+            UPDATE fanout_job j SET total_tasks = j.total_tasks + added.n, in_flight = j.in_flight + added.sent FROM added WHERE j.job_id = added.job_id
             """;
 
     /**
@@ -81,14 +82,16 @@ public final class TaskStore {
                 SELECT job_id,
                        count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,
                        count(*) FILTER (WHERE retry_at IS NULL AND state IN ('FAILED', 'TIMED_OUT')) AS failed,
+                       count(*) FILTER (WHERE state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED')) AS finished,
                        bool_or(reduce_required) AS reduce_required
                 FROM upd GROUP BY job_id)
             UPDATE fanout_job j SET
                 succeeded_tasks = j.succeeded_tasks + counts.succeeded,
                 failed_tasks = j.failed_tasks + counts.failed,
+                in_flight = j.in_flight - counts.finished,
                 reduce_required = j.reduce_required OR counts.reduce_required
             FROM counts
-            WHERE j.job_id = counts.job_id AND (counts.succeeded > 0 OR counts.failed > 0)
+            WHERE j.job_id = counts.job_id AND counts.finished > 0
             RETURNING\s""" + JobStore.COLUMNS_OF_J;
 
     /** The letters a batch staged, with what their dead-letter records need from the task and the job. */
@@ -130,18 +133,27 @@ public final class TaskStore {
         insert(conn, tasks, Set.of());
     }
 
-    /** As {@link #insert(Connection, Collection)}; the tasks of {@code heldJobs} (suspended) are stored CREATED, to be dispatched on resume. */
-    public void insert(Connection conn, Collection<NewTask> tasks, Set<UUID> heldJobs) throws SQLException {
+    /**
+     * As {@link #insert(Connection, Collection)}; the tasks in {@code held} (their job is suspended or
+     * at its parallelism) are stored CREATED and queued, in order, for {@link #release}.
+     */
+    public void insert(Connection conn, Collection<NewTask> tasks, Set<UUID> held) throws SQLException {
         if (tasks.isEmpty()) {
             return;
         }
         BinaryCopy copy = new BinaryCopy();
         Map<UUID, Long> perJob = new HashMap<>();
+        Map<UUID, Long> sentPerJob = new HashMap<>();
+        List<NewTask> queued = new ArrayList<>();
         for (NewTask t : tasks) {
-            TaskState state = heldJobs.contains(t.jobId()) ? TaskState.CREATED : TaskState.DISPATCHED;
+            boolean hold = held.contains(t.taskId());
             copy.row(8).uuid(t.jobId()).uuid(t.taskId()).uuid(t.parentId()).int2(t.kind().code()).text(t.taskName())
-                    .text(state.name()).int2(t.payloadFormat().code()).bytea(t.payload());
+                    .text((hold ? TaskState.CREATED : TaskState.DISPATCHED).name()).int2(t.payloadFormat().code()).bytea(t.payload());
             perJob.merge(t.jobId(), 1L, Long::sum);
+            sentPerJob.merge(t.jobId(), hold ? 0L : 1L, Long::sum);
+            if (hold) {
+                queued.add(t);
+            }
         }
         Savepoint beforeCopy = conn.setSavepoint();
         try {
@@ -158,11 +170,51 @@ public final class TaskStore {
             return;
         }
         conn.releaseSavepoint(beforeCopy);
-        try (PreparedStatement ps = conn.prepareStatement(
-                "UPDATE fanout_job j SET total_tasks = j.total_tasks + v.n FROM unnest(?::uuid[], ?::int8[]) AS v(id, n) WHERE j.job_id = v.id")) {
-            ps.setArray(1, conn.createArrayOf("uuid", perJob.keySet().toArray()));
-            ps.setArray(2, conn.createArrayOf("int8", perJob.values().toArray()));
+        List<UUID> jobIds = new ArrayList<>(perJob.keySet());
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job j SET total_tasks = j.total_tasks + v.n, in_flight = j.in_flight + v.sent "
+                + "FROM unnest(?::uuid[], ?::int8[], ?::int8[]) AS v(id, n, sent) WHERE j.job_id = v.id")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
+            ps.setArray(2, conn.createArrayOf("int8", jobIds.stream().map(perJob::get).toArray()));
+            ps.setArray(3, conn.createArrayOf("int8", jobIds.stream().map(sentPerJob::get).toArray()));
             ps.executeUpdate();
+        }
+        if (!queued.isEmpty()) {
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_task_held (job_id, task_id) "
+                    + "SELECT j, t FROM unnest(?::uuid[], ?::uuid[]) WITH ORDINALITY AS v(j, t, o) ORDER BY o")) {
+                ps.setArray(1, conn.createArrayOf("uuid", queued.stream().map(NewTask::jobId).toArray()));
+                ps.setArray(2, conn.createArrayOf("uuid", queued.stream().map(NewTask::taskId).toArray()));
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** Dispatches up to {@code n} of the job's held tasks, oldest first, counting them in flight; returns them to send. */
+    public List<TaskDispatch> release(Connection conn, JobRow job, long n) throws SQLException {
+        if (n <= 0) {
+            return List.of();
+        }
+        try (PreparedStatement ps = conn.prepareStatement("""
+                WITH next AS (
+                    DELETE FROM fanout_task_held WHERE (job_id, seq) IN (
+                        SELECT job_id, seq FROM fanout_task_held WHERE job_id = ? ORDER BY seq LIMIT ?)
+                    RETURNING task_id),
+                upd AS (
+                    UPDATE fanout_task t SET state = 'DISPATCHED' FROM next
+                    WHERE t.job_id = ? AND t.task_id = next.task_id AND t.state = 'CREATED'
+                    RETURNING t.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, t.attempt),
+                bump AS (UPDATE fanout_job SET in_flight = in_flight + (SELECT count(*) FROM upd) WHERE job_id = ?)
+                SELECT * FROM upd""")) {
+            ps.setObject(1, job.jobId());
+            ps.setLong(2, Math.min(n, Integer.MAX_VALUE));
+            ps.setObject(3, job.jobId());
+            ps.setObject(4, job.jobId());
+            List<TaskDispatch> released = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    released.add(new TaskDispatch(Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2), rs.getInt(7), job, null));
+                }
+            }
+            return released;
         }
     }
 
@@ -259,28 +311,19 @@ public final class TaskStore {
         }
     }
 
-    /** Up to {@code limit} tasks of the job held back while it was suspended, locked, as their next dispatch. */
-    public List<TaskDispatch> held(Connection conn, JobRow job, int limit) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT task_id, parent_id, kind, task_name, payload_format, payload, attempt FROM fanout_task "
-                + "WHERE job_id = ? AND state = 'CREATED' LIMIT ? FOR UPDATE")) {
-            ps.setObject(1, job.jobId());
-            ps.setInt(2, limit);
-            List<TaskDispatch> held = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    held.add(new TaskDispatch(Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2), rs.getInt(7), job, null));
-                }
-            }
-            return held;
-        }
-    }
-
-    /** Marks retried or held attempts as dispatched (those an executor has already reported on are left as they are). */
+    /**
+     * Marks sent retries as dispatched (those an executor has already reported on keep their state)
+     * and counts them in flight.
+     */
     public void markDispatched(Connection conn, List<TaskDispatch> sent) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
-                UPDATE fanout_task t SET due_at = NULL, state = CASE WHEN t.state IN ('RETRY_WAIT', 'CREATED') THEN 'DISPATCHED' ELSE t.state END
-                FROM unnest(?::uuid[], ?::uuid[], ?::int[]) AS v(job_id, task_id, attempt)
-                WHERE t.job_id = v.job_id AND t.task_id = v.task_id AND t.attempt = v.attempt""")) {
+                WITH upd AS (
+                    UPDATE fanout_task t SET due_at = NULL, state = CASE WHEN t.state = 'RETRY_WAIT' THEN 'DISPATCHED' ELSE t.state END
+                    FROM unnest(?::uuid[], ?::uuid[], ?::int[]) AS v(job_id, task_id, attempt)
+                    WHERE t.job_id = v.job_id AND t.task_id = v.task_id AND t.attempt = v.attempt AND t.due_at IS NOT NULL
+                    RETURNING t.job_id)
+                UPDATE fanout_job j SET in_flight = j.in_flight + c.n FROM (SELECT job_id, count(*) AS n FROM upd GROUP BY job_id) c
+                WHERE j.job_id = c.job_id""")) {
             ps.setArray(1, conn.createArrayOf("uuid", sent.stream().map(d -> d.task().jobId()).toArray()));
             ps.setArray(2, conn.createArrayOf("uuid", sent.stream().map(d -> d.task().taskId()).toArray()));
             ps.setArray(3, conn.createArrayOf("int4", sent.stream().map(TaskDispatch::attempt).toArray()));
@@ -305,8 +348,12 @@ public final class TaskStore {
         }
     }
 
-    /** Cancels every unfinished task of these jobs; returns how many. */
+    /** Cancels every unfinished task of these jobs, held ones included; returns how many. */
     public int cancelUnfinished(Connection conn, Collection<UUID> jobIds) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM fanout_task_held WHERE job_id = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
+            ps.executeUpdate();
+        }
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_task SET state = 'CANCELLED', due_at = NULL, finished_at = now() "
                 + "WHERE job_id = ANY (?) AND fanout_state_rank(state) < 4")) {
             ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));

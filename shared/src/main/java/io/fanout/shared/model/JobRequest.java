@@ -20,9 +20,10 @@ import java.util.UUID;
  * @param taskTimeout how long one attempt of a task may run (null: no limit)
  * @param deadline how long the whole job may take from its acceptance (null: no limit)
  * @param maxFailedTasks how many tasks may fail for good while the job still succeeds
+ * @param parallelism at most this many of the job's tasks in flight at once (0: no limit)
  */
 public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName, String pool,
-                         RetryPolicy retry, Duration taskTimeout, Duration deadline, long maxFailedTasks) {
+                         RetryPolicy retry, Duration taskTimeout, Duration deadline, long maxFailedTasks, int parallelism) {
 
     public JobRequest {
         Objects.requireNonNull(id, "id");

@@ -20,7 +20,7 @@ public final class JobRequests {
 
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
     private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName", "pool", "retry", "taskTimeoutMs",
-            "deadlineMs", "maxFailedTasks");
+            "deadlineMs", "maxFailedTasks", "parallelism");
     private static final Set<String> RETRY_FIELDS = Set.of("maxAttempts", "initialBackoffMs", "multiplier", "maxBackoffMs", "jitter", "nonRetryable");
     private static final int MAX_KEY_LENGTH = 200;
     private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
@@ -75,7 +75,8 @@ public final class JobRequests {
             throw new InvalidJobRequestException("field 'pool' must be 1-63 of a-z 0-9 _ - (starting with a letter or digit), got '" + pool + "'");
         }
         return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName), pool,
-                retry(root.get("retry")), duration(root, "taskTimeoutMs"), duration(root, "deadlineMs"), number(root, "maxFailedTasks", 0, 0, Long.MAX_VALUE));
+                retry(root.get("retry")), duration(root, "taskTimeoutMs"), duration(root, "deadlineMs"), number(root, "maxFailedTasks", 0, 0, Long.MAX_VALUE),
+                (int) number(root, "parallelism", 0, 0, Integer.MAX_VALUE));
     }
 
     private static RetryPolicy retry(JsonNode node) throws InvalidJobRequestException {
@@ -183,6 +184,9 @@ public final class JobRequests {
         if (request.maxFailedTasks() > 0) {
             node.put("maxFailedTasks", request.maxFailedTasks());
         }
+        if (request.parallelism() > 0) {
+            node.put("parallelism", request.parallelism());
+        }
         return Json.toBytes(node);
     }
 
@@ -259,6 +263,12 @@ public final class JobRequests {
         /** How many tasks may fail for good (dead-lettered) while the job still succeeds. */
         public Builder maxFailedTasks(long n) {
             node.put("maxFailedTasks", n);
+            return this;
+        }
+
+        /** At most this many of the job's tasks in flight at once. */
+        public Builder parallelism(int n) {
+            node.put("parallelism", n);
             return this;
         }
 
