@@ -63,6 +63,10 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--no-sweeper", description = "Never sweep from this coordinator (dead letters can still be replayed by hand).")
     boolean noSweeper;
 
+    @Option(names = "--dispatch-window", defaultValue = "0",
+            description = "Keep at most this many tasks in flight per pool and let the rest wait, dispatched by job priority (default 0: off).")
+    int dispatchWindow;
+
     @Mixin
     MetricsOptions metrics;
 
@@ -79,6 +83,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .coordinatorId(coordinatorId)
                 .taskLostAfter(taskLostAfter)
                 .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
+                .dispatchWindow(dispatchWindow)
                 .meterRegistry(metrics.registry(endpoint))
                 .build();
         Coordinator coordinator = Coordinator.start(config);

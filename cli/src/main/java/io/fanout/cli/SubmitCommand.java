@@ -58,6 +58,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--parallelism", description = "At most this many of the job's tasks in flight at once.")
     Integer parallelism;
 
+    @Option(names = "--priority", description = "-1000 to 1000 (default 0): with a coordinator dispatch window, higher goes first.")
+    Integer priority;
+
     @Option(names = "--wait", description = "Wait for the outcome, showing progress.")
     boolean await;
 
@@ -121,6 +124,9 @@ final class SubmitCommand implements Callable<Integer> {
         }
         if (parallelism != null) {
             node.put("parallelism", parallelism);
+        }
+        if (priority != null) {
+            node.put("priority", priority);
         }
         return JobRequests.parse(Json.toBytes(node));
     }

@@ -20,6 +20,8 @@ import java.util.UUID;
  * @param taskLostAfter a task held by an executor that has not been heard of for this long is
  *     presumed lost and retried (executors report held tasks every few seconds)
  * @param sweeper when and how dead letters are replayed automatically
+ * @param dispatchWindow at most this many attempts in flight per pool over this coordinator's jobs,
+ *     the rest waiting in PostgreSQL and released by job priority (0: no window, tasks go to Kafka at once)
  */
 public record CoordinatorConfig(
         Map<String, Object> kafka,
@@ -34,6 +36,7 @@ public record CoordinatorConfig(
         String coordinatorId,
         Duration taskLostAfter,
         SweeperPolicy sweeper,
+        int dispatchWindow,
         MeterRegistry meterRegistry,
         Clock clock) {
 
@@ -49,7 +52,7 @@ public record CoordinatorConfig(
         return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
                 + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
                 + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
-                + ", sweeper=" + sweeper + "]";
+                + ", sweeper=" + sweeper + ", dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + "]";
     }
 
     public static final class Builder {
@@ -65,6 +68,7 @@ public record CoordinatorConfig(
         private String coordinatorId;
         private Duration taskLostAfter = Duration.ofSeconds(30);
         private SweeperPolicy sweeper = SweeperPolicy.DEFAULT;
+        private int dispatchWindow;
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private Clock clock = Clock.systemUTC();
 
@@ -125,6 +129,15 @@ public record CoordinatorConfig(
             return this;
         }
 
+        /** Keep at most this many attempts in flight per pool, the rest waiting for room by job priority (0, the default: off). */
+        public Builder dispatchWindow(int window) {
+            if (window < 0) {
+                throw new IllegalArgumentException("coordinator setting 'dispatch-window' must be zero (off) or positive, got " + window);
+            }
+            this.dispatchWindow = window;
+            return this;
+        }
+
         public Builder sweeper(SweeperPolicy policy) {
             this.sweeper = Objects.requireNonNull(policy, "sweeper");
             return this;
@@ -163,7 +176,7 @@ public record CoordinatorConfig(
             String id = coordinatorId != null ? coordinatorId
                     : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
             return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, id, taskLostAfter,
-                    sweeper, meterRegistry, clock);
+                    sweeper, dispatchWindow, meterRegistry, clock);
         }
     }
 }

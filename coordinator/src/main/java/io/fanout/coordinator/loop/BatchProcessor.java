@@ -31,6 +31,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -62,7 +63,10 @@ public final class BatchProcessor {
     private final Counter acceptedJobs;
     private final Counter rejectedJobs;
 
-    public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock, FanoutMeters meters) {
+    private final PriorityDispatch window;
+
+    public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock, FanoutMeters meters, int dispatchWindow) {
+        this.window = new PriorityDispatch(dispatchWindow, jobs, tasks);
         this.meters = meters;
         this.acceptedJobs = meters.jobsAccepted();
         this.rejectedJobs = meters.jobsRejected();
@@ -77,6 +81,10 @@ public final class BatchProcessor {
         return liveness;
     }
 
+    PriorityDispatch window() {
+        return window;
+    }
+
     JobStore jobs() {
         return jobs;
     }
@@ -87,9 +95,10 @@ public final class BatchProcessor {
 
     /**
      * @param synthetic status events the coordinator made itself (attempts presumed lost)
+     * @param owned the partitions this coordinator owns (whose waiting tasks a dispatch window releases)
      */
     AfterCommit process(Connection conn, List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords,
-                        List<StatusBatch> synthetic) throws SQLException {
+                        List<StatusBatch> synthetic, Collection<Integer> owned) throws SQLException {
         AfterCommit after = new AfterCommit();
         List<NewTask> newTasks = new ArrayList<>();
         List<MapRequest> maps = new ArrayList<>();
@@ -126,7 +135,7 @@ public final class BatchProcessor {
                 continue; // a cancelled job's late news changes nothing
             }
             (job.allTasksDone() ? done : after.progressed).add(job);
-            if (job.parallelism() > 0 && job.state() != JobState.SUSPENDED) {
+            if (!window.enabled() && job.parallelism() > 0 && job.state() != JobState.SUSPENDED) {
                 after.tasks.addAll(tasks.release(conn, job, job.dispatchBudget())); // finished tasks made room
             }
         }
@@ -135,6 +144,7 @@ public final class BatchProcessor {
         }
         after.retries = staged.stream().filter(st -> st.retryAt() > 0).count();
         complete(conn, done, after);
+        after.tasks.addAll(window.release(conn, owned));
         return after;
     }
 
@@ -167,7 +177,7 @@ public final class BatchProcessor {
             List<NewTask> initial = initialTasks(req);
             newTasks.addAll(initial);
             JobRow row = acceptedJob(req, job.ownerPartition(), acceptedAt);
-            long budget = row.dispatchBudget();
+            long budget = window.enabled() ? 0 : row.dispatchBudget();
             for (NewTask t : initial) {
                 if (budget-- > 0) {
                     after.tasks.add(TaskDispatch.first(t, row));
@@ -197,7 +207,8 @@ public final class BatchProcessor {
     private static JobRow acceptedJob(JobRequest req, int ownerPartition, Instant acceptedAt) {
         long deadline = req.deadline() == null ? 0 : acceptedAt.plus(req.deadline()).toEpochMilli();
         return new JobRow(req.id(), req.key(), req.processor(), req.pool(), JobState.RUNNING, ownerPartition, 0, 0, 0, false, req.retry(),
-                req.taskTimeout() == null ? 0 : req.taskTimeout().toMillis(), deadline, req.maxFailedTasks(), req.parallelism(), 0);
+                req.taskTimeout() == null ? 0 : req.taskTimeout().toMillis(), deadline, req.maxFailedTasks(), req.parallelism(), 0,
+                req.priority());
     }
 
     private static List<NewTask> initialTasks(JobRequest req) {
@@ -243,7 +254,7 @@ public final class BatchProcessor {
                 NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
                 newTasks.add(child);
-                long budget = budgets.computeIfAbsent(job.jobId(), id -> job.state() == JobState.SUSPENDED ? 0 : job.dispatchBudget());
+                long budget = budgets.computeIfAbsent(job.jobId(), id -> job.state() == JobState.SUSPENDED || window.enabled() ? 0 : job.dispatchBudget());
                 if (budget > 0) {
                     budgets.put(job.jobId(), budget - 1);
                     after.tasks.add(TaskDispatch.first(child, job));

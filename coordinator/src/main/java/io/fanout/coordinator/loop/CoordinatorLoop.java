@@ -284,7 +284,7 @@ public final class CoordinatorLoop implements Runnable {
             throws SQLException {
         Connection c = connection();
         try {
-            AfterCommit after = processor.process(c, jobRecords, statusRecords, lost);
+            AfterCommit after = processor.process(c, jobRecords, statusRecords, lost, ownership.owned());
             ownership.check(c, ownership.owned());
             c.commit();
             return after;
@@ -312,6 +312,7 @@ public final class CoordinatorLoop implements Runnable {
         try {
             expireDeadlines(owned);
             dispatchDueRetries(owned);
+            dispatchWaiting(owned);
             countOpenJobs(owned);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -323,6 +324,34 @@ public final class CoordinatorLoop implements Runnable {
             log.warn("coordinator housekeeping failed, trying again in {} ms: {}", HOUSEKEEPING_MILLIS, e.toString());
             closeConnection();
         }
+    }
+
+    /** With a dispatch window: sends the waiting tasks there is room for, when no batch did. */
+    private void dispatchWaiting(List<Integer> owned) throws Exception {
+        if (!processor.window().enabled()) {
+            return;
+        }
+        Connection c = connection();
+        List<TaskDispatch> released;
+        try {
+            released = processor.window().release(c, owned);
+            if (released.isEmpty()) {
+                c.commit();
+                return;
+            }
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            released.forEach(d -> sent.add(taskPublisher.publish(d)));
+            for (Future<RecordMetadata> f : sent) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            ownership.check(c, owned);
+            c.commit();
+        } catch (Exception e) {
+            rollbackQuietly(c);
+            closeConnection();
+            throw e;
+        }
+        dispatchedFirst.increment(released.size());
     }
 
     /** Refreshes the open-jobs gauges every few seconds. */

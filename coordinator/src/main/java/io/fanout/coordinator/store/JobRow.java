@@ -12,6 +12,7 @@ import java.util.UUID;
  * @param deadlineMillis when the job's deadline passes, epoch milliseconds (0: none)
  * @param parallelism at most this many of the job's tasks in flight (0: no limit)
  * @param inFlight the job's attempts dispatched and not finished yet
+ * @param priority higher goes first when tasks wait for a dispatch window
  */
 public record JobRow(
         UUID jobId,
@@ -29,7 +30,8 @@ public record JobRow(
         long deadlineMillis,
         long maxFailedTasks,
         int parallelism,
-        long inFlight) {
+        long inFlight,
+        int priority) {
 
     public boolean allTasksDone() {
         return total > 0 && succeeded + failed == total;
@@ -41,7 +43,7 @@ public record JobRow(
 
     public JobRow withState(JobState next) {
         return new JobRow(jobId, key, processor, pool, next, ownerPartition, total, succeeded, failed, reduceRequired, retry, taskTimeoutMillis,
-                deadlineMillis, maxFailedTasks, parallelism, inFlight);
+                deadlineMillis, maxFailedTasks, parallelism, inFlight, priority);
     }
 
     /** How many more of its tasks may be dispatched now ({@link Long#MAX_VALUE} without a limit). */

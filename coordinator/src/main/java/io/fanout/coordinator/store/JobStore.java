@@ -28,7 +28,7 @@ public final class JobStore {
 
     static final String COLUMNS = "job_id, client_key, processor, pool, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, "
             + "reduce_required, max_attempts, initial_backoff_ms, backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, "
-            + "deadline_at, max_failed_tasks, parallelism, in_flight";
+            + "deadline_at, max_failed_tasks, parallelism, in_flight, priority";
     /** {@link #COLUMNS} of a table aliased {@code j}. */
     static final String COLUMNS_OF_J = "j." + COLUMNS.replace(", ", ", j.");
 
@@ -44,13 +44,14 @@ public final class JobStore {
         try (PreparedStatement ps = conn.prepareStatement("""
                 INSERT INTO fanout_job (job_id, client_key, processor, pool, state, owner_partition, params, max_attempts, initial_backoff_ms,
                                         backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, deadline_at, max_failed_tasks,
-                                        parallelism)
+                                        parallelism, priority)
                 SELECT id, k, p, pool, 'RUNNING', part, params, attempts, backoff, mult, max_backoff, jitter,
                        coalesce(string_to_array(non_retryable, ' '), '{}'), timeout_ms, ?::timestamptz + deadline_ms * interval '1 millisecond', max_failed,
-                       par
+                       par, prio
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int8[], ?::float8[], ?::int8[], ?::float8[],
-                            ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int[])
-                     AS v(id, k, p, pool, part, params, attempts, backoff, mult, max_backoff, jitter, non_retryable, timeout_ms, deadline_ms, max_failed, par)
+                            ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int[], ?::int[])
+                     AS v(id, k, p, pool, part, params, attempts, backoff, mult, max_backoff, jitter, non_retryable, timeout_ms, deadline_ms, max_failed, par,
+                          prio)
                 ON CONFLICT DO NOTHING
                 RETURNING job_id""")) {
             ps.setObject(1, OffsetDateTime.ofInstant(acceptedAt, ZoneOffset.UTC));
@@ -71,6 +72,7 @@ public final class JobStore {
             ps.setArray(15, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().deadline() == null ? null : j.request().deadline().toMillis()).toArray()));
             ps.setArray(16, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().maxFailedTasks()).toArray()));
             ps.setArray(17, conn.createArrayOf("int4", jobs.stream().map(j -> j.request().parallelism()).toArray()));
+            ps.setArray(18, conn.createArrayOf("int4", jobs.stream().map(j -> j.request().priority()).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     created.add(rs.getObject(1, UUID.class));
@@ -162,7 +164,7 @@ public final class JobStore {
             List<Expired> expired = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    expired.add(new Expired(readJob(rs), rs.getString(22)));
+                    expired.add(new Expired(readJob(rs), rs.getString(23)));
                 }
             }
             return expired;
@@ -184,6 +186,21 @@ public final class JobStore {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? readJob(rs) : null;
             }
+        }
+    }
+
+    /** Attempts in flight per pool, over the open jobs of these partitions. */
+    public Map<String, Long> inFlightByPool(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT pool, sum(in_flight) FROM fanout_job WHERE state IN ('RUNNING', 'REDUCING', 'SUSPENDED') "
+                + "AND owner_partition = ANY (?) GROUP BY pool")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            Map<String, Long> out = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return out;
         }
     }
 
@@ -263,7 +280,7 @@ public final class JobStore {
         Timestamp deadline = rs.getTimestamp(c + 18);
         return new JobRow(rs.getObject(c + 1, UUID.class), rs.getString(c + 2), rs.getString(c + 3), rs.getString(c + 4),
                 JobState.valueOf(rs.getString(c + 5)), rs.getInt(c + 6), rs.getLong(c + 7), rs.getLong(c + 8), rs.getLong(c + 9), rs.getBoolean(c + 10),
-                retry, rs.getLong(c + 17), deadline == null ? 0 : deadline.getTime(), rs.getLong(c + 19), rs.getInt(c + 20), rs.getLong(c + 21));
+                retry, rs.getLong(c + 17), deadline == null ? 0 : deadline.getTime(), rs.getLong(c + 19), rs.getInt(c + 20), rs.getLong(c + 21), rs.getInt(c + 22));
     }
 
     private static long millis(Duration d) {

@@ -188,6 +188,31 @@ public final class TaskStore {
         }
     }
 
+    /** A held task's place in the priority order: its job and the job's pool. */
+    public record Waiting(UUID jobId, String pool) {
+    }
+
+    /**
+     * Held tasks of the running jobs of these partitions, highest job priority first, then oldest:
+     * the order a dispatch window releases them in.
+     */
+    public List<Waiting> heldByPriority(Connection conn, Collection<Integer> partitions, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT h.job_id, j.pool FROM fanout_task_held h JOIN fanout_job j ON j.job_id = h.job_id
+                WHERE j.state = 'RUNNING' AND j.owner_partition = ANY (?)
+                ORDER BY j.priority DESC, h.seq LIMIT ?""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(2, limit);
+            List<Waiting> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Waiting(rs.getObject(1, UUID.class), rs.getString(2)));
+                }
+            }
+            return out;
+        }
+    }
+
     /** Dispatches up to {@code n} of the job's held tasks, oldest first, counting them in flight; returns them to send. */
     public List<TaskDispatch> release(Connection conn, JobRow job, long n) throws SQLException {
         if (n <= 0) {

@@ -21,9 +21,11 @@ import java.util.UUID;
  * @param deadline how long the whole job may take from its acceptance (null: no limit)
  * @param maxFailedTasks how many tasks may fail for good while the job still succeeds
  * @param parallelism at most this many of the job's tasks in flight at once (0: no limit)
+ * @param priority with a dispatch window, the tasks of higher-priority jobs are dispatched first
  */
 public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName, String pool,
-                         RetryPolicy retry, Duration taskTimeout, Duration deadline, long maxFailedTasks, int parallelism) {
+                         RetryPolicy retry, Duration taskTimeout, Duration deadline, long maxFailedTasks, int parallelism,
+                         int priority) {
 
     public JobRequest {
         Objects.requireNonNull(id, "id");

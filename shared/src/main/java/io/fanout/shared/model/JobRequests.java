@@ -20,7 +20,7 @@ public final class JobRequests {
 
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
     private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName", "pool", "retry", "taskTimeoutMs",
-            "deadlineMs", "maxFailedTasks", "parallelism");
+            "deadlineMs", "maxFailedTasks", "parallelism", "priority");
     private static final Set<String> RETRY_FIELDS = Set.of("maxAttempts", "initialBackoffMs", "multiplier", "maxBackoffMs", "jitter", "nonRetryable");
     private static final int MAX_KEY_LENGTH = 200;
     private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
@@ -76,7 +76,7 @@ public final class JobRequests {
         }
         return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName), pool,
                 retry(root.get("retry")), duration(root, "taskTimeoutMs"), duration(root, "deadlineMs"), number(root, "maxFailedTasks", 0, 0, Long.MAX_VALUE),
-                (int) number(root, "parallelism", 0, 0, Integer.MAX_VALUE));
+                (int) number(root, "parallelism", 0, 0, Integer.MAX_VALUE), (int) number(root, "priority", 0, -1000, 1000));
     }
 
     private static RetryPolicy retry(JsonNode node) throws InvalidJobRequestException {
@@ -187,6 +187,9 @@ public final class JobRequests {
         if (request.parallelism() > 0) {
             node.put("parallelism", request.parallelism());
         }
+        if (request.priority() != 0) {
+            node.put("priority", request.priority());
+        }
         return Json.toBytes(node);
     }
 
@@ -263,6 +266,12 @@ public final class JobRequests {
         /** How many tasks may fail for good (dead-lettered) while the job still succeeds. */
         public Builder maxFailedTasks(long n) {
             node.put("maxFailedTasks", n);
+            return this;
+        }
+
+        /** -1000 to 1000 (default 0): with a dispatch window, higher-priority jobs' tasks go first. */
+        public Builder priority(int priority) {
+            node.put("priority", priority);
             return this;
         }
 
