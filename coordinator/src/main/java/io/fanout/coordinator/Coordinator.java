@@ -76,6 +76,7 @@ public final class Coordinator implements AutoCloseable {
         this.jobControl = new JobControl(db.dataSource(), producer, config.topics());
         this.scheduler = new Scheduler(db, producer, config.topics(), jobControl, config.clock(), config.coordinatorId(), config.sweeper().leaseTtl());
         this.schedules = new Schedules(db.dataSource(), config.clock());
+        meters.schedulerLeader(() -> scheduler.isLeader() ? 1 : 0);
         new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
         new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,

@@ -86,7 +86,8 @@ class CliProcessesIT {
         assertThat(coordinatorScrape).contains("fanout_jobs_accepted_total 2.0").contains("fanout_jobs_finished_total{state=\"SUCCEEDED\"} 2.0")
                 .contains("fanout_coordinator_batch_latency_seconds").contains("fanout_tasks_dispatched_total{kind=\"first\"} 52.0")
                 .contains("hikaricp_connections").contains("kafka_consumer_").contains("jvm_memory_used_bytes")
-                .contains("fanout_coordinator_partitions_owned 2.0");
+                .contains("fanout_coordinator_partitions_owned 2.0")
+                .contains("fanout_database_retries_total{caller=\"coordinator-batch\",outcome=\"recovered\"} 0.0").contains("fanout_scheduler_leader");
         assertThat(scrape(executorMetrics)).contains("fanout_executor_tasks_total{outcome=\"SUCCEEDED\"} 52.0")
                 .contains("fanout_executor_task_duration_seconds").contains("fanout_executor_queue_wait_seconds").contains("kafka_producer_");
 

@@ -116,6 +116,8 @@ public final class CoordinatorLoop implements Runnable {
         this.retries = meters.retries();
         this.lostTasks = meters.tasksLost();
         meters.partitionsOwned(() -> ownership.owned().size());
+        meters.databaseRetries("coordinator-batch", () -> dbRetry.getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt(),
+                () -> dbRetry.getMetrics().getNumberOfFailedCallsWithRetryAttempt());
         for (JobState state : List.of(JobState.RUNNING, JobState.REDUCING)) {
             AtomicLong count = new AtomicLong();
             openJobs.put(state.name(), count);

@@ -2,6 +2,7 @@ package io.fanout.shared.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -99,6 +100,21 @@ public final class FanoutMeters {
     /** 1 while this coordinator leads the sweeper, else 0. */
     public void sweeperLeader(Supplier<Number> leading) {
         Gauge.builder("fanout.sweeper.leader", leading).description("1 while this coordinator holds the sweeper lease").register(registry);
+    }
+
+    /** 1 while this coordinator fires the recurring jobs, else 0. */
+    public void schedulerLeader(Supplier<Number> leading) {
+        Gauge.builder("fanout.scheduler.leader", leading).description("1 while this coordinator holds the scheduler lease").register(registry);
+    }
+
+    /** Calls to PostgreSQL that needed retrying, by what made the call and how it ended (resilience4j's counts). */
+    public void databaseRetries(String name, Supplier<Number> succeededAfterRetry, Supplier<Number> failedAfterRetry) {
+        FunctionCounter.builder("fanout.database.retries", succeededAfterRetry, s -> s.get().doubleValue())
+                .description("Calls to PostgreSQL that needed retrying, by caller and outcome").tag("caller", name).tag("outcome", "recovered")
+                .register(registry);
+        FunctionCounter.builder("fanout.database.retries", failedAfterRetry, s -> s.get().doubleValue())
+                .description("Calls to PostgreSQL that needed retrying, by caller and outcome").tag("caller", name).tag("outcome", "gave_up")
+                .register(registry);
     }
 
     /** Coordinator partitions this coordinator owns. */
