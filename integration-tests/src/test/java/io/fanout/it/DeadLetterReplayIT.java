@@ -48,11 +48,7 @@ class DeadLetterReplayIT {
         @Override
         public Object reduce(TaskContext ctx, TaskResults results) {
             reduces.incrementAndGet();
-            long sum = 0;
-            for (Object r : results) {
-                sum += (Long) r;
-            }
-            return sum;
+            return TestProcessors.sum(results);
         }
     }
 

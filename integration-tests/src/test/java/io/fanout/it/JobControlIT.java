@@ -80,11 +80,7 @@ class JobControlIT {
 
         @Override
         public Object reduce(TaskContext ctx, TaskResults results) {
-            long sum = 0;
-            for (Object r : results) {
-                sum += (Long) r;
-            }
-            return sum;
+            return TestProcessors.sum(results);
         }
     }
 

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.coordinator.deadletter.DeadLetters;
-import io.fanout.coordinator.deadletter.Lease;
+import io.fanout.coordinator.lease.Lease;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.NonRetryableException;

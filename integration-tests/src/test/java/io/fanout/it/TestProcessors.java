@@ -14,6 +14,15 @@ final class TestProcessors {
     private TestProcessors() {
     }
 
+    /** The sum of a reduce's results (all Longs). */
+    static long sum(TaskResults results) {
+        long sum = 0;
+        for (Object r : results) {
+            sum += (Long) r;
+        }
+        return sum;
+    }
+
     /** Root maps 1..n; each subtask returns i*i; reduce returns the sum. Params: {"n": N}. */
     static final class SumOfSquares implements MapReduceProcessor {
         record Params(int n) {

@@ -2,6 +2,7 @@ package io.fanout.coordinator.deadletter;
 
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.coordinator.dispatch.TaskDispatch;
+import io.fanout.coordinator.lease.Lease;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;

@@ -281,20 +281,42 @@ public final class CoordinatorLoop implements Runnable {
         inFlight.add(new InFlightBatches.Batch(sends, first, next));
     }
 
-    /** One transaction: the batch applied, or nothing (the connection is replaced after a failure). */
-    private AfterCommit apply(List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords, List<StatusBatch> lost)
-            throws SQLException {
+    /** Work done in one transaction of the loop's connection. */
+    private interface InTransaction<T> {
+        T run(Connection c) throws Exception;
+    }
+
+    /** Runs {@code work} and commits; on any failure rolls back and replaces the connection. */
+    private <T> T inTransaction(InTransaction<T> work) throws Exception {
         Connection c = connection();
         try {
-            AfterCommit after = processor.process(c, jobRecords, statusRecords, lost, ownership.owned());
-            ownership.check(c, ownership.owned());
+            T result = work.run(c);
             c.commit();
-            return after;
-        } catch (SQLException | RuntimeException e) {
+            return result;
+        } catch (Exception e) {
             rollbackQuietly(c);
             closeConnection();
             throw e;
         }
+    }
+
+    /** Sends the tasks and waits until the brokers have acknowledged every one. */
+    private void sendAll(List<TaskDispatch> dispatches) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(dispatches.size());
+        dispatches.forEach(d -> sent.add(taskPublisher.publish(d)));
+        for (Future<RecordMetadata> f : sent) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One transaction: the batch applied, or nothing (the connection is replaced after a failure). */
+    private AfterCommit apply(List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords, List<StatusBatch> lost)
+            throws Exception {
+        return inTransaction(c -> {
+            AfterCommit after = processor.process(c, jobRecords, statusRecords, lost, ownership.owned());
+            ownership.check(c, ownership.owned());
+            return after;
+        });
     }
 
     private boolean housekeepingDue() {
@@ -333,62 +355,34 @@ public final class CoordinatorLoop implements Runnable {
         if (!processor.window().enabled()) {
             return;
         }
-        Connection c = connection();
-        List<TaskDispatch> released;
-        try {
-            released = processor.window().release(c, owned);
-            if (released.isEmpty()) {
-                c.commit();
-                return;
-            }
-            List<Future<RecordMetadata>> sent = new ArrayList<>();
-            released.forEach(d -> sent.add(taskPublisher.publish(d)));
-            for (Future<RecordMetadata> f : sent) {
-                f.get(30, TimeUnit.SECONDS);
-            }
+        int released = inTransaction(c -> {
+            List<TaskDispatch> room = processor.window().release(c, owned);
+            sendAll(room); // committed only once the brokers have them
             ownership.check(c, owned);
-            c.commit();
-        } catch (Exception e) {
-            rollbackQuietly(c);
-            closeConnection();
-            throw e;
-        }
-        dispatchedFirst.increment(released.size());
+            return room.size();
+        });
+        dispatchedFirst.increment(released);
     }
 
     /** Refreshes the open-jobs gauges every few seconds. */
-    private void countOpenJobs(List<Integer> owned) throws SQLException {
+    private void countOpenJobs(List<Integer> owned) throws Exception {
         if (clock.millis() < nextOpenJobsCount) {
             return;
         }
         nextOpenJobsCount = clock.millis() + OPEN_JOBS_COUNT_MILLIS;
-        Connection c = connection();
-        try {
-            Map<JobState, Long> counts = jobs.countOpen(c, owned);
-            c.commit();
-            openJobs.forEach((state, gauge) -> gauge.set(counts.getOrDefault(JobState.valueOf(state), 0L)));
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
-            closeConnection();
-            throw e;
-        }
+        Map<JobState, Long> counts = inTransaction(c -> jobs.countOpen(c, owned));
+        openJobs.forEach((state, gauge) -> gauge.set(counts.getOrDefault(JobState.valueOf(state), 0L)));
     }
 
-    private void expireDeadlines(List<Integer> owned) throws SQLException {
-        Connection c = connection();
-        List<JobStore.Expired> expired;
-        try {
-            expired = jobs.expire(c, owned, clock.instant());
-            if (!expired.isEmpty()) {
-                tasks.cancelUnfinished(c, expired.stream().map(e -> e.job().jobId()).toList());
+    private void expireDeadlines(List<Integer> owned) throws Exception {
+        List<JobStore.Expired> expired = inTransaction(c -> {
+            List<JobStore.Expired> e = jobs.expire(c, owned, clock.instant());
+            if (!e.isEmpty()) {
+                tasks.cancelUnfinished(c, e.stream().map(x -> x.job().jobId()).toList());
                 ownership.check(c, owned);
             }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
-            closeConnection();
-            throw e;
-        }
+            return e;
+        });
         for (JobStore.Expired e : expired) {
             JobRow job = e.job();
             log.info("job {} FAILED: {}", job.jobId(), e.error());
@@ -403,18 +397,9 @@ public final class CoordinatorLoop implements Runnable {
      * sends them again later: the same attempt twice, whose second report changes nothing.
      */
     private void dispatchDueRetries(List<Integer> owned) throws Exception {
-        Connection c = connection();
-        List<TaskDispatch> due;
-        try {
-            due = tasks.dueRetries(c, owned, clock.instant(), MAX_RETRIES_PER_ROUND);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
-            closeConnection();
-            throw e;
-        }
+        List<TaskDispatch> found = inTransaction(c -> tasks.dueRetries(c, owned, clock.instant(), MAX_RETRIES_PER_ROUND));
         Map<UUID, Long> budgets = new HashMap<>();
-        due = due.stream().filter(d -> {
+        List<TaskDispatch> due = found.stream().filter(d -> {
             long budget = budgets.computeIfAbsent(d.job().jobId(), id -> d.job().dispatchBudget());
             budgets.put(d.job().jobId(), budget - 1);
             return budget > 0; // a job at its parallelism retries when a slot frees
@@ -422,22 +407,12 @@ public final class CoordinatorLoop implements Runnable {
         if (due.isEmpty()) {
             return;
         }
-        List<Future<RecordMetadata>> sent = new ArrayList<>(due.size());
-        for (TaskDispatch d : due) {
-            sent.add(taskPublisher.publish(d));
-        }
-        for (Future<RecordMetadata> f : sent) {
-            f.get(30, TimeUnit.SECONDS);
-        }
-        try {
+        sendAll(due);
+        inTransaction(c -> {
             tasks.markDispatched(c, due);
             ownership.check(c, owned);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
-            closeConnection();
-            throw e;
-        }
+            return null;
+        });
         dispatchedRetries.increment(due.size());
         log.info("dispatched {} retries", due.size());
     }

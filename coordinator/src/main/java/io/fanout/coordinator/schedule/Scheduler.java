@@ -2,7 +2,8 @@ package io.fanout.coordinator.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.coordinator.control.JobControl;
-import io.fanout.coordinator.deadletter.Lease;
+import io.fanout.coordinator.lease.LeaderWork;
+import io.fanout.coordinator.lease.Lease;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.ScheduleStore;
 import io.fanout.shared.TopicNames;
@@ -17,9 +18,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,11 +42,7 @@ public final class Scheduler implements AutoCloseable {
     private final TopicNames topics;
     private final JobControl control;
     private final Clock clock;
-    private final Lease lease;
-    private final Duration leaseTtl;
-    private final Thread thread;
-    private final CountDownLatch stop = new CountDownLatch(1);
-    private volatile long token = -1;
+    private final LeaderWork leader;
 
     public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, JobControl control, Clock clock, String coordinatorId,
                      Duration leaseTtl) {
@@ -56,57 +51,37 @@ public final class Scheduler implements AutoCloseable {
         this.topics = topics;
         this.control = control;
         this.clock = clock;
-        this.lease = new Lease("scheduler", coordinatorId);
-        this.leaseTtl = leaseTtl;
-        this.thread = new Thread(this::run, "fanout-scheduler");
+        this.leader = new LeaderWork(db, "scheduler", coordinatorId, leaseTtl, TICK, this::fireDue);
     }
 
     public Scheduler start() {
-        thread.start();
+        leader.start();
         return this;
     }
 
     public boolean isLeader() {
-        return token >= 0;
+        return leader.isLeader();
     }
 
-    private void run() {
-        long tick = Math.min(TICK.toMillis(), Math.max(50, leaseTtl.toMillis() / 3));
-        try {
-            do {
-                try (Connection c = db.connection()) {
-                    OptionalLong got = lease.acquire(c, leaseTtl);
-                    token = got.orElse(-1);
-                    if (token >= 0) {
-                        fireDue(c);
-                    }
-                } catch (Exception e) {
-                    log.warn("scheduler round failed, trying again: {}", e.toString());
+    /** Fires the due schedules in one transaction that holds the lease. */
+    private void fireDue(Lease lease, long token) throws Exception {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                if (!lease.check(c, token)) {
+                    c.rollback();
+                    leader.lost();
+                    return;
                 }
-            } while (!stop.await(tick, TimeUnit.MILLISECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void fireDue(Connection c) throws Exception {
-        c.setAutoCommit(false);
-        try {
-            if (!lease.check(c, token)) {
+                Instant now = clock.instant();
+                for (Schedule s : ScheduleStore.due(c, now)) {
+                    fire(c, s, now);
+                }
+                c.commit();
+            } catch (Exception e) {
                 c.rollback();
-                token = -1;
-                return;
+                throw e;
             }
-            Instant now = clock.instant();
-            for (Schedule s : ScheduleStore.due(c, now)) {
-                fire(c, s, now);
-            }
-            c.commit();
-        } catch (Exception e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
         }
     }
 
@@ -145,14 +120,6 @@ public final class Scheduler implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        stop.countDown();
-        thread.join(Duration.ofSeconds(30));
-        if (token >= 0) {
-            try (Connection c = db.connection()) {
-                lease.release(c, token);
-            } catch (SQLException e) {
-                log.warn("scheduler lease not released (it expires by itself): {}", e.toString());
-            }
-        }
+        leader.close();
     }
 }

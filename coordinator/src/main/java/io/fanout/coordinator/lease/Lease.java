@@ -1,4 +1,4 @@
-package io.fanout.coordinator.deadletter;
+package io.fanout.coordinator.lease;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -72,5 +72,9 @@ public final class Lease {
 
     public String holder() {
         return holder;
+    }
+
+    public String name() {
+        return name;
     }
 }
