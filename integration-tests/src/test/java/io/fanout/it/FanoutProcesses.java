@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 final class FanoutProcesses implements AutoCloseable {
 
     private final List<Process> processes = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
 
     record Result(int exitCode, String out, String err) {
     }
@@ -19,6 +20,7 @@ final class FanoutProcesses implements AutoCloseable {
     /** Starts a long-running command (coordinator, executor), its output going to a temporary file. */
     Process start(String... args) throws IOException {
         Path log = Files.createTempFile("fanout-cli-", ".log");
+        logs.add(log);
         Process p = command(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
         return p;
@@ -45,8 +47,16 @@ final class FanoutProcesses implements AutoCloseable {
         return new ProcessBuilder(cmd);
     }
 
+    /** Kills what is left and deletes the processes' logs. */
     @Override
     public void close() {
         processes.forEach(Process::destroyForcibly);
+        for (Path log : logs) {
+            try {
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                // a log left in the temporary directory harms nothing
+            }
+        }
     }
 }
