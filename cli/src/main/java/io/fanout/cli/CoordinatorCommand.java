@@ -4,7 +4,7 @@ import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.shared.Pools;
-import io.fanout.shared.metrics.MetricsServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,7 +72,7 @@ final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MetricsServer endpoint = metrics.start();
+        MeterRegistry meters = metrics.start();
         CoordinatorConfig config = CoordinatorConfig.builder()
                 .kafka(kafka.kafka())
                 .topics(kafka.topics())
@@ -84,25 +84,22 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .taskLostAfter(taskLostAfter)
                 .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
                 .dispatchWindow(dispatchWindow)
-                .meterRegistry(metrics.registry(endpoint))
+                .meterRegistry(meters)
                 .build();
         Coordinator coordinator = Coordinator.start(config);
-        runUntilStopped(() -> {
-            coordinator.close();
-            if (endpoint != null) {
-                endpoint.close();
-            }
-        });
+        runUntilStopped(coordinator, metrics);
         return 0;
     }
 
-    /** Blocks until the JVM is asked to stop, then closes {@code resource} gracefully before it exits. */
-    static void runUntilStopped(AutoCloseable resource) throws InterruptedException {
+    /** Blocks until the JVM is asked to stop, then closes {@code resources} gracefully, in order, before it exits. */
+    static void runUntilStopped(AutoCloseable... resources) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                resource.close();
+                for (AutoCloseable resource : resources) {
+                    resource.close();
+                }
             } catch (Exception e) {
                 System.err.println("fanout: error while stopping: " + e.getMessage());
             } finally {

@@ -5,7 +5,7 @@ import io.fanout.executor.ExecutorConfig;
 import io.fanout.executor.FanoutExecutor;
 import io.fanout.executor.api.Processor;
 import io.fanout.shared.Pools;
-import io.fanout.shared.metrics.MetricsServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,7 +53,7 @@ final class ExecutorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MetricsServer endpoint = metrics.start();
+        MeterRegistry meters = metrics.start();
         ExecutorConfig config = ExecutorConfig.builder()
                 .kafka(kafka.kafka())
                 .topics(kafka.topics())
@@ -64,15 +64,10 @@ final class ExecutorCommand implements Callable<Integer> {
                 .concurrency(concurrency)
                 .shutdownGrace(shutdownGrace)
                 .heartbeatInterval(heartbeatInterval)
-                .meterRegistry(metrics.registry(endpoint))
+                .meterRegistry(meters)
                 .build();
         FanoutExecutor executor = FanoutExecutor.start(config);
-        CoordinatorCommand.runUntilStopped(() -> {
-            executor.close();
-            if (endpoint != null) {
-                endpoint.close();
-            }
-        });
+        CoordinatorCommand.runUntilStopped(executor, metrics);
         return 0;
     }
 

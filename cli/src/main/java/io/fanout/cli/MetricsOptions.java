@@ -8,24 +8,29 @@ import java.io.IOException;
 import picocli.CommandLine.Option;
 
 /** The Prometheus scrape endpoint of a coordinator or executor process. */
-final class MetricsOptions {
+final class MetricsOptions implements AutoCloseable {
 
     @Option(names = "--metrics-port", defaultValue = "${env:FANOUT_METRICS_PORT:--1}",
             description = "Serve Prometheus metrics at http://<host>:PORT/metrics (env FANOUT_METRICS_PORT; default: off).")
     int port;
 
-    /** Starts the endpoint, or returns null when it is off. */
-    MetricsServer start() throws IOException {
+    private MetricsServer server;
+
+    /** Starts the endpoint if a port is set; returns the registry the process's meters go to. */
+    MeterRegistry start() throws IOException {
         if (port < 0) {
-            return null;
+            return new SimpleMeterRegistry();
         }
-        MetricsServer server = MetricsServer.start(port);
+        server = MetricsServer.start(port);
         new FanoutMeters(server.registry()).withJvmMetrics();
         System.err.println("fanout: metrics at http://localhost:" + server.port() + "/metrics");
-        return server;
+        return server.registry();
     }
 
-    MeterRegistry registry(MetricsServer server) {
-        return server == null ? new SimpleMeterRegistry() : server.registry();
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
     }
 }
