@@ -7,7 +7,6 @@ import io.fanout.coordinator.store.Database;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.micrometer.core.instrument.Counter;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +23,6 @@ public final class Sweeper implements AutoCloseable {
     private final DeadLetters letters;
     private final SweeperPolicy policy;
     private final LeaderWork leader;
-    private final AtomicLong sweeps = new AtomicLong();
     private final Counter runs;
 
     public Sweeper(Database db, DeadLetters letters, SweeperPolicy policy, String coordinatorId, FanoutMeters meters) {
@@ -45,15 +43,9 @@ public final class Sweeper implements AutoCloseable {
         return leader.isLeader();
     }
 
-    /** Sweeps done by this coordinator. */
-    public long sweeps() {
-        return sweeps.get();
-    }
-
     private void sweep(Lease lease, long token) throws Exception {
         try {
             List<DeadLetters.Result> results = letters.sweep(policy, lease, token);
-            sweeps.incrementAndGet();
             runs.increment();
             if (!results.isEmpty()) {
                 log.info("sweeper: {} of {} dead letters replayed or parked", results.stream().filter(DeadLetters.Result::done).count(), results.size());

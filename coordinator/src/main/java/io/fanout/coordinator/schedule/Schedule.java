@@ -4,6 +4,8 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequests;
 import java.nio.charset.StandardCharsets;
@@ -61,11 +63,13 @@ public record Schedule(String name, String cron, ZoneId zone, String request, Co
             throw new IllegalArgumentException("schedule policy must be allow, forbid or replace, got '" + policy + "'");
         }
         try {
-            if (JobRequests.parse(request.getBytes(StandardCharsets.UTF_8)).key() != null || request.contains("\"id\"")) {
-                throw new IllegalArgumentException("a schedule's request has no 'id' or 'key': each run gets its own key");
-            }
+            JobRequests.parse(request.getBytes(StandardCharsets.UTF_8));
         } catch (InvalidJobRequestException e) {
             throw new IllegalArgumentException("schedule request is not a valid job request: " + e.getMessage());
+        }
+        JsonNode fields = Json.readTree(request);
+        if (fields.has("id") || fields.has("key")) {
+            throw new IllegalArgumentException("a schedule's request has no 'id' or 'key': each run gets its own key");
         }
         Schedule s = new Schedule(name, cron, z, request, p, Instant.EPOCH, null, null, 0, 0);
         return new Schedule(name, cron, z, request, p, s.nextAfter(now), null, null, 0, 0);

@@ -1,5 +1,6 @@
 package io.fanout.coordinator.schedule;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,5 +37,7 @@ class ScheduleTest {
                 "{\"processor\": \"p\", \"key\": \"k\"}", "allow", now)).getMessage().contains("each run gets its own key"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedule.create("bad name", "* * * * *", "UTC", REQUEST, "allow", now))
                 .getMessage().contains("schedule name"));
+        assertDoesNotThrow(() -> Schedule.create("n", "* * * * *", "UTC", "{\"processor\": \"p\", \"params\": {\"id\": \"nested\"}}", "allow", now),
+                "an 'id' inside params is the processor's business");
     }
 }
