@@ -1,17 +1,13 @@
 package io.fanout.cli;
 
 import io.fanout.coordinator.deadletter.DeadLetters;
-import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
-import io.fanout.shared.KafkaClientSettings;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,17 +27,10 @@ final class DlqCommand {
     /** Settings every subcommand shares, and the dead letters they reach. */
     static final class Connection {
         @Mixin
-        KafkaOptions kafka;
-
-        @Mixin
-        DatabaseOptions db;
+        InstallationOptions installation;
 
         <T> T with(Action<T> action) throws Exception {
-            try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 2);
-                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(kafka.kafka(), "fanout-dlq"),
-                         new ByteArraySerializer(), new ByteArraySerializer())) {
-                return action.run(new DeadLetters(database.dataSource(), producer, kafka.topics()));
-            }
+            return installation.with("fanout-dlq", (db, producer, topics) -> action.run(new DeadLetters(db, producer, topics)));
         }
     }
 

@@ -1,12 +1,8 @@
 package io.fanout.cli;
 
 import io.fanout.coordinator.control.JobControl;
-import io.fanout.coordinator.store.Database;
-import io.fanout.shared.KafkaClientSettings;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,10 +17,7 @@ final class JobControlCommands {
     /** What the three commands share: where the job is, and who acts. */
     abstract static class Base implements Callable<Integer> {
         @Mixin
-        KafkaOptions kafka;
-
-        @Mixin
-        DatabaseOptions db;
+        InstallationOptions installation;
 
         @Parameters(index = "0", description = "The job id.")
         UUID jobId;
@@ -36,12 +29,7 @@ final class JobControlCommands {
 
         @Override
         public Integer call() throws Exception {
-            JobControl.Result r;
-            try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 2);
-                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(kafka.kafka(), "fanout-control"),
-                         new ByteArraySerializer(), new ByteArraySerializer())) {
-                r = apply(new JobControl(database.dataSource(), producer, kafka.topics()));
-            }
+            JobControl.Result r = installation.with("fanout-control", (db, producer, topics) -> apply(new JobControl(db, producer, topics)));
             (r.done() ? System.out : System.err).println(r.message());
             return r.done() ? 0 : r.found() ? 1 : DlqCommand.NOTHING_MATCHED;
         }

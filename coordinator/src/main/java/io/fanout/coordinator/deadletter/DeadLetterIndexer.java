@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -80,22 +81,26 @@ public final class DeadLetterIndexer implements AutoCloseable {
     }
 
     private void index(ConsumerRecords<byte[], byte[]> records) throws Exception {
+        List<DeadLetterStore.TaskLetterPlace> places = new ArrayList<>();
+        List<DeadLetterStore.UnreadableRecord> unreadable = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            Headers h = r.headers();
+            String task = DeadLetterHeaders.text(h, DeadLetterHeaders.TASK);
+            if (task != null) {
+                places.add(new DeadLetterStore.TaskLetterPlace(UUID.fromString(task), DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
+                        r.partition(), r.offset()));
+            } else {
+                unreadable.add(new DeadLetterStore.UnreadableRecord(DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
+                        DeadLetterHeaders.originalPartition(h), DeadLetterHeaders.originalOffset(h), r.key(), r.value(),
+                        DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_FQCN), DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_MESSAGE),
+                        DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_STACKTRACE), DeadLetterHeaders.text(h, DeadLetterHeaders.EXECUTOR),
+                        failedAt(h, r.timestamp()), r.partition(), r.offset()));
+            }
+        }
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                Headers h = r.headers();
-                String task = DeadLetterHeaders.text(h, DeadLetterHeaders.TASK);
-                if (task != null) {
-                    DeadLetterStore.locateTaskLetter(c, UUID.fromString(task), DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC), r.partition(),
-                            r.offset());
-                } else {
-                    DeadLetterStore.indexUnreadableRecord(c, DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
-                            DeadLetterHeaders.originalPartition(h), DeadLetterHeaders.originalOffset(h), r.key(), r.value(),
-                            DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_FQCN), DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_MESSAGE),
-                            DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_STACKTRACE), DeadLetterHeaders.text(h, DeadLetterHeaders.EXECUTOR),
-                            failedAt(h, r.timestamp()), r.partition(), r.offset());
-                }
-            }
+            DeadLetterStore.locateTaskLetters(c, places);
+            DeadLetterStore.indexUnreadableRecords(c, unreadable);
             c.commit();
         }
     }

@@ -82,42 +82,56 @@ public final class DeadLetterStore {
         return ids;
     }
 
-    /** Records where a task letter's dead-letter record landed (and the topic its task came from). */
-    public static void locateTaskLetter(Connection conn, UUID taskId, String originalTopic, int dltPartition, long dltOffset) throws SQLException {
+    /** Where a task letter's dead-letter record landed, and the topic its task came from. */
+    public record TaskLetterPlace(UUID taskId, String originalTopic, int dltPartition, long dltOffset) {
+    }
+
+    /** A dead-lettered record that could not be read, as the dead-letter topic holds it. */
+    public record UnreadableRecord(String originalTopic, int originalPartition, long originalOffset, byte[] key, byte[] value, String errorClass,
+                                   String message, String stackTrace, String executorId, Instant failedAt, int dltPartition, long dltOffset) {
+    }
+
+    /** Records where task letters' dead-letter records landed (one batch). */
+    public static void locateTaskLetters(Connection conn, List<TaskLetterPlace> places) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(
                 "UPDATE fanout_dead_letter SET original_topic = coalesce(original_topic, ?), dlt_partition = ?, dlt_offset = ? WHERE letter_key = ?")) {
-            ps.setString(1, originalTopic);
-            ps.setInt(2, dltPartition);
-            ps.setLong(3, dltOffset);
-            ps.setString(4, taskKey(taskId));
-            ps.executeUpdate();
+            for (TaskLetterPlace p : places) {
+                ps.setString(1, p.originalTopic());
+                ps.setInt(2, p.dltPartition());
+                ps.setLong(3, p.dltOffset());
+                ps.setString(4, taskKey(p.taskId()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
-    /** Indexes a dead-lettered record that could not be read (once, however often it is consumed). */
-    public static void indexUnreadableRecord(Connection conn, String originalTopic, int originalPartition, long originalOffset, byte[] key, byte[] value,
-                                             String errorClass, String message, String stackTrace, String executorId, Instant failedAt,
-                                             int dltPartition, long dltOffset) throws SQLException {
+    /** Indexes dead-lettered records that could not be read (one batch; each once, however often it is consumed). */
+    public static void indexUnreadableRecords(Connection conn, List<UnreadableRecord> records) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
                 INSERT INTO fanout_dead_letter (letter_key, reason, error_class, error_message, stack_trace, executor_id, first_failed_at, failed_at,
                                                 original_topic, original_partition, original_offset, record_key, record_value, dlt_partition, dlt_offset)
                 VALUES (?, 'POISON', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (letter_key) DO NOTHING""")) {
-            ps.setString(1, originalTopic == null ? "dlt:" + dltPartition + "@" + dltOffset : recordKey(originalTopic, originalPartition, originalOffset));
-            ps.setString(2, errorClass == null ? "unknown" : errorClass);
-            ps.setString(3, message);
-            ps.setString(4, stackTrace);
-            ps.setString(5, executorId);
-            ps.setTimestamp(6, Timestamp.from(failedAt));
-            ps.setTimestamp(7, Timestamp.from(failedAt));
-            ps.setString(8, originalTopic);
-            ps.setObject(9, originalPartition < 0 ? null : originalPartition);
-            ps.setObject(10, originalOffset < 0 ? null : originalOffset);
-            ps.setBytes(11, key);
-            ps.setBytes(12, value);
-            ps.setInt(13, dltPartition);
-            ps.setLong(14, dltOffset);
-            ps.executeUpdate();
+            for (UnreadableRecord r : records) {
+                ps.setString(1, r.originalTopic() == null ? "dlt:" + r.dltPartition() + "@" + r.dltOffset()
+                        : recordKey(r.originalTopic(), r.originalPartition(), r.originalOffset()));
+                ps.setString(2, r.errorClass() == null ? "unknown" : r.errorClass());
+                ps.setString(3, r.message());
+                ps.setString(4, r.stackTrace());
+                ps.setString(5, r.executorId());
+                ps.setTimestamp(6, Timestamp.from(r.failedAt()));
+                ps.setTimestamp(7, Timestamp.from(r.failedAt()));
+                ps.setString(8, r.originalTopic());
+                ps.setObject(9, r.originalPartition() < 0 ? null : r.originalPartition());
+                ps.setObject(10, r.originalOffset() < 0 ? null : r.originalOffset());
+                ps.setBytes(11, r.key());
+                ps.setBytes(12, r.value());
+                ps.setInt(13, r.dltPartition());
+                ps.setLong(14, r.dltOffset());
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
