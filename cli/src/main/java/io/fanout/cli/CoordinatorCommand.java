@@ -67,6 +67,13 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "Keep at most this many tasks in flight per pool and let the rest wait, dispatched by job priority (default 0: off).")
     int dispatchWindow;
 
+    @Option(names = "--reconcile-interval", defaultValue = "PT10S",
+            description = "How often effects of committed transactions that never reached Kafka are looked for and sent again (default ${DEFAULT-VALUE}).")
+    Duration reconcileInterval;
+
+    @Option(names = "--database-pool-size", defaultValue = "10", description = "Connections to PostgreSQL (default ${DEFAULT-VALUE}).")
+    int databasePoolSize;
+
     @Mixin
     MetricsOptions metrics;
 
@@ -84,6 +91,9 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .taskLostAfter(taskLostAfter)
                 .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
                 .dispatchWindow(dispatchWindow)
+                .reconcileInterval(reconcileInterval)
+                .databasePoolSize(databasePoolSize)
+                .health(metrics.health())
                 .meterRegistry(meters)
                 .build();
         Coordinator coordinator = Coordinator.start(config);

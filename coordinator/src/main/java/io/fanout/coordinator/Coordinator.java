@@ -4,11 +4,10 @@ import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.deadletter.DeadLetterIndexer;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
-import io.fanout.coordinator.dispatch.DeadLetterPublisher;
+import io.fanout.coordinator.dispatch.Effects;
+import io.fanout.coordinator.outbox.Outbox;
 import io.fanout.coordinator.schedule.Scheduler;
 import io.fanout.coordinator.schedule.Schedules;
-import io.fanout.coordinator.dispatch.JobEventPublisher;
-import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.intake.JobIntake;
 import io.fanout.coordinator.loop.BatchProcessor;
 import io.fanout.coordinator.loop.CoordinatorLoop;
@@ -19,6 +18,7 @@ import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.shared.metrics.FanoutMeters;
+import io.fanout.shared.metrics.ProcessHealth;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.Map;
@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -43,7 +44,7 @@ public final class Coordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
     private final Database db;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final ReduceFeeder feeder;
     private final CoordinatorLoop loop;
     private final Thread thread;
@@ -54,33 +55,35 @@ public final class Coordinator implements AutoCloseable {
     private final DeadLetterIndexer indexer;
     private final Sweeper sweeper;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ProcessHealth health;
 
     private Coordinator(CoordinatorConfig config) {
         log.info("starting coordinator with {}", config);
+        this.health = config.health();
         FanoutMeters meters = new FanoutMeters(config.meterRegistry());
-        this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), 4, config.meterRegistry());
-        this.producer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
+        this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.databasePoolSize(), config.meterRegistry());
+        KafkaProducer<byte[], byte[]> kafkaProducer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
+        new KafkaClientMetrics(kafkaProducer).bindTo(config.meterRegistry());
+        this.producer = config.producerDecorator().apply(kafkaProducer);
+        Outbox outbox = new Outbox();
+        Effects effects = Effects.over(producer, config.topics());
         JobStore jobs = new JobStore();
         TaskStore tasks = new TaskStore();
         PartitionOwnership ownership = new PartitionOwnership(config.coordinatorId());
-        this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics(), ownership);
+        this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics(), ownership, outbox);
         BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools()), jobs, tasks, config.clock(), meters,
                 config.dispatchWindow());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.loop = new CoordinatorLoop(consumer, db, processor,
-                new CoordinatorLoop.Outputs(new TaskPublisher(producer, config.topics()), new JobEventPublisher(producer, config.topics()),
-                        new DeadLetterPublisher(producer, config.topics()), feeder),
-                ownership, meters, config);
+        this.loop = new CoordinatorLoop(consumer, db, processor, new CoordinatorLoop.Outputs(effects, feeder, outbox), ownership, meters, config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
         this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics(), meters);
-        this.jobControl = new JobControl(db.dataSource(), producer, config.topics());
+        this.jobControl = new JobControl(db.dataSource(), effects, outbox);
         this.scheduler = new Scheduler(db, producer, config.topics(), jobControl, config.clock(), config.coordinatorId(), config.sweeper().leaseTtl());
         this.schedules = new Schedules(db.dataSource(), config.clock());
         meters.schedulerLeader(() -> scheduler.isLeader() ? 1 : 0);
-        new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
         new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
-                config.topics());
+                config.topics(), health);
         this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId(), meters) : null;
     }
 
@@ -118,6 +121,11 @@ public final class Coordinator implements AutoCloseable {
     /** Whether this coordinator leads the dead-letter sweeper. */
     public boolean leadsSweeper() {
         return sweeper != null && sweeper.isLeader();
+    }
+
+    /** Whether every long-running thread of this coordinator is alive; a dead one makes it unhealthy for good. */
+    public ProcessHealth health() {
+        return health;
     }
 
     /** The coordinator's database, for reading job state (e.g. {@code fanout status}). */

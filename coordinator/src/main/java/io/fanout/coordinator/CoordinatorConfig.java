@@ -2,6 +2,7 @@ package io.fanout.coordinator;
 
 import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.metrics.ProcessHealth;
 import java.lang.management.ManagementFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -11,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.producer.Producer;
 
 /**
  * Immutable coordinator settings, built and validated by {@link #builder()}. Kafka properties
@@ -22,6 +25,14 @@ import java.util.UUID;
  * @param sweeper when and how dead letters are replayed automatically
  * @param dispatchWindow at most this many attempts in flight per pool over this coordinator's jobs,
  *     the rest waiting in PostgreSQL and released by job priority (0: no window, tasks go to Kafka at once)
+ * @param reconcileInterval how often the outbox is checked for effects of committed transactions that
+ *     never reached Kafka (a failed send, a crash between commit and send), which are then sent again
+ * @param databasePoolSize connections to PostgreSQL (the loop, the reduce feeder, housekeeping,
+ *     leases, dead letters, job control and the CLI's reads share them)
+ * @param health where the coordinator's long-running threads report their death (the command line
+ *     exits on it)
+ * @param producerDecorator wraps the coordinator's Kafka producer; tests use it to make sends fail
+ *     after a commit, the window the outbox closes
  */
 public record CoordinatorConfig(
         Map<String, Object> kafka,
@@ -37,6 +48,10 @@ public record CoordinatorConfig(
         Duration taskLostAfter,
         SweeperPolicy sweeper,
         int dispatchWindow,
+        Duration reconcileInterval,
+        int databasePoolSize,
+        UnaryOperator<Producer<byte[], byte[]>> producerDecorator,
+        ProcessHealth health,
         MeterRegistry meterRegistry,
         Clock clock) {
 
@@ -52,7 +67,8 @@ public record CoordinatorConfig(
         return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
                 + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
                 + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
-                + ", sweeper=" + sweeper + ", dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + "]";
+                + ", sweeper=" + sweeper + ", dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + ", reconcileInterval=" + reconcileInterval
+                + ", databasePoolSize=" + databasePoolSize + "]";
     }
 
     public static final class Builder {
@@ -69,6 +85,10 @@ public record CoordinatorConfig(
         private Duration taskLostAfter = Duration.ofSeconds(30);
         private SweeperPolicy sweeper = SweeperPolicy.DEFAULT;
         private int dispatchWindow;
+        private Duration reconcileInterval = Duration.ofSeconds(10);
+        private int databasePoolSize = 10;
+        private UnaryOperator<Producer<byte[], byte[]>> producerDecorator = UnaryOperator.identity();
+        private ProcessHealth health = new ProcessHealth();
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private Clock clock = Clock.systemUTC();
 
@@ -138,6 +158,30 @@ public record CoordinatorConfig(
             return this;
         }
 
+        /** How often effects owed by committed transactions (the outbox) are looked for and sent again (default 10 s). */
+        public Builder reconcileInterval(Duration interval) {
+            this.reconcileInterval = interval;
+            return this;
+        }
+
+        /** Connections to PostgreSQL (default 10). */
+        public Builder databasePoolSize(int size) {
+            this.databasePoolSize = size;
+            return this;
+        }
+
+        /** Wraps the coordinator's producer (for fault injection in tests; default: none). */
+        public Builder producerDecorator(UnaryOperator<Producer<byte[], byte[]>> decorator) {
+            this.producerDecorator = Objects.requireNonNull(decorator, "producerDecorator");
+            return this;
+        }
+
+        /** Where the coordinator's threads report their death (default: a health of its own, see {@link Coordinator#health()}). */
+        public Builder health(ProcessHealth health) {
+            this.health = Objects.requireNonNull(health, "health");
+            return this;
+        }
+
         public Builder sweeper(SweeperPolicy policy) {
             this.sweeper = Objects.requireNonNull(policy, "sweeper");
             return this;
@@ -173,10 +217,17 @@ public record CoordinatorConfig(
             if (taskLostAfter == null || taskLostAfter.toMillis() < 1) {
                 throw new IllegalArgumentException("coordinator setting 'task-lost-after' must be positive");
             }
+            if (reconcileInterval == null || reconcileInterval.toMillis() < 1) {
+                throw new IllegalArgumentException("coordinator setting 'reconcile-interval' must be positive");
+            }
+            if (databasePoolSize < 4) {
+                throw new IllegalArgumentException("coordinator setting 'database-pool-size' must be at least 4 (the loop, the reduce feeder, "
+                        + "housekeeping and the leases each hold one at times), got " + databasePoolSize);
+            }
             String id = coordinatorId != null ? coordinatorId
                     : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
             return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, id, taskLostAfter,
-                    sweeper, dispatchWindow, meterRegistry, clock);
+                    sweeper, dispatchWindow, reconcileInterval, databasePoolSize, producerDecorator, health, meterRegistry, clock);
         }
     }
 }

@@ -66,12 +66,19 @@ public final class DeadLetterHeaders {
         return this;
     }
 
-    /** Copies the original record's headers, so nothing it carried is lost. */
+    /** Copies the original record's headers, so nothing it carried is lost, except those that bear our names (ours are the true ones). */
     public DeadLetterHeaders copy(Headers original) {
         for (Header h : original) {
-            headers.add(h);
+            if (!isOurs(h.key())) { // a record that carries our header names must not speak for us
+                headers.add(h);
+            }
         }
         return this;
+    }
+
+    /** Whether a header name is one that dead-letter records are read by (Fanout's, and the dead-letter ones Spring reads too). */
+    public static boolean isOurs(String name) {
+        return name.startsWith("fanout-") || name.startsWith("kafka_dlt-");
     }
 
     public Headers build() {

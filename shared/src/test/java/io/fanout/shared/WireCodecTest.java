@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class WireCodecTest {
 
     private final UUID job = UUID.randomUUID();
+    private static final UUID FEED = UUID.randomUUID();
 
     @Test
     void taskRecordsRoundTrip() {
@@ -46,8 +47,8 @@ class WireCodecTest {
     @Test
     void reduceTasksCarryTheirInputRange() {
         TaskRecord t = new TaskRecord(job, UUID.randomUUID(), null, 0, 1, TaskKind.REDUCE, "p", TaskKind.REDUCE_TASK_NAME, PayloadFormat.NONE, null,
-                0, 0, List.of(), new ReduceInputRange(3, 100, 140, 12_345));
-        assertEquals(new ReduceInputRange(3, 100, 140, 12_345), WireCodec.decodeTask(WireCodec.encodeTask(t)).reduceInput());
+                0, 0, List.of(), new ReduceInputRange(3, 100, 140, 12_345, FEED));
+        assertEquals(new ReduceInputRange(3, 100, 140, 12_345, FEED), WireCodec.decodeTask(WireCodec.encodeTask(t)).reduceInput());
     }
 
     @Test
@@ -81,7 +82,7 @@ class WireCodecTest {
 
     @Test
     void reduceChunksKeepNullResults() {
-        ReduceInputChunk chunk = new ReduceInputChunk(job, Arrays.asList(new byte[] {1}, null));
+        ReduceInputChunk chunk = new ReduceInputChunk(job, FEED, Arrays.asList(new byte[] {1}, null));
         assertEquals(null, WireCodec.decodeReduceInput(WireCodec.encodeReduceInput(chunk)).results().get(1));
     }
 

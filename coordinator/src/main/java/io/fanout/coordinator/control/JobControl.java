@@ -1,17 +1,15 @@
 package io.fanout.coordinator.control;
 
-import io.fanout.coordinator.dispatch.JobEventPublisher;
+import io.fanout.coordinator.dispatch.Effects;
 import io.fanout.coordinator.dispatch.TaskDispatch;
-import io.fanout.coordinator.dispatch.TaskPublisher;
+import io.fanout.coordinator.outbox.Outbox;
+import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.TopicNames;
-import io.fanout.shared.json.Json;
-import io.fanout.shared.model.ControlOrder;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobState;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -23,7 +21,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,37 +42,46 @@ public final class JobControl {
     }
 
     private final DataSource db;
-    private final Producer<byte[], byte[]> producer;
-    private final TopicNames topics;
+    private final Effects effects;
+    private final Outbox outbox;
     private final JobStore jobs = new JobStore();
     private final TaskStore tasks = new TaskStore();
-    private final TaskPublisher publisher;
-    private final JobEventPublisher events;
 
-    public JobControl(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics) {
+    public JobControl(DataSource db, Effects effects, Outbox outbox) {
         this.db = db;
-        this.producer = producer;
-        this.topics = topics;
-        this.publisher = new TaskPublisher(producer, topics);
-        this.events = new JobEventPublisher(producer, topics);
+        this.effects = effects;
+        this.outbox = outbox;
     }
 
+    /** Job control over a producer of its own (the CLI's). */
+    public JobControl(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics) {
+        this(db, Effects.over(producer, topics), new Outbox());
+    }
+
+    /**
+     * Cancels the job, and tells executors and followers. The cancel order and the final event are
+     * owed in the outbox by the cancelling transaction, so the job's coordinator sends them again if
+     * this process dies before the brokers have them.
+     */
     public Result cancel(UUID jobId, String actor) throws Exception {
         JobRow job;
         int cancelled;
+        List<Long> owed;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
-            job = jobs.move(c, jobId, List.of(JobState.RUNNING, JobState.REDUCING, JobState.SUSPENDED), JobState.CANCELLED, "cancelled by " + actor);
+            job = jobs.move(c, jobId, List.copyOf(JobState.OPEN), JobState.CANCELLED, "cancelled by " + actor);
             if (job == null) {
                 c.rollback();
                 return refused(c, jobId, "cancelled");
             }
             cancelled = tasks.cancelUnfinished(c, List.of(jobId));
+            owed = outbox.record(c, new Owed().finalEvent(job.ownerPartition(), jobId));
             c.commit();
         }
-        ControlOrder order = new ControlOrder(ControlOrder.CANCEL, jobId, Instant.now().toString());
-        await(List.of(producer.send(new ProducerRecord<>(topics.control(), jobId.toString().getBytes(StandardCharsets.UTF_8), Json.toBytes(order))),
-                events.publish(event(JobEvent.Type.CANCELLED, job, "cancelled by " + actor))));
+        await(List.of(effects.control().cancel(jobId), effects.events().publish(event(JobEvent.Type.CANCELLED, job, "cancelled by " + actor))));
+        try (Connection c = db.getConnection()) {
+            outbox.settle(c, owed);
+        }
         log.info("job {} CANCELLED by {}: {} unfinished tasks cancelled", jobId, actor, cancelled);
         return new Result(true, true, "job " + jobId + " cancelled: " + cancelled + " unfinished tasks cancelled, running ones are being stopped");
     }
@@ -91,7 +97,7 @@ public final class JobControl {
             }
             c.commit();
         }
-        await(List.of(events.publish(event(JobEvent.Type.SUSPENDED, job, null))));
+        await(List.of(effects.events().publish(event(JobEvent.Type.SUSPENDED, job, null))));
         log.info("job {} SUSPENDED by {}", jobId, actor);
         return new Result(true, true, "job " + jobId + " suspended: its new tasks are held until it is resumed; tasks already dispatched run");
     }
@@ -112,14 +118,14 @@ public final class JobControl {
             List<TaskDispatch> released;
             while (budget > 0 && !(released = tasks.release(c, job, Math.min(budget, RESUME_CHUNK))).isEmpty()) {
                 List<Future<RecordMetadata>> sent = new ArrayList<>();
-                released.forEach(d -> sent.add(publisher.publish(d)));
+                released.forEach(d -> sent.add(effects.tasks().publish(d)));
                 await(sent);
                 dispatched += released.size();
                 budget -= released.size();
             }
             c.commit();
         }
-        await(List.of(events.publish(event(JobEvent.Type.RESUMED, job, null))));
+        await(List.of(effects.events().publish(event(JobEvent.Type.RESUMED, job, null))));
         log.info("job {} RESUMED by {}: {} held tasks dispatched", jobId, actor, dispatched);
         return new Result(true, true, "job " + jobId + " resumed: " + dispatched + " held tasks dispatched");
     }

@@ -5,6 +5,7 @@ import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.metrics.ProcessHealth;
 import io.github.resilience4j.retry.Retry;
 import java.sql.Connection;
 import java.time.Duration;
@@ -40,9 +41,12 @@ public final class DeadLetterIndexer implements AutoCloseable {
     private final Retry retry = DatabaseRetry.create("dead-letter-index");
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final ProcessHealth health;
     private volatile boolean running = true;
 
-    public DeadLetterIndexer(Consumer<byte[], byte[]> consumer, Database db, TopicNames topics) {
+    public DeadLetterIndexer(Consumer<byte[], byte[]> consumer, Database db, TopicNames topics, ProcessHealth health) {
+        this.health = health;
         this.consumer = consumer;
         this.db = db;
         this.topics = topics;
@@ -55,6 +59,7 @@ public final class DeadLetterIndexer implements AutoCloseable {
     }
 
     private void run() {
+        int failures = 0;
         try {
             consumer.subscribe(List.of(topics.deadLetters()));
             while (running) {
@@ -65,15 +70,26 @@ public final class DeadLetterIndexer implements AutoCloseable {
                 try {
                     Retry.decorateCheckedRunnable(retry, () -> index(records)).run();
                     consumer.commitSync();
-                } catch (Throwable e) {
-                    log.error("could not index {} dead letters; reading them again", records.count(), e);
+                    failures = 0;
+                } catch (Exception e) {
+                    failures++;
+                    long backoff = Math.min(30_000, 500L << Math.min(failures, 6));
+                    log.error("could not index {} dead letters (attempt {}); reading them again in {} ms", records.count(), failures, backoff, e);
                     for (TopicPartition tp : records.partitions()) {
                         consumer.seek(tp, records.records(tp).get(0).offset());
+                    }
+                    if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+                        break;
                     }
                 }
             }
         } catch (WakeupException e) {
             // closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            log.error("the dead-letter indexer stopped by an unexpected error: the coordinator is unhealthy and must be restarted", e);
+            health.failed(Thread.currentThread().getName(), e);
         } finally {
             consumer.close();
             stopped.countDown();
@@ -85,9 +101,9 @@ public final class DeadLetterIndexer implements AutoCloseable {
         List<DeadLetterStore.UnreadableRecord> unreadable = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             Headers h = r.headers();
-            String task = DeadLetterHeaders.text(h, DeadLetterHeaders.TASK);
+            UUID task = uuidOrNull(DeadLetterHeaders.text(h, DeadLetterHeaders.TASK));
             if (task != null) {
-                places.add(new DeadLetterStore.TaskLetterPlace(UUID.fromString(task), DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
+                places.add(new DeadLetterStore.TaskLetterPlace(task, DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
                         r.partition(), r.offset()));
             } else {
                 unreadable.add(new DeadLetterStore.UnreadableRecord(DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
@@ -105,6 +121,15 @@ public final class DeadLetterIndexer implements AutoCloseable {
         }
     }
 
+    /** A task id header's value, or null if it is missing or not a task id (the record is then indexed as an unreadable record). */
+    private static UUID uuidOrNull(String text) {
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static Instant failedAt(Headers h, long recordTime) {
         String t = DeadLetterHeaders.text(h, DeadLetterHeaders.LAST_FAILURE);
         try {
@@ -117,6 +142,7 @@ public final class DeadLetterIndexer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
+        stop.countDown();
         consumer.wakeup();
         stopped.await(30, TimeUnit.SECONDS);
     }

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.dispatch.TaskDispatch;
+import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.NewDeadLetter;
 import io.fanout.shared.model.JobEvent;
@@ -21,6 +22,19 @@ final class AfterCommit {
     final List<Unreadable> unreadable = new ArrayList<>();
     final List<JobRow> reduces = new ArrayList<>();
     final List<JobRow> progressed = new ArrayList<>();
+    /** Jobs the batch ended, as they ended: their final events are owed. */
+    final List<JobRow> ended = new ArrayList<>();
+    /** The outbox rows that record what this batch owes Kafka. */
+    List<Long> outboxIds = List.of();
     /** Failed attempts that got another attempt. */
     long retries;
+
+    /** What the batch owes Kafka until the brokers have it: its task records, final events and dead letters. */
+    Owed owed() {
+        Owed owed = new Owed();
+        tasks.forEach(d -> owed.task(d.job().ownerPartition(), d.task().jobId(), d.task().taskId()));
+        ended.forEach(j -> owed.finalEvent(j.ownerPartition(), j.jobId()));
+        deadLetters.forEach(l -> owed.letter(l.job().ownerPartition(), l.id()));
+        return owed;
+    }
 }

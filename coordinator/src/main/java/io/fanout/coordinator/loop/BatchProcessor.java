@@ -156,7 +156,7 @@ public final class BatchProcessor {
                 case Rejected r -> {
                     rejectedJobs.increment();
                     log.warn("rejected job request {}: {}", r.source(), r.reason());
-                    jobs.recordRejection(conn, r.source(), r.reason(), r.request());
+                    jobs.recordRejection(conn, r.jobId(), r.source(), r.reason(), r.request());
                     after.events.add(new JobEvent(JobEvent.Type.REJECTED, r.jobId(), null, null, null, null, null, null, r.reason(), r.source(), now()));
                 }
                 case Accepted a -> accepted.add(new JobStore.NewJob(a.request(), a.partition()));
@@ -171,7 +171,9 @@ public final class BatchProcessor {
                 continue; // the same request twice in one batch
             }
             if (!created.contains(req.id())) {
-                redeliver(conn, req, after);
+                // A request seen before (same id or key). What its first acceptance owes Kafka is in the outbox, re-sent by the
+                // job's owner if it never left, so nothing is sent again here (a duplicate would run tasks twice).
+                log.info("duplicate job request for {} (key {}) ignored", req.id(), req.key());
                 continue;
             }
             List<NewTask> initial = initialTasks(req);
@@ -189,18 +191,6 @@ public final class BatchProcessor {
             log.info("job {} accepted: processor={} pool={} key={} tasks={}", req.id(), req.processor(), req.pool(), req.key(), initial.size());
             after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
                     new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
-        }
-    }
-
-    /** A request seen before (same id or key): dispatch again what may not have left before a crash. */
-    private void redeliver(Connection conn, JobRequest req, AfterCommit after) throws SQLException {
-        JobRow job = jobs.load(conn, List.of(req.id())).get(req.id());
-        if (job == null || job.state() != JobState.RUNNING) {
-            log.info("duplicate job request for {} (key {}) ignored", req.id(), req.key());
-            return;
-        }
-        for (NewTask t : tasks.undeliveredInitialTasks(conn, job.jobId())) {
-            after.tasks.add(TaskDispatch.first(t, job));
         }
     }
 
@@ -288,6 +278,7 @@ public final class BatchProcessor {
                 continue;
             }
             meters.jobsFinished(f.state().name()).increment();
+            after.ended.add(job.withState(f.state()));
             log.info("job {} {}: tasks={} succeeded={} failed={}{}", job.jobId(), f.state(), job.total(), job.succeeded(), job.failed(),
                     f.error() == null ? "" : " error=" + f.error());
             after.events.add(new JobEvent(f.state() == JobState.SUCCEEDED ? JobEvent.Type.SUCCEEDED : JobEvent.Type.FAILED, job.jobId(), job.key(),

@@ -1,6 +1,9 @@
 package io.fanout.coordinator.loop;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -18,8 +21,17 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class InFlightBatches {
 
-    /** One applied batch: its sends, where it started (to rewind to) and where it ended (to commit). */
-    record Batch(List<Future<RecordMetadata>> sends, Map<TopicPartition, Long> firstOffsets, Map<TopicPartition, OffsetAndMetadata> nextOffsets) {
+    /**
+     * One applied batch: its sends, where it started (to rewind to), where it ended (to commit), and
+     * the outbox rows that record its sends (settled once they are all acknowledged).
+     */
+    record Batch(List<Future<RecordMetadata>> sends, Map<TopicPartition, Long> firstOffsets, Map<TopicPartition, OffsetAndMetadata> nextOffsets,
+                 List<Long> outboxIds) {
+
+        /** Sends of the loop's own work (retries, released tasks, deadlines) that commit no offsets. */
+        static Batch ofSends(List<Future<RecordMetadata>> sends, List<Long> outboxIds) {
+            return new Batch(sends, Map.of(), Map.of(), outboxIds);
+        }
     }
 
     /** A batch one of whose sends failed: everything from its first offsets must be applied again. */
@@ -33,6 +45,7 @@ final class InFlightBatches {
     }
 
     private final Deque<Batch> batches = new ArrayDeque<>();
+    private final List<Long> settled = new ArrayList<>();
 
     void add(Batch batch) {
         batches.add(batch);
@@ -62,8 +75,23 @@ final class InFlightBatches {
             }
             batches.poll();
             offsets.putAll(b.nextOffsets());
+            settled.addAll(b.outboxIds());
         }
         return offsets;
+    }
+
+    /** The outbox rows whose records are all acknowledged since the last call: owed no more. */
+    List<Long> drainSettled() {
+        List<Long> ids = new ArrayList<>(settled);
+        settled.clear();
+        return ids;
+    }
+
+    /** Outbox rows not to re-drive: their records are still being sent, or they are about to be settled. */
+    Set<Long> outboxIdsInHand() {
+        Set<Long> ids = new HashSet<>(settled);
+        batches.forEach(b -> ids.addAll(b.outboxIds()));
+        return ids;
     }
 
     /** The earliest offset of every partition over all batches still in flight, which are dropped. */

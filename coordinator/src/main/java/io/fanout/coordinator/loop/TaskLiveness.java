@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -56,15 +57,17 @@ final class TaskLiveness {
     }
 
     /**
-     * The attempts not heard of since {@code now - lostAfter}, as failures. They stay tracked (their
+     * The attempts not heard of since {@code now - lostAfter}, in the status partitions {@code judged}
+     * (those read to their end: a task is only silent if its executor's reports are not waiting in a
+     * backlog), as failures. They stay tracked (their
      * clock restarted) until {@link #settled} confirms the failures were applied, so a batch that
      * fails to apply loses none of them.
      */
-    List<StatusBatch> lost(long now, Duration lostAfter) {
+    List<StatusBatch> lost(long now, Duration lostAfter, Set<Integer> judged) {
         List<StatusBatch> failures = new ArrayList<>();
         for (Map.Entry<UUID, Held> e : held.entrySet()) {
             Held h = e.getValue();
-            if (now - h.lastSeen() < lostAfter.toMillis()) {
+            if (now - h.lastSeen() < lostAfter.toMillis() || !judged.contains(h.partition())) {
                 continue;
             }
             e.setValue(new Held(h.jobId(), h.attempt(), h.executorId(), h.partition(), now));

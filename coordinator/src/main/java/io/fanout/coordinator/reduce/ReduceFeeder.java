@@ -2,6 +2,8 @@ package io.fanout.coordinator.reduce;
 
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.dispatch.TaskPublisher;
+import io.fanout.coordinator.outbox.Outbox;
+import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.JobRow;
@@ -13,7 +15,6 @@ import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
-import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.ReduceInputChunk;
 import io.fanout.shared.wire.ReduceInputRange;
 import io.fanout.shared.wire.WireCodec;
@@ -24,7 +25,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -55,9 +60,14 @@ public final class ReduceFeeder implements AutoCloseable {
     private final TaskPublisher publisher;
     private final Retry retry = DatabaseRetry.create("reduce-feeder");
     private final PartitionOwnership ownership;
+    private final Outbox outbox;
+    /** Jobs this feeder is feeding now. */
+    private final Set<UUID> feeding = ConcurrentHashMap.newKeySet();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "fanout-coordinator-reduce"));
 
-    public ReduceFeeder(Database db, JobStore jobs, TaskStore tasks, Producer<byte[], byte[]> producer, TopicNames topics, PartitionOwnership ownership) {
+    public ReduceFeeder(Database db, JobStore jobs, TaskStore tasks, Producer<byte[], byte[]> producer, TopicNames topics, PartitionOwnership ownership,
+                        Outbox outbox) {
+        this.outbox = outbox;
         this.ownership = ownership;
         this.db = db;
         this.jobs = jobs;
@@ -67,53 +77,76 @@ public final class ReduceFeeder implements AutoCloseable {
         this.publisher = new TaskPublisher(producer, topics);
     }
 
+    /** Feeds the job's reduce on the feeder's thread, unless this feeder is already at it. */
     public void submit(JobRow job) {
+        if (!feeding.add(job.jobId())) {
+            return;
+        }
         thread.execute(() -> {
             try {
                 Retry.decorateCheckedRunnable(retry, () -> feed(job)).run();
             } catch (Throwable e) {
-                // The job stays REDUCING; recovery at the next assignment of its partition feeds it again.
-                log.error("job {}: could not start its reduce, will retry when its partition is next assigned", job.jobId(), e);
+                // The job stays REDUCING without a recorded input: the owner's next reconcile pass feeds it again.
+                log.error("job {}: could not start its reduce; its partition's owner tries again at its next reconcile pass", job.jobId(), e);
+            } finally {
+                feeding.remove(job.jobId());
             }
         });
     }
 
     /**
+     * Feeds again the reduces of these partitions' REDUCING jobs whose feed never finished (no input
+     * range recorded: a crash or a failure while streaming), besides those this feeder is at.
+     */
+    public void resumeStalled(Connection conn, Collection<Integer> partitions) throws SQLException {
+        for (JobRow job : jobs.awaitingReduceInput(conn, partitions)) {
+            if (!feeding.contains(job.jobId())) {
+                log.info("job {} was waiting for its reduce: feeding it", job.jobId());
+                submit(job);
+            }
+        }
+    }
+
+    /**
      * Streams the results and dispatches the reduce, once. Called again for the same job (after a
      * restart or a rebalance), it streams nothing: the range is recorded in the same transaction
-     * that stores the reduce task, so it only dispatches the reduce again if no executor has
-     * reported it yet.
+     * that stores the reduce task and owes its record in the outbox, which re-sends it if it never
+     * reached Kafka.
      */
     private void feed(JobRow job) throws Exception {
         NewTask reduce = new NewTask(job.jobId(), TaskIds.reduce(job.jobId()), null, TaskKind.REDUCE, TaskKind.REDUCE_TASK_NAME,
                 PayloadFormat.NONE, null);
-        Optional<ReduceInputRange> recorded;
-        TaskStore.Current current;
         try (Connection conn = db.connection()) {
-            recorded = jobs.reduceInput(conn, job.jobId());
-            current = tasks.current(conn, job.jobId(), reduce.taskId());
-        }
-        if (recorded.isPresent()) {
-            if (current != null && current.state() == TaskState.DISPATCHED) {
-                publisher.publish(new TaskDispatch(reduce, current.attempt(), job, recorded.get())).get();
-                log.info("job {}: reduce dispatched again (not yet reported by an executor)", job.jobId());
+            if (jobs.reduceInput(conn, job.jobId()).isPresent()) {
+                return;
             }
-            return;
         }
         ReduceInputRange range = streamResults(job);
+        List<Long> owed;
         try (Connection conn = db.connection()) {
             conn.setAutoCommit(false);
             tasks.prepare(conn);
             jobs.recordReduceInput(conn, job.jobId(), range);
             tasks.insert(conn, List.of(reduce));
+            owed = outbox.record(conn, new Owed().task(job.ownerPartition(), job.jobId(), reduce.taskId()));
             ownership.check(conn, List.of(job.ownerPartition()));
             conn.commit();
         }
         publisher.publish(new TaskDispatch(reduce, 0, job, range)).get();
+        try (Connection conn = db.connection()) {
+            outbox.settle(conn, owed);
+        }
         log.info("job {}: reduce dispatched over {} results", job.jobId(), range.resultCount());
     }
 
+    /**
+     * Streams the job's results under a new feed id. Another coordinator streaming the same job at
+     * the same time (it took the partition over while this one was still at it) writes chunks of
+     * its own feed id into the same partition; the range this feed records names only its own, and
+     * only the owner can record it.
+     */
     private ReduceInputRange streamResults(JobRow job) throws Exception {
+        UUID feedId = UUID.randomUUID();
         int partition = job.ownerPartition();
         byte[] key = job.jobId().toString().getBytes(StandardCharsets.UTF_8);
         List<Future<RecordMetadata>> sent = new ArrayList<>();
@@ -134,13 +167,13 @@ public final class ReduceFeeder implements AutoCloseable {
                         bytes += 4 + (r == null ? 0 : r.length);
                         count++;
                         if (bytes >= CHUNK_BYTES || chunk.size() >= CHUNK_RESULTS) {
-                            sent.add(send(partition, key, new ReduceInputChunk(job.jobId(), chunk)));
+                            sent.add(send(partition, key, new ReduceInputChunk(job.jobId(), feedId, chunk)));
                             chunk = new ArrayList<>();
                             bytes = 0;
                         }
                     }
                     if (!chunk.isEmpty()) {
-                        sent.add(send(partition, key, new ReduceInputChunk(job.jobId(), chunk)));
+                        sent.add(send(partition, key, new ReduceInputChunk(job.jobId(), feedId, chunk)));
                     }
                 }
             }
@@ -156,7 +189,7 @@ public final class ReduceFeeder implements AutoCloseable {
             from = Math.min(from, offset);
             to = Math.max(to, offset);
         }
-        return new ReduceInputRange(partition, from, to, count);
+        return new ReduceInputRange(partition, from, to, count, feedId);
     }
 
     private Future<RecordMetadata> send(int partition, byte[] key, ReduceInputChunk chunk) {

@@ -8,6 +8,7 @@ import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.ScheduleStore;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.json.Json;
+import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
@@ -63,24 +65,31 @@ public final class Scheduler implements AutoCloseable {
         return leader.isLeader();
     }
 
-    /** Fires the due schedules in one transaction that holds the lease. */
+    /**
+     * Fires the due schedules, each in a transaction of its own that checks the lease: a schedule
+     * that cannot be fired now (the broker away) is tried again at the next tick without holding up
+     * the others.
+     */
     private void fireDue(Lease lease, long token) throws Exception {
+        List<Schedule> due;
         try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                if (!lease.check(c, token)) {
+            due = ScheduleStore.due(c, clock.instant());
+        }
+        for (Schedule s : due) {
+            try (Connection c = db.connection()) {
+                c.setAutoCommit(false);
+                try {
+                    if (!lease.check(c, token)) {
+                        c.rollback();
+                        leader.lost();
+                        return;
+                    }
+                    fire(c, s, clock.instant());
+                    c.commit();
+                } catch (Exception e) {
                     c.rollback();
-                    leader.lost();
-                    return;
+                    log.error("schedule {}: the run due {} was not fired; trying again at the next tick: {}", s.name(), s.nextFireAt(), e.toString());
                 }
-                Instant now = clock.instant();
-                for (Schedule s : ScheduleStore.due(c, now)) {
-                    fire(c, s, now);
-                }
-                c.commit();
-            } catch (Exception e) {
-                c.rollback();
-                throw e;
             }
         }
     }
@@ -99,21 +108,33 @@ public final class Scheduler implements AutoCloseable {
                 case ALLOW -> { }
             }
         }
-        ObjectNode template = (ObjectNode) Json.readTree(s.request().getBytes(StandardCharsets.UTF_8));
-        template.put("key", s.runKey(due));
-        JobRequest request = JobRequests.parse(Json.toBytes(template));
+        JobRequest request;
+        try {
+            ObjectNode template = (ObjectNode) Json.readTree(s.request().getBytes(StandardCharsets.UTF_8));
+            template.put("key", s.runKey(due));
+            request = JobRequests.parse(Json.toBytes(template));
+        } catch (InvalidJobRequestException | RuntimeException e) {
+            // A template that no longer makes a valid request never will: this run is skipped, the next is due as usual.
+            log.error("schedule {}: run due {} skipped, its request is not valid: {}", s.name(), due, e.getMessage());
+            ScheduleStore.recordRun(c, s.name(), due, null, next);
+            return;
+        }
         producer.send(new ProducerRecord<>(topics.jobs(), request.id().toString().getBytes(StandardCharsets.UTF_8), JobRequests.toJson(request)))
                 .get(30, TimeUnit.SECONDS);
         ScheduleStore.recordRun(c, s.name(), due, request.id(), next);
         log.info("schedule {}: run due {} fired as job {}; next at {}", s.name(), due, request.id(), next);
     }
 
-    /** Whether the job is still going; a job fired but not stored yet counts as going. */
+    /** Whether the job is still going; a job fired but neither stored nor rejected yet counts as going. */
     private static boolean running(Connection c, UUID jobId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM fanout_job WHERE job_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT state FROM fanout_job WHERE job_id = ?), "
+                + "EXISTS (SELECT 1 FROM fanout_rejected_request WHERE job_id = ?)")) {
             ps.setObject(1, jobId);
+            ps.setObject(2, jobId);
             try (ResultSet rs = ps.executeQuery()) {
-                return !rs.next() || !io.fanout.shared.model.JobState.valueOf(rs.getString(1)).isTerminal();
+                rs.next();
+                String state = rs.getString(1);
+                return state == null ? !rs.getBoolean(2) : !io.fanout.shared.model.JobState.valueOf(state).isTerminal();
             }
         }
     }

@@ -56,4 +56,21 @@ public final class DatabaseRetry {
         }
         return false;
     }
+
+    /**
+     * Whether applying one record failed because of that record: an error in the data a statement was
+     * given (SQLSTATE class 22: a bad value; 23: a constraint; P0001: raised by a trigger), or an error
+     * of the coordinator's own code on that record (no SQL error at all). Any other SQL error (read-only
+     * after a failover, a missing table, a statement timeout, the connection) says the database is
+     * unwell, and no record is to blame.
+     */
+    public static boolean isRecordSpecific(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException e) {
+                String state = e.getSQLState() == null ? "" : e.getSQLState();
+                return state.startsWith("22") || state.startsWith("23") || state.equals("P0001");
+            }
+        }
+        return true;
+    }
 }

@@ -1,5 +1,7 @@
 package io.fanout.coordinator.store;
 
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.wire.Failure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,6 +42,38 @@ public final class DeadLetterStore {
 
     static String recordKey(String topic, int partition, long offset) {
         return "record:" + topic + "-" + partition + "@" + offset;
+    }
+
+    /** Task letters by id, each with what its dead-letter record carries (the failed attempt's task record and why). */
+    public static List<NewDeadLetter> taskLetters(Connection conn, List<Long> ids) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, "
+                + "j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count, " + JobStore.COLUMNS_OF_J + ", j.reduce_feed, "
+                + "d.id, d.task_id, d.reason, d.attempts, d.executor_id, d.error_class, d.error_message, d.stack_trace, d.first_failed_at, d.failed_at, "
+                + "d.original_partition, d.original_offset "
+                + "FROM fanout_dead_letter d JOIN fanout_task t ON t.job_id = d.job_id AND t.task_id = d.task_id JOIN fanout_job j ON j.job_id = d.job_id "
+                + "WHERE d.id = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("int8", ids.toArray()));
+            List<NewDeadLetter> letters = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    JobRow job = JobStore.readJob(rs, 10);
+                    NewTask task = Rows.task(rs, job.jobId(), rs.getObject("task_id", UUID.class), 1);
+                    Timestamp first = rs.getTimestamp("first_failed_at");
+                    Instant failedAt = rs.getTimestamp("failed_at").toInstant();
+                    Failure failure = new Failure(rs.getString("error_class"), rs.getString("error_message"), rs.getString("stack_trace"), false, -1,
+                            (int) longOr(rs, "original_partition"), longOr(rs, "original_offset"));
+                    letters.add(new NewDeadLetter(rs.getLong("id"), job, task, rs.getInt("attempts") - 1, rs.getString("reason"), rs.getString("executor_id"),
+                            failure, first == null ? failedAt : first.toInstant(), failedAt, task.kind() == TaskKind.REDUCE ? Rows.range(rs) : null));
+                }
+            }
+            return letters;
+        }
+    }
+
+    /** The column's value, or -1 where it is null. */
+    private static long longOr(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? -1 : v;
     }
 
     /**

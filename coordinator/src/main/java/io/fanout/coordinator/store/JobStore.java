@@ -29,6 +29,8 @@ public final class JobStore {
     static final String COLUMNS = "job_id, client_key, processor, pool, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, "
             + "reduce_required, max_attempts, initial_backoff_ms, backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, "
             + "deadline_at, max_failed_tasks, parallelism, in_flight, priority";
+    /** The open states as a SQL list: every query that looks for open jobs says it this way, as the partial indexes do. */
+    static final String OPEN = JobState.sqlList(JobState.OPEN);
     /** {@link #COLUMNS} of a table aliased {@code j}. */
     static final String COLUMNS_OF_J = "j." + COLUMNS.replace(", ", ", j.");
 
@@ -147,24 +149,42 @@ public final class JobStore {
         return jobs;
     }
 
+    /** A job that is over, with its result or error. */
+    public record Ended(JobRow job, String resultJson, String error) {
+    }
+
+    /** Of these jobs, those that are over. */
+    public List<Ended> ended(Connection conn, Collection<UUID> jobIds) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS + ", result_json, error FROM fanout_job WHERE job_id = ANY (?) "
+                + "AND state IN (" + JobState.sqlList(JobState.TERMINAL) + ")")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
+            List<Ended> ended = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ended.add(new Ended(readJob(rs), rs.getString("result_json"), rs.getString("error")));
+                }
+            }
+            return ended;
+        }
+    }
+
     /** A job failed by its deadline, and why. */
     public record Expired(JobRow job, String error) {
     }
 
     /** Fails the open jobs of {@code partitions} whose deadline has passed by {@code now}. */
     public List<Expired> expire(Connection conn, Collection<Integer> partitions, Instant now) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("""
-                UPDATE fanout_job SET state = 'FAILED', finished_at = now(),
-                    error = 'deadline passed at ' || deadline_at || ' with ' || (succeeded_tasks + failed_tasks) || ' of ' || total_tasks
-                            || ' tasks done; the others are cancelled'
-                WHERE deadline_at <= ? AND state IN ('RUNNING', 'REDUCING', 'SUSPENDED') AND owner_partition = ANY (?)
-                RETURNING\s""" + COLUMNS + ", error")) {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = 'FAILED', finished_at = now(), "
+                + "error = 'deadline passed at ' || deadline_at || ' with ' || (succeeded_tasks + failed_tasks) || ' of ' || total_tasks "
+                + "|| ' tasks done; the others are cancelled' "
+                + "WHERE deadline_at <= ? AND state IN (" + OPEN + ") AND owner_partition = ANY (?) "
+                + "RETURNING " + COLUMNS + ", error")) {
             ps.setTimestamp(1, Timestamp.from(now));
             ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
             List<Expired> expired = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    expired.add(new Expired(readJob(rs), rs.getString(23)));
+                    expired.add(new Expired(readJob(rs), rs.getString("error")));
                 }
             }
             return expired;
@@ -191,7 +211,7 @@ public final class JobStore {
 
     /** Attempts in flight per pool, over the open jobs of these partitions. */
     public Map<String, Long> inFlightByPool(Connection conn, Collection<Integer> partitions) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT pool, sum(in_flight) FROM fanout_job WHERE state IN ('RUNNING', 'REDUCING', 'SUSPENDED') "
+        try (PreparedStatement ps = conn.prepareStatement("SELECT pool, sum(in_flight) FROM fanout_job WHERE state IN (" + OPEN + ") "
                 + "AND owner_partition = ANY (?) GROUP BY pool")) {
             ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
             Map<String, Long> out = new HashMap<>();
@@ -222,12 +242,13 @@ public final class JobStore {
     /** Records where a job's subtask results were streamed for its reduce. */
     public void recordReduceInput(Connection conn, UUID jobId, ReduceInputRange range) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET reduce_partition = ?, reduce_from = ?, reduce_to = ?, "
-                + "reduce_count = ? WHERE job_id = ?")) {
+                + "reduce_count = ?, reduce_feed = ? WHERE job_id = ?")) {
             ps.setInt(1, range.partition());
             ps.setLong(2, range.fromOffset());
             ps.setLong(3, range.toOffset());
             ps.setLong(4, range.resultCount());
-            ps.setObject(5, jobId);
+            ps.setObject(5, range.feedId());
+            ps.setObject(6, jobId);
             ps.executeUpdate();
         }
     }
@@ -235,27 +256,29 @@ public final class JobStore {
     /** Where the job's results were streamed for its reduce, if they were. */
     public Optional<ReduceInputRange> reduceInput(Connection conn, UUID jobId) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(
-                "SELECT reduce_partition, reduce_from, reduce_to, reduce_count FROM fanout_job WHERE job_id = ? AND reduce_partition IS NOT NULL")) {
+                "SELECT reduce_partition, reduce_from, reduce_to, reduce_count, reduce_feed FROM fanout_job WHERE job_id = ? AND reduce_partition IS NOT NULL")) {
             ps.setObject(1, jobId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new ReduceInputRange(rs.getInt(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))) : Optional.empty();
+                return rs.next() ? Optional.of(Rows.range(rs)) : Optional.empty();
             }
         }
     }
 
-    public void recordRejection(Connection conn, String source, String reason, String request) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_rejected_request (source, reason, request) VALUES (?, ?, ?)")) {
-            ps.setString(1, source);
-            ps.setString(2, reason);
-            ps.setString(3, request);
+    /** Records a rejected request, with the job id it would have had where it had one. */
+    public void recordRejection(Connection conn, UUID jobId, String source, String reason, String request) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_rejected_request (job_id, source, reason, request) VALUES (?, ?, ?, ?)")) {
+            ps.setObject(1, jobId);
+            ps.setString(2, source);
+            ps.setString(3, reason);
+            ps.setString(4, request);
             ps.executeUpdate();
         }
     }
 
-    /** Jobs of the given coordinator partitions that wait for their reduce (it may not have been dispatched). */
-    public List<JobRow> reducing(Connection conn, Collection<Integer> partitions) throws SQLException {
+    /** REDUCING jobs of the given coordinator partitions whose results were never streamed for their reduce. */
+    public List<JobRow> awaitingReduceInput(Connection conn, Collection<Integer> partitions) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS + " FROM fanout_job "
-                + "WHERE state = 'REDUCING' AND owner_partition = ANY (?)")) {
+                + "WHERE state = 'REDUCING' AND reduce_partition IS NULL AND owner_partition = ANY (?)")) {
             ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 List<JobRow> rows = new ArrayList<>();

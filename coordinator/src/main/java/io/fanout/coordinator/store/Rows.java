@@ -19,8 +19,9 @@ final class Rows {
                 PayloadFormat.ofCode(rs.getShort(col + 3)), rs.getBytes(col + 4));
     }
 
-    /** A reduce input range from {@code reduce_partition, reduce_from, reduce_to, reduce_count} at column {@code col}, or null. */
-    static ReduceInputRange range(ResultSet rs, int col) throws SQLException {
-        return rs.getObject(col) == null ? null : new ReduceInputRange(rs.getInt(col), rs.getLong(col + 1), rs.getLong(col + 2), rs.getLong(col + 3));
+    /** The job's reduce input range from the columns {@code reduce_partition, reduce_from, reduce_to, reduce_count, reduce_feed}, or null. */
+    static ReduceInputRange range(ResultSet rs) throws SQLException {
+        return rs.getObject("reduce_partition") == null ? null : new ReduceInputRange(rs.getInt("reduce_partition"), rs.getLong("reduce_from"),
+                rs.getLong("reduce_to"), rs.getLong("reduce_count"), rs.getObject("reduce_feed", UUID.class));
     }
 }

@@ -37,7 +37,7 @@ public final class TaskReplay {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT t.state, t.attempt, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload,
                        j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count, coalesce(j.deadline_at <= now(), false),\s"""
-                + JobStore.COLUMNS_OF_J + """
+                + JobStore.COLUMNS_OF_J + ", j.reduce_feed" + """
 
                 FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id
                 WHERE t.job_id = ? AND t.task_id = ?
@@ -60,9 +60,12 @@ public final class TaskReplay {
                     return new Prepared("job " + jobId + " was cancelled", null, false);
                 }
                 NewTask task = Rows.task(rs, jobId, taskId, 3);
-                ReduceInputRange range = Rows.range(rs, 8);
+                ReduceInputRange range = Rows.range(rs);
                 boolean ended = job.state() == JobState.FAILED || job.state() == JobState.SUCCEEDED;
-                JobState reopenedAs = !ended ? job.state() : task.kind() == TaskKind.REDUCE ? JobState.REDUCING : JobState.RUNNING;
+                // A subtask replayed while the job reduces (its failures were within maxFailedTasks) discards that reduce: the job
+                // runs again, and reduces once the subtask is done.
+                JobState reopenedAs = task.kind() == TaskKind.REDUCE ? (ended ? JobState.REDUCING : job.state())
+                        : ended || job.state() == JobState.REDUCING ? JobState.RUNNING : job.state();
                 return new Prepared(null, new TaskDispatch(task, rs.getInt(2) + 1, job.withState(reopenedAs),
                         task.kind() == TaskKind.REDUCE ? range : null), ended);
             }
@@ -102,7 +105,7 @@ public final class TaskReplay {
                     total_tasks = total_tasks - 1,
                     succeeded_tasks = succeeded_tasks - (SELECT count(*) FROM gone WHERE state = 'SUCCEEDED'),
                     failed_tasks = failed_tasks - (SELECT count(*) FROM gone WHERE state IN ('FAILED', 'TIMED_OUT')),
-                    reduce_partition = NULL, reduce_from = NULL, reduce_to = NULL, reduce_count = NULL
+                    reduce_partition = NULL, reduce_from = NULL, reduce_to = NULL, reduce_count = NULL, reduce_feed = NULL
                 WHERE job_id = ? AND EXISTS (SELECT 1 FROM gone)""")) {
             ps.setObject(1, jobId);
             ps.setObject(2, TaskIds.reduce(jobId));
@@ -115,7 +118,7 @@ public final class TaskReplay {
     public static TaskDispatch current(Connection c, UUID jobId, UUID taskId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT t.attempt, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload,
-                       j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + """
+                       j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + ", j.reduce_feed" + """
 
                 FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id
                 WHERE t.job_id = ? AND t.task_id = ?""")) {
@@ -127,7 +130,7 @@ public final class TaskReplay {
                 }
                 JobRow job = JobStore.readJob(rs, 11);
                 NewTask task = Rows.task(rs, jobId, taskId, 2);
-                ReduceInputRange range = Rows.range(rs, 7);
+                ReduceInputRange range = Rows.range(rs);
                 return new TaskDispatch(task, rs.getInt(1), job, task.kind() == TaskKind.REDUCE ? range : null);
             }
         }

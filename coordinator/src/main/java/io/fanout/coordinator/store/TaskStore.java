@@ -1,6 +1,5 @@
 package io.fanout.coordinator.store;
 
-import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.Failure;
@@ -98,7 +97,7 @@ public final class TaskStore {
     private static final String STAGED_LETTERS = """
             SELECT l.job_id, l.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, l.attempt, l.reason, l.executor_id,
                    l.error_class, l.error_message, l.stack_trace, t.first_failed_at, l.failed_at, l.source_partition, l.source_offset,
-                   j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + """
+                   j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + ", j.reduce_feed" + """
 
             FROM fanout_letter_stage l
             JOIN fanout_task t ON t.job_id = l.job_id AND t.task_id = l.task_id
@@ -272,7 +271,7 @@ public final class TaskStore {
             while (rs.next()) {
                 JobRow job = JobStore.readJob(rs, 22);
                 NewTask task = Rows.task(rs, job.jobId(), rs.getObject(2, UUID.class), 3);
-                ReduceInputRange range = Rows.range(rs, 18);
+                ReduceInputRange range = Rows.range(rs);
                 letters.add(new NewDeadLetter(0, job, task, rs.getInt(8), rs.getString(9), rs.getString(10),
                         new Failure(rs.getString(11), rs.getString(12), rs.getString(13), false, -1, rs.getInt(16), rs.getLong(17)),
                         rs.getTimestamp(14).toInstant(), rs.getTimestamp(15).toInstant(), task.kind() == TaskKind.REDUCE ? range : null));
@@ -311,29 +310,48 @@ public final class TaskStore {
         }
     }
 
+    /** What a task record needs: the task, its attempt, the job's reduce input range and the job ({@link #readDispatch}). */
+    private static final String DISPATCH_COLUMNS = "t.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, t.attempt, "
+            + "j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count, " + JobStore.COLUMNS_OF_J + ", j.reduce_feed";
+
+    private static TaskDispatch readDispatch(ResultSet rs) throws SQLException {
+        JobRow job = JobStore.readJob(rs, 12);
+        NewTask task = Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2);
+        ReduceInputRange range = Rows.range(rs);
+        return new TaskDispatch(task, rs.getInt(7), job, task.kind() == TaskKind.REDUCE ? range : null);
+    }
+
     /** Tasks of open jobs owned by {@code partitions} whose next attempt is due by {@code now}, oldest first. */
     public List<TaskDispatch> dueRetries(Connection conn, Collection<Integer> partitions, Instant now, int limit) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("""
-                SELECT t.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, t.attempt,
-                       j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + """
-
-                FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id
-                WHERE t.due_at <= ? AND t.state = 'RETRY_WAIT' AND j.owner_partition = ANY (?) AND j.state IN ('RUNNING', 'REDUCING')
-                ORDER BY t.due_at LIMIT ?""")) {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + DISPATCH_COLUMNS + " FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id "
+                + "WHERE t.due_at <= ? AND t.state = 'RETRY_WAIT' AND j.owner_partition = ANY (?) AND j.state IN ('RUNNING', 'REDUCING') "
+                + "ORDER BY t.due_at LIMIT ?")) {
             ps.setTimestamp(1, Timestamp.from(now));
             ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
             ps.setInt(3, limit);
-            List<TaskDispatch> due = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    JobRow job = JobStore.readJob(rs, 12);
-                    NewTask task = Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2);
-                    ReduceInputRange range = Rows.range(rs, 8);
-                    due.add(new TaskDispatch(task, rs.getInt(7), job, task.kind() == TaskKind.REDUCE ? range : null));
-                }
-            }
-            return due;
+            return readDispatches(ps);
         }
+    }
+
+    /** Of these tasks, those still DISPATCHED in an open job, each as its current attempt's record. */
+    public List<TaskDispatch> stillDispatched(Connection conn, List<UUID> jobIds, List<UUID> taskIds) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + DISPATCH_COLUMNS + " FROM unnest(?::uuid[], ?::uuid[]) AS v(job_id, task_id) "
+                + "JOIN fanout_task t ON t.job_id = v.job_id AND t.task_id = v.task_id JOIN fanout_job j ON j.job_id = t.job_id "
+                + "WHERE t.state = 'DISPATCHED' AND j.state IN (" + JobStore.OPEN + ")")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
+            ps.setArray(2, conn.createArrayOf("uuid", taskIds.toArray()));
+            return readDispatches(ps);
+        }
+    }
+
+    private static List<TaskDispatch> readDispatches(PreparedStatement ps) throws SQLException {
+        List<TaskDispatch> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(readDispatch(rs));
+            }
+        }
+        return out;
     }
 
     /**
@@ -383,23 +401,6 @@ public final class TaskStore {
                 + "WHERE job_id = ANY (?) AND fanout_state_rank(state) < 4")) {
             ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
             return ps.executeUpdate();
-        }
-    }
-
-    /** The job's tasks without a parent (root or static items) that no executor has reported yet. */
-    public List<NewTask> undeliveredInitialTasks(Connection conn, UUID jobId) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement(
-                "SELECT task_id, kind, task_name, payload_format, payload FROM fanout_task "
-                        + "WHERE job_id = ? AND parent_id IS NULL AND state = 'DISPATCHED'")) {
-            ps.setObject(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-                List<NewTask> tasks = new ArrayList<>();
-                while (rs.next()) {
-                    tasks.add(new NewTask(jobId, rs.getObject(1, UUID.class), null, TaskKind.ofCode(rs.getShort(2)), rs.getString(3),
-                            PayloadFormat.ofCode(rs.getShort(4)), rs.getBytes(5)));
-                }
-                return tasks;
-            }
         }
     }
 }

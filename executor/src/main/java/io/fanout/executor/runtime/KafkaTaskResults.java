@@ -23,7 +23,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A job's subtask results, read lazily from the reduce-inputs topic: one chunk record at a time,
- * so a reduce over any number of results runs in bounded memory.
+ * so a reduce over any number of results runs in bounded memory. Only the chunks of the feed the
+ * range names count, and a reduce that cannot read exactly the recorded number of results (records
+ * deleted, a range that does not hold them) fails loudly rather than reduce over too few.
  */
 final class KafkaTaskResults implements TaskResults, AutoCloseable {
 
@@ -61,6 +63,7 @@ final class KafkaTaskResults implements TaskResults, AutoCloseable {
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 2 * 1024 * 1024);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"); // a range deleted by retention is an error, never a jump
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "fanout-reduce-" + jobId);
         consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         consumer.assign(List.of(partition));
@@ -84,16 +87,18 @@ final class KafkaTaskResults implements TaskResults, AutoCloseable {
         @Override
         public boolean hasNext() {
             while (buffered.isEmpty()) {
-                if (yielded >= range.resultCount() || position > range.toOffset()) {
+                if (yielded >= range.resultCount()) {
                     return false;
                 }
-                ConsumerRecord<byte[], byte[]> r = nextRecord();
+                ConsumerRecord<byte[], byte[]> r = position > range.toOffset() ? null : nextRecord();
+                if (r == null || r.offset() > range.toOffset()) {
+                    throw new IllegalStateException("reduce inputs of job " + jobId + ": read " + yielded + " of " + range.resultCount()
+                            + " results in " + partition + "@" + range.fromOffset() + ".." + range.toOffset() + " (feed " + range.feedId()
+                            + "); the reduce does not run over fewer");
+                }
                 position = r.offset() + 1;
-                if (r.offset() > range.toOffset()) {
-                    return false;
-                }
                 ReduceInputChunk chunk = WireCodec.decodeReduceInput(r.value());
-                if (chunk.jobId().equals(jobId)) {
+                if (chunk.jobId().equals(jobId) && chunk.feedId().equals(range.feedId())) {
                     buffered.addAll(chunk.results().stream().map(b -> b == null ? NULL : b).toList());
                 }
             }

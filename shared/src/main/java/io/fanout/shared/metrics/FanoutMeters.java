@@ -81,6 +81,11 @@ public final class FanoutMeters {
         return Counter.builder("fanout.tasks.lost").description("Attempts presumed lost: their executor went silent").register(registry);
     }
 
+    /** Outbox rows re-driven: effects of committed transactions that had not reached Kafka (a crash or a failed send in between). */
+    public Counter outboxReconciled() {
+        return Counter.builder("fanout.outbox.reconciled").description("Outbox rows whose records were sent again by the reconciler").register(registry);
+    }
+
     /** Dead letters written, by reason (NON_RETRYABLE, ATTEMPTS_EXHAUSTED, POISON). */
     public Counter deadLetters(String reason) {
         return Counter.builder("fanout.dead.letters").description("Dead letters written, by reason").tag("reason", reason).register(registry);

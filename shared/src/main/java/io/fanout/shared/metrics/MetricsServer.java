@@ -8,24 +8,45 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
-/** A Prometheus scrape endpoint, {@code GET /metrics}, for one process's meters. */
+/**
+ * A Prometheus scrape endpoint, {@code GET /metrics}, for one process's meters, and its health,
+ * {@code GET /healthz}: 200 while every long-running thread is alive, 503 with the failure once one
+ * has died.
+ */
 public final class MetricsServer implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpServer server;
+    private final ProcessHealth health;
 
-    private MetricsServer(HttpServer server) {
+    private MetricsServer(HttpServer server, ProcessHealth health) {
         this.server = server;
+        this.health = health;
     }
 
     /** Serves on {@code port} (0: any free port) of every interface. */
     public static MetricsServer start(int port) throws IOException {
+        return start(port, new ProcessHealth());
+    }
+
+    /** Serves on {@code port} (0: any free port) of every interface, with {@code health} at {@code /healthz}. */
+    public static MetricsServer start(int port, ProcessHealth health) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(port), 0);
-        MetricsServer m = new MetricsServer(http);
+        MetricsServer m = new MetricsServer(http, health);
+        m.health.bindTo(m.registry);
         http.createContext("/metrics", exchange -> {
             byte[] body = m.registry.scrape().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
             exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.createContext("/healthz", exchange -> {
+            ProcessHealth.Failure f = m.health.failure();
+            byte[] body = (f == null ? "ok\n" : "unhealthy: " + f + "\n").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(f == null ? 200 : 503, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
@@ -36,6 +57,11 @@ public final class MetricsServer implements AutoCloseable {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** The health this endpoint reports. */
+    public ProcessHealth health() {
+        return health;
     }
 
     public int port() {

@@ -42,7 +42,7 @@ public final class WireCodec {
         t.nonRetryable().forEach(out::writeString);
         if (t.kind() == TaskKind.REDUCE) {
             ReduceInputRange r = t.reduceInput();
-            out.writeInt(r.partition()).writeLong(r.fromOffset()).writeLong(r.toOffset()).writeLong(r.resultCount());
+            out.writeInt(r.partition()).writeLong(r.fromOffset()).writeLong(r.toOffset()).writeLong(r.resultCount()).writeUuid(r.feedId());
         }
         return out.toByteArray();
     }
@@ -69,7 +69,7 @@ public final class WireCodec {
                 nonRetryable.add(requireText(in.readString(), "non-retryable class"));
             }
             ReduceInputRange range = kind == TaskKind.REDUCE
-                    ? new ReduceInputRange(in.readInt(), in.readLong(), in.readLong(), in.readLong())
+                    ? new ReduceInputRange(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readUuid())
                     : null;
             in.expectEnd("task record");
             return new TaskRecord(jobId, taskId, parentId, attempt, statusPartition, kind, processor, taskName, format, payload, timeout, deadline,
@@ -108,12 +108,12 @@ public final class WireCodec {
     }
 
     public static byte[] encodeReduceInput(ReduceInputChunk chunk) {
-        int size = 32;
+        int size = 48;
         for (byte[] r : chunk.results()) {
             size += 4 + (r == null ? 0 : r.length);
         }
         BinaryOut out = new BinaryOut(size);
-        out.writeByte(VERSION).writeUuid(chunk.jobId()).writeInt(chunk.results().size());
+        out.writeByte(VERSION).writeUuid(chunk.jobId()).writeUuid(chunk.feedId()).writeInt(chunk.results().size());
         for (byte[] r : chunk.results()) {
             out.writeBytes(r);
         }
@@ -124,13 +124,14 @@ public final class WireCodec {
         BinaryIn in = new BinaryIn(bytes);
         in.expectVersion(VERSION, "reduce input record");
         UUID jobId = in.readUuid();
+        UUID feedId = in.readUuid();
         int n = in.readInt();
         List<byte[]> results = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             results.add(in.readBytes());
         }
         in.expectEnd("reduce input record");
-        return new ReduceInputChunk(jobId, results);
+        return new ReduceInputChunk(jobId, feedId, results);
     }
 
     private static byte[] encodeBatch(StatusBatch b) {

@@ -1,0 +1,90 @@
+package io.fanout.coordinator.outbox;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The outbox table: what committed transactions still owe Kafka. A row is written in the
+ * transaction that decides its effects and deleted ({@link #settle}) once the brokers have every
+ * record; a row that outlives its sender is found by {@link #owed} and re-driven by the
+ * {@link Reconciler}.
+ */
+public final class Outbox {
+
+    /** One outbox row. */
+    public record Entry(long id, int partition, List<UUID> taskJobs, List<UUID> taskIds, List<UUID> finalJobs, List<Long> letters) {
+    }
+
+    /** Writes what {@code owed} names, a row per partition; returns the rows' ids (none when nothing is owed). */
+    public List<Long> record(Connection conn, Owed owed) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        if (owed.isEmpty()) {
+            return ids;
+        }
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_outbox (owner_partition, task_jobs, task_ids, final_jobs, letters) "
+                + "VALUES (?, ?::uuid[], ?::uuid[], ?::uuid[], ?::int8[]) RETURNING id")) {
+            for (Map.Entry<Integer, Owed.Effects> e : owed.byPartition().entrySet()) {
+                Owed.Effects x = e.getValue();
+                ps.setInt(1, e.getKey());
+                ps.setArray(2, conn.createArrayOf("uuid", x.taskJobs.toArray()));
+                ps.setArray(3, conn.createArrayOf("uuid", x.taskIds.toArray()));
+                ps.setArray(4, conn.createArrayOf("uuid", x.finalJobs.toArray()));
+                ps.setArray(5, conn.createArrayOf("int8", x.letters.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    ids.add(rs.getLong("id"));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** The brokers have every record of these rows: they are owed no more. */
+    public void settle(Connection conn, Collection<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM fanout_outbox WHERE id = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("int8", ids.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Rows of these partitions at least {@code minAge} old, oldest first, leaving out {@code excluded}
+     * (the rows whose records this process is still sending).
+     */
+    public List<Entry> owed(Connection conn, Collection<Integer> partitions, Duration minAge, Collection<Long> excluded, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT id, owner_partition, task_jobs, task_ids, final_jobs, letters FROM fanout_outbox
+                WHERE owner_partition = ANY (?) AND created_at <= now() - ? * interval '1 millisecond' AND NOT (id = ANY (?))
+                ORDER BY id LIMIT ?""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setLong(2, minAge.toMillis());
+            ps.setArray(3, conn.createArrayOf("int8", excluded.toArray()));
+            ps.setInt(4, limit);
+            List<Entry> entries = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    entries.add(new Entry(rs.getLong("id"), rs.getInt("owner_partition"), list(rs.getArray("task_jobs"), UUID.class),
+                            list(rs.getArray("task_ids"), UUID.class), list(rs.getArray("final_jobs"), UUID.class), list(rs.getArray("letters"), Long.class)));
+                }
+            }
+            return entries;
+        }
+    }
+
+    private static <T> List<T> list(Array a, Class<T> type) throws SQLException {
+        return Arrays.stream((Object[]) a.getArray()).map(type::cast).toList();
+    }
+}

@@ -1,0 +1,203 @@
+package io.fanout.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.fanout.coordinator.Coordinator;
+import io.fanout.executor.api.MapReduceProcessor;
+import io.fanout.executor.api.NonRetryableException;
+import io.fanout.executor.api.Processor;
+import io.fanout.executor.api.TaskContext;
+import io.fanout.executor.api.TaskResults;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.RetryPolicy;
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.wire.WireCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.LongStream;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nothing committed is ever stranded: every Kafka effect of a committed transaction is recorded in
+ * the outbox in that transaction, and a send that fails after the commit (the broker away, the
+ * process dying before it) is made good by the reconciler, of the same coordinator or of the one
+ * that takes its partitions over. Each test fails one send at one post-commit point and checks
+ * that the job still finishes, exactly once, and that {@code await} sees its outcome.
+ */
+class OutboxIT {
+
+    private static final Duration OUTCOME = Duration.ofSeconds(60);
+    private static final Duration RECONCILE = Duration.ofMillis(500);
+
+    /** Fails its first attempt of every item, then squares it; the reduce sums. */
+    static final class FailsFirstAttempt implements MapReduceProcessor {
+        @Override
+        public Object process(TaskContext ctx) {
+            if (ctx.attempt() == 0) {
+                throw new IllegalStateException("first attempts fail");
+            }
+            long v = ctx.payload(Long.class);
+            return v * v;
+        }
+
+        @Override
+        public Object reduce(TaskContext ctx, TaskResults results) {
+            return TestProcessors.sum(results);
+        }
+    }
+
+    private static FanoutCluster cluster(FailingSends sends) {
+        return new FanoutCluster(4, b -> b.producerDecorator(sends).reconcileInterval(RECONCILE));
+    }
+
+    private static Predicate<ProducerRecord<byte[], byte[]>> to(String topic) {
+        return r -> r.topic().equals(topic);
+    }
+
+    private static Predicate<ProducerRecord<byte[], byte[]>> finalEvent(FanoutCluster cluster, String type) {
+        return r -> r.topic().equals(cluster.topics.jobEvents()) && new String(r.value(), StandardCharsets.UTF_8).contains("\"type\":\"" + type + "\"");
+    }
+
+    private static UUID squares(FanoutCluster cluster, int n, int parallelism) {
+        return cluster.client().submit(JobRequests.builder("squares").items(LongStream.rangeClosed(1, n).boxed().toList(), "square")
+                .parallelism(parallelism).build());
+    }
+
+    private static long sumOfSquares(int n) {
+        return LongStream.rangeClosed(1, n).map(i -> i * i).sum();
+    }
+
+    /** The job succeeded with the exact result and {@code tasks} tasks (its reduce included), nothing left in flight or owed. */
+    private static void assertFinishedExactly(FanoutCluster cluster, UUID job, JobEvent outcome, long result, int tasks) {
+        assertFinishedExactly(cluster.db(), job, outcome, result, tasks);
+    }
+
+    private static void assertFinishedExactly(DataSource db, UUID job, JobEvent outcome, long result, int tasks) {
+        assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
+        assertEquals(result, outcome.result().asLong());
+        assertEquals(tasks, outcome.tasks().succeeded());
+        assertEquals(0, Sql.count(db, "SELECT in_flight FROM fanout_job WHERE job_id = ?", job), "attempts left in flight");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_outbox") == 0);
+    }
+
+    @Test
+    void aTaskReleasedByTheJobsParallelismWhoseSendFailedIsSentAgain() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
+            sends.failNth(2, to(cluster.topics.tasks())); // the first is dispatched on acceptance, the second released when it finishes
+            UUID job = squares(cluster, 5, 1);
+            assertFinishedExactly(cluster, job, cluster.client().await(job, OUTCOME), sumOfSquares(5), 6);
+            assertEquals(1, sends.failed());
+            assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND attempt > 0", job), "no attempt was burnt");
+        }
+    }
+
+    @Test
+    void aTaskReleasedByTheDispatchWindowWhoseSendFailedIsSentAgain() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.producerDecorator(sends).reconcileInterval(RECONCILE).dispatchWindow(1))) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
+            sends.failNth(2, to(cluster.topics.tasks()));
+            UUID job = squares(cluster, 4, 0);
+            assertFinishedExactly(cluster, job, cluster.client().await(job, OUTCOME), sumOfSquares(4), 5);
+            assertEquals(1, sends.failed());
+        }
+    }
+
+    @Test
+    void aDueRetryWhoseSendFailedIsSentAgain() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("flaky", new FailsFirstAttempt()));
+            sends.failNth(2, to(cluster.topics.tasks())); // the second send is the retry
+            UUID job = cluster.client().submit(JobRequests.builder("flaky").items(List.of(7L), "square")
+                    .retry(new RetryPolicy(3, Duration.ofMillis(50), 1, Duration.ofSeconds(1), 0, List.of())).build());
+            JobEvent outcome = cluster.client().await(job, OUTCOME);
+            assertFinishedExactly(cluster, job, outcome, 49, 2);
+            assertEquals(1, sends.failed());
+            assertEquals(1, Sql.count(cluster.db(), "SELECT attempt FROM fanout_task WHERE job_id = ? AND kind = ?", job, TaskKind.MAPPED.code()),
+                    "the retry was sent again, not retried again");
+        }
+    }
+
+    @Test
+    void aFinalEventWhoseSendFailedIsSentAgainAndAwaitSeesIt() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
+            sends.failNth(1, finalEvent(cluster, "SUCCEEDED"));
+            UUID job = squares(cluster, 3, 0);
+            assertFinishedExactly(cluster, job, cluster.client().await(job, OUTCOME), sumOfSquares(3), 4);
+            assertEquals(1, sends.failed());
+        }
+    }
+
+    @Test
+    void aDeadLetterWhoseSendFailedReachesTheDeadLetterTopic() throws Exception {
+        FailingSends sends = new FailingSends();
+        Processor refuses = ctx -> {
+            throw new NonRetryableException("never");
+        };
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("refuses", refuses));
+            sends.failNth(1, to(cluster.topics.deadLetters()));
+            UUID job = cluster.client().submit(JobRequests.builder("refuses").build());
+            assertEquals(JobEvent.Type.FAILED, cluster.client().await(job, OUTCOME).type());
+            List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), 1, OUTCOME);
+            assertThat(letters).anySatisfy(r -> assertEquals(job, WireCodec.decodeTask(r.value()).jobId()));
+            assertEquals(1, sends.failed());
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_outbox") == 0);
+        }
+    }
+
+    @Test
+    void aReduceTaskWhoseSendFailedIsSentAgain() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("sum", new TestProcessors.SumOfSquares()));
+            sends.failNth(1, r -> r.topic().equals(cluster.topics.tasks()) && WireCodec.decodeTask(r.value()).kind() == TaskKind.REDUCE);
+            UUID job = cluster.client().submit(JobRequests.builder("sum").params(Map.of("n", 50)).build());
+            assertFinishedExactly(cluster, job, cluster.client().await(job, OUTCOME), TestProcessors.SumOfSquares.expected(50), 52);
+            assertEquals(1, sends.failed());
+        }
+    }
+
+    @Test
+    void aReduceFeedWhoseSendFailedIsFedAgain() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("sum", new TestProcessors.SumOfSquares()));
+            sends.failNth(1, to(cluster.topics.reduceInputs()));
+            UUID job = cluster.client().submit(JobRequests.builder("sum").params(Map.of("n", 50)).build());
+            assertFinishedExactly(cluster, job, cluster.client().await(job, OUTCOME), TestProcessors.SumOfSquares.expected(50), 52);
+            assertEquals(1, sends.failed());
+        }
+    }
+
+    @Test
+    void aFinalEventACrashedCoordinatorNeverSentIsSentByTheOneThatTakesOver() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
+            sends.failWhen(finalEvent(cluster, "SUCCEEDED")); // from the commit on, this coordinator never gets it out
+            UUID job = squares(cluster, 3, 0);
+            await().atMost(OUTCOME).until(() -> "SUCCEEDED".equals(Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job)));
+            Coordinator crashed = cluster.coordinator();
+            crashed.close();
+            cluster.startCoordinator(b -> b.reconcileInterval(Duration.ofMinutes(10))); // only its takeover pass can send it
+            assertFinishedExactly(Sql.at(cluster.jdbcUrl), job, cluster.client().await(job, OUTCOME), sumOfSquares(3), 4);
+            assertThat(sends.failed()).isPositive();
+        }
+    }
+}
