@@ -13,6 +13,7 @@ final class FanoutProcesses implements AutoCloseable {
 
     private final List<Process> processes = new ArrayList<>();
     private final List<Path> logs = new ArrayList<>();
+    private final java.util.Map<Process, Path> logOf = new java.util.HashMap<>();
 
     record Result(int exitCode, String out, String err) {
     }
@@ -23,7 +24,13 @@ final class FanoutProcesses implements AutoCloseable {
         logs.add(log);
         Process p = command(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
+        logOf.put(p, log);
         return p;
+    }
+
+    /** What a process {@link #start}ed has written so far. */
+    String output(Process p) throws IOException {
+        return Files.readString(logOf.get(p));
     }
 
     /** Runs a command to its end. */

@@ -81,6 +81,18 @@ class WireCodecTest {
     }
 
     @Test
+    void onlyReduceRecordsUseTheFeedVersionAndARangeWithoutFeedRoundTrips() {
+        TaskRecord plain = new TaskRecord(job, UUID.randomUUID(), null, 0, 1, TaskKind.ROOT, "p", "fanout:root", PayloadFormat.NONE, null, 0, 0,
+                List.of(), null);
+        assertEquals(1, WireCodec.encodeTask(plain)[0], "records other than reduces keep the version every executor reads");
+        TaskRecord reduce = new TaskRecord(job, UUID.randomUUID(), null, 0, 1, TaskKind.REDUCE, "p", "fanout:reduce", PayloadFormat.NONE, null, 0, 0,
+                List.of(), new ReduceInputRange(3, 100, 140, 12_345, null));
+        assertEquals(null, WireCodec.decodeTask(WireCodec.encodeTask(reduce)).reduceInput().feedId());
+        ReduceInputChunk chunk = new ReduceInputChunk(job, FEED, List.of(new byte[] {7}));
+        assertEquals(FEED, WireCodec.decodeReduceInput(WireCodec.encodeReduceInput(chunk)).feedId());
+    }
+
+    @Test
     void reduceChunksKeepNullResults() {
         ReduceInputChunk chunk = new ReduceInputChunk(job, FEED, Arrays.asList(new byte[] {1}, null));
         assertEquals(null, WireCodec.decodeReduceInput(WireCodec.encodeReduceInput(chunk)).results().get(1));

@@ -79,9 +79,7 @@ public final class JobControl {
             c.commit();
         }
         await(List.of(effects.control().cancel(jobId), effects.events().publish(event(JobEvent.Type.CANCELLED, job, "cancelled by " + actor))));
-        try (Connection c = db.getConnection()) {
-            outbox.settle(c, owed);
-        }
+        settle(owed);
         log.info("job {} CANCELLED by {}: {} unfinished tasks cancelled", jobId, actor, cancelled);
         return new Result(true, true, "job " + jobId + " cancelled: " + cancelled + " unfinished tasks cancelled, running ones are being stopped");
     }
@@ -102,10 +100,15 @@ public final class JobControl {
         return new Result(true, true, "job " + jobId + " suspended: its new tasks are held until it is resumed; tasks already dispatched run");
     }
 
-    /** Resumes a suspended job and dispatches the tasks held meanwhile (committed only once they are acknowledged). */
+    /**
+     * Resumes a suspended job and dispatches the tasks held meanwhile: released and owed in the
+     * outbox in the resuming transaction, then sent (the job's coordinator re-sends them if this
+     * process dies first).
+     */
     public Result resume(UUID jobId, String actor) throws Exception {
         JobRow job;
-        long dispatched = 0;
+        List<TaskDispatch> released = new ArrayList<>();
+        List<Long> owed;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             job = jobs.move(c, jobId, List.of(JobState.SUSPENDED), JobState.RUNNING, null);
@@ -115,19 +118,34 @@ public final class JobControl {
             }
             // Without a parallelism limit every held task goes now; with one, as many as it allows (the rest as tasks finish).
             long budget = job.dispatchBudget();
-            List<TaskDispatch> released;
-            while (budget > 0 && !(released = tasks.release(c, job, Math.min(budget, RESUME_CHUNK))).isEmpty()) {
-                List<Future<RecordMetadata>> sent = new ArrayList<>();
-                released.forEach(d -> sent.add(effects.tasks().publish(d)));
-                await(sent);
-                dispatched += released.size();
-                budget -= released.size();
+            List<TaskDispatch> chunk;
+            while (budget > 0 && !(chunk = tasks.release(c, job, Math.min(budget, RESUME_CHUNK))).isEmpty()) {
+                released.addAll(chunk);
+                budget -= chunk.size();
             }
+            Owed o = new Owed();
+            for (TaskDispatch d : released) {
+                o.task(job.ownerPartition(), jobId, d.task().taskId());
+            }
+            owed = outbox.record(c, o);
             c.commit();
         }
-        await(List.of(effects.events().publish(event(JobEvent.Type.RESUMED, job, null))));
-        log.info("job {} RESUMED by {}: {} held tasks dispatched", jobId, actor, dispatched);
-        return new Result(true, true, "job " + jobId + " resumed: " + dispatched + " held tasks dispatched");
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        released.forEach(d -> sent.add(effects.tasks().publish(d)));
+        sent.add(effects.events().publish(event(JobEvent.Type.RESUMED, job, null)));
+        await(sent);
+        settle(owed);
+        log.info("job {} RESUMED by {}: {} held tasks dispatched", jobId, actor, released.size());
+        return new Result(true, true, "job " + jobId + " resumed: " + released.size() + " held tasks dispatched");
+    }
+
+    /** The records are acknowledged: their outbox rows are owed no more (if this fails, the job's coordinator sends them again, harmlessly). */
+    private void settle(List<Long> owed) {
+        try (Connection c = db.getConnection()) {
+            outbox.settle(c, owed);
+        } catch (SQLException e) {
+            log.warn("outbox rows {} not settled (their records are sent; the job's coordinator sends them again): {}", owed, e.toString());
+        }
     }
 
     private Result refused(Connection c, UUID jobId, String what) throws SQLException {

@@ -58,6 +58,8 @@ public final class CoordinatorLoop implements Runnable {
     private static final int MAX_TRACKED_PROGRESS = 10_000;
     /** Failures of one batch, for a reason that may belong to one of its records, before its records are applied one by one. */
     private static final int ISOLATE_AFTER = 3;
+    /** A gap between two polls longer than this is a stall of the coordinator's own (GC, a stopped process, database retries). */
+    private static final long STALL_MILLIS = 1_000;
 
     private final Consumer<byte[], byte[]> consumer;
     private final BatchProcessor processor;
@@ -73,6 +75,7 @@ public final class CoordinatorLoop implements Runnable {
     private final Counter dispatchedFirst;
     private final Counter retries;
     private final Counter lostTasks;
+    private final Counter batchFailures;
     private final TopicNames topics;
     private final ProcessHealth health;
     private final Duration progressInterval;
@@ -89,6 +92,7 @@ public final class CoordinatorLoop implements Runnable {
     private final Housekeeping housekeeping;
     private final Takeover takeover;
     private volatile boolean running = true;
+    private long lastWatched;
 
     public CoordinatorLoop(Consumer<byte[], byte[]> consumer, Database db, BatchProcessor processor, Outputs outputs, PartitionOwnership ownership,
                            FanoutMeters meters, CoordinatorConfig config) {
@@ -99,6 +103,7 @@ public final class CoordinatorLoop implements Runnable {
         this.dispatchedFirst = meters.tasksDispatched("first");
         this.retries = meters.retries();
         this.lostTasks = meters.tasksLost();
+        this.batchFailures = meters.batchFailures();
         meters.partitionsOwned(() -> ownership.owned().size());
         meters.databaseRetries("coordinator-batch", () -> dbRetry.getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt(),
                 () -> dbRetry.getMetrics().getNumberOfFailedCallsWithRetryAttempt());
@@ -114,7 +119,10 @@ public final class CoordinatorLoop implements Runnable {
         this.clock = config.clock();
         this.tx = new LoopConnection(db, processor.tasks());
         this.housekeeping = new Housekeeping(tx, db, processor, ownership, outputs, inFlight, meters, config);
-        this.takeover = new Takeover(db, ownership, processor, housekeeping, topics, clock, () -> commitAcknowledged(true));
+        this.takeover = new Takeover(db, ownership, processor, housekeeping, topics, clock, () -> {
+            commitAcknowledged(true);
+            housekeeping.settleAcknowledged();
+        });
     }
 
     /** Where the loop's effects go after each commit, and the outbox that records them until they are there. */
@@ -125,11 +133,13 @@ public final class CoordinatorLoop implements Runnable {
     public void run() {
         int failures = 0;
         List<StatusBatch> lost = List.of();
+        lastWatched = clock.millis();
         try {
             consumer.subscribe(List.of(topics.jobs(), topics.status()), takeover);
             while (running) {
                 List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
                 consumer.poll(POLL).forEach(records::add);
+                discountStall();
                 try {
                     if (!records.isEmpty() || !lost.isEmpty()) {
                         handle(records, lost);
@@ -139,6 +149,7 @@ public final class CoordinatorLoop implements Runnable {
                     boolean due = housekeeping.due();
                     housekeeping();
                     if (due) {
+                        discountStall();
                         lost = liveness.lost(clock.millis(), taskLostAfter, caughtUpPartitions());
                     }
                     commitAcknowledged(false);
@@ -156,6 +167,7 @@ public final class CoordinatorLoop implements Runnable {
                     sleep(backoff(failures));
                 } catch (Exception e) {
                     failures++;
+                    batchFailures.increment();
                     tx.close();
                     if (!DatabaseRetry.isTransient(e) && DatabaseRetry.isRecordSpecific(e) && failures >= ISOLATE_AFTER) {
                         log.error("coordinator batch of {} records failed {} times; applying its records one by one", records.size(), failures, e);
@@ -177,6 +189,7 @@ public final class CoordinatorLoop implements Runnable {
         } finally {
             try {
                 commitAcknowledged(true);
+                housekeeping.settleAcknowledged();
             } catch (Exception e) {
                 log.warn("final offset commit failed: {}", e.getMessage());
             }
@@ -187,9 +200,23 @@ public final class CoordinatorLoop implements Runnable {
     }
 
     /**
+     * Time since the loop last looked, beyond what a poll or a batch takes, is a stall of this
+     * coordinator's own (a GC pause, a stopped process, database retries): silence meanwhile proves
+     * nothing about executors, so it does not count towards a task's loss.
+     */
+    private void discountStall() {
+        long now = clock.millis();
+        if (now - lastWatched > STALL_MILLIS) {
+            liveness.discount(now - lastWatched - POLL.toMillis());
+        }
+        lastWatched = now;
+    }
+
+    /**
      * The status partitions this coordinator has read to their end: only there can the silence of a
-     * task be judged, since every heartbeat sent so far has been seen (after a stall, the backlog is
-     * read first, so tasks whose executors kept reporting are not declared lost).
+     * task be judged, since every heartbeat sent so far has been seen (a coordinator that fell behind
+     * reads its backlog first). Time this coordinator itself stalled is discounted besides, since
+     * right after a stall the end it knows of may be stale.
      */
     private Set<Integer> caughtUpPartitions() {
         Set<Integer> caughtUp = new HashSet<>();
@@ -306,7 +333,7 @@ public final class CoordinatorLoop implements Runnable {
     /** Housekeeping of the partitions this coordinator owns; a failed round is logged and the next finds everything again. */
     private void housekeeping() {
         try {
-            housekeeping.run(ownedPartitions());
+            housekeeping.run(ownedPartitions(), caughtUpPartitions());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;

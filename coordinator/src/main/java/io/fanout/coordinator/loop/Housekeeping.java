@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -98,8 +99,13 @@ final class Housekeeping {
         takenOver.removeAll(partitions);
     }
 
-    /** One round, if one is due. Throws what failed; nothing is lost by a failed round, the next finds it all again in the database. */
-    void run(List<Integer> owned) throws Exception {
+    /**
+     * One round, if one is due. {@code caughtUp}: the status partitions read to their end (a partition
+     * taken over is reconciled only then, so that tasks whose reports wait in the backlog are not sent
+     * again). Throws what failed; nothing is lost by a failed round, the next finds it all again in the
+     * database.
+     */
+    void run(List<Integer> owned, Set<Integer> caughtUp) throws Exception {
         if (!due()) {
             return;
         }
@@ -110,7 +116,7 @@ final class Housekeeping {
         expireDeadlines(owned);
         dispatchDueRetries(owned);
         dispatchWaiting(owned);
-        reconcile(owned);
+        reconcile(owned, caughtUp);
         countOpenJobs(owned);
     }
 
@@ -205,10 +211,10 @@ final class Housekeeping {
      * everything of the partitions just taken over, and every reconcile interval what is older than
      * it, besides the rows this process is still sending.
      */
-    private void reconcile(List<Integer> owned) throws Exception {
+    private void reconcile(List<Integer> owned, Set<Integer> caughtUp) throws Exception {
         List<Long> settled = inFlight.drainSettled();
         boolean periodic = clock.millis() >= nextReconcile;
-        List<Integer> newlyOwned = takenOver.stream().filter(owned::contains).toList();
+        List<Integer> newlyOwned = takenOver.stream().filter(p -> owned.contains(p) && caughtUp.contains(p)).toList();
         if (settled.isEmpty() && !periodic && newlyOwned.isEmpty()) {
             return;
         }
@@ -225,12 +231,28 @@ final class Housekeeping {
         }
     }
 
+    /** Settles the outbox rows of the batches acknowledged so far (on a handover or a stop, so the next owner does not send them again). */
+    void settleAcknowledged() {
+        List<Long> settled = inFlight.drainSettled();
+        if (settled.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.connection()) {
+            out.outbox().settle(c, settled);
+        } catch (Exception e) {
+            log.warn("could not settle {} outbox rows whose records were sent; their next owner sends them again: {}", settled.size(), e.toString());
+        }
+    }
+
+    /** Re-drives every owed row of these partitions (rows that fail are left for the next round), then stalled reduce feeds. */
     private void redrive(Connection c, List<Integer> partitions, Duration minAge) throws Exception {
+        Set<Long> skip = new HashSet<>(inFlight.outboxIdsInHand());
         Reconciler.Pass pass;
         do {
-            pass = reconciler.reconcile(c, partitions, minAge, inFlight.outboxIdsInHand());
-            reconciled.increment(pass.rows());
-        } while (!pass.isEmpty() && pass.rows() == Reconciler.ROWS_PER_PASS);
+            pass = reconciler.reconcile(c, partitions, minAge, skip);
+            reconciled.increment(pass.settled());
+            skip.addAll(pass.failed());
+        } while (pass.rows() == Reconciler.ROWS_PER_PASS && !pass.stalled());
         out.reduces().resumeStalled(c, partitions);
     }
 

@@ -52,6 +52,14 @@ final class TaskLiveness {
         }
     }
 
+    /**
+     * The coordinator was not looking for {@code millis} (a long GC pause, the process stopped, the
+     * database retried): that time does not count against anyone, so every clock moves on by it.
+     */
+    void discount(long millis) {
+        held.replaceAll((id, h) -> new Held(h.jobId(), h.attempt(), h.executorId(), h.partition(), h.lastSeen() + millis));
+    }
+
     void forget(Collection<Integer> partitions) {
         held.values().removeIf(h -> partitions.contains(h.partition()));
     }

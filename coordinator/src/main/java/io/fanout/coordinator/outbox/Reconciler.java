@@ -16,8 +16,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.UUID;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
@@ -35,6 +38,8 @@ public final class Reconciler {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     public static final int ROWS_PER_PASS = 200;
+    /** How long one row's records may take to be acknowledged before the row is left for the next pass. */
+    private static final Duration SEND_WAIT = Duration.ofSeconds(10);
 
     private final Outbox outbox;
     private final JobStore jobs;
@@ -48,8 +53,11 @@ public final class Reconciler {
         this.effects = effects;
     }
 
-    /** What one pass re-sent. */
-    public record Pass(int rows, int tasks, int events, int letters) {
+    /**
+     * What one pass did: rows read, rows settled, what their re-sent records were, the rows whose
+     * records failed, and whether it stopped early because the brokers did not answer in time.
+     */
+    public record Pass(int rows, int settled, int tasks, int events, int letters, Set<Long> failed, boolean stalled) {
         public boolean isEmpty() {
             return rows == 0;
         }
@@ -57,43 +65,57 @@ public final class Reconciler {
 
     /**
      * Re-drives the rows of {@code partitions} at least {@code minAge} old, except {@code excluded}
-     * (still being sent by this process). {@code conn} is in auto-commit mode; a failure leaves the
-     * rows for the next pass.
+     * (still being sent by this process). Each row is settled on its own records' acknowledgements:
+     * a row whose records cannot be sent now stays owed (it is returned in {@link Pass#failed}) and
+     * does not hold up the others. {@code conn} is in auto-commit mode.
      */
     public Pass reconcile(Connection conn, Collection<Integer> partitions, Duration minAge, Collection<Long> excluded) throws Exception {
         List<Outbox.Entry> entries = outbox.owed(conn, partitions, minAge, excluded, ROWS_PER_PASS);
-        if (entries.isEmpty()) {
-            return new Pass(0, 0, 0, 0);
-        }
-        List<UUID> taskJobs = new ArrayList<>();
-        List<UUID> taskIds = new ArrayList<>();
-        List<UUID> finalJobs = new ArrayList<>();
-        List<Long> letters = new ArrayList<>();
+        int settled = 0;
+        int taskCount = 0;
+        int eventCount = 0;
+        int letterCount = 0;
+        Set<Long> failed = new HashSet<>();
         for (Outbox.Entry e : entries) {
-            taskJobs.addAll(e.taskJobs());
-            taskIds.addAll(e.taskIds());
-            finalJobs.addAll(e.finalJobs());
-            letters.addAll(e.letters());
-        }
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        List<TaskDispatch> owedTasks = taskIds.isEmpty() ? List.of() : tasks.stillDispatched(conn, taskJobs, taskIds);
-        owedTasks.forEach(d -> sends.add(effects.tasks().publish(d)));
-        List<JobStore.Ended> ended = finalJobs.isEmpty() ? List.of() : jobs.ended(conn, finalJobs);
-        for (JobStore.Ended e : ended) {
-            if (e.job().state() == JobState.CANCELLED) {
-                sends.add(effects.control().cancel(e.job().jobId()));
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            List<TaskDispatch> owedTasks = e.taskIds().isEmpty() ? List.of() : tasks.stillDispatched(conn, e.taskJobs(), e.taskIds());
+            owedTasks.forEach(d -> sends.add(effects.tasks().publish(d)));
+            List<JobStore.Ended> ended = e.finalJobs().isEmpty() ? List.of() : jobs.ended(conn, e.finalJobs());
+            for (JobStore.Ended x : ended) {
+                if (x.job().state() == JobState.CANCELLED) {
+                    sends.add(effects.control().cancel(x.job().jobId()));
+                }
+                sends.add(effects.events().publish(finalEvent(x)));
             }
-            sends.add(effects.events().publish(finalEvent(e)));
+            List<NewDeadLetter> owedLetters = e.letters().isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, e.letters());
+            owedLetters.forEach(l -> sends.add(effects.deadLetters().publish(l)));
+            try {
+                for (Future<RecordMetadata> f : sends) {
+                    f.get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (ExecutionException x) {
+                log.error("outbox row {} of partition {}: its records could not be sent ({}); it stays owed and is tried again at the next pass", e.id(),
+                        e.partition(), x.getCause());
+                failed.add(e.id());
+                continue;
+            } catch (TimeoutException x) {
+                // The brokers are away: the rest of the pass would wait the same. What is left stays owed for the next one.
+                log.warn("outbox row {} of partition {}: no acknowledgement within {} ms; the reconcile pass stops here", e.id(), e.partition(),
+                        SEND_WAIT.toMillis());
+                failed.add(e.id());
+                return new Pass(entries.size(), settled, taskCount, eventCount, letterCount, failed, true);
+            }
+            outbox.settle(conn, List.of(e.id()));
+            settled++;
+            taskCount += owedTasks.size();
+            eventCount += ended.size();
+            letterCount += owedLetters.size();
         }
-        List<NewDeadLetter> owedLetters = letters.isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, letters);
-        owedLetters.forEach(l -> sends.add(effects.deadLetters().publish(l)));
-        for (Future<RecordMetadata> f : sends) {
-            f.get(30, TimeUnit.SECONDS);
+        Pass pass = new Pass(entries.size(), settled, taskCount, eventCount, letterCount, failed, false);
+        if (!pass.isEmpty()) {
+            log.info("reconciled {} of {} outbox rows of partitions {}: re-sent {} task records, {} final events, {} dead letters", settled, entries.size(),
+                    partitions, taskCount, eventCount, letterCount);
         }
-        outbox.settle(conn, entries.stream().map(Outbox.Entry::id).toList());
-        Pass pass = new Pass(entries.size(), owedTasks.size(), ended.size(), owedLetters.size());
-        log.info("reconciled {} outbox rows of partitions {}: re-sent {} task records, {} final events, {} dead letters", pass.rows(), partitions,
-                pass.tasks(), pass.events(), pass.letters());
         return pass;
     }
 

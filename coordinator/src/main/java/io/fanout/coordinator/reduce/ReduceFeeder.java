@@ -126,7 +126,11 @@ public final class ReduceFeeder implements AutoCloseable {
         try (Connection conn = db.connection()) {
             conn.setAutoCommit(false);
             tasks.prepare(conn);
-            jobs.recordReduceInput(conn, job.jobId(), range);
+            if (!jobs.recordReduceInput(conn, job.jobId(), range)) {
+                conn.rollback();
+                log.info("job {}: no longer waits for its reduce input (reopened, cancelled or fed already); this feed is dropped", job.jobId());
+                return;
+            }
             tasks.insert(conn, List.of(reduce));
             owed = outbox.record(conn, new Owed().task(job.ownerPartition(), job.jobId(), reduce.taskId()));
             ownership.check(conn, List.of(job.ownerPartition()));

@@ -239,17 +239,21 @@ public final class JobStore {
         }
     }
 
-    /** Records where a job's subtask results were streamed for its reduce. */
-    public void recordReduceInput(Connection conn, UUID jobId, ReduceInputRange range) throws SQLException {
+    /**
+     * Records where a job's subtask results were streamed for its reduce; returns false (and records
+     * nothing) if the job no longer waits for them: it was reopened by a replay or cancelled while
+     * they streamed, or another feed recorded its own first.
+     */
+    public boolean recordReduceInput(Connection conn, UUID jobId, ReduceInputRange range) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET reduce_partition = ?, reduce_from = ?, reduce_to = ?, "
-                + "reduce_count = ?, reduce_feed = ? WHERE job_id = ?")) {
+                + "reduce_count = ?, reduce_feed = ? WHERE job_id = ? AND state = 'REDUCING' AND reduce_partition IS NULL")) {
             ps.setInt(1, range.partition());
             ps.setLong(2, range.fromOffset());
             ps.setLong(3, range.toOffset());
             ps.setLong(4, range.resultCount());
             ps.setObject(5, range.feedId());
             ps.setObject(6, jobId);
-            ps.executeUpdate();
+            return ps.executeUpdate() == 1;
         }
     }
 

@@ -98,7 +98,7 @@ final class KafkaTaskResults implements TaskResults, AutoCloseable {
                 }
                 position = r.offset() + 1;
                 ReduceInputChunk chunk = WireCodec.decodeReduceInput(r.value());
-                if (chunk.jobId().equals(jobId) && chunk.feedId().equals(range.feedId())) {
+                if (chunk.jobId().equals(jobId) && (range.feedId() == null || range.feedId().equals(chunk.feedId()))) {
                     buffered.addAll(chunk.results().stream().map(b -> b == null ? NULL : b).toList());
                 }
             }

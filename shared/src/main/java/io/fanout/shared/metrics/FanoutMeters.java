@@ -81,6 +81,11 @@ public final class FanoutMeters {
         return Counter.builder("fanout.tasks.lost").description("Attempts presumed lost: their executor went silent").register(registry);
     }
 
+    /** Coordinator batches whose transaction failed and that are applied again (the database away or unwell, a record it rejects). */
+    public Counter batchFailures() {
+        return Counter.builder("fanout.coordinator.batch.failures").description("Coordinator batches that failed to apply and are retried").register(registry);
+    }
+
     /** Outbox rows re-driven: effects of committed transactions that had not reached Kafka (a crash or a failed send in between). */
     public Counter outboxReconciled() {
         return Counter.builder("fanout.outbox.reconciled").description("Outbox rows whose records were sent again by the reconciler").register(registry);

@@ -72,6 +72,15 @@ final class BinaryIn {
         }
     }
 
+    /** Reads a version byte that must be between {@code oldest} and {@code newest}; returns it. */
+    int readVersion(int oldest, int newest, String what) {
+        int v = readByte();
+        if (v < oldest || v > newest) {
+            throw new WireFormatException(what + " has version " + v + ", this build reads versions " + oldest + " to " + newest);
+        }
+        return v;
+    }
+
     void expectEnd(String what) {
         if (pos != buf.length) {
             throw new WireFormatException(what + " has " + (buf.length - pos) + " unexpected trailing bytes");

@@ -7,7 +7,8 @@ import java.util.UUID;
  * partition, and the feed that wrote them. Only chunks of that feed count: if two coordinators
  * streamed the same job (a takeover while the former owner was still streaming), the other's
  * chunks in the range are skipped, and the reduce reads exactly {@code resultCount} results or
- * fails.
+ * fails. A null {@code feedId} is a range recorded before feeds had ids: every chunk of the job in
+ * it counts.
  */
 public record ReduceInputRange(int partition, long fromOffset, long toOffset, long resultCount, UUID feedId) {
 

@@ -17,6 +17,12 @@ import java.util.UUID;
 public final class WireCodec {
 
     static final int VERSION = 1;
+    /**
+     * Reduce task records and reduce input chunks with the feed that wrote the inputs. Readers take
+     * both versions (a reduce recorded before feeds had ids reads every chunk of its job); writers of
+     * other records keep {@link #VERSION}, so executors that only know it still read them.
+     */
+    static final int FEED_VERSION = 2;
     private static final int STATUS_BATCH = 1;
     private static final int MAP_REQUEST = 2;
 
@@ -25,7 +31,7 @@ public final class WireCodec {
 
     public static byte[] encodeTask(TaskRecord t) {
         BinaryOut out = new BinaryOut(96 + t.processor().length() + t.taskName().length() + (t.payload() == null ? 0 : t.payload().length));
-        out.writeByte(VERSION)
+        out.writeByte(t.kind() == TaskKind.REDUCE ? FEED_VERSION : VERSION)
                 .writeUuid(t.jobId())
                 .writeUuid(t.taskId())
                 .writeNullableUuid(t.parentId())
@@ -42,7 +48,7 @@ public final class WireCodec {
         t.nonRetryable().forEach(out::writeString);
         if (t.kind() == TaskKind.REDUCE) {
             ReduceInputRange r = t.reduceInput();
-            out.writeInt(r.partition()).writeLong(r.fromOffset()).writeLong(r.toOffset()).writeLong(r.resultCount()).writeUuid(r.feedId());
+            out.writeInt(r.partition()).writeLong(r.fromOffset()).writeLong(r.toOffset()).writeLong(r.resultCount()).writeNullableUuid(r.feedId());
         }
         return out.toByteArray();
     }
@@ -50,7 +56,7 @@ public final class WireCodec {
     public static TaskRecord decodeTask(byte[] bytes) {
         try {
             BinaryIn in = new BinaryIn(bytes);
-            in.expectVersion(VERSION, "task record");
+            int version = in.readVersion(VERSION, FEED_VERSION, "task record");
             UUID jobId = in.readUuid();
             UUID taskId = in.readUuid();
             UUID parentId = in.readNullableUuid();
@@ -69,7 +75,7 @@ public final class WireCodec {
                 nonRetryable.add(requireText(in.readString(), "non-retryable class"));
             }
             ReduceInputRange range = kind == TaskKind.REDUCE
-                    ? new ReduceInputRange(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readUuid())
+                    ? new ReduceInputRange(in.readInt(), in.readLong(), in.readLong(), in.readLong(), version >= FEED_VERSION ? in.readNullableUuid() : null)
                     : null;
             in.expectEnd("task record");
             return new TaskRecord(jobId, taskId, parentId, attempt, statusPartition, kind, processor, taskName, format, payload, timeout, deadline,
@@ -113,7 +119,7 @@ public final class WireCodec {
             size += 4 + (r == null ? 0 : r.length);
         }
         BinaryOut out = new BinaryOut(size);
-        out.writeByte(VERSION).writeUuid(chunk.jobId()).writeUuid(chunk.feedId()).writeInt(chunk.results().size());
+        out.writeByte(FEED_VERSION).writeUuid(chunk.jobId()).writeUuid(chunk.feedId()).writeInt(chunk.results().size());
         for (byte[] r : chunk.results()) {
             out.writeBytes(r);
         }
@@ -122,9 +128,9 @@ public final class WireCodec {
 
     public static ReduceInputChunk decodeReduceInput(byte[] bytes) {
         BinaryIn in = new BinaryIn(bytes);
-        in.expectVersion(VERSION, "reduce input record");
+        int version = in.readVersion(VERSION, FEED_VERSION, "reduce input record");
         UUID jobId = in.readUuid();
-        UUID feedId = in.readUuid();
+        UUID feedId = version >= FEED_VERSION ? in.readUuid() : null;
         int n = in.readInt();
         List<byte[]> results = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
