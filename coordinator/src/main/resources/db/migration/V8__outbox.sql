@@ -32,3 +32,7 @@ CREATE INDEX fanout_rejected_request_job ON fanout_rejected_request (job_id) WHE
 
 -- The feed that streamed a job's reduce inputs: the reduce reads only that feed's chunks.
 ALTER TABLE fanout_job ADD COLUMN reduce_feed uuid;
+
+-- The attempt a job's next reduce starts at. A replay that discards a reduce moves it past that
+-- reduce's attempt, so the discarded reduce's late statuses match nothing in its successor.
+ALTER TABLE fanout_job ADD COLUMN reduce_attempt int NOT NULL DEFAULT 0;

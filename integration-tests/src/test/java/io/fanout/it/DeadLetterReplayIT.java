@@ -1,6 +1,7 @@
 package io.fanout.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -114,6 +117,84 @@ class DeadLetterReplayIT {
             assertEquals(sumOfSquares(true), second.result().asLong());
             assertEquals(2, processor.reduces.get(), "the reduce ran again over all results");
             assertEquals(1, Sql.count(cluster.db(), "SELECT attempt FROM fanout_task WHERE job_id = ? AND task_id = ?", job, oneTask));
+        }
+    }
+
+    /** Like {@link SometimesBroken}; the first two reduces (the discarded one and its successor) wait until they are let go. */
+    static final class HeldReduces implements MapReduceProcessor {
+        final SometimesBroken squares = new SometimesBroken();
+        final AtomicInteger reduceCalls = new AtomicInteger();
+        final CountDownLatch firstStarted = new CountDownLatch(1);
+        final CountDownLatch letFirstGo = new CountDownLatch(1);
+        final CountDownLatch firstReturned = new CountDownLatch(1);
+        final CountDownLatch secondStarted = new CountDownLatch(1);
+        final CountDownLatch letSecondGo = new CountDownLatch(1);
+        final CountDownLatch letRepairedGo = new CountDownLatch(1);
+
+        @Override
+        public Object process(TaskContext ctx) throws Exception {
+            if (!ctx.isRoot() && !squares.broken.get()) {
+                letRepairedGo.await();
+            }
+            return squares.process(ctx);
+        }
+
+        @Override
+        public Object reduce(TaskContext ctx, TaskResults results) throws Exception {
+            int call = reduceCalls.getAndIncrement();
+            if (call == 0) {
+                firstStarted.countDown();
+                letFirstGo.await();
+                try {
+                    return squares.reduce(ctx, results);
+                } finally {
+                    firstReturned.countDown();
+                }
+            }
+            if (call == 1) {
+                secondStarted.countDown();
+                letSecondGo.await();
+            }
+            return squares.reduce(ctx, results);
+        }
+    }
+
+    /**
+     * A replay while the job reduces (its failures were within maxFailedTasks): the reduce under way
+     * is discarded, the job runs again, and reduces over the repaired results. The discarded reduce
+     * reports its (stale) result while its successor runs: that report must not end the job. It
+     * used to fail the job with "0 of N tasks failed", and then to end it with the stale result.
+     */
+    @Test
+    void replayingWhileTheJobReducesRunsItAgainAndReducesOverTheRepairedResults() throws Exception {
+        HeldReduces processor = new HeldReduces();
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("squares", processor), b -> b.concurrency(8));
+            UUID job = cluster.client().submit(JobRequests.builder("squares").maxFailedTasks(10).build());
+            assertTrue(processor.firstStarted.await(1, TimeUnit.MINUTES), "the first reduce started");
+            assertEquals("REDUCING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
+
+            processor.squares.broken.set(false);
+            DeadLetters letters = cluster.coordinator().deadLetters();
+            assertEquals(10, letters.replayJob(job, "carol", false).stream().filter(DeadLetters.Result::done).count());
+            assertEquals("RUNNING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job), "reopened to run the replayed tasks");
+            processor.letRepairedGo.countDown();
+            assertTrue(processor.secondStarted.await(1, TimeUnit.MINUTES), "the job reduces again");
+            CoordinatorProgress.awaitApplied(cluster, cluster.topics.status());
+
+            long statuses = CoordinatorProgress.recordsIn(cluster, cluster.topics.status());
+            processor.letFirstGo.countDown();
+            assertTrue(processor.firstReturned.await(1, TimeUnit.MINUTES));
+            await().atMost(Duration.ofSeconds(30)).until(() -> CoordinatorProgress.recordsIn(cluster, cluster.topics.status()) > statuses);
+            CoordinatorProgress.awaitApplied(cluster, cluster.topics.status());
+            assertEquals("REDUCING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job),
+                    "the discarded reduce's report does not end the job");
+
+            processor.letSecondGo.countDown();
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
+            assertEquals(sumOfSquares(true), outcome.result().asLong());
+            assertEquals(0, outcome.tasks().failed());
         }
     }
 }

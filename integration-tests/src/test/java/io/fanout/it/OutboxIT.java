@@ -200,4 +200,31 @@ class OutboxIT {
             assertThat(sends.failed()).isPositive();
         }
     }
+
+    /**
+     * A request submitted again with the same key while its tasks are still queued sends nothing
+     * again: what its first acceptance owes Kafka is in the outbox, and a second dispatch would run
+     * each task twice.
+     */
+    @Test
+    void aRequestSubmittedAgainWithItsKeyDispatchesNothingTwice() throws Exception {
+        java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.atomic.AtomicInteger> runs = new java.util.concurrent.ConcurrentHashMap<>();
+        Processor counted = ctx -> {
+            long v = ctx.payload(Long.class);
+            runs.computeIfAbsent(v, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            return v;
+        };
+        try (FanoutCluster cluster = cluster(new FailingSends())) {
+            var request = JobRequests.builder("counted").key("nightly-2026-12-02").items(List.of(1L, 2L, 3L), "item").build();
+            UUID job = cluster.client().submit(request);
+            await().atMost(OUTCOME).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'DISPATCHED'",
+                    job) == 3);
+            assertEquals(job, cluster.client().submit(request), "the same key is the same job");
+            CoordinatorProgress.awaitApplied(cluster, cluster.topics.jobs());
+            cluster.startExecutor(Map.of("counted", counted));
+            assertEquals(JobEvent.Type.SUCCEEDED, cluster.client().await(job, OUTCOME).type());
+            assertEquals(Map.of(1L, 1, 2L, 1, 3L, 1), Map.of(1L, runs.get(1L).get(), 2L, runs.get(2L).get(), 3L, runs.get(3L).get()),
+                    "each task ran once");
+        }
+    }
 }

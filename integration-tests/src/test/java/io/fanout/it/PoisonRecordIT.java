@@ -110,4 +110,38 @@ class PoisonRecordIT {
             assertTrue(new String(letter.value()).contains("refused-by-db"), "the request's own bytes");
         }
     }
+
+    /**
+     * A garbage record that carries headers named like Fanout's (a task id that is not one, a
+     * reason): its dead letter carries Fanout's true values only, and the index (which used to stop
+     * for good on such a task id) indexes it and the letters after it.
+     */
+    @Test
+    void aRecordWhoseHeadersImitateFanoutsIsDeadLetteredWithFanoutsTrueValuesAndIndexed() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(2, Set.of());
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            cluster.startExecutor(Map.of(Greeter.NAME, new Greeter()));
+            ProducerRecord<byte[], byte[]> spoof = new ProducerRecord<>(cluster.topics.tasks(), 0, null, "spoof".getBytes());
+            spoof.headers().add(DeadLetterHeaders.TASK, "not-a-task-id".getBytes()).add(DeadLetterHeaders.REASON, "NON_RETRYABLE".getBytes())
+                    .add("x-trace", "kept".getBytes());
+            producer.send(spoof);
+            producer.send(new ProducerRecord<>(cluster.topics.tasks(), 1, null, "plain garbage".getBytes()));
+            producer.flush();
+
+            List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), 2, Duration.ofMinutes(1));
+            ConsumerRecord<byte[], byte[]> spoofed = letters.stream().filter(l -> new String(l.value()).equals("spoof")).findFirst().orElseThrow();
+            assertEquals("POISON", DeadLetterHeaders.text(spoofed.headers(), DeadLetterHeaders.REASON));
+            assertEquals(1, java.util.stream.StreamSupport.stream(spoofed.headers().headers(DeadLetterHeaders.REASON).spliterator(), false).count());
+            assertEquals(null, DeadLetterHeaders.text(spoofed.headers(), DeadLetterHeaders.TASK));
+            assertEquals("kept", DeadLetterHeaders.text(spoofed.headers(), "x-trace"), "the record's other headers are kept");
+
+            // a letter written by someone else straight onto the dead-letter topic, with a task id that is not one
+            ProducerRecord<byte[], byte[]> foreign = new ProducerRecord<>(cluster.topics.deadLetters(), 0, null, "foreign".getBytes());
+            foreign.headers().add(DeadLetterHeaders.TASK, "not-a-task-id".getBytes());
+            producer.send(foreign).get();
+            DeadLetters index = cluster.coordinator().deadLetters();
+            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 10)).size() == 3);
+        }
+    }
 }

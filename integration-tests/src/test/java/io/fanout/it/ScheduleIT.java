@@ -95,4 +95,37 @@ class ScheduleIT {
             assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_job WHERE client_key LIKE 'schedule:once:%'"));
         }
     }
+
+    /** A schedule whose run was rejected (its processor is unknown) is not waiting for that run: FORBID fires the next one. */
+    @Test
+    void aForbidScheduleWhoseRunWasRejectedFiresItsNextRun() throws Exception {
+        OffsetClock clock = new OffsetClock();
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.clock(clock).knownProcessors(java.util.Set.of("tick")))) {
+            Schedule s = cluster.coordinator().schedules().put("unknown", "0 * * * *", "UTC", "{\"processor\": \"nope\"}", "forbid");
+            skipTo(clock, s, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "unknown") == 1);
+            UUID first = TaskIds.jobIdForKey(s.runKey(s.nextFireAt()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_rejected_request WHERE job_id = ?",
+                    first) == 1);
+            skipTo(clock, s, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "unknown") == 2);
+            assertEquals(0, skipped(cluster, "unknown"));
+        }
+    }
+
+    /** A schedule that cannot be fired (its stored request is no longer valid) skips its run and holds up no other schedule. */
+    @Test
+    void aBrokenScheduleSkipsItsRunAndTheOthersFire() throws Exception {
+        OffsetClock clock = new OffsetClock();
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.clock(clock))) {
+            cluster.startExecutor(Map.of("tick", ctx -> "ran"));
+            Schedule good = cluster.coordinator().schedules().put("good", "0 * * * *", "UTC", "{\"processor\": \"tick\"}", "allow");
+            cluster.coordinator().schedules().put("bad", "0 * * * *", "UTC", "{\"processor\": \"tick\"}", "allow");
+            Sql.count(cluster.db(), "WITH u AS (UPDATE fanout_schedule SET request = '{\"processor\": 42}' WHERE name = 'bad' RETURNING 1) "
+                    + "SELECT count(*) FROM u");
+            skipTo(clock, good, cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fired(cluster, "good") == 1 && skipped(cluster, "bad") == 1);
+            assertEquals(0, fired(cluster, "bad"));
+        }
+    }
 }

@@ -7,6 +7,7 @@ import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.TaskStore;
+import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobState;
@@ -46,6 +47,7 @@ public final class JobControl {
     private final Outbox outbox;
     private final JobStore jobs = new JobStore();
     private final TaskStore tasks = new TaskStore();
+    private final WaitingTasks waiting = new WaitingTasks();
 
     public JobControl(DataSource db, Effects effects, Outbox outbox) {
         this.db = db;
@@ -119,7 +121,7 @@ public final class JobControl {
             // Without a parallelism limit every held task goes now; with one, as many as it allows (the rest as tasks finish).
             long budget = job.dispatchBudget();
             List<TaskDispatch> chunk;
-            while (budget > 0 && !(chunk = tasks.release(c, job, Math.min(budget, RESUME_CHUNK))).isEmpty()) {
+            while (budget > 0 && !(chunk = waiting.release(c, job, Math.min(budget, RESUME_CHUNK))).isEmpty()) {
                 released.addAll(chunk);
                 budget -= chunk.size();
             }

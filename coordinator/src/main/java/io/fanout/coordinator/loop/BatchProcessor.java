@@ -8,7 +8,9 @@ import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
 import io.fanout.coordinator.store.StagedStatus;
+import io.fanout.coordinator.store.RetryQueue;
 import io.fanout.coordinator.store.TaskStore;
+import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.model.InvalidJobRequestException;
@@ -56,6 +58,8 @@ public final class BatchProcessor {
     private final JobIntake intake;
     private final JobStore jobs;
     private final TaskStore tasks;
+    private final WaitingTasks waiting = new WaitingTasks();
+    private final RetryQueue retries = new RetryQueue();
     private final Clock clock;
     private final FailurePolicy failures;
     private final TaskLiveness liveness = new TaskLiveness();
@@ -66,7 +70,7 @@ public final class BatchProcessor {
     private final PriorityDispatch window;
 
     public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock, FanoutMeters meters, int dispatchWindow) {
-        this.window = new PriorityDispatch(dispatchWindow, jobs, tasks);
+        this.window = new PriorityDispatch(dispatchWindow, jobs, waiting);
         this.meters = meters;
         this.acceptedJobs = meters.jobsAccepted();
         this.rejectedJobs = meters.jobsRejected();
@@ -91,6 +95,10 @@ public final class BatchProcessor {
 
     TaskStore tasks() {
         return tasks;
+    }
+
+    RetryQueue retries() {
+        return retries;
     }
 
     /**
@@ -136,7 +144,7 @@ public final class BatchProcessor {
             }
             (job.allTasksDone() ? done : after.progressed).add(job);
             if (!window.enabled() && job.parallelism() > 0 && job.state() != JobState.SUSPENDED) {
-                after.tasks.addAll(tasks.release(conn, job, job.dispatchBudget())); // finished tasks made room
+                after.tasks.addAll(waiting.release(conn, job, job.dispatchBudget())); // finished tasks made room
             }
         }
         if (staged.stream().anyMatch(st -> st.letterReason() != null)) {

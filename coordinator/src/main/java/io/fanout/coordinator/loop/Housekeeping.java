@@ -149,7 +149,7 @@ final class Housekeeping {
         List<TaskDispatch> due = new ArrayList<>();
         List<Long> ids = tx.inTransaction(c -> {
             Map<UUID, Long> budgets = new HashMap<>();
-            for (TaskDispatch d : processor.tasks().dueRetries(c, owned, clock.instant(), MAX_RETRIES_PER_ROUND)) {
+            for (TaskDispatch d : processor.retries().due(c, owned, clock.instant(), MAX_RETRIES_PER_ROUND)) {
                 long budget = budgets.computeIfAbsent(d.job().jobId(), id -> d.job().dispatchBudget());
                 budgets.put(d.job().jobId(), budget - 1);
                 if (budget > 0) { // a job at its parallelism retries when a slot frees
@@ -159,7 +159,7 @@ final class Housekeeping {
             if (due.isEmpty()) {
                 return List.of();
             }
-            processor.tasks().markDispatched(c, due);
+            processor.retries().markDispatched(c, due);
             List<Long> recorded = out.outbox().record(c, owedTasks(due));
             ownership.check(c, owned);
             return recorded;

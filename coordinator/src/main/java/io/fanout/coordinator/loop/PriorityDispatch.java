@@ -3,7 +3,7 @@ package io.fanout.coordinator.loop;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
-import io.fanout.coordinator.store.TaskStore;
+import io.fanout.coordinator.store.WaitingTasks;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -25,12 +25,12 @@ final class PriorityDispatch {
 
     private final int window;
     private final JobStore jobs;
-    private final TaskStore tasks;
+    private final WaitingTasks waiting;
 
-    PriorityDispatch(int window, JobStore jobs, TaskStore tasks) {
+    PriorityDispatch(int window, JobStore jobs, WaitingTasks waiting) {
         this.window = window;
         this.jobs = jobs;
-        this.tasks = tasks;
+        this.waiting = waiting;
     }
 
     boolean enabled() {
@@ -44,14 +44,14 @@ final class PriorityDispatch {
         }
         Map<String, Long> room = new HashMap<>();
         jobs.inFlightByPool(conn, partitions).forEach((pool, inFlight) -> room.put(pool, window - inFlight));
-        List<TaskStore.Waiting> waiting = tasks.heldByPriority(conn, partitions, 10 * window);
-        if (waiting.isEmpty()) {
+        List<WaitingTasks.Waiting> queued = waiting.byPriority(conn, partitions, 10 * window);
+        if (queued.isEmpty()) {
             return List.of();
         }
-        Map<UUID, JobRow> rows = jobs.load(conn, waiting.stream().map(TaskStore.Waiting::jobId).distinct().toList());
+        Map<UUID, JobRow> rows = jobs.load(conn, queued.stream().map(WaitingTasks.Waiting::jobId).distinct().toList());
         Map<UUID, Long> perJob = new LinkedHashMap<>();
         Map<UUID, Long> jobRoom = new HashMap<>();
-        for (TaskStore.Waiting w : waiting) {
+        for (WaitingTasks.Waiting w : queued) {
             long poolRoom = room.getOrDefault(w.pool(), (long) window);
             long ownRoom = jobRoom.computeIfAbsent(w.jobId(), id -> rows.get(id).dispatchBudget());
             if (poolRoom > 0 && ownRoom > 0) {
@@ -62,7 +62,7 @@ final class PriorityDispatch {
         }
         List<TaskDispatch> released = new ArrayList<>();
         for (Map.Entry<UUID, Long> e : perJob.entrySet()) {
-            released.addAll(tasks.release(conn, rows.get(e.getKey()), e.getValue()));
+            released.addAll(waiting.release(conn, rows.get(e.getKey()), e.getValue()));
         }
         return released;
     }

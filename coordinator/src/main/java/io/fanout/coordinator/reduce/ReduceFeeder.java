@@ -23,10 +23,11 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.ArrayList;
-import java.util.List;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -123,20 +124,26 @@ public final class ReduceFeeder implements AutoCloseable {
         }
         ReduceInputRange range = streamResults(job);
         List<Long> owed;
+        int attempt;
         try (Connection conn = db.connection()) {
             conn.setAutoCommit(false);
             tasks.prepare(conn);
-            if (!jobs.recordReduceInput(conn, job.jobId(), range)) {
+            OptionalInt startsAt = jobs.recordReduceInput(conn, job.jobId(), range);
+            if (startsAt.isEmpty()) {
                 conn.rollback();
                 log.info("job {}: no longer waits for its reduce input (reopened, cancelled or fed already); this feed is dropped", job.jobId());
                 return;
             }
+            attempt = startsAt.getAsInt();
             tasks.insert(conn, List.of(reduce));
+            if (attempt > 0) {
+                tasks.startAt(conn, reduce, attempt);
+            }
             owed = outbox.record(conn, new Owed().task(job.ownerPartition(), job.jobId(), reduce.taskId()));
             ownership.check(conn, List.of(job.ownerPartition()));
             conn.commit();
         }
-        publisher.publish(new TaskDispatch(reduce, 0, job, range)).get();
+        publisher.publish(new TaskDispatch(reduce, attempt, job, range)).get();
         try (Connection conn = db.connection()) {
             outbox.settle(conn, owed);
         }

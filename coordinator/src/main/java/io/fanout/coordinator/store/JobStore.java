@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 
@@ -240,20 +241,22 @@ public final class JobStore {
     }
 
     /**
-     * Records where a job's subtask results were streamed for its reduce; returns false (and records
-     * nothing) if the job no longer waits for them: it was reopened by a replay or cancelled while
-     * they streamed, or another feed recorded its own first.
+     * Records where a job's subtask results were streamed for its reduce and returns the attempt its
+     * reduce starts at; returns empty (and records nothing) if the job no longer waits for them: it
+     * was reopened by a replay or cancelled while they streamed, or another feed recorded its own first.
      */
-    public boolean recordReduceInput(Connection conn, UUID jobId, ReduceInputRange range) throws SQLException {
+    public OptionalInt recordReduceInput(Connection conn, UUID jobId, ReduceInputRange range) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET reduce_partition = ?, reduce_from = ?, reduce_to = ?, "
-                + "reduce_count = ?, reduce_feed = ? WHERE job_id = ? AND state = 'REDUCING' AND reduce_partition IS NULL")) {
+                + "reduce_count = ?, reduce_feed = ? WHERE job_id = ? AND state = 'REDUCING' AND reduce_partition IS NULL RETURNING reduce_attempt")) {
             ps.setInt(1, range.partition());
             ps.setLong(2, range.fromOffset());
             ps.setLong(3, range.toOffset());
             ps.setLong(4, range.resultCount());
             ps.setObject(5, range.feedId());
             ps.setObject(6, jobId);
-            return ps.executeUpdate() == 1;
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? OptionalInt.of(rs.getInt(1)) : OptionalInt.empty();
+            }
         }
     }
 

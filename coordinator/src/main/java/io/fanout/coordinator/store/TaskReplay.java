@@ -17,7 +17,7 @@ import java.util.UUID;
  * is taken off the job's count, and an ended job is reopened (REDUCING for its reduce task,
  * RUNNING otherwise). If the job already has a reduce and the replayed task is one of its
  * subtasks, that reduce is discarded: it is run again, with the new result, once every subtask is
- * done.
+ * done, at an attempt past the discarded one's (whose late statuses then match nothing).
  */
 public final class TaskReplay {
 
@@ -100,12 +100,13 @@ public final class TaskReplay {
 
     private static void discardReduce(Connection c, UUID jobId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                WITH gone AS (DELETE FROM fanout_task WHERE job_id = ? AND task_id = ? RETURNING state)
+                WITH gone AS (DELETE FROM fanout_task WHERE job_id = ? AND task_id = ? RETURNING state, attempt)
                 UPDATE fanout_job SET
                     total_tasks = total_tasks - 1,
                     succeeded_tasks = succeeded_tasks - (SELECT count(*) FROM gone WHERE state = 'SUCCEEDED'),
                     failed_tasks = failed_tasks - (SELECT count(*) FROM gone WHERE state IN ('FAILED', 'TIMED_OUT')),
-                    reduce_partition = NULL, reduce_from = NULL, reduce_to = NULL, reduce_count = NULL, reduce_feed = NULL
+                    reduce_partition = NULL, reduce_from = NULL, reduce_to = NULL, reduce_count = NULL, reduce_feed = NULL,
+                    reduce_attempt = (SELECT attempt + 1 FROM gone)
                 WHERE job_id = ? AND EXISTS (SELECT 1 FROM gone)""")) {
             ps.setObject(1, jobId);
             ps.setObject(2, TaskIds.reduce(jobId));

@@ -22,7 +22,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Task rows in bulk: a COPY and a statement or two per batch, never a round trip per task. Inserting
+ * Task rows in bulk: inserts and status changes, a COPY and a statement or two per batch, never a
+ * round trip per task. The waiting queue is {@link WaitingTasks}, the retry queue {@link RetryQueue}. Inserting
  * is idempotent (a re-sent map stores nothing twice) and applying statuses is monotonic (a stale
  * or duplicate event changes nothing, and a task's completion is counted once, in the same
  * statement that records it).
@@ -187,61 +188,6 @@ public final class TaskStore {
         }
     }
 
-    /** A held task's place in the priority order: its job and the job's pool. */
-    public record Waiting(UUID jobId, String pool) {
-    }
-
-    /**
-     * Held tasks of the running jobs of these partitions, highest job priority first, then oldest:
-     * the order a dispatch window releases them in.
-     */
-    public List<Waiting> heldByPriority(Connection conn, Collection<Integer> partitions, int limit) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("""
-                SELECT h.job_id, j.pool FROM fanout_task_held h JOIN fanout_job j ON j.job_id = h.job_id
-                WHERE j.state = 'RUNNING' AND j.owner_partition = ANY (?)
-                ORDER BY j.priority DESC, h.seq LIMIT ?""")) {
-            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
-            ps.setInt(2, limit);
-            List<Waiting> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Waiting(rs.getObject(1, UUID.class), rs.getString(2)));
-                }
-            }
-            return out;
-        }
-    }
-
-    /** Dispatches up to {@code n} of the job's held tasks, oldest first, counting them in flight; returns them to send. */
-    public List<TaskDispatch> release(Connection conn, JobRow job, long n) throws SQLException {
-        if (n <= 0) {
-            return List.of();
-        }
-        try (PreparedStatement ps = conn.prepareStatement("""
-                WITH next AS (
-                    DELETE FROM fanout_task_held WHERE (job_id, seq) IN (
-                        SELECT job_id, seq FROM fanout_task_held WHERE job_id = ? ORDER BY seq LIMIT ?)
-                    RETURNING task_id),
-                upd AS (
-                    UPDATE fanout_task t SET state = 'DISPATCHED' FROM next
-                    WHERE t.job_id = ? AND t.task_id = next.task_id AND t.state = 'CREATED'
-                    RETURNING t.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, t.attempt),
-                bump AS (UPDATE fanout_job SET in_flight = in_flight + (SELECT count(*) FROM upd) WHERE job_id = ?)
-                SELECT * FROM upd""")) {
-            ps.setObject(1, job.jobId());
-            ps.setLong(2, Math.min(n, Integer.MAX_VALUE));
-            ps.setObject(3, job.jobId());
-            ps.setObject(4, job.jobId());
-            List<TaskDispatch> released = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    released.add(new TaskDispatch(Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2), rs.getInt(7), job, null));
-                }
-            }
-            return released;
-        }
-    }
-
     /** Stages a batch's net status changes (one COPY); {@link #apply} applies them. */
     public void stageStatuses(Connection conn, Collection<StagedStatus> statuses) throws SQLException {
         if (statuses.isEmpty()) {
@@ -295,6 +241,16 @@ public final class TaskStore {
         return changed;
     }
 
+    /** Makes a task just stored start at this attempt rather than the first. */
+    public void startAt(Connection conn, NewTask task, int attempt) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_task SET attempt = ? WHERE job_id = ? AND task_id = ?")) {
+            ps.setInt(1, attempt);
+            ps.setObject(2, task.jobId());
+            ps.setObject(3, task.taskId());
+            ps.executeUpdate();
+        }
+    }
+
     /** A task's state and current attempt. */
     public record Current(TaskState state, int attempt) {
     }
@@ -310,67 +266,14 @@ public final class TaskStore {
         }
     }
 
-    /** What a task record needs: the task, its attempt, the job's reduce input range and the job ({@link #readDispatch}). */
-    private static final String DISPATCH_COLUMNS = "t.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, t.attempt, "
-            + "j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count, " + JobStore.COLUMNS_OF_J + ", j.reduce_feed";
-
-    private static TaskDispatch readDispatch(ResultSet rs) throws SQLException {
-        JobRow job = JobStore.readJob(rs, 12);
-        NewTask task = Rows.task(rs, job.jobId(), rs.getObject(1, UUID.class), 2);
-        ReduceInputRange range = Rows.range(rs);
-        return new TaskDispatch(task, rs.getInt(7), job, task.kind() == TaskKind.REDUCE ? range : null);
-    }
-
-    /** Tasks of open jobs owned by {@code partitions} whose next attempt is due by {@code now}, oldest first. */
-    public List<TaskDispatch> dueRetries(Connection conn, Collection<Integer> partitions, Instant now, int limit) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT " + DISPATCH_COLUMNS + " FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id "
-                + "WHERE t.due_at <= ? AND t.state = 'RETRY_WAIT' AND j.owner_partition = ANY (?) AND j.state IN ('RUNNING', 'REDUCING') "
-                + "ORDER BY t.due_at LIMIT ?")) {
-            ps.setTimestamp(1, Timestamp.from(now));
-            ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
-            ps.setInt(3, limit);
-            return readDispatches(ps);
-        }
-    }
-
     /** Of these tasks, those still DISPATCHED in an open job, each as its current attempt's record. */
     public List<TaskDispatch> stillDispatched(Connection conn, List<UUID> jobIds, List<UUID> taskIds) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT " + DISPATCH_COLUMNS + " FROM unnest(?::uuid[], ?::uuid[]) AS v(job_id, task_id) "
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + Dispatches.COLUMNS + " FROM unnest(?::uuid[], ?::uuid[]) AS v(job_id, task_id) "
                 + "JOIN fanout_task t ON t.job_id = v.job_id AND t.task_id = v.task_id JOIN fanout_job j ON j.job_id = t.job_id "
                 + "WHERE t.state = 'DISPATCHED' AND j.state IN (" + JobStore.OPEN + ")")) {
             ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
             ps.setArray(2, conn.createArrayOf("uuid", taskIds.toArray()));
-            return readDispatches(ps);
-        }
-    }
-
-    private static List<TaskDispatch> readDispatches(PreparedStatement ps) throws SQLException {
-        List<TaskDispatch> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(readDispatch(rs));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Marks sent retries as dispatched (those an executor has already reported on keep their state)
-     * and counts them in flight.
-     */
-    public void markDispatched(Connection conn, List<TaskDispatch> sent) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("""
-                WITH upd AS (
-                    UPDATE fanout_task t SET due_at = NULL, state = CASE WHEN t.state = 'RETRY_WAIT' THEN 'DISPATCHED' ELSE t.state END
-                    FROM unnest(?::uuid[], ?::uuid[], ?::int[]) AS v(job_id, task_id, attempt)
-                    WHERE t.job_id = v.job_id AND t.task_id = v.task_id AND t.attempt = v.attempt AND t.due_at IS NOT NULL
-                    RETURNING t.job_id)
-                UPDATE fanout_job j SET in_flight = j.in_flight + c.n FROM (SELECT job_id, count(*) AS n FROM upd GROUP BY job_id) c
-                WHERE j.job_id = c.job_id""")) {
-            ps.setArray(1, conn.createArrayOf("uuid", sent.stream().map(d -> d.task().jobId()).toArray()));
-            ps.setArray(2, conn.createArrayOf("uuid", sent.stream().map(d -> d.task().taskId()).toArray()));
-            ps.setArray(3, conn.createArrayOf("int4", sent.stream().map(TaskDispatch::attempt).toArray()));
-            ps.executeUpdate();
+            return Dispatches.read(ps);
         }
     }
 
