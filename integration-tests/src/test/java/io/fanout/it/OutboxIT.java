@@ -162,6 +162,32 @@ class OutboxIT {
     }
 
     @Test
+    void aReplayedTaskWhoseSendFailedIsSentAgain() throws Exception {
+        FailingSends sends = new FailingSends();
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Processor sometimes = ctx -> {
+            if (broken.get()) {
+                throw new NonRetryableException("broken for now");
+            }
+            return 7;
+        };
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("sometimes", sometimes));
+            UUID job = cluster.client().submit(JobRequests.builder("sometimes").build());
+            assertEquals(JobEvent.Type.FAILED, cluster.client().await(job, OUTCOME).type());
+            broken.set(false);
+            cluster.client().follow(job);
+            sends.failNth(1, to(cluster.topics.tasks()));
+            List<io.fanout.coordinator.deadletter.DeadLetters.Result> replayed = cluster.coordinator().deadLetters().replayJob(job, "dana", false);
+            assertThat(replayed).singleElement().satisfies(r -> assertThat(r.done()).isTrue());
+            JobEvent outcome = cluster.client().await(job, OUTCOME);
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
+            assertEquals(1, sends.failed());
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_outbox") == 0);
+        }
+    }
+
+    @Test
     void aReduceTaskWhoseSendFailedIsSentAgain() throws Exception {
         FailingSends sends = new FailingSends();
         try (FanoutCluster cluster = cluster(sends)) {

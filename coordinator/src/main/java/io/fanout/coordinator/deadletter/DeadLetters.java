@@ -3,6 +3,8 @@ package io.fanout.coordinator.deadletter;
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.lease.Lease;
+import io.fanout.coordinator.outbox.Outbox;
+import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
@@ -20,10 +22,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
@@ -36,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * Dead letters by hand and by the sweeper: list them, show one, replay, park. Replaying a task
  * letter starts a new attempt of the task and reopens its job if the job had ended (a job that
  * ran its reduce without the task runs it again once the task is done); replaying an unreadable
- * record sends its bytes back where they came from. Each replay or park is one transaction that
- * commits only after the record is acknowledged, and is written to the replay log.
+ * record sends its bytes back where they came from. The letters of one job are replayed in one
+ * transaction (the job reopens once, not once per letter); a task's new attempt is owed in the
+ * outbox and sent after the commit. A park is a transaction of its own. Each is written to the
+ * replay log.
  */
 public final class DeadLetters {
 
@@ -71,6 +78,7 @@ public final class DeadLetters {
     private final TopicNames topics;
     private final TaskPublisher publisher;
     private final FanoutMeters meters;
+    private final Outbox outbox = new Outbox();
 
     public DeadLetters(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics) {
         this(db, producer, topics, new FanoutMeters(new SimpleMeterRegistry()));
@@ -120,12 +128,21 @@ public final class DeadLetters {
         }
     }
 
+    /**
+     * Replays the waiting and parked letters that match, one transaction per job: a job's letters
+     * reopen it together, so it cannot end again (a replayed task done before its siblings were
+     * replayed) half-way through.
+     */
     private List<Result> replayAll(Filter filter, String actor, boolean dryRun) throws SQLException {
-        List<Result> results = new ArrayList<>();
+        Map<Object, List<Long>> byJob = new LinkedHashMap<>();
         for (DeadLetter l : list(filter)) {
             if (l.state().equals(DeadLetter.DEAD) || l.state().equals(DeadLetter.PARKED)) {
-                results.add(replayOne(l.id(), "user " + actor, true, PERSON, dryRun));
+                byJob.computeIfAbsent(l.jobId() == null ? (Object) l.id() : l.jobId(), k -> new ArrayList<>()).add(l.id());
             }
+        }
+        List<Result> results = new ArrayList<>();
+        for (List<Long> ids : byJob.values()) {
+            results.addAll(replayTogether(ids, "user " + actor, true, PERSON, dryRun));
         }
         return results;
     }
@@ -139,25 +156,29 @@ public final class DeadLetters {
         Fence fence = conn -> lease.check(conn, token);
         String actor = "sweeper " + lease.holder();
         List<Result> results = new ArrayList<>();
-        for (long id : ids("SELECT id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count >= ? ORDER BY id LIMIT " + MAX_PER_SWEEP,
-                policy.maxReplays(), null, null)) {
-            results.add(parkOne(id, actor, fence));
+        for (List<Long> ids : byJob("SELECT id, job_id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count >= ? ORDER BY id LIMIT "
+                + MAX_PER_SWEEP, policy.maxReplays(), null, null)) {
+            for (long id : ids) {
+                results.add(parkOne(id, actor, fence));
+            }
         }
-        for (long id : ids("SELECT id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count < ? "
+        for (List<Long> ids : byJob("SELECT id, job_id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count < ? "
                 + "AND failed_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[])) "
                 + "ORDER BY id LIMIT " + MAX_PER_SWEEP, policy.maxReplays(), policy.minAge(), policy.replayableErrors())) {
-            Result r = replayOne(id, actor, false, fence, false);
-            if (r.outcome().startsWith(LEASE_LOST)) {
-                throw new LeaseLostException(r.outcome());
+            for (Result r : replayTogether(ids, actor, false, fence, false)) {
+                if (r.outcome().startsWith(LEASE_LOST)) {
+                    throw new LeaseLostException(r.outcome());
+                }
+                results.add(r);
             }
-            results.add(r);
         }
         return results;
     }
 
     private static final String LEASE_LOST = "lease lost";
 
-    private List<Long> ids(String sql, int maxReplays, Duration minAge, List<String> classes) throws SQLException {
+    /** The ids of the letters a query selects ({@code id, job_id}), grouped by job; a letter without a job is a group of its own. */
+    private List<List<Long>> byJob(String sql, int maxReplays, Duration minAge, List<String> classes) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setInt(1, maxReplays);
             if (minAge != null) {
@@ -165,48 +186,122 @@ public final class DeadLetters {
                 ps.setArray(3, c.createArrayOf("text", classes.toArray()));
                 ps.setArray(4, c.createArrayOf("text", classes.toArray()));
             }
-            List<Long> ids = new ArrayList<>();
+            Map<Object, List<Long>> groups = new LinkedHashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    ids.add(rs.getLong(1));
+                    long id = rs.getLong(1);
+                    Object job = rs.getObject(2);
+                    groups.computeIfAbsent(job == null ? (Object) id : job, k -> new ArrayList<>()).add(id);
                 }
             }
-            return ids;
+            return new ArrayList<>(groups.values());
         }
     }
 
     private Result replayOne(long id, String actor, boolean byPerson, Fence fence, boolean dryRun) throws SQLException {
+        return replayTogether(List.of(id), actor, byPerson, fence, dryRun).get(0);
+    }
+
+    /**
+     * Replays these letters in one transaction. A task letter's new attempt is owed in the outbox
+     * by that transaction and sent after it commits (the job's coordinator re-sends it if this
+     * send fails): a record sent before the commit could be run and reported before the attempt
+     * it belongs to exists, and that report would be lost. An unreadable record's bytes are sent
+     * back before the commit, which waits for them; if one is not acknowledged, nothing is replayed.
+     */
+    private List<Result> replayTogether(List<Long> ids, String actor, boolean byPerson, Fence fence, boolean dryRun) throws SQLException {
+        List<Step> steps = new ArrayList<>();
+        List<Long> owed;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Result r = replayLocked(c, id, actor, byPerson, fence, dryRun);
-                if (r.done()) {
-                    c.commit();
-                    meters.replays(actor.startsWith("sweeper") ? "sweeper" : "user", "REPLAY").increment();
-                    log.info("dead letter {} replayed by {}: {}", id, actor, r.outcome());
-                } else {
-                    c.rollback();
+                Owed tasks = new Owed();
+                for (long id : ids) {
+                    Step step = replayLocked(c, id, actor, byPerson, fence, dryRun);
+                    steps.add(step);
+                    if (step.task() != null) {
+                        tasks.task(step.task().job().ownerPartition(), step.task().task().jobId(), step.task().task().taskId());
+                    }
                 }
-                return r;
+                String unsent = null;
+                for (Step step : steps) {
+                    if (step.send() != null && unsent == null) {
+                        unsent = await(step.send());
+                    }
+                }
+                if (unsent != null || steps.stream().noneMatch(Step::replayed)) {
+                    c.rollback();
+                    String why = "not replayed: " + unsent;
+                    return steps.stream().map(st -> new Result(st.letterId(), false, st.replayed() ? why : st.outcome())).toList();
+                }
+                owed = outbox.record(c, tasks);
+                c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
         }
+        List<Result> results = new ArrayList<>();
+        List<Future<?>> dispatched = new ArrayList<>();
+        for (Step step : steps) {
+            if (step.task() != null) {
+                dispatched.add(publisher.publish(step.task()));
+            }
+        }
+        String undispatched = null;
+        for (Future<?> f : dispatched) {
+            String why = await(f);
+            undispatched = undispatched == null ? why : undispatched;
+        }
+        if (undispatched == null) {
+            settle(owed);
+        } else {
+            log.warn("replayed tasks were not all dispatched ({}); the coordinator owning their job sends them at its next reconcile pass", undispatched);
+        }
+        for (Step step : steps) {
+            if (step.replayed()) {
+                meters.replays(actor.startsWith("sweeper") ? "sweeper" : "user", "REPLAY").increment();
+                log.info("dead letter {} replayed by {}: {}", step.letterId(), actor, step.outcome());
+            }
+            results.add(new Result(step.letterId(), step.replayed(), step.outcome()));
+        }
+        return results;
     }
 
-    private Result replayLocked(Connection c, long id, String actor, boolean byPerson, Fence fence, boolean dryRun) throws SQLException {
+    private void settle(List<Long> owed) {
+        try (Connection c = db.getConnection()) {
+            outbox.settle(c, owed);
+        } catch (SQLException e) {
+            log.warn("could not settle outbox rows {} (the reconciler sends their records again, harmlessly): {}", owed, e.getMessage());
+        }
+    }
+
+    /**
+     * One letter's replay within a transaction: refused, a task attempt to dispatch once committed,
+     * or a record sent back that must be acknowledged before the commit.
+     */
+    private record Step(long letterId, String outcome, TaskDispatch task, Future<?> send) {
+        static Step refused(long letterId, String why) {
+            return new Step(letterId, why, null, null);
+        }
+
+        boolean replayed() {
+            return task != null || send != null;
+        }
+    }
+
+    private Step replayLocked(Connection c, long id, String actor, boolean byPerson, Fence fence, boolean dryRun) throws SQLException {
         Optional<DeadLetter> found = DeadLetterStore.lock(c, id);
         if (found.isEmpty()) {
-            return new Result(id, false, "no dead letter " + id);
+            return Step.refused(id, "no dead letter " + id);
         }
         DeadLetter letter = found.get();
         boolean waiting = letter.state().equals(DeadLetter.DEAD) || byPerson && letter.state().equals(DeadLetter.PARKED);
         if (!waiting) {
-            return new Result(id, false, "not replayed: the letter is " + letter.state());
+            return Step.refused(id, "not replayed: the letter is " + letter.state());
         }
         if (!fence.holds(c)) {
-            return new Result(id, false, LEASE_LOST + ": another coordinator sweeps now");
+            return Step.refused(id, LEASE_LOST + ": another coordinator sweeps now");
         }
         if (letter.isTaskLetter()) {
             return replayTask(c, letter, actor, dryRun);
@@ -214,36 +309,34 @@ public final class DeadLetters {
         return replayRecord(c, letter, actor, dryRun);
     }
 
-    private Result replayTask(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
+    private Step replayTask(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
         TaskReplay.Prepared prepared = TaskReplay.prepare(c, letter.jobId(), letter.taskId());
         if (prepared.refusal() != null) {
-            return new Result(letter.id(), false, "not replayed: " + prepared.refusal());
+            return Step.refused(letter.id(), "not replayed: " + prepared.refusal());
         }
         TaskDispatch next = prepared.next();
         String outcome = "task " + letter.taskId() + " dispatched as attempt " + (next.attempt() + 1) + (prepared.reopens() ? ", job reopened" : "");
         if (dryRun) {
-            return new Result(letter.id(), false, "would be " + outcome);
+            return Step.refused(letter.id(), "would be " + outcome);
         }
         TaskReplay.apply(c, prepared);
         DeadLetterStore.setState(c, letter.id(), DeadLetter.REPLAYED, true);
         DeadLetterStore.log(c, letter.id(), "REPLAY", actor, outcome);
-        String sent = await(publisher.publish(next));
-        return sent == null ? new Result(letter.id(), true, outcome) : new Result(letter.id(), false, "not replayed: " + sent);
+        return new Step(letter.id(), outcome, next, null);
     }
 
-    private Result replayRecord(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
+    private Step replayRecord(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
         if (letter.originalTopic() == null) {
-            return new Result(letter.id(), false, "not replayed: the letter does not say which topic its record came from");
+            return Step.refused(letter.id(), "not replayed: the letter does not say which topic its record came from");
         }
         String outcome = "record sent back to " + letter.originalTopic() + (letter.originalPartition() == null ? "" : "-" + letter.originalPartition());
         if (dryRun) {
-            return new Result(letter.id(), false, "would be " + outcome);
+            return Step.refused(letter.id(), "would be " + outcome);
         }
         byte[][] bytes = DeadLetterStore.recordBytes(c, letter.id());
         DeadLetterStore.setState(c, letter.id(), DeadLetter.REPLAYED, true);
         DeadLetterStore.log(c, letter.id(), "REPLAY", actor, outcome);
-        String sent = await(producer.send(new ProducerRecord<>(letter.originalTopic(), letter.originalPartition(), bytes[0], bytes[1])));
-        return sent == null ? new Result(letter.id(), true, outcome) : new Result(letter.id(), false, "not replayed: " + sent);
+        return new Step(letter.id(), outcome, null, producer.send(new ProducerRecord<>(letter.originalTopic(), letter.originalPartition(), bytes[0], bytes[1])));
     }
 
     private Result parkOne(long id, String actor, Fence fence) throws SQLException, LeaseLostException {
@@ -299,7 +392,7 @@ public final class DeadLetters {
     }
 
     /** Waits for a send; returns null when acknowledged, else why not. */
-    private static String await(java.util.concurrent.Future<?> send) {
+    private static String await(Future<?> send) {
         try {
             send.get(30, TimeUnit.SECONDS);
             return null;
