@@ -2,9 +2,11 @@ package io.fanout.executor.runtime;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -12,13 +14,19 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Which records of each partition are still unfinished. Tasks finish out of order; the offset that
  * is safe to commit is the lowest unfinished one, so a crash never skips a task that did not
- * report. Thread-safe: records are added by the poll thread and finished from producer callbacks.
+ * report. Thread-safe: records are added by the poll thread, finished from producer callbacks and
+ * handed back from worker threads; each partition's state changes under its own lock, so a count
+ * is never taken twice and the lowest offset is never read from a set emptied under it.
  */
 final class OffsetTracker {
 
     private static final class Partition {
-        final ConcurrentSkipListSet<Long> unfinished = new ConcurrentSkipListSet<>();
-        volatile long next = -1;
+        final TreeSet<Long> unfinished = new TreeSet<>();
+        /** Unfinished records given back unrun: no longer in flight here. */
+        final Set<Long> handedBack = new HashSet<>();
+        long next = -1;
+        /** No longer owned: what happens to its records is the next owner's business. */
+        boolean forgotten;
     }
 
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
@@ -26,15 +34,23 @@ final class OffsetTracker {
 
     void received(TopicPartition tp, long offset) {
         Partition p = partitions.computeIfAbsent(tp, k -> new Partition());
-        p.unfinished.add(offset);
-        p.next = Math.max(p.next, offset + 1);
-        inFlight.incrementAndGet();
+        synchronized (p) {
+            if (p.unfinished.add(offset)) {
+                inFlight.incrementAndGet();
+            }
+            p.next = Math.max(p.next, offset + 1);
+        }
     }
 
     void finished(TopicPartition tp, long offset) {
         Partition p = partitions.get(tp);
-        if (p != null && p.unfinished.remove(offset)) {
-            inFlight.decrementAndGet();
+        if (p == null) {
+            return;
+        }
+        synchronized (p) {
+            if (!p.forgotten && p.unfinished.remove(offset) && !p.handedBack.remove(offset)) {
+                inFlight.decrementAndGet();
+            }
         }
     }
 
@@ -44,8 +60,13 @@ final class OffsetTracker {
      */
     void handedBack(TopicPartition tp, long offset) {
         Partition p = partitions.get(tp);
-        if (p != null && p.unfinished.contains(offset)) {
-            inFlight.decrementAndGet();
+        if (p == null) {
+            return;
+        }
+        synchronized (p) {
+            if (!p.forgotten && p.unfinished.contains(offset) && p.handedBack.add(offset)) {
+                inFlight.decrementAndGet();
+            }
         }
     }
 
@@ -57,8 +78,10 @@ final class OffsetTracker {
     Map<TopicPartition, OffsetAndMetadata> safeOffsets() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         partitions.forEach((tp, p) -> {
-            Long lowest = p.unfinished.isEmpty() ? null : p.unfinished.first();
-            long safe = lowest != null ? lowest : p.next;
+            long safe;
+            synchronized (p) {
+                safe = p.unfinished.isEmpty() ? p.next : p.unfinished.first();
+            }
             if (safe >= 0) {
                 offsets.put(tp, new OffsetAndMetadata(safe));
             }
@@ -71,7 +94,10 @@ final class OffsetTracker {
         for (TopicPartition tp : revoked) {
             Partition p = partitions.remove(tp);
             if (p != null) {
-                inFlight.addAndGet(-p.unfinished.size());
+                synchronized (p) {
+                    p.forgotten = true;
+                    inFlight.addAndGet(-(p.unfinished.size() - p.handedBack.size()));
+                }
             }
         }
     }

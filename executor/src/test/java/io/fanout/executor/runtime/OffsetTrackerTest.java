@@ -1,8 +1,12 @@
 package io.fanout.executor.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -49,5 +53,52 @@ class OffsetTrackerTest {
         t.finished(tp, 0); // a late finish from the old owner's task changes nothing
         assertEquals(0, t.inFlight());
         assertEquals(null, t.safeOffsets().get(tp));
+    }
+
+    @Test
+    void aRecordHandedBackAndThenForgottenLeavesTheCountOnce() {
+        OffsetTracker t = new OffsetTracker();
+        t.received(tp, 0);
+        t.received(tp, 1);
+        t.received(tp, 2);
+        t.handedBack(tp, 0);
+        t.handedBack(tp, 0);
+        assertEquals(2, t.inFlight());
+        assertEquals(0, t.safeOffsets().get(tp).offset(), "a record handed back is still unfinished");
+        t.forget(List.of(tp));
+        assertEquals(0, t.inFlight(), "a graceful stop's drain must not end before its running tasks do");
+        t.received(new TopicPartition("tasks", 1), 0);
+        assertEquals(1, t.inFlight());
+    }
+
+    /** Producer callbacks finish records while the poll thread reads the safe offsets: never an error, never a lost count. */
+    @Test
+    void finishingWhileTheSafeOffsetsAreReadIsSafe() throws Exception {
+        OffsetTracker t = new OffsetTracker();
+        int rounds = 200_000;
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread finisher = Thread.ofPlatform().start(() -> {
+            try {
+                for (long o = 0; o < rounds; o++) {
+                    t.received(tp, o);
+                    t.finished(tp, o);
+                }
+            } catch (Throwable e) {
+                error.set(e);
+            }
+        });
+        while (finisher.isAlive()) {
+            try {
+                OffsetAndMetadata safe = t.safeOffsets().get(tp);
+                assertTrue(safe == null || safe.offset() <= rounds);
+            } catch (Throwable e) {
+                error.set(e);
+                break;
+            }
+        }
+        finisher.join();
+        assertNull(error.get(), () -> "safeOffsets failed: " + error.get());
+        assertEquals(rounds, t.safeOffsets().get(tp).offset());
+        assertEquals(0, t.inFlight());
     }
 }

@@ -87,8 +87,20 @@ final class BinaryIn {
         }
     }
 
+    /**
+     * Reads the number of elements that follow. Each takes at least one byte, so a count larger than
+     * what is left is corrupt: refused before anything is allocated for it.
+     */
+    int readCount(String what) {
+        int n = readInt();
+        if (n < 0 || n > buf.length - pos) {
+            throw new WireFormatException(what + " count " + n + " at byte " + (pos - 4) + " does not fit the " + (buf.length - pos) + " bytes left");
+        }
+        return n;
+    }
+
     private void need(int n) {
-        if (pos + n > buf.length) {
+        if (n > buf.length - pos) { // not pos + n: that overflows for lengths near Integer.MAX_VALUE
             throw new WireFormatException("record truncated: needed " + n + " bytes at byte " + pos + " of " + buf.length);
         }
     }

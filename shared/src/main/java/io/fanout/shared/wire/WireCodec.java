@@ -69,8 +69,8 @@ public final class WireCodec {
             byte[] payload = in.readBytes();
             long timeout = in.readLong();
             long deadline = in.readLong();
-            int n = in.readInt();
-            List<String> nonRetryable = new ArrayList<>(Math.min(Math.max(n, 0), 256));
+            int n = in.readCount("non-retryable class");
+            List<String> nonRetryable = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 nonRetryable.add(requireText(in.readString(), "non-retryable class"));
             }
@@ -127,17 +127,23 @@ public final class WireCodec {
     }
 
     public static ReduceInputChunk decodeReduceInput(byte[] bytes) {
-        BinaryIn in = new BinaryIn(bytes);
-        int version = in.readVersion(VERSION, FEED_VERSION, "reduce input record");
-        UUID jobId = in.readUuid();
-        UUID feedId = version >= FEED_VERSION ? in.readUuid() : null;
-        int n = in.readInt();
-        List<byte[]> results = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            results.add(in.readBytes());
+        try {
+            BinaryIn in = new BinaryIn(bytes);
+            int version = in.readVersion(VERSION, FEED_VERSION, "reduce input record");
+            UUID jobId = in.readUuid();
+            UUID feedId = version >= FEED_VERSION ? in.readUuid() : null;
+            int n = in.readCount("result");
+            List<byte[]> results = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                results.add(in.readBytes());
+            }
+            in.expectEnd("reduce input record");
+            return new ReduceInputChunk(jobId, feedId, results);
+        } catch (WireFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new WireFormatException("not a reduce input record: " + e.getMessage(), e);
         }
-        in.expectEnd("reduce input record");
-        return new ReduceInputChunk(jobId, feedId, results);
     }
 
     private static byte[] encodeBatch(StatusBatch b) {
@@ -163,8 +169,8 @@ public final class WireCodec {
     private static StatusBatch decodeBatch(BinaryIn in) {
         UUID jobId = in.readUuid();
         String executorId = requireText(in.readString(), "executor id");
-        int n = in.readInt();
-        List<StatusEvent> events = new ArrayList<>(Math.min(n, 1 << 16));
+        int n = in.readCount("status event");
+        List<StatusEvent> events = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             UUID taskId = in.readUuid();
             int attempt = in.readInt();
@@ -211,8 +217,8 @@ public final class WireCodec {
         int mapCall = in.readInt();
         long firstIndex = in.readLong();
         String taskName = requireText(in.readString(), "task name");
-        int n = in.readInt();
-        List<byte[]> payloads = new ArrayList<>(Math.min(n, 1 << 16));
+        int n = in.readCount("map request item");
+        List<byte[]> payloads = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             byte[] p = in.readBytes();
             if (p == null) {
