@@ -65,6 +65,7 @@ final class ExecutorCommand implements Callable<Integer> {
                 .shutdownGrace(shutdownGrace)
                 .heartbeatInterval(heartbeatInterval)
                 .meterRegistry(meters)
+                .health(metrics.health())
                 .build();
         FanoutExecutor executor = FanoutExecutor.start(config);
         CoordinatorCommand.runUntilStopped(executor, metrics);

@@ -3,6 +3,7 @@ package io.fanout.executor;
 import io.fanout.executor.api.Processor;
 import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.metrics.ProcessHealth;
 import java.lang.management.ManagementFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,6 +26,8 @@ import java.util.UUID;
  * @param shutdownGrace how long a graceful stop waits for running tasks before handing them back
  * @param heartbeatInterval how often the executor tells the coordinators that the tasks it holds
  *     are alive; a task not heard of for several intervals is presumed lost and dispatched again
+ * @param health where the executor's long-running threads report their death: the executor stops
+ *     announcing itself, and the command line ends the process with a non-zero exit
  */
 public record ExecutorConfig(
         Map<String, Object> kafka,
@@ -38,6 +41,7 @@ public record ExecutorConfig(
         Duration shutdownGrace,
         Duration heartbeatInterval,
         MeterRegistry meterRegistry,
+        ProcessHealth health,
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-executors";
@@ -67,6 +71,7 @@ public record ExecutorConfig(
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
+        private ProcessHealth health = new ProcessHealth();
         private Clock clock = Clock.systemUTC();
 
         public Builder kafka(Map<String, Object> props) {
@@ -155,6 +160,12 @@ public record ExecutorConfig(
             return this;
         }
 
+        /** Where the executor's threads report their death (default: a health of its own, see {@code FanoutExecutor.health()}). */
+        public Builder health(ProcessHealth health) {
+            this.health = Objects.requireNonNull(health, "health");
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -177,7 +188,7 @@ public record ExecutorConfig(
             }
             String id = executorId != null ? executorId : defaultId();
             return new ExecutorConfig(Map.copyOf(kafka), topics, pool, group, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, heartbeatInterval,
-                    meterRegistry, clock);
+                    meterRegistry, health, clock);
         }
 
         private static String defaultId() {

@@ -1,6 +1,7 @@
 package io.fanout.executor;
 
 import io.fanout.executor.runtime.ExecutorRuntime;
+import io.fanout.shared.metrics.ProcessHealth;
 
 /**
  * An executor process's Fanout runtime: joins the executor consumer group and runs the tasks it
@@ -21,6 +22,11 @@ public final class FanoutExecutor implements AutoCloseable {
 
     public String id() {
         return runtime.config().executorId();
+    }
+
+    /** Whether every thread of this executor is alive; once one has died, the executor no longer announces itself. */
+    public ProcessHealth health() {
+        return runtime.config().health();
     }
 
     /** Tasks received and not yet finished. */

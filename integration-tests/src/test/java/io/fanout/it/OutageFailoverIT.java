@@ -2,6 +2,7 @@ package io.fanout.it;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.client.FanoutClient;
 import io.fanout.executor.ExecutorConfig;
@@ -87,6 +88,46 @@ class OutageFailoverIT {
                 assertEquals(ITEMS + 1, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'SUCCEEDED'", job));
                 assertEquals(0, Sql.count(db, "SELECT in_flight FROM fanout_job WHERE job_id = ?", job), "no attempt left counted in flight");
                 assertEquals(0, Sql.count(db, "SELECT count(*) FROM fanout_task_held WHERE job_id = ?", job));
+            }
+        }
+    }
+
+    /**
+     * An executor with a small buffer keeps finishing tasks while the broker is down for longer than
+     * its delivery timeout, so its status sends fail. It sends them again once the broker is back:
+     * no finished task is forgotten, no buffer slot leaks, and the executor is not left paused.
+     */
+    @Test
+    void anExecutorWhoseStatusSendsFailForLongerThanItsDeliveryTimeoutSendsThemAgainAndTheJobFinishes() throws Exception {
+        String jdbcUrl = SharedInfrastructure.newDatabase();
+        DataSource db = Sql.at(jdbcUrl);
+        TopicNames topics = new TopicNames("oe-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        int items = 1_500;
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(); FanoutProcesses processes = new FanoutProcesses()) {
+            String bootstrap = broker.bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicProvisioner(admin).apply(new TopicLayout(topics, 2, 4));
+            }
+            startCoordinator(processes, "coord-e", bootstrap, topics, jdbcUrl);
+            try (FanoutExecutor executor = FanoutExecutor.start(ExecutorConfig.builder().bootstrapServers(bootstrap).topics(topics)
+                         .groupId(topics.prefix() + "executors").processors(Map.of("squares", new SlowSquareItems())).concurrency(4).maxBuffered(8)
+                         .kafka(Map.of("delivery.timeout.ms", 3000, "request.timeout.ms", 1000)).build());
+                 FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
+                UUID job = client.submit(JobRequests.builder("squares").items(LongStream.rangeClosed(1, items).boxed().toList(), "square").build());
+                await().atMost(Duration.ofMinutes(2)).ignoreExceptions()
+                        .until(() -> Sql.count(db, "SELECT succeeded_tasks FROM fanout_job WHERE job_id = ?", job) > items / 5);
+                broker.stop();
+                try {
+                    Thread.sleep(OUTAGE); // longer than the executor's delivery timeout: its status sends fail meanwhile
+                } finally {
+                    broker.startAgain();
+                }
+                JobEvent outcome = client.await(job, Duration.ofMinutes(4));
+                assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
+                assertEquals(LongStream.rangeClosed(1, items).map(i -> i * i).sum(), outcome.result().asLong());
+                assertEquals(items + 1, outcome.tasks().succeeded());
+                await().atMost(Duration.ofSeconds(30)).until(() -> executor.inFlight() == 0);
+                assertTrue(executor.health().healthy());
             }
         }
     }

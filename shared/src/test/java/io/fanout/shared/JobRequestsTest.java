@@ -79,7 +79,11 @@ class JobRequestsTest {
         assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"maxAttempts\": 0}}").contains("'maxAttempts' must be a whole number from 1 to 100"));
         assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"jitter\": 2}}").contains("jitter must be a fraction 0-1"));
         assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"nonRetryable\": [\"not a class\"]}}").contains("class names"));
-        assertTrue(reason("{\"processor\": \"p\", \"taskTimeoutMs\": -1}").contains("'taskTimeoutMs' must be a whole number from 0 up"));
+        assertTrue(reason("{\"processor\": \"p\", \"taskTimeoutMs\": -1}").contains("'taskTimeoutMs' must be a whole number from 0 to 31536000000"));
+        // times so long that a clock reading plus them overflows (every attempt would time out at once) are refused
+        assertTrue(reason("{\"processor\": \"p\", \"taskTimeoutMs\": 9223372036854775807}").contains("'taskTimeoutMs' must be a whole number from 0 to"));
+        assertTrue(reason("{\"processor\": \"p\", \"deadlineMs\": 9223372036854775807}").contains("'deadlineMs' must be a whole number from 0 to"));
+        assertTrue(reason("{\"processor\": \"p\", \"retry\": {\"maxBackoffMs\": 9223372036854775807}}").contains("'maxBackoffMs' must be a whole number"));
         assertTrue(reason("{\"processor\": \"p\", \"deadlineMs\": \"1h\"}").contains("'deadlineMs' must be a whole number"));
         assertTrue(reason("nope").startsWith("not JSON"));
         assertEquals("empty record: a job request is a JSON object", assertThrows(InvalidJobRequestException.class,

@@ -29,9 +29,12 @@ public interface TaskContext {
      * the task fails. Items are serialized with Kryo and sent in batches, so a very large
      * {@code Iterable} is never held whole. Calling it again with the same items after a crash
      * creates no duplicates: child ids follow from this task, the call's position and the item's.
+     * So call it from one thread at a time, in the same order on every run: a call made while
+     * another is under way (from a second thread) is refused with an IllegalStateException.
      *
      * @return how many subtasks were created
      * @throws IllegalArgumentException for a reserved task name or an item of an unregistered class
+     * @throws IllegalStateException when called from a reduce, or while another call is under way
      */
     long map(Iterable<?> items, String taskName);
 

@@ -1,6 +1,7 @@
 package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
+import io.fanout.shared.metrics.ProcessHealth;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.ControlOrder;
 import java.time.Duration;
@@ -33,6 +34,7 @@ final class ControlListener implements AutoCloseable {
     private final String topic;
     private final PollLoop loop;
     private final Thread thread;
+    private final ProcessHealth health;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
 
@@ -44,6 +46,7 @@ final class ControlListener implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = config.topics().control();
         this.loop = loop;
+        this.health = config.health();
         this.thread = new Thread(this::run, "fanout-executor-control");
     }
 
@@ -74,9 +77,12 @@ final class ControlListener implements AutoCloseable {
                 }
             }
         } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            log.error("control topic {} cannot be read: cancellations will not reach this executor", topic, e);
+            if (running) {
+                health.failed("executor control listener", e);
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("control topic {} cannot be read: cancellations would not reach this executor", topic, e);
+            health.failed("executor control listener", e);
         } finally {
             consumer.close();
             stopped.countDown();

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class ExecutorRuntime implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutorRuntime.class);
+    /** The executor group's session timeout: how long a SIGKILLed executor's tasks wait before they move. */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
 
     private final ExecutorConfig config;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -33,7 +35,7 @@ public final class ExecutorRuntime implements AutoCloseable {
         this.config = config;
         log.info("starting executor with {}", config);
         this.producer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
-        this.reporter = new StatusReporter(producer, config.topics(), config.executorId());
+        this.reporter = new StatusReporter(producer, config.topics(), config.executorId(), config.health());
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, config.topics()), config.kafka(), config.topics(),
                 config.executorId(), config.pool(), config.clock());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -67,8 +69,8 @@ public final class ExecutorRuntime implements AutoCloseable {
             return;
         }
         heartbeats.close();
-        control.close();
         loop.stop();
+        control.close(); // after the drain: a cancel during it still stops the job's running tasks
         reporter.close();
         producer.close(Duration.ofSeconds(10));
         log.info("executor {} stopped", config.executorId());
@@ -80,7 +82,11 @@ public final class ExecutorRuntime implements AutoCloseable {
 
     private static Map<String, Object> consumerProps(ExecutorConfig config) {
         Map<String, Object> p = KafkaClientSettings.manualCommitConsumer(config.kafka(), config.groupId(), CooperativeStickyAssignor.class.getName(), "fanout-executor-" + config.executorId());
-        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        // No more than the buffer takes: a poll past it would hold records the flow control cannot pause.
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(1000, config.maxBuffered()));
+        // A dead executor's partitions move to the others after this long (Kafka's default is 45 s).
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
+        p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis() / 4);
         return p;
     }
 }

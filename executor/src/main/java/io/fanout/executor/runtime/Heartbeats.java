@@ -46,6 +46,19 @@ final class Heartbeats implements AutoCloseable {
     }
 
     private void send() {
+        if (!config.health().healthy()) {
+            return; // a dead thread: fall silent, so readers see this executor as gone
+        }
+        try {
+            announce();
+        } catch (RuntimeException e) {
+            log.warn("executor {}: heartbeat not sent: {}", config.executorId(), e.toString());
+        } catch (Error e) {
+            config.health().failed("executor heartbeat", e);
+        }
+    }
+
+    private void announce() {
         ExecutorHeartbeat beat = new ExecutorHeartbeat(config.executorId(), config.pool(), host, version(), List.copyOf(new TreeSet<>(config.processors().keySet())),
                 config.concurrency(), loop.inFlight(), loop.running(), loop.completed(), loop.failed(), startedAt, Instant.now().toString(),
                 config.heartbeatInterval().toMillis());

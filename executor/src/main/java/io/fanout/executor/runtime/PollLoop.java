@@ -85,7 +85,7 @@ public final class PollLoop implements Runnable {
         this.poison = poison;
         this.slots = new Semaphore(config.concurrency());
         long beat = config.heartbeatInterval().toMillis();
-        timers.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(guarded("executor task heartbeat", this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
     }
 
     /** One received task attempt, from its record to its reported outcome. */
@@ -120,9 +120,11 @@ public final class PollLoop implements Runnable {
                 commit();
             }
             drain();
-        } catch (RuntimeException e) {
-            log.error("executor {} poll loop stopped by an unexpected error", config.executorId(), e);
+        } catch (RuntimeException | Error e) {
+            log.error("executor {} poll loop stopped by an unexpected error; the executor stops", config.executorId(), e);
+            config.health().failed("executor poll loop", e);
         } finally {
+            handingBack = true; // tasks interrupted now are handed back unreported, never failed
             timers.shutdownNow();
             workers.shutdownNow();
             consumer.close();
@@ -149,7 +151,26 @@ public final class PollLoop implements Runnable {
         }
         held.add(attempt);
         reporter.report(task.jobId(), task.statusPartition(), StatusEvent.received(task.taskId(), task.attempt(), config.clock().millis()), null);
-        workers.execute(() -> execute(attempt));
+        workers.execute(guarded("executor task worker", () -> execute(attempt)));
+    }
+
+    /**
+     * A task for a thread whose failure would otherwise go unnoticed (a scheduled task that throws
+     * is never run again, a worker that throws leaves its task unreported): a runtime error is
+     * logged, anything worse makes the executor unhealthy.
+     */
+    private Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("executor {}: {} failed", config.executorId(), what, e);
+                config.health().failed(what, e);
+            } catch (Error e) {
+                config.health().failed(what, e);
+                throw e;
+            }
+        };
     }
 
     private void execute(Attempt attempt) {
@@ -172,6 +193,9 @@ public final class PollLoop implements Runnable {
         runningTasks.add(self);
         try {
             long now = config.clock().millis();
+            attempt.worker = self;
+            attempt.startedNanos = System.nanoTime();
+            attempt.running = true; // before the check: a cancel from now on finds it running, one before is seen by the check
             if (cancelledJobs.containsKey(task.jobId())) {
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
                 return;
@@ -181,10 +205,7 @@ public final class PollLoop implements Runnable {
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
                 return;
             }
-            attempt.worker = self;
-            attempt.startedNanos = System.nanoTime();
             queueWait.record(attempt.startedNanos - attempt.receivedNanos, TimeUnit.NANOSECONDS);
-            attempt.running = true;
             reporter.report(task.jobId(), task.statusPartition(), StatusEvent.running(task.taskId(), task.attempt(), now), null);
             ScheduledFuture<?> watchdog = watch(attempt, self, now);
             StatusEvent outcome = runner.run(task, attempt.tp.partition(), attempt.offset);
@@ -231,13 +252,13 @@ public final class PollLoop implements Runnable {
      */
     private ScheduledFuture<?> watch(Attempt attempt, Thread worker, long now) {
         TaskRecord task = attempt.task;
-        long timeoutAt = task.timeoutMillis() > 0 ? now + task.timeoutMillis() : Long.MAX_VALUE;
+        long timeoutAt = task.timeoutMillis() > 0 ? saturatedSum(now, task.timeoutMillis()) : Long.MAX_VALUE;
         long deadline = task.deadlineMillis() > 0 ? task.deadlineMillis() : Long.MAX_VALUE;
         if (timeoutAt == Long.MAX_VALUE && deadline == Long.MAX_VALUE) {
             return null;
         }
         boolean byDeadline = deadline <= timeoutAt;
-        return timers.schedule(() -> {
+        return timers.schedule(guarded("executor task watchdog", () -> {
             long at = config.clock().millis();
             if (byDeadline) {
                 log.info("task {} of job {} stopped: the job's deadline has passed", task.taskId(), task.jobId());
@@ -250,7 +271,7 @@ public final class PollLoop implements Runnable {
                         attempt.offset)));
             }
             worker.interrupt();
-        }, Math.min(timeoutAt, deadline) - now, TimeUnit.MILLISECONDS);
+        }), Math.min(timeoutAt, deadline) - now, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -303,8 +324,18 @@ public final class PollLoop implements Runnable {
         });
         if (!changed.isEmpty()) {
             committed.putAll(changed);
-            consumer.commitAsync(changed, null);
+            consumer.commitAsync(changed, (offsets, error) -> {
+                if (error != null) { // runs on this thread, in a later poll: forget them so that the next round commits them again
+                    offsets.forEach((tp, om) -> committed.remove(tp, om));
+                    log.debug("executor {}: offset commit failed, retried next round: {}", config.executorId(), error.toString());
+                }
+            });
         }
+    }
+
+    private static long saturatedSum(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.fanout.shared.wire.TaskRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The {@link TaskContext} of one task execution. */
 final class RunningTask implements TaskContext {
@@ -18,6 +19,8 @@ final class RunningTask implements TaskContext {
     private final MapSender mapSender;
     private final String executorId;
     private int mapCalls;
+    /** The thread inside {@link #map}, if any. */
+    private final AtomicReference<Thread> mapping = new AtomicReference<>();
 
     RunningTask(TaskRecord task, PayloadCodec codec, MapSender mapSender, String executorId) {
         this.task = task;
@@ -72,7 +75,17 @@ final class RunningTask implements TaskContext {
         if (task.kind() == TaskKind.REDUCE) {
             throw new IllegalStateException("reduce cannot map");
         }
-        return mapSender.map(task, mapCalls++, items, taskName, codec);
+        // A map call's number names its children (a re-run maps the same ids): two calls at once
+        // would race for numbers and order, so a re-run could name different children.
+        if (!mapping.compareAndSet(null, Thread.currentThread())) {
+            throw new IllegalStateException("ctx.map() was called from two threads of task " + task.taskId() + " at once: call it from one thread "
+                    + "at a time, in the same order on every run (its children's ids depend on the order of the calls)");
+        }
+        try {
+            return mapSender.map(task, mapCalls++, items, taskName, codec);
+        } finally {
+            mapping.set(null);
+        }
     }
 
     @Override

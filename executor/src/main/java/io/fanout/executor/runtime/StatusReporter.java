@@ -1,16 +1,20 @@
 package io.fanout.executor.runtime;
 
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.metrics.ProcessHealth;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.wire.WireCodec;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.Producer;
@@ -22,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Sends status events to the status topic on its own thread, batching whatever has queued up
  * into one record per job (no waiting when idle, large batches under load). Each event may carry
  * a callback that runs once the brokers have acknowledged it: a task's offset is released only
- * then, so a finished task's status can never be lost.
+ * then, so a finished task's status can never be lost. A record the brokers did not take (away
+ * longer than the delivery timeout) is sent again after a pause until they do: its tasks keep
+ * their offsets and buffer slots meanwhile, and the coordinators keep hearing of them.
  */
 final class StatusReporter implements AutoCloseable {
 
@@ -35,6 +41,8 @@ final class StatusReporter implements AutoCloseable {
      * batch instead of three.
      */
     private static final long LINGER_NANOS = 1_000_000;
+    /** The pause before a record the brokers did not take is sent again. */
+    static final Duration RESEND_AFTER = Duration.ofSeconds(1);
 
     private record Pending(UUID jobId, int partition, StatusEvent event, Runnable onAcked) {
     }
@@ -46,13 +54,16 @@ final class StatusReporter implements AutoCloseable {
     private final String topic;
     private final String executorId;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final ScheduledExecutorService resends = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-status-resend"));
+    private final ProcessHealth health;
     private final Thread thread;
     private volatile boolean running = true;
 
-    StatusReporter(Producer<byte[], byte[]> producer, TopicNames topics, String executorId) {
+    StatusReporter(Producer<byte[], byte[]> producer, TopicNames topics, String executorId, ProcessHealth health) {
         this.producer = producer;
         this.topic = topics.status();
         this.executorId = executorId;
+        this.health = health;
         this.thread = new Thread(this::run, "fanout-executor-status");
         thread.start();
     }
@@ -79,7 +90,11 @@ final class StatusReporter implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                log.error("could not send {} status events; their tasks stay uncommitted and will be redelivered", drained.size(), e);
+                log.error("could not send {} status events; sending them again in {}", drained.size(), RESEND_AFTER, e);
+                resendLater(new ArrayList<>(drained));
+            } catch (Error e) {
+                health.failed("executor status reporter", e);
+                throw e;
             } finally {
                 drained.clear();
             }
@@ -96,10 +111,12 @@ final class StatusReporter implements AutoCloseable {
             while (from < pendings.size()) {
                 int to = from;
                 int bytes = 0;
-                while (to < pendings.size() && to - from < MAX_EVENTS_PER_RECORD && bytes < MAX_BYTES_PER_RECORD) {
-                    StatusEvent e = pendings.get(to).event();
-                    bytes += 48 + (e.result() == null ? 0 : e.result().length) + (e.resultJson() == null ? 0 : e.resultJson().length() * 3)
-                            + (e.errorMessage() == null ? 0 : e.errorMessage().length() * 3);
+                while (to < pendings.size() && to - from < MAX_EVENTS_PER_RECORD) {
+                    int size = size(pendings.get(to).event());
+                    if (to > from && bytes + size > MAX_BYTES_PER_RECORD) {
+                        break; // a large event starts a record of its own rather than overflow this one
+                    }
+                    bytes += size;
                     to++;
                 }
                 sendRecord(dest, pendings.subList(from, to));
@@ -108,7 +125,8 @@ final class StatusReporter implements AutoCloseable {
         });
     }
 
-    private void sendRecord(Destination dest, List<Pending> pendings) {
+    private void sendRecord(Destination dest, List<Pending> slice) {
+        List<Pending> pendings = List.copyOf(slice);
         List<StatusEvent> events = new ArrayList<>(pendings.size());
         List<Runnable> callbacks = new ArrayList<>();
         for (Pending p : pendings) {
@@ -121,11 +139,36 @@ final class StatusReporter implements AutoCloseable {
         byte[] key = dest.jobId().toString().getBytes(StandardCharsets.UTF_8);
         producer.send(new ProducerRecord<>(topic, dest.partition(), key, value), (meta, error) -> {
             if (error != null) {
-                log.error("status of {} tasks of job {} was not acknowledged; the tasks will be redelivered", events.size(), dest.jobId(), error);
+                log.error("status of {} tasks of job {} was not acknowledged; sending it again in {}: {}", events.size(), dest.jobId(), RESEND_AFTER,
+                        error.toString());
+                resendLater(pendings);
                 return;
             }
             callbacks.forEach(Runnable::run);
         });
+    }
+
+    /** An estimate of the bytes an event takes in a record. */
+    private static int size(StatusEvent e) {
+        return 48 + (e.result() == null ? 0 : e.result().length) + (e.resultJson() == null ? 0 : e.resultJson().length() * 3)
+                + (e.errorMessage() == null ? 0 : e.errorMessage().length() * 3) + (e.failure() == null || e.failure().stackTrace() == null ? 0
+                : e.failure().stackTrace().length() * 3);
+    }
+
+    /**
+     * Queues the events that report something again after a pause. RECEIVED and RUNNING without a
+     * callback are the periodic heartbeats: the next one replaces them.
+     */
+    private void resendLater(List<Pending> pendings) {
+        List<Pending> again = pendings.stream().filter(p -> p.onAcked() != null || p.event().state().isTerminal()).toList();
+        if (again.isEmpty() || resends.isShutdown()) {
+            return;
+        }
+        try {
+            resends.schedule(() -> queue.addAll(again), RESEND_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // stopping: the tasks' offsets stay uncommitted, so the next owner runs them again
+        }
     }
 
     /** Sends what is queued, waits for the acknowledgements, and stops the thread. */
@@ -133,6 +176,7 @@ final class StatusReporter implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         thread.join(10_000);
+        resends.shutdownNow();
         producer.flush();
     }
 }

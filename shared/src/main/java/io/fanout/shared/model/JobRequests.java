@@ -21,6 +21,11 @@ public final class JobRequests {
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
     private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName", "pool", "retry", "taskTimeoutMs",
             "deadlineMs", "maxFailedTasks", "parallelism", "priority");
+    /**
+     * The longest task timeout, deadline or backoff a request may ask for (a year): longer ones are
+     * mistakes, and a time that far added to a clock reading overflows.
+     */
+    public static final long MAX_DURATION_MS = Duration.ofDays(365).toMillis();
     private static final Set<String> RETRY_FIELDS = Set.of("maxAttempts", "initialBackoffMs", "multiplier", "maxBackoffMs", "jitter", "nonRetryable");
     private static final int MAX_KEY_LENGTH = 200;
     private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
@@ -109,9 +114,9 @@ public final class JobRequests {
         try {
             return new RetryPolicy(
                     (int) number(node, "maxAttempts", d.maxAttempts(), 1, RetryPolicy.MAX_ATTEMPTS),
-                    Duration.ofMillis(number(node, "initialBackoffMs", d.initialBackoff().toMillis(), 0, Long.MAX_VALUE)),
+                    Duration.ofMillis(number(node, "initialBackoffMs", d.initialBackoff().toMillis(), 0, MAX_DURATION_MS)),
                     fraction(node, "multiplier", d.multiplier()),
-                    Duration.ofMillis(number(node, "maxBackoffMs", d.maxBackoff().toMillis(), 0, Long.MAX_VALUE)),
+                    Duration.ofMillis(number(node, "maxBackoffMs", d.maxBackoff().toMillis(), 0, MAX_DURATION_MS)),
                     fraction(node, "jitter", d.jitter()),
                     nonRetryable);
         } catch (IllegalArgumentException e) {
@@ -120,7 +125,7 @@ public final class JobRequests {
     }
 
     private static Duration duration(JsonNode root, String field) throws InvalidJobRequestException {
-        long ms = number(root, field, 0, 0, Long.MAX_VALUE);
+        long ms = number(root, field, 0, 0, MAX_DURATION_MS);
         return ms == 0 ? null : Duration.ofMillis(ms);
     }
 

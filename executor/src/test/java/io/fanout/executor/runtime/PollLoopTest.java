@@ -1,0 +1,163 @@
+package io.fanout.executor.runtime;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.executor.api.Processor;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.fanout.shared.metrics.ProcessHealth;
+import io.fanout.shared.model.PayloadFormat;
+import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.model.TaskState;
+import io.fanout.shared.payload.PayloadCodec;
+import io.fanout.shared.wire.StatusEvent;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.fanout.shared.wire.TaskRecord;
+import io.fanout.shared.wire.WireCodec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The executor's poll loop over Kafka's MockConsumer and MockProducer: the failure paths a real broker makes hard to reach on purpose. */
+class PollLoopTest {
+
+    private static final TopicNames TOPICS = TopicNames.defaults();
+    private final TopicPartition tp = new TopicPartition(TOPICS.tasks("default"), 0);
+    private final UUID job = UUID.randomUUID();
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private final ProcessHealth health = new ProcessHealth();
+    private MockProducer<byte[], byte[]> producer;
+    private StatusReporter reporter;
+    private Thread thread;
+
+    private PollLoop start(Processor processor, boolean acksAtOnce) {
+        producer = new MockProducer<>(acksAtOnce, null, new ByteArraySerializer(), new ByteArraySerializer());
+        ExecutorConfig config = ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
+                .heartbeatInterval(Duration.ofSeconds(30)).shutdownGrace(Duration.ofSeconds(5)).build();
+        reporter = new StatusReporter(producer, TOPICS, config.executorId(), health);
+        TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, TOPICS), config.kafka(), TOPICS, config.executorId(),
+                config.pool(), config.clock());
+        PollLoop loop = new PollLoop(consumer, config, runner, reporter, new PoisonRecords(producer, TOPICS, config.executorId()),
+                new FanoutMeters(new SimpleMeterRegistry()));
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(tp));
+            consumer.updateBeginningOffsets(Map.of(tp, 0L));
+            consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), 0, null, WireCodec.encodeTask(task())));
+        });
+        thread = Thread.ofPlatform().name("poll-loop-under-test").start(loop);
+        return loop;
+    }
+
+    private TaskRecord task() {
+        return new TaskRecord(job, UUID.randomUUID(), job, 0, 0, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0, List.of(), null);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(10_000);
+        }
+        if (reporter != null) {
+            reporter.close();
+        }
+    }
+
+    /** The status events the executor has sent so far, in order. */
+    private List<StatusEvent> sentEvents() {
+        return producer.history().stream().filter(r -> r.topic().equals(TOPICS.status()))
+                .flatMap(r -> WireCodec.decodeStatus(r.value()) instanceof StatusBatch b ? b.events().stream() : Stream.empty()).toList();
+    }
+
+    private Long committed() {
+        OffsetAndMetadata om = consumer.committed(Set.of(tp)).get(tp);
+        return om == null ? null : om.offset();
+    }
+
+    @Test
+    void anErrorThatEndsThePollLoopMakesTheExecutorUnhealthy() throws Exception {
+        start(ctx -> null, true);
+        consumer.setPollException(new KafkaException("injected: the consumer cannot go on"));
+        thread.join(10_000);
+        assertFalse(thread.isAlive(), "the loop ended");
+        assertFalse(health.healthy(), "an executor whose poll loop died must not look healthy");
+        assertEquals("executor poll loop", health.failure().thread());
+    }
+
+    @Test
+    void aStatusTheBrokersDidNotTakeIsSentAgainAndOnlyThenIsTheOffsetCommitted() {
+        start(ctx -> 42L, false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().anyMatch(e -> e.state() == TaskState.SUCCEEDED));
+        while (producer.errorNext(new TimeoutException("injected: the brokers were away past delivery.timeout.ms"))) {
+            // every send so far fails
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            while (producer.completeNext()) {
+                // the resends go through
+            }
+            return Long.valueOf(1).equals(committed());
+        });
+        assertEquals(2, sentEvents().stream().filter(e -> e.state() == TaskState.SUCCEEDED).count(), "the success was reported again");
+        assertTrue(health.healthy());
+    }
+
+    @Test
+    void aGracefulStopNeverReportsARunningTaskFailed() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        PollLoop loop = start(ctx -> {
+            started.countDown();
+            Thread.sleep(60_000); // interrupted by the stop
+            return null;
+        }, true);
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of())); // its partition moves to another member, which runs the task again
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+            try {
+                loop.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stopped.get(30, TimeUnit.SECONDS);
+        thread.join(10_000);
+        reporter.close();
+        assertTrue(sentEvents().stream().noneMatch(e -> e.state().isFailure()), () -> "a stop cost the task an attempt: " + sentEvents());
+    }
+
+    @Test
+    void mapFromTwoThreadsAtOnceIsRefusedWithAClearError() throws Exception {
+        producer = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        RunningTask ctx = new RunningTask(new TaskRecord(job, job, null, 0, 0, TaskKind.ROOT, "p", TaskKind.ROOT_TASK_NAME, PayloadFormat.NONE, null,
+                0, 0, List.of(), null), new PayloadCodec(List.of()), new MapSender(producer, TOPICS), "e");
+        CompletableFuture<Long> first = CompletableFuture.supplyAsync(() -> ctx.map(List.of(1, 2, 3), "square"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !producer.history().isEmpty()); // the first call waits for its acknowledgement
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.map(List.of(4), "square"));
+        assertTrue(e.getMessage().contains("two threads"), e.getMessage());
+        while (!first.isDone()) {
+            producer.completeNext();
+        }
+        assertEquals(3, first.get());
+    }
+}

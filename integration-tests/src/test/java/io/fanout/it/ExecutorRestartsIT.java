@@ -1,0 +1,96 @@
+package io.fanout.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.examples.NoOp;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Executor processes stopped and killed under load, as a deploy and a crash stop them. */
+class ExecutorRestartsIT {
+
+    private static Process executor(FanoutProcesses processes, FanoutCluster cluster, String id, String grace) throws Exception {
+        return processes.start("executor", "--bootstrap-servers", cluster.bootstrap, "--topic-prefix", cluster.topics.prefix(),
+                "--group-id", cluster.executorGroup(), "--executor-id", id, "--concurrency", "8", "--shutdown-grace", grace,
+                "--heartbeat-interval", "PT0.5S");
+    }
+
+    private static long done(FanoutCluster cluster, UUID job) {
+        return Sql.count(cluster.db(), "SELECT coalesce(max(succeeded_tasks), 0) FROM fanout_job WHERE job_id = ?", job);
+    }
+
+    /**
+     * A rolling restart: each of three executors is sent SIGTERM in turn, mid-job, and replaced.
+     * The short grace hands back what is still running; no stop costs a task an attempt, and no
+     * task is reported failed.
+     */
+    @Test
+    void aRollingRestartOfThreeExecutorsUnderLoadBurnsNoAttempt() throws Exception {
+        int tasks = 3_000;
+        try (FanoutCluster cluster = new FanoutCluster(6, java.util.Set.of());
+             FanoutProcesses processes = new FanoutProcesses()) {
+            List<Process> executors = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                executors.add(executor(processes, cluster, "rolling-" + i, "PT0.3S"));
+            }
+            UUID job = cluster.client().submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(tasks, 40)).build());
+            for (int i = 0; i < 3; i++) {
+                long target = tasks * (i + 1) / 5L;
+                await().atMost(Duration.ofMinutes(2)).until(() -> done(cluster, job) >= target);
+                Process old = executors.get(i);
+                old.destroy(); // SIGTERM: a graceful stop
+                assertTrue(old.waitFor(60, TimeUnit.SECONDS), "executor " + (i + 1) + " stopped");
+                String log = processes.output(old);
+                String id = "rolling-" + (i + 1);
+                assertTrue(log.contains("executor " + id + " stopped"), () -> "not a graceful stop:\n" + log);
+                executors.set(i, executor(processes, cluster, "rolling-" + (i + 1) + "b", "PT0.3S"));
+            }
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(3));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
+            assertEquals(tasks + 1, outcome.tasks().succeeded());
+            assertEquals(0, outcome.tasks().failed());
+            assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND attempt > 0", job),
+                    "a graceful stop burnt an attempt");
+        }
+    }
+
+    /**
+     * One of two executors is SIGKILLed mid-job: the tasks it held run on the other within the
+     * group's session timeout. Prints the time from the kill to the first of them running again.
+     */
+    @Test
+    void aSigkilledExecutorsTasksRunElsewhereWithinTenSeconds() throws Exception {
+        int tasks = 4_000;
+        try (FanoutCluster cluster = new FanoutCluster(6, java.util.Set.of());
+             FanoutProcesses processes = new FanoutProcesses()) {
+            Process victim = executor(processes, cluster, "victim", "PT30S");
+            Process survivor = executor(processes, cluster, "survivor", "PT30S");
+            UUID job = cluster.client().submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(tasks, 20)).build());
+            await().atMost(Duration.ofMinutes(2)).until(() -> done(cluster, job) >= tasks / 5
+                    && Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND executor_id = 'victim' AND state IN ('RECEIVED', 'RUNNING')",
+                    job) > 0);
+            victim.destroyForcibly(); // SIGKILL
+            Timestamp killedAt = new Timestamp(System.currentTimeMillis());
+            List<UUID> held = Sql.uuids(cluster.db(),
+                    "SELECT task_id FROM fanout_task WHERE job_id = ? AND executor_id = 'victim' AND state IN ('RECEIVED', 'RUNNING')", job);
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(3));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
+            assertEquals(tasks + 1, outcome.tasks().succeeded());
+            String ids = held.stream().map(UUID::toString).collect(java.util.stream.Collectors.joining(",", "{", "}"));
+            long firstMs = Sql.count(cluster.db(), "SELECT coalesce((extract(epoch FROM min(finished_at) - ?::timestamptz) * 1000)::bigint, -1) "
+                    + "FROM fanout_task WHERE job_id = ? AND task_id = ANY (?::uuid[]) AND finished_at > ?::timestamptz", killedAt, job, ids, killedAt);
+            System.out.printf("executor SIGKILL: %d tasks it held; the first ran elsewhere %.1f s after the kill%n", held.size(), firstMs / 1000.0);
+            assertTrue(firstMs >= 0 && firstMs <= 10_000, "the first of the killed executor's tasks ran again after " + firstMs + " ms");
+            assertTrue(survivor.isAlive());
+        }
+    }
+}
