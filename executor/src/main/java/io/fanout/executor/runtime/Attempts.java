@@ -1,0 +1,204 @@
+package io.fanout.executor.runtime;
+
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.fanout.shared.model.TaskState;
+import io.fanout.shared.wire.StatusEvent;
+import io.fanout.shared.wire.TaskRecord;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs received attempts, each on its own virtual thread, at most {@code concurrency} at once, and
+ * reports each outcome exactly once; an attempt's offset is released when its report is
+ * acknowledged. Attempts not started when the executor stops or their partition moves are handed
+ * back unrun; attempts interrupted by a stop are handed back unreported, never reported failed.
+ */
+final class Attempts {
+
+    private static final Logger log = LoggerFactory.getLogger(Attempts.class);
+
+    private final ExecutorConfig config;
+    private final TaskRunner runner;
+    private final StatusReporter reporter;
+    private final OffsetTracker tracker;
+    private final HeldAttempts held;
+    private final ThreadGuard guard;
+    private final Watchdog watchdog;
+    private final Semaphore slots;
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fanout-executor-task-", 0).factory());
+    private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
+    private final Map<UUID, Long> cancelledJobs = new ConcurrentHashMap<>();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final FanoutMeters meters;
+    private final Timer taskDuration;
+    private final Timer queueWait;
+    private volatile boolean stopping;
+    private volatile boolean handingBack;
+
+    Attempts(ExecutorConfig config, TaskRunner runner, StatusReporter reporter, OffsetTracker tracker, ScheduledExecutorService timers,
+             ThreadGuard guard, FanoutMeters meters) {
+        this.config = config;
+        this.runner = runner;
+        this.reporter = reporter;
+        this.tracker = tracker;
+        this.guard = guard;
+        this.held = new HeldAttempts(reporter, config.clock());
+        this.watchdog = new Watchdog(timers, guard, config.clock(), config.executorId(), this::finish);
+        this.slots = new Semaphore(config.concurrency());
+        this.meters = meters;
+        this.taskDuration = meters.taskDuration();
+        this.queueWait = meters.queueWait();
+    }
+
+    HeldAttempts held() {
+        return held;
+    }
+
+    /** Takes a received attempt: reports it RECEIVED and runs it when a slot is free, or reports it CANCELLED if its job was. */
+    void start(Attempt attempt) {
+        TaskRecord task = attempt.task;
+        if (cancelledJobs.containsKey(task.jobId())) {
+            finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), config.clock().millis())); // its job was cancelled: never run
+            return;
+        }
+        held.add(attempt);
+        reporter.report(task.jobId(), task.statusPartition(), StatusEvent.received(task.taskId(), task.attempt(), config.clock().millis()), null);
+        workers.execute(guard.guarded("executor task worker", () -> execute(attempt)));
+    }
+
+    private void execute(Attempt attempt) {
+        Thread self = Thread.currentThread();
+        TaskRecord task = attempt.task;
+        waitingTasks.add(self);
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            handBack(attempt); // stopping before it started: handed back uncommitted
+            return;
+        } finally {
+            waitingTasks.remove(self);
+        }
+        if (stopping || attempt.withdrawn) {
+            slots.release();
+            handBack(attempt); // not started before the stop or the rebalance: the partition's next owner runs it
+            return;
+        }
+        runningTasks.add(self);
+        try {
+            long now = config.clock().millis();
+            attempt.worker = self;
+            attempt.startedNanos = System.nanoTime();
+            attempt.running = true; // before the check: a cancel from now on finds it running, one before is seen by the check
+            if (cancelledJobs.containsKey(task.jobId())) {
+                finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
+                return;
+            }
+            if (task.deadlineMillis() > 0 && now >= task.deadlineMillis()) {
+                log.info("task {} of job {} not started: the job's deadline has passed", task.taskId(), task.jobId());
+                finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
+                return;
+            }
+            queueWait.record(attempt.startedNanos - attempt.receivedNanos, TimeUnit.NANOSECONDS);
+            reporter.report(task.jobId(), task.statusPartition(), StatusEvent.running(task.taskId(), task.attempt(), now), null);
+            ScheduledFuture<?> watch = watchdog.watch(attempt, self, now);
+            StatusEvent outcome = runner.run(task, attempt.tp.partition(), attempt.offset);
+            if (watch != null) {
+                watch.cancel(false);
+            }
+            if (handingBack) {
+                held.remove(attempt);
+                return; // interrupted by a stop: another member runs it again
+            }
+            if (outcome.state() == TaskState.FAILED && !attempt.reported.get()) {
+                log.warn("task {} ({}) of job {} attempt {} failed: {}: {}", task.taskId(), task.taskName(), task.jobId(), task.attempt(),
+                        outcome.errorClass(), outcome.errorMessage());
+            }
+            finish(attempt, outcome);
+        } finally {
+            runningTasks.remove(self);
+            slots.release();
+        }
+    }
+
+    /** Reports an attempt's outcome once (the worker, the watchdog and a cancel may all try); its offset is released when the report is acknowledged. */
+    void finish(Attempt attempt, StatusEvent outcome) {
+        if (attempt.reported.compareAndSet(false, true)) {
+            (outcome.state() == TaskState.SUCCEEDED ? completed : failed).incrementAndGet();
+            meters.tasksFinished(outcome.state().name()).increment();
+            if (attempt.running) {
+                taskDuration.record(System.nanoTime() - attempt.startedNanos, TimeUnit.NANOSECONDS);
+            }
+            held.remove(attempt);
+            reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), outcome, () -> tracker.finished(attempt.tp, attempt.offset));
+        }
+    }
+
+    private void handBack(Attempt attempt) {
+        held.remove(attempt);
+        tracker.handedBack(attempt.tp, attempt.offset);
+    }
+
+    /**
+     * The job was cancelled: its running attempts are reported CANCELLED and interrupted, and its
+     * other attempts, held or still to come, are reported CANCELLED without running.
+     */
+    void cancelJob(UUID jobId) {
+        long now = config.clock().millis();
+        cancelledJobs.put(jobId, now);
+        cancelledJobs.values().removeIf(t -> now - t > Duration.ofDays(1).toMillis());
+        for (Attempt a : held.running(jobId)) {
+            finish(a, StatusEvent.cancelled(a.task.taskId(), a.task.attempt(), now));
+            Thread worker = a.worker;
+            if (worker != null) {
+                worker.interrupt();
+            }
+        }
+        log.info("executor {}: job {} cancelled", config.executorId(), jobId);
+    }
+
+    /** Starts nothing more: attempts still waiting for a slot go back unrun. */
+    void stopStarting() {
+        stopping = true;
+        waitingTasks.forEach(Thread::interrupt);
+    }
+
+    /** Interrupts what still runs; those attempts are handed back unreported (the partitions' next owners run them). */
+    void handBackRunning() {
+        handingBack = true;
+        runningTasks.forEach(Thread::interrupt);
+    }
+
+    /** Ends the worker threads; whatever they were running is handed back unreported. */
+    void shutdown() {
+        handingBack = true;
+        workers.shutdownNow();
+    }
+
+    int running() {
+        return runningTasks.size();
+    }
+
+    long completed() {
+        return completed.get();
+    }
+
+    long failed() {
+        return failed.get();
+    }
+}
