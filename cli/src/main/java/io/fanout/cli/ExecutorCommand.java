@@ -38,6 +38,11 @@ final class ExecutorCommand implements Callable<Integer> {
             description = "Base consumer group (default ${DEFAULT-VALUE}): the default pool's group; other pools use <base>.<pool>.")
     String groupId;
 
+    @Option(names = "--task-source", defaultValue = "${env:FANOUT_EXECUTOR_TASK_SOURCE:-group}",
+            description = "How tasks are taken from Kafka: 'group' (a consumer group: one member per partition, offsets committed; the default) "
+                    + "or 'share' (a share group: any number of members per partition, each record acknowledged on its own).")
+    String taskSource;
+
     @Option(names = "--executor-id", description = "This executor's id (default: pid@host plus a random suffix).")
     String executorId;
 
@@ -66,6 +71,7 @@ final class ExecutorCommand implements Callable<Integer> {
                 .heartbeatInterval(heartbeatInterval)
                 .meterRegistry(meters)
                 .health(metrics.health())
+                .taskSource(ExecutorConfig.TaskSource.of(taskSource))
                 .build();
         FanoutExecutor executor = FanoutExecutor.start(config);
         CoordinatorCommand.runUntilStopped(executor, metrics);

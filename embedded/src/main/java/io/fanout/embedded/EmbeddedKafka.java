@@ -30,6 +30,12 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("offsets.topic.num.partitions", "4")
                     .setConfigProp("transaction.state.log.replication.factor", "1")
                     .setConfigProp("transaction.state.log.min.isr", "1")
+                    // share groups (the executors' share task source) on one broker
+                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                    .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+                    .setConfigProp("share.coordinator.state.topic.num.partitions", "3")
+                    // lets a group (a test's) choose an acquisition lock as short as a second
+                    .setConfigProp("group.share.min.record.lock.duration.ms", "1000")
                     .setConfigProp("num.network.threads", "2")
                     .setConfigProp("num.io.threads", "4")
                     .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE))

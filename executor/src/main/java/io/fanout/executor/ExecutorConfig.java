@@ -28,6 +28,7 @@ import java.util.UUID;
  *     are alive; a task not heard of for several intervals is presumed lost and dispatched again
  * @param health where the executor's long-running threads report their death: the executor stops
  *     announcing itself, and the command line ends the process with a non-zero exit
+ * @param taskSource how tasks are taken from Kafka: a consumer group (the default) or a share group
  */
 public record ExecutorConfig(
         Map<String, Object> kafka,
@@ -42,7 +43,29 @@ public record ExecutorConfig(
         Duration heartbeatInterval,
         MeterRegistry meterRegistry,
         ProcessHealth health,
+        TaskSource taskSource,
         Clock clock) {
+
+    /**
+     * How an executor takes its pool's tasks from Kafka. {@code GROUP}: a consumer group; each
+     * partition has one member, offsets are committed up to the lowest unfinished task, and a dead
+     * member's partitions move after the session timeout. {@code SHARE}: a share group (KIP-932);
+     * any number of members share every partition, each record is acknowledged on its own, and a
+     * dead member's records come back after the acquisition lock.
+     */
+    public enum TaskSource {
+        GROUP, SHARE;
+
+        /** From its name, any case: "group" or "share". */
+        public static TaskSource of(String name) {
+            for (TaskSource t : values()) {
+                if (t.name().equalsIgnoreCase(name)) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("executor setting 'task-source' must be 'group' or 'share', got '" + name + "'");
+        }
+    }
 
     public static final String DEFAULT_GROUP_ID = "fanout-executors";
     public static final int DEFAULT_CONCURRENCY = 64;
@@ -55,7 +78,7 @@ public record ExecutorConfig(
     @Override
     public String toString() {
         return "ExecutorConfig[id=" + executorId + ", pool=" + pool + ", groupId=" + groupId + ", topics=" + topics.prefix() + "*, processors=" + processors.keySet()
-                + ", concurrency=" + concurrency + ", maxBuffered=" + maxBuffered + ", shutdownGrace=" + shutdownGrace + ", heartbeatInterval=" + heartbeatInterval + ", bootstrap="
+                + ", taskSource=" + taskSource + ", concurrency=" + concurrency + ", maxBuffered=" + maxBuffered + ", shutdownGrace=" + shutdownGrace + ", heartbeatInterval=" + heartbeatInterval + ", bootstrap="
                 + kafka.get("bootstrap.servers") + "]";
     }
 
@@ -72,6 +95,7 @@ public record ExecutorConfig(
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private ProcessHealth health = new ProcessHealth();
+        private TaskSource taskSource = TaskSource.GROUP;
         private Clock clock = Clock.systemUTC();
 
         public Builder kafka(Map<String, Object> props) {
@@ -166,6 +190,12 @@ public record ExecutorConfig(
             return this;
         }
 
+        /** How tasks are taken from Kafka (default {@link TaskSource#GROUP}). */
+        public Builder taskSource(TaskSource source) {
+            this.taskSource = Objects.requireNonNull(source, "taskSource");
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -188,7 +218,7 @@ public record ExecutorConfig(
             }
             String id = executorId != null ? executorId : defaultId();
             return new ExecutorConfig(Map.copyOf(kafka), topics, pool, group, id, Map.copyOf(processors), concurrency, buffered, shutdownGrace, heartbeatInterval,
-                    meterRegistry, health, clock);
+                    meterRegistry, health, taskSource, clock);
         }
 
         private static String defaultId() {

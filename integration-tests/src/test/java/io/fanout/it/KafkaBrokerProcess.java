@@ -52,6 +52,9 @@ final class KafkaBrokerProcess implements AutoCloseable {
                 "offsets.topic.num.partitions=4",
                 "transaction.state.log.replication.factor=1",
                 "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "share.coordinator.state.topic.num.partitions=3",
                 "num.network.threads=2",
                 "num.io.threads=4",
                 ""));

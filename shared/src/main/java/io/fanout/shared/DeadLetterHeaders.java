@@ -27,6 +27,8 @@ public final class DeadLetterHeaders {
     public static final String EXECUTOR = "fanout-executor";
     public static final String FIRST_FAILURE = "fanout-first-failure";
     public static final String LAST_FAILURE = "fanout-last-failure";
+    /** How many times a share group delivered the record (absent for a consumer group's). */
+    public static final String DELIVERY_COUNT = "fanout-delivery-count";
 
     /** Why a record is a dead letter. */
     public enum Reason {

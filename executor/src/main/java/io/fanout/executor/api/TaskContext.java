@@ -40,4 +40,11 @@ public interface TaskContext {
 
     /** The id of the executor running this task. */
     String executorId();
+
+    /**
+     * How many times this task's record has been delivered to an executor, this time included. It
+     * is 1 with the consumer-group task source; with the share-group source it counts the broker's
+     * deliveries (a record whose executor died, or whose lock expired, is delivered again).
+     */
+    int deliveryCount();
 }

@@ -10,6 +10,8 @@ final class Attempt {
     final TaskRecord task;
     final TopicPartition tp;
     final long offset;
+    /** How many times its record has been delivered, this time included (1 from a consumer group). */
+    final int deliveryCount;
     /** Its outcome has been reported (by its worker, the watchdog or a cancel: whichever came first). */
     final AtomicBoolean reported = new AtomicBoolean();
     final long receivedNanos = System.nanoTime();
@@ -19,9 +21,10 @@ final class Attempt {
     volatile boolean withdrawn;
     volatile Thread worker;
 
-    Attempt(TaskRecord task, TopicPartition tp, long offset) {
+    Attempt(TaskRecord task, TopicPartition tp, long offset, int deliveryCount) {
         this.task = task;
         this.tp = tp;
         this.offset = offset;
+        this.deliveryCount = deliveryCount;
     }
 }

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs received attempts, each on its own virtual thread, at most {@code concurrency} at once, and
- * reports each outcome exactly once; an attempt's offset is released when its report is
+ * reports each outcome exactly once; an attempt's record is settled when its report is
  * acknowledged. Attempts not started when the executor stops or their partition moves are handed
  * back unrun; attempts interrupted by a stop are handed back unreported, never reported failed.
  */
@@ -34,7 +34,7 @@ final class Attempts {
     private final ExecutorConfig config;
     private final TaskRunner runner;
     private final StatusReporter reporter;
-    private final OffsetTracker tracker;
+    private final RecordSettlement settlement;
     private final HeldAttempts held;
     private final ThreadGuard guard;
     private final Watchdog watchdog;
@@ -51,12 +51,12 @@ final class Attempts {
     private volatile boolean stopping;
     private volatile boolean handingBack;
 
-    Attempts(ExecutorConfig config, TaskRunner runner, StatusReporter reporter, OffsetTracker tracker, ScheduledExecutorService timers,
+    Attempts(ExecutorConfig config, TaskRunner runner, StatusReporter reporter, RecordSettlement settlement, ScheduledExecutorService timers,
              ThreadGuard guard, FanoutMeters meters) {
         this.config = config;
         this.runner = runner;
         this.reporter = reporter;
-        this.tracker = tracker;
+        this.settlement = settlement;
         this.guard = guard;
         this.held = new HeldAttempts(reporter, config.clock());
         this.watchdog = new Watchdog(timers, guard, config.clock(), config.executorId(), this::finish);
@@ -117,12 +117,12 @@ final class Attempts {
             queueWait.record(attempt.startedNanos - attempt.receivedNanos, TimeUnit.NANOSECONDS);
             reporter.report(task.jobId(), task.statusPartition(), StatusEvent.running(task.taskId(), task.attempt(), now), null);
             ScheduledFuture<?> watch = watchdog.watch(attempt, self, now);
-            StatusEvent outcome = runner.run(task, attempt.tp.partition(), attempt.offset);
+            StatusEvent outcome = runner.run(task, attempt.tp.partition(), attempt.offset, attempt.deliveryCount);
             if (watch != null) {
                 watch.cancel(false);
             }
             if (handingBack) {
-                held.remove(attempt);
+                handBack(attempt);
                 return; // interrupted by a stop: another member runs it again
             }
             if (outcome.state() == TaskState.FAILED && !attempt.reported.get()) {
@@ -145,13 +145,13 @@ final class Attempts {
                 taskDuration.record(System.nanoTime() - attempt.startedNanos, TimeUnit.NANOSECONDS);
             }
             held.remove(attempt);
-            reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), outcome, () -> tracker.finished(attempt.tp, attempt.offset));
+            reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), outcome, () -> settlement.reported(attempt));
         }
     }
 
     private void handBack(Attempt attempt) {
         held.remove(attempt);
-        tracker.handedBack(attempt.tp, attempt.offset);
+        settlement.handedBack(attempt);
     }
 
     /**

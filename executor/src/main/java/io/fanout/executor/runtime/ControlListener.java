@@ -32,13 +32,13 @@ final class ControlListener implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String topic;
-    private final PollLoop loop;
+    private final TaskSourceLoop loop;
     private final Thread thread;
     private final ProcessHealth health;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    ControlListener(ExecutorConfig config, PollLoop loop) {
+    ControlListener(ExecutorConfig config, TaskSourceLoop loop) {
         Map<String, Object> props = new HashMap<>(config.kafka());
         props.remove("group.id");
         props.put("enable.auto.commit", false);

@@ -10,13 +10,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Wires an executor's parts together: one consumer, one producer, the poll loop and the status reporter. */
+/** Wires an executor's parts together: one consumer (of a consumer group or a share group), one producer, the task source's loop and the status reporter. */
 public final class ExecutorRuntime implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutorRuntime.class);
@@ -26,7 +27,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     private final ExecutorConfig config;
     private final KafkaProducer<byte[], byte[]> producer;
     private final StatusReporter reporter;
-    private final PollLoop loop;
+    private final TaskSourceLoop loop;
     private final Heartbeats heartbeats;
     private final ControlListener control;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -38,11 +39,20 @@ public final class ExecutorRuntime implements AutoCloseable {
         this.reporter = new StatusReporter(producer, config.topics(), config.executorId(), config.health());
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, config.topics()), config.kafka(), config.topics(),
                 config.executorId(), config.pool(), config.clock());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         FanoutMeters meters = new FanoutMeters(config.meterRegistry());
-        this.loop = new PollLoop(consumer, config, runner, reporter, new PoisonRecords(producer, config.topics(), config.executorId()), meters);
+        PoisonRecords poison = new PoisonRecords(producer, config.topics(), config.executorId());
         new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
-        new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
+        if (config.taskSource() == ExecutorConfig.TaskSource.SHARE) {
+            String group = ShareGroupSetup.groupId(config.groupId());
+            ShareGroupSetup.startFromEarliest(config.kafka(), group);
+            this.loop = new ShareLoop(new KafkaShareConsumer<>(ShareGroupSetup.consumerProps(config.kafka(), group, "fanout-executor-" + config.executorId(),
+                    Math.min(2 * config.concurrency(), config.maxBuffered())), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                    config, runner, reporter, poison, meters);
+        } else {
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
+            this.loop = new PollLoop(consumer, config, runner, reporter, poison, meters);
+        }
         this.heartbeats = new Heartbeats(producer, config, loop);
         this.control = new ControlListener(config, loop);
     }

@@ -28,12 +28,12 @@ final class Heartbeats implements AutoCloseable {
 
     private final Producer<byte[], byte[]> producer;
     private final ExecutorConfig config;
-    private final PollLoop loop;
+    private final TaskSourceLoop loop;
     private final String host = hostName();
     private final String startedAt = Instant.now().toString();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-heartbeat"));
 
-    Heartbeats(Producer<byte[], byte[]> producer, ExecutorConfig config, PollLoop loop) {
+    Heartbeats(Producer<byte[], byte[]> producer, ExecutorConfig config, TaskSourceLoop loop) {
         this.producer = producer;
         this.config = config;
         this.loop = loop;

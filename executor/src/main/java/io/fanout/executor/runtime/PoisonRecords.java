@@ -37,7 +37,8 @@ final class PoisonRecords {
                 .exception(why.getClass().getName(), why.getMessage(), Failures.trim(Failures.stackTrace(why), Failures.MAX_STACK_CHARS))
                 .text(DeadLetterHeaders.EXECUTOR, executorId)
                 .text(DeadLetterHeaders.FIRST_FAILURE, now)
-                .text(DeadLetterHeaders.LAST_FAILURE, now);
+                .text(DeadLetterHeaders.LAST_FAILURE, now)
+                .text(DeadLetterHeaders.DELIVERY_COUNT, r.deliveryCount().map(String::valueOf).orElse(null));
         producer.send(new ProducerRecord<>(topic, null, r.key(), r.value(), headers.build()), (meta, error) -> {
             if (error != null) {
                 log.error("unreadable record {}-{}@{} could not be dead-lettered; it stays uncommitted and is read again after a restart",

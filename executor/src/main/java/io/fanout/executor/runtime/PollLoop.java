@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * committed up to the lowest unfinished task of each partition. An error that ends it makes the
  * executor unhealthy.
  */
-public final class PollLoop implements Runnable {
+public final class PollLoop implements TaskSourceLoop {
 
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL = Duration.ofMillis(50);
@@ -51,7 +51,17 @@ public final class PollLoop implements Runnable {
         this.poison = poison;
         this.committer = new OffsetCommitter(consumer, tracker, config.executorId());
         ThreadGuard guard = new ThreadGuard(config.executorId(), config.health());
-        this.attempts = new Attempts(config, runner, reporter, tracker, timers, guard, meters);
+        this.attempts = new Attempts(config, runner, reporter, new RecordSettlement() {
+            @Override
+            public void reported(Attempt a) {
+                tracker.finished(a.tp, a.offset);
+            }
+
+            @Override
+            public void handedBack(Attempt a) {
+                tracker.handedBack(a.tp, a.offset); // still unfinished: no offset past it is committed, and the next owner runs it
+            }
+        }, timers, guard, meters);
         long beat = config.heartbeatInterval().toMillis();
         timers.scheduleAtFixedRate(guard.guarded("executor task heartbeat", attempts.held()::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
     }
@@ -91,7 +101,7 @@ public final class PollLoop implements Runnable {
             return;
         }
         tracker.received(tp, r.offset());
-        attempts.start(new Attempt(task, tp, r.offset()));
+        attempts.start(new Attempt(task, tp, r.offset(), 1));
     }
 
     private void flowControl() {
@@ -125,31 +135,35 @@ public final class PollLoop implements Runnable {
         committer.commitSync(null);
     }
 
-    /** Stops taking work and waits for the loop to finish its graceful stop. */
-    void stop() throws InterruptedException {
+    @Override
+    public void stop() throws InterruptedException {
         stopping = true;
         attempts.stopStarting();
         stopped.await(config.shutdownGrace().toMillis() + 30_000, TimeUnit.MILLISECONDS);
     }
 
-    void cancelJob(UUID jobId) {
+    @Override
+    public void cancelJob(UUID jobId) {
         attempts.cancelJob(jobId);
     }
 
-    int inFlight() {
+    @Override
+    public int inFlight() {
         return tracker.inFlight();
     }
 
-    int running() {
+    @Override
+    public int running() {
         return attempts.running();
     }
 
-    long completed() {
+    @Override
+    public long completed() {
         return attempts.completed();
     }
 
-    /** Attempts that did not succeed (failed, timed out, cancelled). */
-    long failed() {
+    @Override
+    public long failed() {
         return attempts.failed();
     }
 

@@ -22,7 +22,10 @@ final class RunningTask implements TaskContext {
     /** The thread inside {@link #map}, if any. */
     private final AtomicReference<Thread> mapping = new AtomicReference<>();
 
-    RunningTask(TaskRecord task, PayloadCodec codec, MapSender mapSender, String executorId) {
+    private final int deliveryCount;
+
+    RunningTask(TaskRecord task, PayloadCodec codec, MapSender mapSender, String executorId, int deliveryCount) {
+        this.deliveryCount = deliveryCount;
         this.task = task;
         this.codec = codec;
         this.mapSender = mapSender;
@@ -91,6 +94,11 @@ final class RunningTask implements TaskContext {
     @Override
     public String executorId() {
         return executorId;
+    }
+
+    @Override
+    public int deliveryCount() {
+        return deliveryCount;
     }
 
     private <T> T decode(Class<T> type) {

@@ -51,8 +51,8 @@ final class TaskRunner {
         this.maxResultBytes = (maxRequest == null ? 1024 * 1024 : Long.parseLong(maxRequest.toString().trim())) - RECORD_OVERHEAD;
     }
 
-    /** Runs the task read from {@code partition}@{@code offset} of the pool's task topic. */
-    StatusEvent run(TaskRecord task, int partition, long offset) {
+    /** Runs the task read from {@code partition}@{@code offset} of the pool's task topic, delivered {@code deliveryCount} times. */
+    StatusEvent run(TaskRecord task, int partition, long offset, int deliveryCount) {
         Processor processor = processors.get(task.processor());
         if (processor == null) {
             // Retryable: during a rolling deploy another executor of the pool may already have it.
@@ -63,7 +63,7 @@ final class TaskRunner {
         PayloadCodec codec = codecs.get(task.processor());
         boolean reduceRequired = processor instanceof MapReduceProcessor;
         try {
-            Object result = invoke(processor, task, codec);
+            Object result = invoke(processor, task, codec, deliveryCount);
             boolean jobResult = task.kind() != TaskKind.MAPPED;
             byte[] bytes = jobResult || result == null ? null : codec.encode(result);
             String json = jobResult && result != null ? Json.toText(result) : null;
@@ -82,8 +82,8 @@ final class TaskRunner {
         }
     }
 
-    private Object invoke(Processor processor, TaskRecord task, PayloadCodec codec) throws Exception {
-        RunningTask context = new RunningTask(task, codec, mapSender, executorId);
+    private Object invoke(Processor processor, TaskRecord task, PayloadCodec codec, int deliveryCount) throws Exception {
+        RunningTask context = new RunningTask(task, codec, mapSender, executorId, deliveryCount);
         if (task.kind() != TaskKind.REDUCE) {
             return processor.process(context);
         }

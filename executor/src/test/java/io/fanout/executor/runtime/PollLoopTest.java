@@ -150,7 +150,7 @@ class PollLoopTest {
     void mapFromTwoThreadsAtOnceIsRefusedWithAClearError() throws Exception {
         producer = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         RunningTask ctx = new RunningTask(new TaskRecord(job, job, null, 0, 0, TaskKind.ROOT, "p", TaskKind.ROOT_TASK_NAME, PayloadFormat.NONE, null,
-                0, 0, List.of(), null), new PayloadCodec(List.of()), new MapSender(producer, TOPICS), "e");
+                0, 0, List.of(), null), new PayloadCodec(List.of()), new MapSender(producer, TOPICS), "e", 1);
         CompletableFuture<Long> first = CompletableFuture.supplyAsync(() -> ctx.map(List.of(1, 2, 3), "square"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !producer.history().isEmpty()); // the first call waits for its acknowledgement
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.map(List.of(4), "square"));

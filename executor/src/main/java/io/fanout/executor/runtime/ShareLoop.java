@@ -1,0 +1,259 @@
+package io.fanout.executor.runtime;
+
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.fanout.shared.wire.TaskRecord;
+import io.fanout.shared.wire.WireCodec;
+import io.fanout.shared.wire.WireFormatException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The share-group task source (KIP-932): any number of members share every partition of the
+ * pool's task topic, and each record is acknowledged on its own, in explicit mode: ACCEPT once its
+ * outcome's report is acknowledged, RELEASE when it is handed back unrun (a stop), REJECT once an
+ * unreadable record is dead-lettered. Kafka requires every record a poll returned to be
+ * acknowledged before the next poll: a record still undecided then is renewed (RENEW extends its
+ * acquisition lock; the broker delivers it to this member again, where it is recognised and not
+ * run twice). A member that dies holds its records until their lock expires; the broker then
+ * delivers them to another member.
+ */
+public final class ShareLoop implements TaskSourceLoop {
+
+    private static final Logger log = LoggerFactory.getLogger(ShareLoop.class);
+    private static final Duration POLL = Duration.ofMillis(50);
+    /** The broker's default acquisition lock, until the first fetch tells the group's own. */
+    private static final int DEFAULT_LOCK_MS = 30_000;
+
+    private record Key(TopicPartition tp, long offset) {
+    }
+
+    /** A record this member holds: handed out by a poll and not yet acknowledged for good. */
+    private static final class Held {
+        /** Its latest delivery: a renewed record is delivered again, and only that delivery can be acknowledged. */
+        ConsumerRecord<byte[], byte[]> record;
+        /** In the last poll's batch and not yet acknowledged. Used by the poll thread only. */
+        boolean acknowledgeable;
+        /** How it is to be acknowledged, once known (set by any thread). */
+        volatile AcknowledgeType decision;
+
+        Held(ConsumerRecord<byte[], byte[]> record) {
+            this.record = record;
+        }
+    }
+
+    private final ShareConsumer<byte[], byte[]> consumer;
+    private final ExecutorConfig config;
+    private final Map<Key, Held> held = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Key> decided = new LinkedBlockingQueue<>();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-timers"));
+    private final Attempts attempts;
+    private final PoisonRecords poison;
+    /** Renew and poll again once no more than this many records of a batch are undecided, so that the workers never run dry. */
+    private final int renewBelow;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+
+    ShareLoop(ShareConsumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter, PoisonRecords poison,
+              FanoutMeters meters) {
+        meters.inFlight(held::size);
+        this.consumer = consumer;
+        this.config = config;
+        this.poison = poison;
+        this.renewBelow = Math.max(1, config.concurrency() / 2);
+        ThreadGuard guard = new ThreadGuard(config.executorId(), config.health());
+        this.attempts = new Attempts(config, runner, reporter, new RecordSettlement() {
+            @Override
+            public void reported(Attempt a) {
+                decide(new Key(a.tp, a.offset), AcknowledgeType.ACCEPT);
+            }
+
+            @Override
+            public void handedBack(Attempt a) {
+                decide(new Key(a.tp, a.offset), AcknowledgeType.RELEASE);
+            }
+        }, timers, guard, meters);
+        long beat = config.heartbeatInterval().toMillis();
+        timers.scheduleAtFixedRate(guard.guarded("executor task heartbeat", attempts.held()::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        // Runs on the poll thread, inside poll or commitSync: a renew or acknowledgement the broker refused means the record is no longer ours.
+        consumer.setAcknowledgementCommitCallback((offsets, error) -> {
+            if (error != null) {
+                log.warn("executor {}: acknowledgements refused ({}); those records are redelivered to some member", config.executorId(), error.toString());
+                offsets.forEach((tip, set) -> set.forEach(o -> held.remove(new Key(tip.topicPartition(), o))));
+            }
+        });
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(List.of(config.topics().tasks(config.pool())));
+            while (!stopping) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    take(r);
+                }
+                settleBatch();
+            }
+            drain();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing
+        } catch (RuntimeException | Error e) {
+            log.error("executor {} share loop stopped by an unexpected error; the executor stops", config.executorId(), e);
+            config.health().failed("executor share loop", e);
+        } finally {
+            timers.shutdownNow();
+            attempts.shutdown();
+            consumer.close(); // sends what is acknowledged; the broker releases the rest to other members
+            stopped.countDown();
+        }
+    }
+
+    private void take(ConsumerRecord<byte[], byte[]> r) {
+        Key key = new Key(new TopicPartition(r.topic(), r.partition()), r.offset());
+        Held h = held.get(key);
+        if (h != null) { // renewed, and delivered again: already running or decided here
+            h.record = r;
+            h.acknowledgeable = true;
+            return;
+        }
+        h = new Held(r);
+        h.acknowledgeable = true;
+        held.put(key, h);
+        TaskRecord task;
+        try {
+            task = WireCodec.decodeTask(r.value());
+        } catch (WireFormatException e) {
+            log.error("unreadable task record {}@{} goes to the dead-letter topic: {}", key.tp(), r.offset(), e.getMessage());
+            poison.deadLetter(r, e, () -> decide(key, AcknowledgeType.REJECT));
+            return;
+        }
+        attempts.start(new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1)));
+    }
+
+    private void decide(Key key, AcknowledgeType decision) {
+        Held h = held.get(key);
+        if (h != null) {
+            h.decision = decision;
+            decided.add(key);
+        }
+    }
+
+    /**
+     * Acknowledges every record of the last poll before the next one: with its decision where it
+     * has one, waiting for decisions while many are pending; what is still undecided (running, or
+     * waiting for a worker) is renewed, at the latest half-way through the lock.
+     */
+    private void settleBatch() throws InterruptedException {
+        long renewAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(consumer.acquisitionLockTimeoutMs().orElse(DEFAULT_LOCK_MS) / 2);
+        while (true) {
+            int undecided = acknowledgeDecided();
+            if (undecided == 0) {
+                return;
+            }
+            if (undecided <= renewBelow || stopping || System.nanoTime() >= renewAt) {
+                for (Held h : held.values()) {
+                    if (h.acknowledgeable && h.decision == null) {
+                        consumer.acknowledge(h.record, AcknowledgeType.RENEW);
+                        h.acknowledgeable = false;
+                    }
+                }
+                return;
+            }
+            decided.poll(10, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Acknowledges the acknowledgeable records that have a decision; returns how many acknowledgeable ones have none yet. */
+    private int acknowledgeDecided() {
+        decided.clear();
+        int undecided = 0;
+        for (Map.Entry<Key, Held> e : held.entrySet()) {
+            Held h = e.getValue();
+            if (!h.acknowledgeable) {
+                continue;
+            }
+            AcknowledgeType decision = h.decision;
+            if (decision == null) {
+                undecided++;
+            } else {
+                consumer.acknowledge(h.record, decision);
+                h.acknowledgeable = false;
+                held.remove(e.getKey());
+            }
+        }
+        return undecided;
+    }
+
+    /**
+     * Graceful stop: take nothing new, let running tasks finish within the grace period, hand back
+     * the rest; what is acknowledged is sent, and closing releases what is not to other members.
+     */
+    private void drain() throws InterruptedException {
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (undecided() && System.nanoTime() < deadline) {
+            attempts.stopStarting(); // tasks waiting for a worker go back unrun
+            acknowledgeDecided();
+            decided.poll(50, TimeUnit.MILLISECONDS);
+        }
+        if (undecided()) {
+            log.warn("executor {}: {} tasks still unfinished after {}; handing them back", config.executorId(), held.size(), config.shutdownGrace());
+            attempts.handBackRunning();
+        }
+        acknowledgeDecided();
+        try {
+            consumer.commitSync(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            log.warn("executor {}: acknowledgements not sent on stop ({}); the broker redelivers those records", config.executorId(), e.toString());
+        }
+    }
+
+    private boolean undecided() {
+        return held.values().stream().anyMatch(h -> h.decision == null);
+    }
+
+    @Override
+    public void stop() throws InterruptedException {
+        stopping = true;
+        attempts.stopStarting();
+        stopped.await(config.shutdownGrace().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void cancelJob(UUID jobId) {
+        attempts.cancelJob(jobId);
+    }
+
+    @Override
+    public int inFlight() {
+        return held.size();
+    }
+
+    @Override
+    public int running() {
+        return attempts.running();
+    }
+
+    @Override
+    public long completed() {
+        return attempts.completed();
+    }
+
+    @Override
+    public long failed() {
+        return attempts.failed();
+    }
+}
