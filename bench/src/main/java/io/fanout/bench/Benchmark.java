@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One command, three figures, one broker and one database: (1) the raw Kafka round trip rate,
  * (2) the rate of a Fanout job of N no-op subtasks through a coordinator, two executors and
- * PostgreSQL, and their ratio; (3) submit-to-done latency of single-task jobs at a fixed rate.
- * Each throughput run is preceded by a warm-up run of a tenth of its size.
+ * PostgreSQL, and their ratio; (3) submit-to-done latency of single-task jobs at a fixed rate;
+ * (4) the job of (2) again, with executors on the share-group task source. Each throughput run is
+ * preceded by a warm-up run of a tenth of its size.
  */
 public final class Benchmark {
 
@@ -76,27 +77,36 @@ public final class Benchmark {
             }
             try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
                     .database(db.jdbcUrl(), db.user(), null).build());
-                 FanoutExecutor e1 = executor(bootstrap, topics, 1);
-                 FanoutExecutor e2 = executor(bootstrap, topics, 2);
                  FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
-                fanoutJob(client, Math.max(1000, tasks / 10));
-                double fanoutRate = tasks / seconds(fanoutJob(client, tasks));
-                out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
-                out.printf("ratio Fanout / raw:    %.2f%n", fanoutRate / rawRate);
+                double fanoutRate;
+                try (FanoutExecutor e1 = executor(bootstrap, topics, 1, ExecutorConfig.TaskSource.GROUP);
+                     FanoutExecutor e2 = executor(bootstrap, topics, 2, ExecutorConfig.TaskSource.GROUP)) {
+                    fanoutJob(client, Math.max(1000, tasks / 10));
+                    fanoutRate = tasks / seconds(fanoutJob(client, tasks));
+                    out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
+                    out.printf("ratio Fanout / raw:    %.2f%n", fanoutRate / rawRate);
 
-                latencies(client, Math.max(100, latencyJobs / 5)); // warm-up
-                long[] latencies = latencies(client, latencyJobs);
-                out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
-                        latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
-                out.println("  where the time goes (median per stage, from the stored timestamps):");
-                LatencyBreakdown.print(db.jdbcUrl(), db.user(), out);
+                    latencies(client, Math.max(100, latencyJobs / 5)); // warm-up
+                    long[] latencies = latencies(client, latencyJobs);
+                    out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
+                            latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
+                    out.println("  where the time goes (median per stage, from the stored timestamps):");
+                    LatencyBreakdown.print(db.jdbcUrl(), db.user(), out);
+                }
+                try (FanoutExecutor e1 = executor(bootstrap, topics, 3, ExecutorConfig.TaskSource.SHARE);
+                     FanoutExecutor e2 = executor(bootstrap, topics, 4, ExecutorConfig.TaskSource.SHARE)) {
+                    fanoutJob(client, Math.max(1000, tasks / 10));
+                    double shareRate = tasks / seconds(fanoutJob(client, tasks));
+                    out.printf("Fanout job, share-group task source (two executors): %,.0f tasks/s, %.2f of the consumer-group source%n", shareRate,
+                            shareRate / fanoutRate);
+                }
             }
         }
     }
 
-    private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i) {
+    private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i, ExecutorConfig.TaskSource source) {
         return FanoutExecutor.start(ExecutorConfig.builder().bootstrapServers(bootstrap).topics(topics).executorId("bench-executor-" + i)
-                .processor(NoOp.NAME, new NoOp()).build());
+                .taskSource(source).processor(NoOp.NAME, new NoOp()).build());
     }
 
     /** Returns the elapsed nanoseconds from submit to the SUCCEEDED event. */

@@ -14,14 +14,20 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Executor processes stopped and killed under load, as a deploy and a crash stop them. */
 class ExecutorRestartsIT {
 
     private static Process executor(FanoutProcesses processes, FanoutCluster cluster, String id, String grace) throws Exception {
+        return executor(processes, cluster, id, grace, "group");
+    }
+
+    private static Process executor(FanoutProcesses processes, FanoutCluster cluster, String id, String grace, String source) throws Exception {
         return processes.start("executor", "--bootstrap-servers", cluster.bootstrap, "--topic-prefix", cluster.topics.prefix(),
                 "--group-id", cluster.executorGroup(), "--executor-id", id, "--concurrency", "8", "--shutdown-grace", grace,
-                "--heartbeat-interval", "PT0.5S");
+                "--heartbeat-interval", "PT0.5S", "--task-source", source);
     }
 
     private static long done(FanoutCluster cluster, UUID job) {
@@ -64,17 +70,22 @@ class ExecutorRestartsIT {
     }
 
     /**
-     * One of two executors is SIGKILLed mid-job: the tasks it held run on the other within the
-     * group's session timeout. Prints the time from the kill to the first of them running again.
+     * One of two executors is SIGKILLed mid-job: the tasks it held run on the other, within the
+     * group's session timeout with a consumer group. Prints the time from the kill to the first of
+     * them finishing there.
      */
-    @Test
-    void aSigkilledExecutorsTasksRunElsewhereWithinTenSeconds() throws Exception {
-        int tasks = 4_000;
+    @ParameterizedTest(name = "task source {0}")
+    @ValueSource(strings = {"group", "share"})
+    void aSigkilledExecutorsTasksRunElsewhere(String source) throws Exception {
+        int tasks = 1_500;
         try (FanoutCluster cluster = new FanoutCluster(6, java.util.Set.of());
              FanoutProcesses processes = new FanoutProcesses()) {
-            Process victim = executor(processes, cluster, "victim", "PT30S");
-            Process survivor = executor(processes, cluster, "survivor", "PT30S");
-            UUID job = cluster.client().submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(tasks, 20)).build());
+            if (source.equals("share")) {
+                ShareGroups.lockFor(cluster, Duration.ofSeconds(5));
+            }
+            Process victim = executor(processes, cluster, "victim", "PT30S", source);
+            Process survivor = executor(processes, cluster, "survivor", "PT30S", source);
+            UUID job = cluster.client().submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(tasks, 100)).build());
             await().atMost(Duration.ofMinutes(2)).until(() -> done(cluster, job) >= tasks / 5
                     && Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND executor_id = 'victim' AND state IN ('RECEIVED', 'RUNNING')",
                     job) > 0);
@@ -88,8 +99,16 @@ class ExecutorRestartsIT {
             String ids = held.stream().map(UUID::toString).collect(java.util.stream.Collectors.joining(",", "{", "}"));
             long firstMs = Sql.count(cluster.db(), "SELECT coalesce((extract(epoch FROM min(finished_at) - ?::timestamptz) * 1000)::bigint, -1) "
                     + "FROM fanout_task WHERE job_id = ? AND task_id = ANY (?::uuid[]) AND finished_at > ?::timestamptz", killedAt, job, ids, killedAt);
-            System.out.printf("executor SIGKILL: %d tasks it held; the first ran elsewhere %.1f s after the kill%n", held.size(), firstMs / 1000.0);
-            assertTrue(firstMs >= 0 && firstMs <= 10_000, "the first of the killed executor's tasks ran again after " + firstMs + " ms");
+            long retried = Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND task_id = ANY (?::uuid[]) AND attempt > 0",
+                    job, ids);
+            System.out.printf("executor SIGKILL, %s source: %d tasks it held (%d of them dispatched again by the coordinator); the first ran elsewhere "
+                    + "%.1f s after the kill%n", source, held.size(), retried, firstMs / 1000.0);
+            // A consumer group moves the partitions after its 6 s session timeout. A share group's records were measured to come back
+            // only after about 30 s whatever the group's lock (5 s here), when the coordinators presume them lost (task-lost-after).
+            long bound = source.equals("group") ? 10_000 : 40_000;
+            String survivorLog = processes.output(survivor);
+            assertTrue(firstMs >= 0 && firstMs <= bound, () -> survivorLog.substring(Math.max(0, survivorLog.length() - 6000))
+                    + "\nthe first of the killed executor's tasks ran again after " + firstMs + " ms");
             assertTrue(survivor.isAlive());
         }
     }

@@ -13,15 +13,10 @@ import io.fanout.executor.api.TaskResults;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 
 /** Executors taking their tasks from a share group (KIP-932) instead of a consumer group. */
@@ -66,14 +61,6 @@ class ShareSourceIT {
         assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND attempt > 0", job), "no task needed a new attempt");
     }
 
-    private static void lockFor(FanoutCluster cluster, Duration lock) throws Exception {
-        try (Admin admin = cluster.admin()) {
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, cluster.executorGroup() + ".share"),
-                    List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", Long.toString(lock.toMillis())), AlterConfigOp.OpType.SET))))
-                    .all().get();
-        }
-    }
-
     /** More executors than the pool has partitions: every one of them runs tasks, and the job is exact. */
     @Test
     void moreExecutorsThanPartitionsAllRunTasksAndTheJobIsExact() throws Exception {
@@ -95,7 +82,7 @@ class ShareSourceIT {
     @Test
     void aTaskLongerThanTheLockRunsOnce() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster()) {
-            lockFor(cluster, Duration.ofSeconds(2));
+            ShareGroups.lockFor(cluster, Duration.ofSeconds(2));
             SlowSquares squares = new SlowSquares(6_000);
             shareExecutor(cluster, squares, "share-a", 4);
             shareExecutor(cluster, squares, "share-b", 4);

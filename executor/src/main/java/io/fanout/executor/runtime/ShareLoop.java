@@ -6,6 +6,7 @@ import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import io.fanout.shared.wire.WireFormatException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,23 +43,17 @@ public final class ShareLoop implements TaskSourceLoop {
     private record Key(TopicPartition tp, long offset) {
     }
 
-    /** A record this member holds: handed out by a poll and not yet acknowledged for good. */
+    /** A record this member holds: handed out by a poll, and not yet acknowledged for good. */
     private static final class Held {
-        /** Its latest delivery: a renewed record is delivered again, and only that delivery can be acknowledged. */
-        ConsumerRecord<byte[], byte[]> record;
-        /** In the last poll's batch and not yet acknowledged. Used by the poll thread only. */
-        boolean acknowledgeable;
         /** How it is to be acknowledged, once known (set by any thread). */
         volatile AcknowledgeType decision;
-
-        Held(ConsumerRecord<byte[], byte[]> record) {
-            this.record = record;
-        }
     }
 
     private final ShareConsumer<byte[], byte[]> consumer;
     private final ExecutorConfig config;
     private final Map<Key, Held> held = new ConcurrentHashMap<>();
+    /** The records of the last poll not yet acknowledged: Kafka requires all of them acknowledged before the next poll. Poll thread only. */
+    private final List<ConsumerRecord<byte[], byte[]>> unacknowledged = new ArrayList<>();
     private final LinkedBlockingQueue<Key> decided = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-timers"));
     private final Attempts attempts;
@@ -67,6 +62,7 @@ public final class ShareLoop implements TaskSourceLoop {
     private final int renewBelow;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
+    private boolean lockLogged;
 
     ShareLoop(ShareConsumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter, PoisonRecords poison,
               FanoutMeters meters) {
@@ -123,16 +119,12 @@ public final class ShareLoop implements TaskSourceLoop {
     }
 
     private void take(ConsumerRecord<byte[], byte[]> r) {
-        Key key = new Key(new TopicPartition(r.topic(), r.partition()), r.offset());
-        Held h = held.get(key);
-        if (h != null) { // renewed, and delivered again: already running or decided here
-            h.record = r;
-            h.acknowledgeable = true;
-            return;
+        unacknowledged.add(r);
+        Key key = key(r);
+        if (held.containsKey(key)) {
+            return; // renewed, and delivered again: already running or decided here
         }
-        h = new Held(r);
-        h.acknowledgeable = true;
-        held.put(key, h);
+        held.put(key, new Held());
         TaskRecord task;
         try {
             task = WireCodec.decodeTask(r.value());
@@ -142,6 +134,10 @@ public final class ShareLoop implements TaskSourceLoop {
             return;
         }
         attempts.start(new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1)));
+    }
+
+    private static Key key(ConsumerRecord<byte[], byte[]> r) {
+        return new Key(new TopicPartition(r.topic(), r.partition()), r.offset());
     }
 
     private void decide(Key key, AcknowledgeType decision) {
@@ -158,44 +154,47 @@ public final class ShareLoop implements TaskSourceLoop {
      * waiting for a worker) is renewed, at the latest half-way through the lock.
      */
     private void settleBatch() throws InterruptedException {
-        long renewAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(consumer.acquisitionLockTimeoutMs().orElse(DEFAULT_LOCK_MS) / 2);
-        while (true) {
-            int undecided = acknowledgeDecided();
-            if (undecided == 0) {
-                return;
-            }
-            if (undecided <= renewBelow || stopping || System.nanoTime() >= renewAt) {
-                for (Held h : held.values()) {
-                    if (h.acknowledgeable && h.decision == null) {
-                        consumer.acknowledge(h.record, AcknowledgeType.RENEW);
-                        h.acknowledgeable = false;
-                    }
-                }
-                return;
-            }
+        java.util.Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
+        if (!lockLogged && lock.isPresent()) {
+            lockLogged = true;
+            log.info("executor {}: records are locked for {} ms (a dead member's come back after that)", config.executorId(), lock.get());
+        }
+        long renewAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lock.orElse(DEFAULT_LOCK_MS) / 2);
+        while (acknowledgeDecided() > renewBelow && !stopping && System.nanoTime() < renewAt) {
             decided.poll(10, TimeUnit.MILLISECONDS);
         }
+        for (ConsumerRecord<byte[], byte[]> r : unacknowledged) {
+            acknowledge(r, AcknowledgeType.RENEW);
+        }
+        unacknowledged.clear();
     }
 
-    /** Acknowledges the acknowledgeable records that have a decision; returns how many acknowledgeable ones have none yet. */
+    /** Acknowledges the records of the last poll that have a decision; returns how many have none yet. */
     private int acknowledgeDecided() {
         decided.clear();
-        int undecided = 0;
-        for (Map.Entry<Key, Held> e : held.entrySet()) {
-            Held h = e.getValue();
-            if (!h.acknowledgeable) {
-                continue;
-            }
-            AcknowledgeType decision = h.decision;
-            if (decision == null) {
-                undecided++;
-            } else {
-                consumer.acknowledge(h.record, decision);
-                h.acknowledgeable = false;
-                held.remove(e.getKey());
-            }
+        unacknowledged.removeIf(r -> acknowledge(r, null));
+        return unacknowledged.size();
+    }
+
+    /**
+     * Acknowledges a record of the last poll with its decision, or else with {@code otherwise}
+     * (nothing when null); returns whether it was acknowledged. A record no longer held (the broker
+     * refused an earlier acknowledgement of it) is released.
+     */
+    private boolean acknowledge(ConsumerRecord<byte[], byte[]> r, AcknowledgeType otherwise) {
+        Key key = key(r);
+        Held h = held.get(key);
+        AcknowledgeType decision = h == null ? AcknowledgeType.RELEASE : h.decision;
+        if (decision != null) {
+            consumer.acknowledge(r, decision);
+            held.remove(key);
+            return true;
         }
-        return undecided;
+        if (otherwise != null) {
+            consumer.acknowledge(r, otherwise);
+            return true;
+        }
+        return false;
     }
 
     /**
