@@ -46,8 +46,12 @@ class ShareSourceIT {
     }
 
     private static FanoutExecutor shareExecutor(FanoutCluster cluster, Processor processor, String id, int concurrency) {
+        return shareExecutor(cluster, processor, id, concurrency, Duration.ofMillis(200));
+    }
+
+    private static FanoutExecutor shareExecutor(FanoutCluster cluster, Processor processor, String id, int concurrency, Duration grace) {
         return cluster.startExecutor(Map.of("squares", processor), b -> b.taskSource(ExecutorConfig.TaskSource.SHARE).executorId(id)
-                .concurrency(concurrency).heartbeatInterval(Duration.ofMillis(500)).shutdownGrace(Duration.ofMillis(200)));
+                .concurrency(concurrency).heartbeatInterval(Duration.ofMillis(500)).shutdownGrace(grace));
     }
 
     private static UUID squares(FanoutCluster cluster, int n) {
@@ -112,6 +116,23 @@ class ShareSourceIT {
             assertExact(cluster, job, outcome, n);
             System.out.printf("share source: the job finished %.1f s after its first executor stopped%n", seconds);
             assertTrue(seconds < 20, "the stopped executor's records waited for their lock: " + seconds + " s");
+        }
+    }
+
+    /** A stopped executor's tasks that finish within its grace are acknowledged, and run nowhere else. */
+    @Test
+    void tasksFinishedDuringAGracefulStopRunNowhereElse() throws Exception {
+        int n = 40;
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            SlowSquares squares = new SlowSquares(500);
+            FanoutExecutor first = shareExecutor(cluster, squares, "share-stopping", 4, Duration.ofSeconds(20));
+            UUID job = squares(cluster, n);
+            await().atMost(Duration.ofMinutes(1)).until(() -> first.inFlight() >= 4 && squares.runs.get() >= 6);
+            shareExecutor(cluster, squares, "share-staying", 4);
+            first.close();
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+            assertExact(cluster, job, outcome, n);
+            assertEquals(n, squares.runs.get(), "a task finished during the stop ran again elsewhere");
         }
     }
 }

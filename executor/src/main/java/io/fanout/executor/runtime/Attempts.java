@@ -104,7 +104,12 @@ final class Attempts {
             long now = config.clock().millis();
             attempt.worker = self;
             attempt.startedNanos = System.nanoTime();
-            attempt.running = true; // before the check: a cancel from now on finds it running, one before is seen by the check
+            attempt.running = true; // before the checks: a cancel or withdrawal from now on finds it running, one before is seen here
+            if (attempt.withdrawn) {
+                attempt.running = false;
+                handBack(attempt);
+                return;
+            }
             if (cancelledJobs.containsKey(task.jobId())) {
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
                 return;

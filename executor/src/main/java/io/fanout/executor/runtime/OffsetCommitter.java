@@ -1,5 +1,6 @@
 package io.fanout.executor.runtime;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,7 +55,7 @@ final class OffsetCommitter {
         offsets.keySet().retainAll(partitions == null ? consumer.assignment() : partitions);
         if (!offsets.isEmpty()) {
             try {
-                consumer.commitSync(offsets);
+                consumer.commitSync(offsets, Duration.ofSeconds(10));
             } catch (RuntimeException e) {
                 log.warn("executor {}: offset commit failed: {}", executorId, e.getMessage());
             }

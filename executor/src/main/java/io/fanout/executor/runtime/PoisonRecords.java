@@ -2,7 +2,10 @@ package io.fanout.executor.runtime;
 
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.TopicNames;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -18,6 +21,9 @@ import org.slf4j.LoggerFactory;
 final class PoisonRecords {
 
     private static final Logger log = LoggerFactory.getLogger(PoisonRecords.class);
+
+    /** The pause before a dead letter the brokers did not take is sent again (until they do, the record stays unsettled). */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
@@ -41,8 +47,9 @@ final class PoisonRecords {
                 .text(DeadLetterHeaders.DELIVERY_COUNT, r.deliveryCount().map(String::valueOf).orElse(null));
         producer.send(new ProducerRecord<>(topic, null, r.key(), r.value(), headers.build()), (meta, error) -> {
             if (error != null) {
-                log.error("unreadable record {}-{}@{} could not be dead-lettered; it stays uncommitted and is read again after a restart",
-                        r.topic(), r.partition(), r.offset(), error);
+                log.error("unreadable record {}-{}@{} could not be dead-lettered; trying again in {}", r.topic(), r.partition(), r.offset(),
+                        RETRY_AFTER, error);
+                CompletableFuture.delayedExecutor(RETRY_AFTER.toMillis(), TimeUnit.MILLISECONDS).execute(() -> deadLetter(r, why, onAcked));
                 return;
             }
             onAcked.run();

@@ -82,9 +82,9 @@ public final class PollLoop implements TaskSourceLoop {
             log.error("executor {} poll loop stopped by an unexpected error; the executor stops", config.executorId(), e);
             config.health().failed("executor poll loop", e);
         } finally {
-            timers.shutdownNow();
             attempts.shutdown();
-            consumer.close();
+            timers.shutdownNow();
+            consumer.close(Duration.ofSeconds(10));
             stopped.countDown();
         }
     }

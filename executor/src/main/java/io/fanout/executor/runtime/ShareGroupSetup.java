@@ -22,6 +22,8 @@ final class ShareGroupSetup {
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, ConsumerConfig.GROUP_PROTOCOL_CONFIG, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
             ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG);
 
+    private static final String RESET = "share.auto.offset.reset";
+
     private ShareGroupSetup() {
     }
 
@@ -51,12 +53,17 @@ final class ShareGroupSetup {
         Map<String, Object> props = new HashMap<>(kafka);
         props.keySet().retainAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
         try (Admin admin = Admin.create(props)) {
+            ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+            ConfigEntry reset = admin.describeConfigs(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group).get(RESET);
+            if (reset != null && "earliest".equals(reset.value())) {
+                return; // set already: no need for the right to alter it
+            }
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, groupId),
-                    List.of(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                    List.of(new AlterConfigOp(new ConfigEntry(RESET, "earliest"), AlterConfigOp.OpType.SET))))
                     .all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("could not set share group " + groupId + " to start from the earliest task record (the executor's "
-                    + "principal needs ALTER_CONFIGS on the group): " + e.getMessage(), e);
+                    + "principal needs DESCRIBE_CONFIGS and ALTER_CONFIGS on the group): " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while setting up share group " + groupId, e);

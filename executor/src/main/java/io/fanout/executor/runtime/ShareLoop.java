@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -26,12 +27,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The share-group task source (KIP-932): any number of members share every partition of the
  * pool's task topic, and each record is acknowledged on its own, in explicit mode: ACCEPT once its
- * outcome's report is acknowledged, RELEASE when it is handed back unrun (a stop), REJECT once an
+ * outcome's report is acknowledged, RELEASE when it is handed back unrun, REJECT once an
  * unreadable record is dead-lettered. Kafka requires every record a poll returned to be
  * acknowledged before the next poll: a record still undecided then is renewed (RENEW extends its
- * acquisition lock; the broker delivers it to this member again, where it is recognised and not
- * run twice). A member that dies holds its records until their lock expires; the broker then
- * delivers them to another member.
+ * acquisition lock, and the broker delivers it to this member again; a record this member already
+ * holds is never started twice here). A member that dies holds its records until their lock
+ * expires; the broker then delivers them to another member.
  */
 public final class ShareLoop implements TaskSourceLoop {
 
@@ -45,8 +46,12 @@ public final class ShareLoop implements TaskSourceLoop {
 
     /** A record this member holds: handed out by a poll, and not yet acknowledged for good. */
     private static final class Held {
+        /** Its attempt, while it waits or runs here (null for an unreadable record). */
+        volatile Attempt attempt;
         /** How it is to be acknowledged, once known (set by any thread). */
         volatile AcknowledgeType decision;
+        /** The broker refused an acknowledgement of it: its lock had expired, so it may be running elsewhere too. */
+        volatile boolean lost;
     }
 
     private final ShareConsumer<byte[], byte[]> consumer;
@@ -58,8 +63,8 @@ public final class ShareLoop implements TaskSourceLoop {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-timers"));
     private final Attempts attempts;
     private final PoisonRecords poison;
-    /** Renew and poll again once no more than this many records of a batch are undecided, so that the workers never run dry. */
-    private final int renewBelow;
+    /** Poll for more once no more than this many records of the last poll wait for a worker, so that the workers never run dry. */
+    private final int waitingBelow;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private boolean lockLogged;
@@ -70,7 +75,7 @@ public final class ShareLoop implements TaskSourceLoop {
         this.consumer = consumer;
         this.config = config;
         this.poison = poison;
-        this.renewBelow = Math.max(1, config.concurrency() / 2);
+        this.waitingBelow = Math.max(1, config.concurrency() / 2);
         ThreadGuard guard = new ThreadGuard(config.executorId(), config.health());
         this.attempts = new Attempts(config, runner, reporter, new RecordSettlement() {
             @Override
@@ -85,11 +90,17 @@ public final class ShareLoop implements TaskSourceLoop {
         }, timers, guard, meters);
         long beat = config.heartbeatInterval().toMillis();
         timers.scheduleAtFixedRate(guard.guarded("executor task heartbeat", attempts.held()::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
-        // Runs on the poll thread, inside poll or commitSync: a renew or acknowledgement the broker refused means the record is no longer ours.
+        // Runs on the poll thread, inside poll or commitSync.
         consumer.setAcknowledgementCommitCallback((offsets, error) -> {
             if (error != null) {
-                log.warn("executor {}: acknowledgements refused ({}); those records are redelivered to some member", config.executorId(), error.toString());
-                offsets.forEach((tip, set) -> set.forEach(o -> held.remove(new Key(tip.topicPartition(), o))));
+                log.warn("executor {}: acknowledgements refused ({}); those records may be delivered to another member", config.executorId(),
+                        error.toString());
+                offsets.forEach((tip, set) -> set.forEach(o -> {
+                    Held h = held.get(new Key(tip.topicPartition(), o));
+                    if (h != null) {
+                        h.lost = true;
+                    }
+                }));
             }
         });
     }
@@ -106,14 +117,17 @@ public final class ShareLoop implements TaskSourceLoop {
             }
             drain();
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // closing
+            Thread.currentThread().interrupt();
+            if (!stopping) {
+                config.health().failed("executor share loop", e);
+            }
         } catch (RuntimeException | Error e) {
             log.error("executor {} share loop stopped by an unexpected error; the executor stops", config.executorId(), e);
             config.health().failed("executor share loop", e);
         } finally {
-            timers.shutdownNow();
             attempts.shutdown();
-            consumer.close(); // sends what is acknowledged; the broker releases the rest to other members
+            timers.shutdownNow();
+            consumer.close(Duration.ofSeconds(10)); // sends what is acknowledged; the broker releases the rest to other members
             stopped.countDown();
         }
     }
@@ -121,10 +135,13 @@ public final class ShareLoop implements TaskSourceLoop {
     private void take(ConsumerRecord<byte[], byte[]> r) {
         unacknowledged.add(r);
         Key key = key(r);
-        if (held.containsKey(key)) {
-            return; // renewed, and delivered again: already running or decided here
+        Held known = held.get(key);
+        if (known != null) { // renewed (or its lock expired) and delivered here again: already running or decided here
+            known.lost = false;
+            return;
         }
-        held.put(key, new Held());
+        Held h = new Held();
+        held.put(key, h);
         TaskRecord task;
         try {
             task = WireCodec.decodeTask(r.value());
@@ -133,7 +150,9 @@ public final class ShareLoop implements TaskSourceLoop {
             poison.deadLetter(r, e, () -> decide(key, AcknowledgeType.REJECT));
             return;
         }
-        attempts.start(new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1)));
+        Attempt attempt = new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1));
+        h.attempt = attempt;
+        attempts.start(attempt);
     }
 
     private static Key key(ConsumerRecord<byte[], byte[]> r) {
@@ -142,27 +161,49 @@ public final class ShareLoop implements TaskSourceLoop {
 
     private void decide(Key key, AcknowledgeType decision) {
         Held h = held.get(key);
-        if (h != null) {
-            h.decision = decision;
-            decided.add(key);
+        if (h == null) {
+            return;
         }
+        if (h.lost) { // not ours to acknowledge any more: the member that has it now settles it
+            held.remove(key, h);
+            return;
+        }
+        h.decision = decision;
+        decided.add(key);
     }
 
     /**
      * Acknowledges every record of the last poll before the next one: with its decision where it
-     * has one, waiting for decisions while many are pending; what is still undecided (running, or
-     * waiting for a worker) is renewed, at the latest half-way through the lock.
+     * has one, waiting for decisions while many records wait for a worker; the rest (running, or
+     * still waiting) is renewed, at the latest half-way through the lock.
      */
     private void settleBatch() throws InterruptedException {
-        java.util.Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
+        Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
         if (!lockLogged && lock.isPresent()) {
             lockLogged = true;
             log.info("executor {}: records are locked for {} ms (a dead member's come back after that)", config.executorId(), lock.get());
         }
         long renewAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lock.orElse(DEFAULT_LOCK_MS) / 2);
-        while (acknowledgeDecided() > renewBelow && !stopping && System.nanoTime() < renewAt) {
+        while (acknowledgeDecided() > 0 && waitingForAWorker() > waitingBelow && !stopping && System.nanoTime() < renewAt) {
             decided.poll(10, TimeUnit.MILLISECONDS);
         }
+        renewTheRest();
+    }
+
+    /** Records of the last poll whose attempt has not started. */
+    private int waitingForAWorker() {
+        int waiting = 0;
+        for (ConsumerRecord<byte[], byte[]> r : unacknowledged) {
+            Held h = held.get(key(r));
+            Attempt a = h == null ? null : h.attempt;
+            if (a != null && !a.running) {
+                waiting++;
+            }
+        }
+        return waiting;
+    }
+
+    private void renewTheRest() {
         for (ConsumerRecord<byte[], byte[]> r : unacknowledged) {
             acknowledge(r, AcknowledgeType.RENEW);
         }
@@ -178,8 +219,8 @@ public final class ShareLoop implements TaskSourceLoop {
 
     /**
      * Acknowledges a record of the last poll with its decision, or else with {@code otherwise}
-     * (nothing when null); returns whether it was acknowledged. A record no longer held (the broker
-     * refused an earlier acknowledgement of it) is released.
+     * (nothing when null); returns whether it was acknowledged. A record this member no longer
+     * holds is released.
      */
     private boolean acknowledge(ConsumerRecord<byte[], byte[]> r, AcknowledgeType otherwise) {
         Key key = key(r);
@@ -198,21 +239,24 @@ public final class ShareLoop implements TaskSourceLoop {
     }
 
     /**
-     * Graceful stop: take nothing new, let running tasks finish within the grace period, hand back
-     * the rest; what is acknowledged is sent, and closing releases what is not to other members.
+     * Graceful stop: take nothing new (what a poll still brings is released at once), let running
+     * tasks finish within the grace period and acknowledge them as they do (their renewed records
+     * come back through the polls), hand back the rest; closing releases what is not acknowledged.
      */
     private void drain() throws InterruptedException {
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
         while (undecided() && System.nanoTime() < deadline) {
             attempts.stopStarting(); // tasks waiting for a worker go back unrun
-            acknowledgeDecided();
-            decided.poll(50, TimeUnit.MILLISECONDS);
+            drainRound();
         }
         if (undecided()) {
             log.warn("executor {}: {} tasks still unfinished after {}; handing them back", config.executorId(), held.size(), config.shutdownGrace());
             attempts.handBackRunning();
         }
-        acknowledgeDecided();
+        long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // the decisions of what just finished come back through a poll or two
+        while (held.values().stream().anyMatch(h -> h.decision != null) && System.nanoTime() < settleBy) {
+            drainRound();
+        }
         try {
             consumer.commitSync(Duration.ofSeconds(10));
         } catch (RuntimeException e) {
@@ -220,8 +264,22 @@ public final class ShareLoop implements TaskSourceLoop {
         }
     }
 
+    /** One poll while stopping: acknowledges what is decided, renews what still runs, releases what is new. */
+    private void drainRound() throws InterruptedException {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+            if (held.containsKey(key(r))) {
+                unacknowledged.add(r);
+            } else {
+                consumer.acknowledge(r, AcknowledgeType.RELEASE);
+            }
+        }
+        decided.poll(20, TimeUnit.MILLISECONDS);
+        acknowledgeDecided();
+        renewTheRest();
+    }
+
     private boolean undecided() {
-        return held.values().stream().anyMatch(h -> h.decision == null);
+        return held.values().stream().anyMatch(h -> h.decision == null && !h.lost);
     }
 
     @Override

@@ -144,7 +144,13 @@ final class StatusReporter implements AutoCloseable {
                 resendLater(pendings);
                 return;
             }
-            callbacks.forEach(Runnable::run);
+            for (Runnable callback : callbacks) {
+                try {
+                    callback.run();
+                } catch (RuntimeException e) {
+                    log.error("settling a reported task failed", e);
+                }
+            }
         });
     }
 

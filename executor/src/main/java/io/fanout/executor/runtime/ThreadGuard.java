@@ -34,8 +34,4 @@ final class ThreadGuard {
             }
         };
     }
-
-    void failed(String what, Throwable cause) {
-        health.failed(what, cause);
-    }
 }

@@ -4,6 +4,7 @@ import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.TaskRecord;
 import java.time.Clock;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,15 @@ final class Watchdog {
             return null;
         }
         boolean byDeadline = deadline <= timeoutAt;
+        try {
+            return schedule(attempt, worker, now, timeoutAt, deadline, byDeadline);
+        } catch (RejectedExecutionException stopping) {
+            return null; // the executor is stopping: the attempt is handed back, not watched
+        }
+    }
+
+    private ScheduledFuture<?> schedule(Attempt attempt, Thread worker, long now, long timeoutAt, long deadline, boolean byDeadline) {
+        TaskRecord task = attempt.task;
         return timers.schedule(guard.guarded("executor task watchdog", () -> {
             long at = clock.millis();
             if (byDeadline) {
