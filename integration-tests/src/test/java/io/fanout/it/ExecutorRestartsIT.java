@@ -13,16 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Executor processes stopped and killed under load, as a deploy and a crash stop them. */
 class ExecutorRestartsIT {
-
-    private static Process executor(FanoutProcesses processes, FanoutCluster cluster, String id, String grace) throws Exception {
-        return executor(processes, cluster, id, grace, "group");
-    }
 
     private static Process executor(FanoutProcesses processes, FanoutCluster cluster, String id, String grace, String source) throws Exception {
         return processes.start("executor", "--bootstrap-servers", cluster.bootstrap, "--topic-prefix", cluster.topics.prefix(),
@@ -35,18 +30,19 @@ class ExecutorRestartsIT {
     }
 
     /**
-     * A rolling restart: each of three executors is sent SIGTERM in turn, mid-job, and replaced.
+     * A rolling restart, with either task source: each of three executors is sent SIGTERM in turn, mid-job, and replaced.
      * The short grace hands back what is still running; no stop costs a task an attempt, and no
      * task is reported failed.
      */
-    @Test
-    void aRollingRestartOfThreeExecutorsUnderLoadBurnsNoAttempt() throws Exception {
+    @ParameterizedTest(name = "task source {0}")
+    @ValueSource(strings = {"group", "share"})
+    void aRollingRestartOfThreeExecutorsUnderLoadBurnsNoAttempt(String source) throws Exception {
         int tasks = 3_000;
         try (FanoutCluster cluster = new FanoutCluster(6, java.util.Set.of());
              FanoutProcesses processes = new FanoutProcesses()) {
             List<Process> executors = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
-                executors.add(executor(processes, cluster, "rolling-" + i, "PT0.3S"));
+                executors.add(executor(processes, cluster, "rolling-" + i, "PT0.3S", source));
             }
             UUID job = cluster.client().submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(tasks, 40)).build());
             for (int i = 0; i < 3; i++) {
@@ -58,7 +54,7 @@ class ExecutorRestartsIT {
                 String log = processes.output(old);
                 String id = "rolling-" + (i + 1);
                 assertTrue(log.contains("executor " + id + " stopped"), () -> "not a graceful stop:\n" + log);
-                executors.set(i, executor(processes, cluster, "rolling-" + (i + 1) + "b", "PT0.3S"));
+                executors.set(i, executor(processes, cluster, "rolling-" + (i + 1) + "b", "PT0.3S", source));
             }
             JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(3));
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
