@@ -36,6 +36,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("share.coordinator.state.topic.num.partitions", "3")
                     // lets a group (a test's) choose an acquisition lock as short as a second
                     .setConfigProp("group.share.min.record.lock.duration.ms", "1000")
+                    // a dead share member's partitions go to the others after 6 s, as a consumer group's do (the brokers' default is 45 s)
+                    .setConfigProp("group.share.min.session.timeout.ms", "6000")
+                    .setConfigProp("group.share.session.timeout.ms", "6000")
+                    .setConfigProp("group.share.min.heartbeat.interval.ms", "1000")
+                    .setConfigProp("group.share.heartbeat.interval.ms", "1500")
                     .setConfigProp("num.network.threads", "2")
                     .setConfigProp("num.io.threads", "4")
                     .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE))
