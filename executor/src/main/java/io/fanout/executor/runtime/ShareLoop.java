@@ -40,6 +40,12 @@ public final class ShareLoop implements TaskSourceLoop {
     private static final Duration POLL = Duration.ofMillis(50);
     /** The broker's default acquisition lock, until the first fetch tells the group's own. */
     private static final int DEFAULT_LOCK_MS = 30_000;
+    /**
+     * After a poll that brought nothing new, how long to wait before the next: each poll must first
+     * renew the records still running, so polling an idle topic in a tight loop would renew them
+     * many times a second.
+     */
+    private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private record Key(TopicPartition tp, long offset) {
     }
@@ -68,6 +74,8 @@ public final class ShareLoop implements TaskSourceLoop {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private boolean lockLogged;
+    /** Records new to this member in the last poll. Poll thread only. */
+    private int newInBatch;
 
     ShareLoop(ShareConsumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter, PoisonRecords poison,
               FanoutMeters meters) {
@@ -142,6 +150,7 @@ public final class ShareLoop implements TaskSourceLoop {
         }
         Held h = new Held();
         held.put(key, h);
+        newInBatch++;
         TaskRecord task;
         try {
             task = WireCodec.decodeTask(r.value());
@@ -174,8 +183,9 @@ public final class ShareLoop implements TaskSourceLoop {
 
     /**
      * Acknowledges every record of the last poll before the next one: with its decision where it
-     * has one, waiting for decisions while many records wait for a worker; the rest (running, or
-     * still waiting) is renewed, at the latest half-way through the lock.
+     * has one, waiting for decisions while many records wait for a worker (or, after a poll that
+     * brought nothing new, for a moment); the rest (running, or still waiting) is renewed, at the
+     * latest half-way through the lock.
      */
     private void settleBatch() throws InterruptedException {
         Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
@@ -183,8 +193,12 @@ public final class ShareLoop implements TaskSourceLoop {
             lockLogged = true;
             log.info("executor {}: records are locked for {} ms (a dead member's come back after that)", config.executorId(), lock.get());
         }
-        long renewAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lock.orElse(DEFAULT_LOCK_MS) / 2);
-        while (acknowledgeDecided() > 0 && waitingForAWorker() > waitingBelow && !stopping && System.nanoTime() < renewAt) {
+        long now = System.nanoTime();
+        long renewAt = now + TimeUnit.MILLISECONDS.toNanos(lock.orElse(DEFAULT_LOCK_MS) / 2);
+        long pollAgainAt = newInBatch == 0 ? now + IDLE_WAIT_NANOS : now;
+        newInBatch = 0;
+        while (acknowledgeDecided() > 0 && !stopping && System.nanoTime() < renewAt
+                && (waitingForAWorker() > waitingBelow || System.nanoTime() < pollAgainAt)) {
             decided.poll(10, TimeUnit.MILLISECONDS);
         }
         renewTheRest();
