@@ -2,6 +2,7 @@ package io.fanout.executor.runtime;
 
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.metrics.ProcessHealth;
+import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.wire.WireCodec;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,8 @@ final class StatusReporter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
     private static final int MAX_EVENTS_PER_RECORD = 1000;
     private static final int MAX_BYTES_PER_RECORD = 512 * 1024;
+    /** The error class of a task whose report the status topic refused as too large. */
+    static final String REPORT_TOO_LARGE_CLASS = "io.fanout.ReportTooLarge";
     /**
      * After the first event of a quiet spell, wait this long for its followers: a short task's
      * RECEIVED, RUNNING and SUCCEEDED then travel as one record, which the coordinator applies in one
@@ -44,7 +48,11 @@ final class StatusReporter implements AutoCloseable {
     /** The pause before a record the brokers did not take is sent again. */
     static final Duration RESEND_AFTER = Duration.ofSeconds(1);
 
-    private record Pending(UUID jobId, int partition, StatusEvent event, Runnable onAcked) {
+    /** An event to send; {@code alone}: in a record of its own (its batch was too large for the status topic). */
+    private record Pending(UUID jobId, int partition, StatusEvent event, Runnable onAcked, boolean alone) {
+        Pending inARecordOfItsOwn() {
+            return new Pending(jobId, partition, event, onAcked, true);
+        }
     }
 
     private record Destination(UUID jobId, int partition) {
@@ -69,7 +77,7 @@ final class StatusReporter implements AutoCloseable {
     }
 
     void report(UUID jobId, int statusPartition, StatusEvent event, Runnable onAcked) {
-        queue.add(new Pending(jobId, statusPartition, event, onAcked));
+        queue.add(new Pending(jobId, statusPartition, event, onAcked, false));
     }
 
     private void run() {
@@ -104,7 +112,11 @@ final class StatusReporter implements AutoCloseable {
     private void send(List<Pending> drained) {
         Map<Destination, List<Pending>> byJob = new LinkedHashMap<>();
         for (Pending p : drained) {
-            byJob.computeIfAbsent(new Destination(p.jobId(), p.partition()), k -> new ArrayList<>()).add(p);
+            if (p.alone()) {
+                sendRecord(new Destination(p.jobId(), p.partition()), List.of(p));
+            } else {
+                byJob.computeIfAbsent(new Destination(p.jobId(), p.partition()), k -> new ArrayList<>()).add(p);
+            }
         }
         byJob.forEach((dest, pendings) -> {
             int from = 0;
@@ -138,6 +150,10 @@ final class StatusReporter implements AutoCloseable {
         byte[] value = WireCodec.encodeStatus(new StatusBatch(dest.jobId(), executorId, events));
         byte[] key = dest.jobId().toString().getBytes(StandardCharsets.UTF_8);
         producer.send(new ProducerRecord<>(topic, dest.partition(), key, value), (meta, error) -> {
+            if (error instanceof RecordTooLargeException) {
+                tooLarge(dest, pendings, value.length);
+                return;
+            }
             if (error != null) {
                 log.error("status of {} tasks of job {} was not acknowledged; sending it again in {}: {}", events.size(), dest.jobId(), RESEND_AFTER,
                         error.toString());
@@ -152,6 +168,29 @@ final class StatusReporter implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * The brokers refused a record as too large (the status topic's max.message.bytes is below what
+     * the executor allows a result): its events go again one per record, and an event too large on
+     * its own is replaced by a failure of its task that says so, so that it is settled, not resent
+     * for ever.
+     */
+    private void tooLarge(Destination dest, List<Pending> pendings, int bytes) {
+        if (pendings.size() > 1) {
+            log.warn("a status record of {} events of job {} ({} bytes) is too large for the status topic; sending them one by one", pendings.size(),
+                    dest.jobId(), bytes);
+            pendings.forEach(p -> queue.add(p.inARecordOfItsOwn()));
+            return;
+        }
+        Pending p = pendings.get(0);
+        StatusEvent e = p.event();
+        log.error("the report of task {} of job {} ({} bytes) is too large for the status topic; the task is reported failed instead", e.taskId(),
+                dest.jobId(), bytes);
+        StatusEvent failed = StatusEvent.failed(e.taskId(), e.attempt(), e.timeMillis(), new Failure(REPORT_TOO_LARGE_CLASS, "the task's report took "
+                + bytes + " bytes, more than the status topic accepts (its max.message.bytes): return a smaller result, or raise the topic's limit",
+                null, false, -1, -1, -1));
+        queue.add(new Pending(p.jobId(), p.partition(), failed, p.onAcked(), true));
     }
 
     /** An estimate of the bytes an event takes in a record. */
