@@ -51,19 +51,23 @@ final class Attempts {
     private volatile boolean stopping;
     private volatile boolean handingBack;
 
-    Attempts(ExecutorConfig config, TaskRunner runner, StatusReporter reporter, RecordSettlement settlement, ScheduledExecutorService timers,
-             ThreadGuard guard, FanoutMeters meters) {
+    /** Watchdogs and heartbeats. */
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-timers"));
+
+    Attempts(ExecutorConfig config, TaskRunner runner, StatusReporter reporter, RecordSettlement settlement, FanoutMeters meters) {
         this.config = config;
         this.runner = runner;
         this.reporter = reporter;
         this.settlement = settlement;
-        this.guard = guard;
+        this.guard = new ThreadGuard(config.executorId(), config.health());
         this.held = new HeldAttempts(reporter, config.clock());
         this.watchdog = new Watchdog(timers, guard, config.clock(), config.executorId(), this::finish);
         this.slots = new Semaphore(config.concurrency());
         this.meters = meters;
         this.taskDuration = meters.taskDuration();
         this.queueWait = meters.queueWait();
+        long beat = config.heartbeatInterval().toMillis();
+        timers.scheduleAtFixedRate(guard.guarded("executor task heartbeat", held::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
     }
 
     HeldAttempts held() {
@@ -189,10 +193,11 @@ final class Attempts {
         runningTasks.forEach(Thread::interrupt);
     }
 
-    /** Ends the worker threads; whatever they were running is handed back unreported. */
+    /** Ends the worker threads, then the timers; whatever the workers were running is handed back unreported. */
     void shutdown() {
         handingBack = true;
         workers.shutdownNow();
+        timers.shutdownNow();
     }
 
     int running() {

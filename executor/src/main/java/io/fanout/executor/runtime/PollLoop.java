@@ -8,10 +8,7 @@ import io.fanout.shared.wire.WireFormatException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -36,7 +33,6 @@ public final class PollLoop implements TaskSourceLoop {
     private final ExecutorConfig config;
     private final OffsetTracker tracker = new OffsetTracker();
     private final OffsetCommitter committer;
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-timers"));
     private final Attempts attempts;
     private final PoisonRecords poison;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -50,7 +46,6 @@ public final class PollLoop implements TaskSourceLoop {
         this.config = config;
         this.poison = poison;
         this.committer = new OffsetCommitter(consumer, tracker, config.executorId());
-        ThreadGuard guard = new ThreadGuard(config.executorId(), config.health());
         this.attempts = new Attempts(config, runner, reporter, new RecordSettlement() {
             @Override
             public void reported(Attempt a) {
@@ -61,9 +56,7 @@ public final class PollLoop implements TaskSourceLoop {
             public void handedBack(Attempt a) {
                 tracker.handedBack(a.tp, a.offset); // still unfinished: no offset past it is committed, and the next owner runs it
             }
-        }, timers, guard, meters);
-        long beat = config.heartbeatInterval().toMillis();
-        timers.scheduleAtFixedRate(guard.guarded("executor task heartbeat", attempts.held()::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        }, meters);
     }
 
     @Override
@@ -83,7 +76,6 @@ public final class PollLoop implements TaskSourceLoop {
             config.health().failed("executor poll loop", e);
         } finally {
             attempts.shutdown();
-            timers.shutdownNow();
             consumer.close(Duration.ofSeconds(10));
             stopped.countDown();
         }
@@ -143,28 +135,13 @@ public final class PollLoop implements TaskSourceLoop {
     }
 
     @Override
-    public void cancelJob(UUID jobId) {
-        attempts.cancelJob(jobId);
+    public Attempts attempts() {
+        return attempts;
     }
 
     @Override
     public int inFlight() {
         return tracker.inFlight();
-    }
-
-    @Override
-    public int running() {
-        return attempts.running();
-    }
-
-    @Override
-    public long completed() {
-        return attempts.completed();
-    }
-
-    @Override
-    public long failed() {
-        return attempts.failed();
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

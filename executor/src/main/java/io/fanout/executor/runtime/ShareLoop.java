@@ -10,12 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,7 +63,6 @@ public final class ShareLoop implements TaskSourceLoop {
     /** The records of the last poll not yet acknowledged: Kafka requires all of them acknowledged before the next poll. Poll thread only. */
     private final List<ConsumerRecord<byte[], byte[]>> unacknowledged = new ArrayList<>();
     private final LinkedBlockingQueue<Key> decided = new LinkedBlockingQueue<>();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "fanout-executor-timers"));
     private final Attempts attempts;
     private final PoisonRecords poison;
     /** Poll for more once no more than this many records of the last poll wait for a worker, so that the workers never run dry. */
@@ -84,7 +80,6 @@ public final class ShareLoop implements TaskSourceLoop {
         this.config = config;
         this.poison = poison;
         this.waitingBelow = Math.max(1, config.concurrency() / 2);
-        ThreadGuard guard = new ThreadGuard(config.executorId(), config.health());
         this.attempts = new Attempts(config, runner, reporter, new RecordSettlement() {
             @Override
             public void reported(Attempt a) {
@@ -95,9 +90,7 @@ public final class ShareLoop implements TaskSourceLoop {
             public void handedBack(Attempt a) {
                 decide(new Key(a.tp, a.offset), AcknowledgeType.RELEASE);
             }
-        }, timers, guard, meters);
-        long beat = config.heartbeatInterval().toMillis();
-        timers.scheduleAtFixedRate(guard.guarded("executor task heartbeat", attempts.held()::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        }, meters);
         // Runs on the poll thread, inside poll or commitSync.
         consumer.setAcknowledgementCommitCallback((offsets, error) -> {
             if (error != null) {
@@ -134,7 +127,6 @@ public final class ShareLoop implements TaskSourceLoop {
             config.health().failed("executor share loop", e);
         } finally {
             attempts.shutdown();
-            timers.shutdownNow();
             consumer.close(Duration.ofSeconds(10)); // sends what is acknowledged; the broker releases the rest to other members
             stopped.countDown();
         }
@@ -304,27 +296,12 @@ public final class ShareLoop implements TaskSourceLoop {
     }
 
     @Override
-    public void cancelJob(UUID jobId) {
-        attempts.cancelJob(jobId);
+    public Attempts attempts() {
+        return attempts;
     }
 
     @Override
     public int inFlight() {
         return held.size();
-    }
-
-    @Override
-    public int running() {
-        return attempts.running();
-    }
-
-    @Override
-    public long completed() {
-        return attempts.completed();
-    }
-
-    @Override
-    public long failed() {
-        return attempts.failed();
     }
 }

@@ -37,8 +37,8 @@ final class StatusReporter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
     private static final int MAX_EVENTS_PER_RECORD = 1000;
     private static final int MAX_BYTES_PER_RECORD = 512 * 1024;
-    /** The error class of a task whose report the status topic refused as too large. */
-    static final String REPORT_TOO_LARGE_CLASS = "io.fanout.ReportTooLarge";
+    /** The error class of a task whose report (its result, mostly) is too large for a status record. */
+    static final String RESULT_TOO_LARGE_CLASS = "io.fanout.ResultTooLarge";
     /**
      * After the first event of a quiet spell, wait this long for its followers: a short task's
      * RECEIVED, RUNNING and SUCCEEDED then travel as one record, which the coordinator applies in one
@@ -171,25 +171,25 @@ final class StatusReporter implements AutoCloseable {
     }
 
     /**
-     * The brokers refused a record as too large (the status topic's max.message.bytes is below what
-     * the executor allows a result): its events go again one per record, and an event too large on
-     * its own is replaced by a failure of its task that says so, so that it is settled, not resent
-     * for ever.
+     * A record was refused as too large (over the producer's max.request.size, or the status topic's
+     * max.message.bytes): its events go again one per record, and an event too large on its own is
+     * replaced by a failure of its task that says so (not retried: it would fail again), so that it
+     * is settled, not resent for ever and not sinking the events sent with it.
      */
     private void tooLarge(Destination dest, List<Pending> pendings, int bytes) {
         if (pendings.size() > 1) {
-            log.warn("a status record of {} events of job {} ({} bytes) is too large for the status topic; sending them one by one", pendings.size(),
+            log.warn("a status record of {} events of job {} ({} bytes) is too large for a status record; sending them one by one", pendings.size(),
                     dest.jobId(), bytes);
             pendings.forEach(p -> queue.add(p.inARecordOfItsOwn()));
             return;
         }
         Pending p = pendings.get(0);
         StatusEvent e = p.event();
-        log.error("the report of task {} of job {} ({} bytes) is too large for the status topic; the task is reported failed instead", e.taskId(),
+        log.error("the report of task {} of job {} ({} bytes) is too large for a status record; the task is reported failed instead", e.taskId(),
                 dest.jobId(), bytes);
-        StatusEvent failed = StatusEvent.failed(e.taskId(), e.attempt(), e.timeMillis(), new Failure(REPORT_TOO_LARGE_CLASS, "the task's report took "
-                + bytes + " bytes, more than the status topic accepts (its max.message.bytes): return a smaller result, or raise the topic's limit",
-                null, false, -1, -1, -1));
+        StatusEvent failed = StatusEvent.failed(e.taskId(), e.attempt(), e.timeMillis(), new Failure(RESULT_TOO_LARGE_CLASS, "the task's report took "
+                + bytes + " bytes, more than a status record may (the producer's max.request.size, the status topic's max.message.bytes): "
+                + "return a smaller result, or store it elsewhere and return where", null, false, -1, -1, -1));
         queue.add(new Pending(p.jobId(), p.partition(), failed, p.onAcked(), true));
     }
 

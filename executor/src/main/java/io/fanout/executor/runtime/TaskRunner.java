@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
-import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Runs one task on its processor and turns whatever happens (a result, an exception, an error)
@@ -21,11 +20,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * status.
  */
 final class TaskRunner {
-
-    /** The error class of a task whose result is too large to report. */
-    static final String RESULT_TOO_LARGE_CLASS = "io.fanout.ResultTooLarge";
-    /** Room in a status record for what is not the result: ids, the executor id, the record's framing. */
-    private static final int RECORD_OVERHEAD = 16 * 1024;
 
     private final Map<String, Processor> processors;
     private final Map<String, PayloadCodec> codecs = new HashMap<>();
@@ -35,7 +29,6 @@ final class TaskRunner {
     private final String executorId;
     private final String pool;
     private final Clock clock;
-    private final long maxResultBytes;
 
     TaskRunner(Map<String, Processor> processors, MapSender mapSender, Map<String, Object> kafka, TopicNames topics, String executorId, String pool,
                Clock clock) {
@@ -47,8 +40,6 @@ final class TaskRunner {
         this.executorId = executorId;
         this.pool = pool;
         this.clock = clock;
-        Object maxRequest = kafka.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        this.maxResultBytes = (maxRequest == null ? 1024 * 1024 : Long.parseLong(maxRequest.toString().trim())) - RECORD_OVERHEAD;
     }
 
     /** Runs the task read from {@code partition}@{@code offset} of the pool's task topic, delivered {@code deliveryCount} times. */
@@ -67,12 +58,6 @@ final class TaskRunner {
             boolean jobResult = task.kind() != TaskKind.MAPPED;
             byte[] bytes = jobResult || result == null ? null : codec.encode(result);
             String json = jobResult && result != null ? Json.toText(result) : null;
-            long size = bytes != null ? bytes.length : json != null ? (long) json.length() * 3 : 0;
-            if (size > maxResultBytes) {
-                return StatusEvent.failed(task.taskId(), task.attempt(), clock.millis(), new Failure(RESULT_TOO_LARGE_CLASS, "the task's result takes "
-                        + size + " bytes, more than the " + maxResultBytes + " a status record can carry (the producer's max.request.size less "
-                        + "room for the record): return a smaller result, or store it elsewhere and return where", null, false, -1, partition, offset));
-            }
             return StatusEvent.succeeded(task.taskId(), task.attempt(), clock.millis(), reduceRequired, bytes, json);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

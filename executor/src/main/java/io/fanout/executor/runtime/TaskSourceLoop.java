@@ -13,15 +13,26 @@ interface TaskSourceLoop extends Runnable {
     /** Stops taking work and waits for the loop to finish its graceful stop. */
     void stop() throws InterruptedException;
 
-    void cancelJob(UUID jobId);
-
     /** Records received and not yet settled. */
     int inFlight();
 
-    int running();
+    /** The attempts this source hands its records to. */
+    Attempts attempts();
 
-    long completed();
+    default void cancelJob(UUID jobId) {
+        attempts().cancelJob(jobId);
+    }
+
+    default int running() {
+        return attempts().running();
+    }
+
+    default long completed() {
+        return attempts().completed();
+    }
 
     /** Attempts that did not succeed (failed, timed out, cancelled). */
-    long failed();
+    default long failed() {
+        return attempts().failed();
+    }
 }

@@ -56,7 +56,7 @@ class StatusReporterTest {
         StatusEvent last = sent().get(sent().size() - 1);
         assertEquals(large, last.taskId());
         assertEquals(TaskState.FAILED, last.state());
-        assertEquals(StatusReporter.REPORT_TOO_LARGE_CLASS, last.errorClass());
+        assertEquals(StatusReporter.RESULT_TOO_LARGE_CLASS, last.errorClass());
         assertTrue(last.errorMessage().contains("max.message.bytes"), last.errorMessage());
     }
 }
