@@ -118,21 +118,4 @@ class ShareSourceIT {
             assertTrue(seconds < 20, "the stopped executor's records waited for their lock: " + seconds + " s");
         }
     }
-
-    /** A stopped executor's tasks that finish within its grace are acknowledged, and run nowhere else. */
-    @Test
-    void tasksFinishedDuringAGracefulStopRunNowhereElse() throws Exception {
-        int n = 40;
-        try (FanoutCluster cluster = new FanoutCluster()) {
-            SlowSquares squares = new SlowSquares(500);
-            FanoutExecutor first = shareExecutor(cluster, squares, "share-stopping", 4, Duration.ofSeconds(20));
-            UUID job = squares(cluster, n);
-            await().atMost(Duration.ofMinutes(1)).until(() -> first.inFlight() >= 4 && squares.runs.get() >= 6);
-            shareExecutor(cluster, squares, "share-staying", 4);
-            first.close();
-            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
-            assertExact(cluster, job, outcome, n);
-            assertEquals(n, squares.runs.get(), "a task finished during the stop ran again elsewhere");
-        }
-    }
 }

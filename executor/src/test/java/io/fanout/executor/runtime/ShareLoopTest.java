@@ -93,9 +93,13 @@ class ShareLoopTest {
     }
 
     private void start(Processor processor) {
+        start(processor, Duration.ofSeconds(30));
+    }
+
+    private void start(Processor processor, Duration grace) {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ExecutorConfig config = ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
-                .taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(30)).concurrency(2).build();
+                .taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(30)).concurrency(2).shutdownGrace(grace).build();
         reporter = new StatusReporter(producer, TOPICS, config.executorId(), health);
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, TOPICS), config.kafka(), TOPICS, config.executorId(),
                 config.pool(), config.clock());
@@ -150,6 +154,24 @@ class ShareLoopTest {
         await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy())
                 .until(() -> consumer.acknowledgements.containsAll(List.of("0:REJECT", "1:ACCEPT")));
         assertEquals(1, runs.get());
+        assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
+    }
+
+    /** A task that finishes during a graceful stop is accepted, not released to run again elsewhere. */
+    @Test
+    void aTaskFinishedDuringAGracefulStopIsAcceptedNotReleased() throws Exception {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        start(ctx -> {
+            started.countDown();
+            Thread.sleep(500);
+            return 1L;
+        }, Duration.ofSeconds(10));
+        consumer.deliver(record(0, task()));
+        assertTrue(started.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        loop.stop();
+        thread.join(10_000);
+        assertTrue(consumer.acknowledgements.contains("0:ACCEPT"), consumer.acknowledgements::toString);
+        assertTrue(!consumer.acknowledgements.contains("0:RELEASE"), consumer.acknowledgements::toString);
         assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
     }
 }
