@@ -74,6 +74,11 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--database-pool-size", defaultValue = "10", description = "Connections to PostgreSQL (default ${DEFAULT-VALUE}).")
     int databasePoolSize;
 
+    @Option(names = "--apply-connections", defaultValue = "" + CoordinatorConfig.DEFAULT_APPLY_CONNECTIONS,
+            description = "Connections that apply a large batch's task rows at once, each a transaction of its own (default ${DEFAULT-VALUE}; "
+                    + "1: one transaction per batch).")
+    int applyConnections;
+
     @Mixin
     MetricsOptions metrics;
 
@@ -93,6 +98,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .dispatchWindow(dispatchWindow)
                 .reconcileInterval(reconcileInterval)
                 .databasePoolSize(databasePoolSize)
+                .applyConnections(applyConnections)
                 .health(metrics.health())
                 .meterRegistry(meters)
                 .build();

@@ -29,6 +29,8 @@ import org.apache.kafka.clients.producer.Producer;
  *     never reached Kafka (a failed send, a crash between commit and send), which are then sent again
  * @param databasePoolSize connections to PostgreSQL (the loop, the reduce feeder, housekeeping,
  *     leases, dead letters, job control and the CLI's reads share them)
+ * @param applyConnections connections that apply a large batch's task rows at once, each a
+ *     transaction of its own (1: every batch in one transaction); taken from the pool
  * @param health where the coordinator's long-running threads report their death (the command line
  *     exits on it)
  * @param producerDecorator wraps the coordinator's Kafka producer; tests use it to make sends fail
@@ -50,12 +52,14 @@ public record CoordinatorConfig(
         int dispatchWindow,
         Duration reconcileInterval,
         int databasePoolSize,
+        int applyConnections,
         UnaryOperator<Producer<byte[], byte[]>> producerDecorator,
         ProcessHealth health,
         MeterRegistry meterRegistry,
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
+    public static final int DEFAULT_APPLY_CONNECTIONS = 2;
 
     public static Builder builder() {
         return new Builder();
@@ -68,7 +72,7 @@ public record CoordinatorConfig(
                 + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
                 + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
                 + ", sweeper=" + sweeper + ", dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + ", reconcileInterval=" + reconcileInterval
-                + ", databasePoolSize=" + databasePoolSize + "]";
+                + ", databasePoolSize=" + databasePoolSize + ", applyConnections=" + applyConnections + "]";
     }
 
     public static final class Builder {
@@ -87,6 +91,7 @@ public record CoordinatorConfig(
         private int dispatchWindow;
         private Duration reconcileInterval = Duration.ofSeconds(10);
         private int databasePoolSize = 10;
+        private int applyConnections = DEFAULT_APPLY_CONNECTIONS;
         private UnaryOperator<Producer<byte[], byte[]>> producerDecorator = UnaryOperator.identity();
         private ProcessHealth health = new ProcessHealth();
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
@@ -170,6 +175,12 @@ public record CoordinatorConfig(
             return this;
         }
 
+        /** Connections that apply a large batch at once (default 2; 1: one transaction per batch). */
+        public Builder applyConnections(int connections) {
+            this.applyConnections = connections;
+            return this;
+        }
+
         /** Wraps the coordinator's producer (for fault injection in tests; default: none). */
         public Builder producerDecorator(UnaryOperator<Producer<byte[], byte[]>> decorator) {
             this.producerDecorator = Objects.requireNonNull(decorator, "producerDecorator");
@@ -220,14 +231,19 @@ public record CoordinatorConfig(
             if (reconcileInterval == null || reconcileInterval.toMillis() < 1) {
                 throw new IllegalArgumentException("coordinator setting 'reconcile-interval' must be positive");
             }
-            if (databasePoolSize < 4) {
-                throw new IllegalArgumentException("coordinator setting 'database-pool-size' must be at least 4 (the loop, the reduce feeder, "
-                        + "housekeeping and the leases each hold one at times), got " + databasePoolSize);
+            if (applyConnections < 1 || applyConnections > 16) {
+                throw new IllegalArgumentException("coordinator setting 'apply-connections' must be between 1 and 16, got " + applyConnections);
+            }
+            int least = 4 + (applyConnections > 1 ? applyConnections : 0);
+            if (databasePoolSize < least) {
+                throw new IllegalArgumentException("coordinator setting 'database-pool-size' must be at least " + least + " (the loop, the reduce "
+                        + "feeder, housekeeping and the leases each hold one at times" + (applyConnections > 1 ? ", and the " + applyConnections
+                        + " apply connections" : "") + "), got " + databasePoolSize);
             }
             String id = coordinatorId != null ? coordinatorId
                     : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
             return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, id, taskLostAfter,
-                    sweeper, dispatchWindow, reconcileInterval, databasePoolSize, producerDecorator, health, meterRegistry, clock);
+                    sweeper, dispatchWindow, reconcileInterval, databasePoolSize, applyConnections, producerDecorator, health, meterRegistry, clock);
         }
     }
 }

@@ -28,6 +28,27 @@ final class AfterCommit {
     List<Long> outboxIds = List.of();
     /** Failed attempts that got another attempt. */
     long retries;
+    /** Parts of the batch applied in transactions of their own, already committed with their outbox rows. */
+    final List<AfterCommit> committed = new ArrayList<>();
+
+    /** Takes on what a part applied in the same transaction does. */
+    void add(AfterCommit part) {
+        tasks.addAll(part.tasks);
+        events.addAll(part.events);
+        deadLetters.addAll(part.deadLetters);
+    }
+
+    /** Once this batch's own transaction has committed: takes on what its committed parts do, and their outbox rows. */
+    AfterCommit withCommittedParts() {
+        List<Long> ids = new ArrayList<>(outboxIds);
+        for (AfterCommit part : committed) {
+            add(part);
+            ids.addAll(part.outboxIds);
+        }
+        committed.clear();
+        outboxIds = ids;
+        return this;
+    }
 
     /** What the batch owes Kafka until the brokers have it: its task records, final events and dead letters. */
     Owed owed() {

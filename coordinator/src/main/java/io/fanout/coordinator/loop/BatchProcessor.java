@@ -40,7 +40,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,13 +104,44 @@ public final class BatchProcessor {
     }
 
     /**
+     * Where the parts of a large batch are applied: on several connections at once, each part a
+     * transaction of its own that records what it owes Kafka and checks the partitions are still
+     * this coordinator's.
+     */
+    interface Parts {
+        /** How many parts are applied at once. */
+        int width();
+
+        /** Applies every part, each in a transaction of its own, at once; returns when all have committed, or throws. */
+        List<AfterCommit> applyAll(List<Part> parts) throws Exception;
+    }
+
+    /** One part of a batch: its task rows, in whatever transaction it is given. */
+    @FunctionalInterface
+    interface Part {
+        AfterCommit apply(Connection c) throws Exception;
+    }
+
+    /** Batches with fewer new tasks and statuses than this are applied in one transaction: a parallel apply costs two more commits. */
+    static final int PARALLEL_FROM = 1_000;
+
+    /**
+     * Applies a batch in three steps. New tasks first (jobs accepted and children mapped), then
+     * statuses, then the decisions on their jobs (completion, releases). With a wide {@code parts}
+     * and a large batch, the first two steps are split by task id into parts applied on several
+     * connections at once, each committing on its own, and the last runs in {@code conn}'s
+     * transaction after them; otherwise every step runs in {@code conn}'s transaction. Committing
+     * the steps in this order keeps what a crash between them can leave legitimate: a map's
+     * children are stored before the status that ends their parent, so a job is never counted
+     * done without them; and the decisions are taken from the durable counters of every job the
+     * batch touched, so a batch applied again after a failure decides what the first try did not.
+     *
      * @param synthetic status events the coordinator made itself (attempts presumed lost)
      * @param owned the partitions this coordinator owns (whose waiting tasks a dispatch window releases)
      */
     AfterCommit process(Connection conn, List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords,
-                        List<StatusBatch> synthetic, Collection<Integer> owned) throws SQLException {
+                        List<StatusBatch> synthetic, Collection<Integer> owned, Parts parts) throws Exception {
         AfterCommit after = new AfterCommit();
-        List<NewTask> newTasks = new ArrayList<>();
         List<MapRequest> maps = new ArrayList<>();
         StatusCoalescer statuses = new StatusCoalescer();
         long now = clock.millis();
@@ -128,32 +161,118 @@ public final class BatchProcessor {
             }
         }
         synthetic.forEach(statuses::add);
-        Set<UUID> held = new HashSet<>();
-        accept(conn, jobRecords, newTasks, held, after);
-        mapChildren(conn, maps, newTasks, held, after);
-        if (newTasks.isEmpty() && statuses.statuses().isEmpty()) {
+        List<NewTask> children = new ArrayList<>();
+        Set<UUID> heldChildren = new HashSet<>();
+        List<TaskDispatch> childDispatches = new ArrayList<>();
+        mapChildren(conn, maps, children, heldChildren, childDispatches);
+        int width = children.size() + statuses.statuses().size() >= PARALLEL_FROM ? parts.width() : 1;
+
+        List<List<NewTask>> newTasks = split(children, width, t -> heldChildren.contains(t.taskId()) ? 0 : shard(t.taskId(), width));
+        List<List<TaskDispatch>> dispatches = split(childDispatches, width, d -> shard(d.task().taskId(), width));
+        List<NewTask> firstPart = new ArrayList<>(newTasks.get(0)); // where accepted jobs' tasks join
+        List<Part> store = new ArrayList<>();
+        for (int i = 0; i < width; i++) {
+            boolean first = i == 0;
+            List<NewTask> mine = first ? firstPart : newTasks.get(i);
+            List<TaskDispatch> mineSent = dispatches.get(i);
+            if (mine.isEmpty() && !(first && !jobRecords.isEmpty())) {
+                continue;
+            }
+            store.add(c -> {
+                AfterCommit a = new AfterCommit();
+                Set<UUID> held = first ? new HashSet<>(heldChildren) : Set.of(); // a job's held tasks stay in one part, in order
+                if (first) {
+                    accept(c, jobRecords, mine, held, a);
+                }
+                tasks.insert(c, mine, held);
+                a.tasks.addAll(mineSent);
+                return a;
+            });
+        }
+        apply(conn, store, width, parts, after);
+        if (children.isEmpty() && firstPart.isEmpty() && statuses.statuses().isEmpty()) {
             return after;
         }
-        tasks.insert(conn, newTasks, held);
+
         List<StagedStatus> staged = failures.decide(conn, jobs, statuses.statuses());
-        tasks.stageStatuses(conn, staged);
+        Set<UUID> moved = ConcurrentHashMap.newKeySet();
+        List<Part> apply = new ArrayList<>();
+        for (List<StagedStatus> mine : split(staged, width, st -> shard(st.taskId(), width))) {
+            if (mine.isEmpty()) {
+                continue;
+            }
+            apply.add(c -> {
+                AfterCommit a = new AfterCommit();
+                tasks.stageStatuses(c, mine);
+                moved.addAll(tasks.applyStatuses(c));
+                if (mine.stream().anyMatch(st -> st.letterReason() != null)) {
+                    a.deadLetters.addAll(tasks.indexStagedLetters(c));
+                }
+                return a;
+            });
+        }
+        apply(conn, apply, width, parts, after);
+        after.retries = staged.stream().filter(st -> st.retryAt() > 0).count();
+
+        Set<UUID> touched = new HashSet<>();
+        staged.forEach(st -> touched.add(st.jobId()));
+        decide(conn, touched, moved, after);
+        after.tasks.addAll(window.release(conn, owned));
+        return after;
+    }
+
+    /**
+     * The parts one after another in {@code conn}'s transaction, or, wider than one, at once in
+     * transactions of their own. Then {@code conn}'s transaction must hold no lock a part may wait
+     * for (it has only read so far), and every part commits before the next step begins.
+     */
+    private static void apply(Connection conn, List<Part> steps, int width, Parts parts, AfterCommit after) throws Exception {
+        if (width <= 1) {
+            for (Part p : steps) {
+                after.add(p.apply(conn));
+            }
+            return;
+        }
+        after.committed.addAll(parts.applyAll(steps));
+    }
+
+    /**
+     * The jobs whose statuses the batch applied, as they are now: those whose every task is done
+     * end (or start their reduce), the others progressed, and a job with a parallelism limit
+     * releases as many held tasks as finished. A job ends from its durable counters whether or not
+     * this try of the batch moved them; a reducing job only once its reduce task has finished.
+     */
+    private void decide(Connection conn, Set<UUID> touched, Set<UUID> moved, AfterCommit after) throws SQLException {
         List<JobRow> done = new ArrayList<>();
-        for (JobRow job : staged.isEmpty() ? List.<JobRow>of() : tasks.applyStatuses(conn)) {
+        for (JobRow job : jobs.load(conn, touched).values()) {
             if (job.state().isTerminal()) {
                 continue; // a cancelled job's late news changes nothing
             }
-            (job.allTasksDone() ? done : after.progressed).add(job);
+            if (job.allTasksDone() && (job.state() != JobState.REDUCING || reduceFinished(conn, job))) {
+                done.add(job);
+            } else if (moved.contains(job.jobId())) {
+                after.progressed.add(job);
+            }
             if (!window.enabled() && job.parallelism() > 0 && job.state() != JobState.SUSPENDED) {
                 after.tasks.addAll(waiting.release(conn, job, job.dispatchBudget())); // finished tasks made room
             }
         }
-        if (staged.stream().anyMatch(st -> st.letterReason() != null)) {
-            after.deadLetters.addAll(tasks.indexStagedLetters(conn));
-        }
-        after.retries = staged.stream().filter(st -> st.retryAt() > 0).count();
         complete(conn, done, after);
-        after.tasks.addAll(window.release(conn, owned));
-        return after;
+    }
+
+    private static int shard(UUID taskId, int width) {
+        return Math.floorMod(taskId.hashCode(), width);
+    }
+
+    private static <T> List<List<T>> split(List<T> items, int width, ToIntFunction<T> shard) {
+        List<List<T>> parts = new ArrayList<>(width);
+        for (int i = 0; i < width; i++) {
+            parts.add(new ArrayList<>());
+        }
+        for (T item : items) {
+            parts.get(width == 1 ? 0 : shard.applyAsInt(item)).add(item);
+        }
+        return parts;
     }
 
     private void accept(Connection conn, List<ConsumerRecord<byte[], byte[]>> records, List<NewTask> newTasks, Set<UUID> held, AfterCommit after)
@@ -227,7 +346,8 @@ public final class BatchProcessor {
      * Stores the children of map requests: dispatched while their job's parallelism allows, held
      * (added to {@code held}) beyond it or while the job is suspended.
      */
-    private void mapChildren(Connection conn, List<MapRequest> maps, List<NewTask> newTasks, Set<UUID> held, AfterCommit after) throws SQLException {
+    private void mapChildren(Connection conn, List<MapRequest> maps, List<NewTask> newTasks, Set<UUID> held, List<TaskDispatch> dispatches)
+            throws SQLException {
         if (maps.isEmpty()) {
             return;
         }
@@ -255,7 +375,7 @@ public final class BatchProcessor {
                 long budget = budgets.computeIfAbsent(job.jobId(), id -> job.state() == JobState.SUSPENDED || window.enabled() ? 0 : job.dispatchBudget());
                 if (budget > 0) {
                     budgets.put(job.jobId(), budget - 1);
-                    after.tasks.add(TaskDispatch.first(child, job));
+                    dispatches.add(TaskDispatch.first(child, job));
                 } else {
                     held.add(child.taskId()); // suspended, or at its parallelism: released later
                 }
@@ -298,6 +418,11 @@ public final class BatchProcessor {
     private boolean reduceSucceeded(Connection conn, JobRow job) throws SQLException {
         TaskStore.Current reduce = tasks.current(conn, job.jobId(), TaskIds.reduce(job.jobId()));
         return reduce != null && reduce.state() == TaskState.SUCCEEDED;
+    }
+
+    private boolean reduceFinished(Connection conn, JobRow job) throws SQLException {
+        TaskStore.Current reduce = tasks.current(conn, job.jobId(), TaskIds.reduce(job.jobId()));
+        return reduce != null && reduce.state().isTerminal();
     }
 
     private String now() {

@@ -44,8 +44,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's run loop, the one place where records become state: poll the jobs and status
- * topics, apply the batch in one PostgreSQL transaction that also records in the outbox what the
- * batch owes Kafka, then dispatch tasks and emit events, and only then commit the consumer offsets.
+ * topics, apply the batch in a PostgreSQL transaction that also records in the outbox what the
+ * batch owes Kafka (a large batch's task rows in parts on several connections at once, see
+ * {@link BatchProcessor#process}), then dispatch tasks and emit events, and only then commit the
+ * consumer offsets.
  * A batch that fails is rewound and applied again, which is safe because every step is idempotent;
  * a transaction that fails because PostgreSQL is briefly unavailable is first retried in place.
  * Between batches, {@link Housekeeping} does the time-driven work and re-drives what the outbox
@@ -89,6 +91,7 @@ public final class CoordinatorLoop implements Runnable {
     };
     private final InFlightBatches inFlight = new InFlightBatches();
     private final LoopConnection tx;
+    private final ParallelParts parts;
     private final Housekeeping housekeeping;
     private final Takeover takeover;
     private volatile boolean running = true;
@@ -118,6 +121,7 @@ public final class CoordinatorLoop implements Runnable {
         this.progressInterval = config.progressInterval();
         this.clock = config.clock();
         this.tx = new LoopConnection(db, processor.tasks());
+        this.parts = new ParallelParts(db, processor.tasks(), outputs.outbox(), ownership, config.applyConnections(), meters.batchParts());
         this.housekeeping = new Housekeeping(tx, db, processor, ownership, outputs, inFlight, meters, config);
         this.takeover = new Takeover(db, ownership, processor, housekeeping, topics, clock, () -> {
             commitAcknowledged(true);
@@ -195,6 +199,7 @@ public final class CoordinatorLoop implements Runnable {
             }
             consumer.close();
             tx.close();
+            parts.close();
             stopped.countDown();
         }
     }
@@ -317,17 +322,18 @@ public final class CoordinatorLoop implements Runnable {
     }
 
     /**
-     * One transaction: the batch applied and what it owes Kafka recorded in the outbox, or nothing
-     * (the connection is replaced after a failure).
+     * The batch applied and what it owes Kafka recorded in the outbox: in one transaction, or in a
+     * few for a large batch (parts committed first, each with its own outbox rows); a failed try is
+     * applied again, which is idempotent (the connection is replaced after a failure).
      */
     private AfterCommit apply(List<ConsumerRecord<byte[], byte[]>> jobRecords, List<ConsumerRecord<byte[], byte[]>> statusRecords, List<StatusBatch> lost)
             throws Exception {
         return tx.inTransaction(c -> {
-            AfterCommit after = processor.process(c, jobRecords, statusRecords, lost, ownership.owned());
+            AfterCommit after = processor.process(c, jobRecords, statusRecords, lost, ownership.owned(), parts);
             after.outboxIds = out.outbox().record(c, after.owed());
             ownership.check(c, ownership.owned());
             return after;
-        });
+        }).withCommittedParts();
     }
 
     /** Housekeeping of the partitions this coordinator owns; a failed round is logged and the next finds everything again. */

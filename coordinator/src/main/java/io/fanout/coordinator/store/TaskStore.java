@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,9 +40,8 @@ public final class TaskStore {
                 SELECT job_id, task_id, parent_id, kind, task_name, state, payload_format, payload FROM fanout_task_stage
                 ON CONFLICT DO NOTHING
                 RETURNING job_id, task_id, state),
-            held AS (INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM ins WHERE state = 'CREATED'),
-            added AS (SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id)
-            UPDATE fanout_job j SET total_tasks = j.total_tasks + added.n, in_flight = j.in_flight + added.sent FROM added WHERE j.job_id = added.job_id
+            held AS (INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM ins WHERE state = 'CREATED')
+            SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id
             """;
 
     /**
@@ -85,14 +85,8 @@ public final class TaskStore {
                        count(*) FILTER (WHERE state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED')) AS finished,
                        bool_or(reduce_required) AS reduce_required
                 FROM upd GROUP BY job_id)
-            UPDATE fanout_job j SET
-                succeeded_tasks = j.succeeded_tasks + counts.succeeded,
-                failed_tasks = j.failed_tasks + counts.failed,
-                in_flight = j.in_flight - counts.finished,
-                reduce_required = j.reduce_required OR counts.reduce_required
-            FROM counts
-            WHERE j.job_id = counts.job_id AND counts.finished > 0
-            RETURNING\s""" + JobStore.COLUMNS_OF_J;
+            SELECT job_id, succeeded, failed, finished, reduce_required FROM counts WHERE finished > 0
+            """;
 
     /** The letters a batch staged, with what their dead-letter records need from the task and the job. */
     private static final String STAGED_LETTERS = """
@@ -164,20 +158,16 @@ public final class TaskStore {
             }
             conn.rollback(beforeCopy);
             copy.copyInto(conn, "fanout_task_stage (" + TASK_COLUMNS + ")");
-            try (Statement st = conn.createStatement()) {
-                st.executeUpdate(INSERT_FROM_STAGE);
+            List<JobCounters.Delta> added = new ArrayList<>();
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(INSERT_FROM_STAGE)) {
+                while (rs.next()) {
+                    added.add(new JobCounters.Delta(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), 0, 0, false));
+                }
             }
+            JobCounters.add(conn, added);
             return;
         }
         conn.releaseSavepoint(beforeCopy);
-        List<UUID> jobIds = new ArrayList<>(perJob.keySet());
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job j SET total_tasks = j.total_tasks + v.n, in_flight = j.in_flight + v.sent "
-                + "FROM unnest(?::uuid[], ?::int8[], ?::int8[]) AS v(id, n, sent) WHERE j.job_id = v.id")) {
-            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
-            ps.setArray(2, conn.createArrayOf("int8", jobIds.stream().map(perJob::get).toArray()));
-            ps.setArray(3, conn.createArrayOf("int8", jobIds.stream().map(sentPerJob::get).toArray()));
-            ps.executeUpdate();
-        }
         if (!queued.isEmpty()) {
             try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_task_held (job_id, task_id) "
                     + "SELECT j, t FROM unnest(?::uuid[], ?::uuid[]) WITH ORDINALITY AS v(j, t, o) ORDER BY o")) {
@@ -186,9 +176,10 @@ public final class TaskStore {
                 ps.executeUpdate();
             }
         }
+        JobCounters.add(conn, perJob.keySet().stream().map(id -> new JobCounters.Delta(id, perJob.get(id), sentPerJob.get(id), 0, 0, false)).toList());
     }
 
-    /** Stages a batch's net status changes (one COPY); {@link #apply} applies them. */
+    /** Stages a batch's net status changes (one COPY); {@link #applyStatuses} applies them. */
     public void stageStatuses(Connection conn, Collection<StagedStatus> statuses) throws SQLException {
         if (statuses.isEmpty()) {
             return;
@@ -230,15 +221,18 @@ public final class TaskStore {
         return letters.stream().map(l -> l.withId(ids.get(DeadLetterStore.taskKey(l.task().taskId())))).toList();
     }
 
-    /** Applies the staged statuses; returns the jobs whose counters moved, as they are now. */
-    public List<JobRow> applyStatuses(Connection conn) throws SQLException {
-        List<JobRow> changed = new ArrayList<>();
+    /** Applies the staged statuses and counts what finished in their jobs' counters; returns the jobs whose counters moved. */
+    public Set<UUID> applyStatuses(Connection conn) throws SQLException {
+        List<JobCounters.Delta> finished = new ArrayList<>();
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(APPLY_STAGE)) {
             while (rs.next()) {
-                changed.add(JobStore.readJob(rs));
+                finished.add(new JobCounters.Delta(rs.getObject(1, UUID.class), 0, -rs.getLong(4), rs.getLong(2), rs.getLong(3), rs.getBoolean(5)));
             }
         }
-        return changed;
+        JobCounters.add(conn, finished);
+        Set<UUID> moved = new HashSet<>();
+        finished.forEach(d -> moved.add(d.jobId()));
+        return moved;
     }
 
     /** Makes a task just stored start at this attempt rather than the first. */

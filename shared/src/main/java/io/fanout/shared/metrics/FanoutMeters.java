@@ -138,6 +138,12 @@ public final class FanoutMeters {
                 .publishPercentiles(0.5, 0.99).register(registry);
     }
 
+    /** Parts of large batches applied at once on connections of their own, each a transaction. */
+    public Counter batchParts() {
+        return Counter.builder("fanout.coordinator.batch.parts").description("Parts of large coordinator batches applied at once, each a transaction")
+                .register(registry);
+    }
+
     /** Time to apply one batch in PostgreSQL (the transaction, commit included). */
     public Timer batchLatency() {
         return Timer.builder("fanout.coordinator.batch.latency").description("Time to apply one batch in PostgreSQL")

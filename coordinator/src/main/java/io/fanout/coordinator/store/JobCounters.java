@@ -1,0 +1,52 @@
+package io.fanout.coordinator.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Adds to jobs' durable counters. The rows are locked in job-id order first, so transactions
+ * that apply parts of one batch at once, each touching the same jobs, queue on a job's row
+ * rather than deadlock; the lock is taken last in each transaction, so they queue only for the
+ * time it takes to commit.
+ */
+final class JobCounters {
+
+    /** What to add to one job's counters. */
+    record Delta(UUID jobId, long total, long inFlight, long succeeded, long failed, boolean reduceRequired) {
+    }
+
+    private JobCounters() {
+    }
+
+    static void add(Connection conn, Collection<Delta> deltas) throws SQLException {
+        if (deltas.isEmpty()) {
+            return;
+        }
+        List<Delta> sorted = deltas.stream().sorted((a, b) -> a.jobId().compareTo(b.jobId())).toList();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM fanout_job WHERE job_id = ANY (?) ORDER BY job_id FOR NO KEY UPDATE")) {
+            ps.setArray(1, conn.createArrayOf("uuid", sorted.stream().map(Delta::jobId).toArray()));
+            ps.executeQuery().close();
+        }
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_job j SET
+                    total_tasks = j.total_tasks + v.total,
+                    in_flight = j.in_flight + v.in_flight,
+                    succeeded_tasks = j.succeeded_tasks + v.succeeded,
+                    failed_tasks = j.failed_tasks + v.failed,
+                    reduce_required = j.reduce_required OR v.reduce_required
+                FROM unnest(?::uuid[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::bool[]) AS v(id, total, in_flight, succeeded, failed, reduce_required)
+                WHERE j.job_id = v.id""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", sorted.stream().map(Delta::jobId).toArray()));
+            ps.setArray(2, conn.createArrayOf("int8", sorted.stream().map(Delta::total).toArray()));
+            ps.setArray(3, conn.createArrayOf("int8", sorted.stream().map(Delta::inFlight).toArray()));
+            ps.setArray(4, conn.createArrayOf("int8", sorted.stream().map(Delta::succeeded).toArray()));
+            ps.setArray(5, conn.createArrayOf("int8", sorted.stream().map(Delta::failed).toArray()));
+            ps.setArray(6, conn.createArrayOf("bool", sorted.stream().map(Delta::reduceRequired).toArray()));
+            ps.executeUpdate();
+        }
+    }
+}
