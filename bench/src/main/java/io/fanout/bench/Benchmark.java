@@ -5,8 +5,6 @@ import ch.qos.logback.classic.Logger;
 import io.fanout.client.FanoutClient;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
-import io.fanout.embedded.EmbeddedDatabase;
-import io.fanout.embedded.EmbeddedKafka;
 import io.fanout.examples.NoOp;
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.executor.FanoutExecutor;
@@ -30,78 +28,135 @@ import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.LoggerFactory;
 
 /**
- * One command, three figures, one broker and one database: (1) the raw Kafka round trip rate,
- * (2) the rate of a Fanout job of N no-op subtasks through a coordinator, two executors and
- * PostgreSQL, and their ratio; (3) submit-to-done latency of single-task jobs at a fixed rate;
- * (4) the job of (2) again, with executors on the share-group task source. Each throughput run is
+ * One command, on one broker and one database (embedded, or the user's): (1) the raw Kafka round
+ * trip rate, (2) the rate of a Fanout job of N no-op subtasks through a coordinator, two executors
+ * and PostgreSQL, and their ratio; (3) submit-to-done latency of single-task jobs at a fixed rate;
+ * (4) the job of (2) again, with executors on the share-group task source. With {@code processes}
+ * executors, (2) and (3) run on a coordinator and that many executors as separate JVMs instead, and
+ * (4) is left out. Every task of (2) is checked to have run exactly once. Each throughput run is
  * preceded by a warm-up run of a tenth of its size.
  */
 public final class Benchmark {
 
     private static final int TASK_PARTITIONS = TopicLayout.DEFAULT_TASK_PARTITIONS;
     private static final int COORDINATOR_PARTITIONS = TopicLayout.DEFAULT_COORDINATOR_PARTITIONS;
+    private static final int PROCESS_CONCURRENCY = 8;
 
     private final int tasks;
     private final int latencyJobs;
     private final int latencyRate;
+    private final int processes;
+    private final int applyConnections;
 
-    public Benchmark(int tasks, int latencyJobs, int latencyRate) {
+    /**
+     * @param processes executor processes for (2) and (3), with a coordinator process (0: everything in this JVM)
+     * @param applyConnections the coordinator's connections that apply a large batch at once
+     */
+    public Benchmark(int tasks, int latencyJobs, int latencyRate, int processes, int applyConnections) {
         this.tasks = tasks;
         this.latencyJobs = latencyJobs;
         this.latencyRate = latencyRate;
+        this.processes = processes;
+        this.applyConnections = applyConnections;
     }
 
-    public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        new Benchmark(n, 1000, 100).run(System.out);
+    public void run(PrintStream out, BenchSite site) throws Exception {
+        header(out, site);
+        RawKafkaRoundTrip raw = new RawKafkaRoundTrip(site.bootstrapServers(), TASK_PARTITIONS, COORDINATOR_PARTITIONS, 2);
+        raw.run(Math.max(1000, tasks / 10));
+        double rawRate = tasks / seconds(raw.run(tasks));
+        out.printf("raw Kafka round trip:  %,d records in, %,d statuses out: %,.0f records/s%n", tasks, tasks, rawRate);
+        long[] hops = raw.hopLatencies(500, latencyRate);
+        out.printf("raw Kafka single hop:  produce (acks=all) to consume at %d/s: p50 %.1f ms, p99 %.1f ms%n", latencyRate,
+                percentile(hops, 50), percentile(hops, 99));
+        fanout(out, site, rawRate, true);
     }
 
-    public void run(PrintStream out) throws Exception {
+    /** The Fanout job of N no-op subtasks alone, checked for exactly-once execution; returns its rate in tasks/s. */
+    public double throughputOnly(PrintStream out, BenchSite site) throws Exception {
+        header(out, site);
+        return fanout(out, site, 0, false);
+    }
+
+    private static void header(PrintStream out, BenchSite site) throws Exception {
         ((Logger) LoggerFactory.getLogger("io.fanout")).setLevel(Level.WARN);
         out.printf("machine: %d cores, %s %s, max heap %d MB%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(); EmbeddedDatabase db = EmbeddedDatabase.start()) {
-            String bootstrap = kafka.bootstrapServers();
+        out.printf("%s; %s%n", site.describeBroker(), site.describeDatabase());
+    }
 
-            RawKafkaRoundTrip raw = new RawKafkaRoundTrip(bootstrap, TASK_PARTITIONS, COORDINATOR_PARTITIONS, 2);
-            raw.run(Math.max(1000, tasks / 10));
-            double rawRate = tasks / seconds(raw.run(tasks));
-            out.printf("raw Kafka round trip:  %,d records in, %,d statuses out: %,.0f records/s%n", tasks, tasks, rawRate);
-            long[] hops = raw.hopLatencies(500, latencyRate);
-            out.printf("raw Kafka single hop:  produce (acks=all) to consume at %d/s: p50 %.1f ms, p99 %.1f ms%n", latencyRate,
-                    percentile(hops, 50), percentile(hops, 99));
-
-            TopicNames topics = new TopicNames("bench.");
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                new TopicProvisioner(admin).apply(new TopicLayout(topics, COORDINATOR_PARTITIONS, TASK_PARTITIONS));
-            }
-            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
-                    .database(db.jdbcUrl(), db.user(), null).build());
-                 FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
-                double fanoutRate;
-                try (FanoutExecutor e1 = executor(bootstrap, topics, 1, ExecutorConfig.TaskSource.GROUP);
-                     FanoutExecutor e2 = executor(bootstrap, topics, 2, ExecutorConfig.TaskSource.GROUP)) {
-                    fanoutJob(client, Math.max(1000, tasks / 10));
-                    fanoutRate = tasks / seconds(fanoutJob(client, tasks));
-                    out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
-                    out.printf("ratio Fanout / raw:    %.2f%n", fanoutRate / rawRate);
-
-                    latencies(client, Math.max(100, latencyJobs / 5)); // warm-up
-                    long[] latencies = latencies(client, latencyJobs);
-                    out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
-                            latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
-                    out.println("  where the time goes (median per stage, from the stored timestamps):");
-                    LatencyBreakdown.print(db.jdbcUrl(), db.user(), out);
+    /** (2), then with {@code full} (3) and, in this JVM, (4); {@code rawRate} 0 when not measured. Returns the rate of (2). */
+    private double fanout(PrintStream out, BenchSite site, double rawRate, boolean full) throws Exception {
+        String bootstrap = site.bootstrapServers();
+        TopicNames topics = new TopicNames("bench-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            new TopicProvisioner(admin).apply(new TopicLayout(topics, COORDINATOR_PARTITIONS, TASK_PARTITIONS));
+        }
+        if (processes > 0) {
+            try (BenchProcesses cluster = new BenchProcesses(bootstrap, topics); FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
+                cluster.startCoordinator(site.jdbcUrl(), site.user(), site.password(), applyConnections);
+                for (int i = 0; i < processes; i++) {
+                    cluster.startExecutor("bench-executor-" + i, PROCESS_CONCURRENCY);
                 }
-                try (FanoutExecutor e1 = executor(bootstrap, topics, 3, ExecutorConfig.TaskSource.SHARE);
-                     FanoutExecutor e2 = executor(bootstrap, topics, 4, ExecutorConfig.TaskSource.SHARE)) {
-                    fanoutJob(client, Math.max(1000, tasks / 10));
-                    double shareRate = tasks / seconds(fanoutJob(client, tasks));
-                    out.printf("Fanout job, share-group task source (two executors): %,.0f tasks/s, %.2f of the consumer-group source%n", shareRate,
-                            shareRate / fanoutRate);
+                cluster.awaitExecutors();
+                out.printf("processes: one coordinator (--apply-connections %d) and %d executors (--concurrency %d), each a JVM of its own%n",
+                        applyConnections, processes, PROCESS_CONCURRENCY);
+                double rate = throughput(out, site, client, topics, rawRate);
+                if (full) {
+                    latency(out, site, client);
                 }
+                cluster.checkAlive();
+                return rate;
             }
         }
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
+                .database(site.jdbcUrl(), site.user(), site.password()).applyConnections(applyConnections).build());
+             FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
+            out.printf("in one JVM: a coordinator (apply connections %d) and two executors%n", applyConnections);
+            double fanoutRate;
+            try (FanoutExecutor e1 = executor(bootstrap, topics, 1, ExecutorConfig.TaskSource.GROUP);
+                 FanoutExecutor e2 = executor(bootstrap, topics, 2, ExecutorConfig.TaskSource.GROUP)) {
+                fanoutRate = throughput(out, site, client, topics, rawRate);
+                if (!full) {
+                    return fanoutRate;
+                }
+                latency(out, site, client);
+            }
+            try (FanoutExecutor e1 = executor(bootstrap, topics, 3, ExecutorConfig.TaskSource.SHARE);
+                 FanoutExecutor e2 = executor(bootstrap, topics, 4, ExecutorConfig.TaskSource.SHARE)) {
+                fanoutJob(client, Math.max(1000, tasks / 10));
+                double shareRate = tasks / seconds(fanoutJob(client, tasks));
+                out.printf("Fanout job, share-group task source (two executors): %,.0f tasks/s, %.2f of the consumer-group source%n", shareRate,
+                        shareRate / fanoutRate);
+            }
+            return fanoutRate;
+        }
+    }
+
+    /** (2) on the coordinator and executors running now, after a warm-up job; returns its rate. */
+    private double throughput(PrintStream out, BenchSite site, FanoutClient client, TopicNames topics, double rawRate) throws Exception {
+        fanoutJob(client, Math.max(1000, tasks / 10));
+        long start = System.nanoTime();
+        UUID job = submitJob(client, tasks);
+        awaitJob(client, job, tasks);
+        double fanoutRate = tasks / seconds(System.nanoTime() - start);
+        out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
+        if (rawRate > 0) {
+            out.printf("ratio Fanout / raw:    %.2f%n", fanoutRate / rawRate);
+        }
+        ExecutionTally.checkExactlyOnce(site.bootstrapServers(), topics.status(), job, tasks + 1L);
+        out.printf("                       each of its %,d tasks ran exactly once (one finished report each on the status topic)%n", tasks + 1);
+        return fanoutRate;
+    }
+
+    /** (3) on the coordinator and executors running now. */
+    private void latency(PrintStream out, BenchSite site, FanoutClient client) throws Exception {
+        latencies(client, Math.max(100, latencyJobs / 5)); // warm-up
+        long[] latencies = latencies(client, latencyJobs);
+        out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
+                latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
+        out.println("  where the time goes (median per stage, from the stored timestamps):");
+        LatencyBreakdown.print(site.jdbcUrl(), site.user(), site.password(), out);
     }
 
     private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i, ExecutorConfig.TaskSource source) {
@@ -112,12 +167,19 @@ public final class Benchmark {
     /** Returns the elapsed nanoseconds from submit to the SUCCEEDED event. */
     private static long fanoutJob(FanoutClient client, int n) throws Exception {
         long start = System.nanoTime();
-        UUID job = client.submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(n)).build());
+        awaitJob(client, submitJob(client, n), n);
+        return System.nanoTime() - start;
+    }
+
+    private static UUID submitJob(FanoutClient client, int n) throws Exception {
+        return client.submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(n)).build());
+    }
+
+    private static void awaitJob(FanoutClient client, UUID job, int n) throws Exception {
         JobEvent outcome = client.await(job, Duration.ofMinutes(30));
         if (outcome.type() != JobEvent.Type.SUCCEEDED || outcome.tasks().succeeded() != n + 1) {
             throw new IllegalStateException("benchmark job did not succeed with every task: " + outcome);
         }
-        return System.nanoTime() - start;
     }
 
     private long[] latencies(FanoutClient client, int jobs) throws Exception {

@@ -22,8 +22,8 @@ final class LatencyBreakdown {
     private LatencyBreakdown() {
     }
 
-    static void print(String jdbcUrl, String user, PrintStream out) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, user, null); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(QUERY)) {
+    static void print(String jdbcUrl, String user, String password, PrintStream out) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, user, password); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(QUERY)) {
             rs.next();
             out.printf("    job stored -> task received by an executor   %6.1f ms%n", rs.getDouble(1));
             out.printf("    received -> running                          %6.1f ms%n", rs.getDouble(2));

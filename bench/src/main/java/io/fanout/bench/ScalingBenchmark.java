@@ -5,24 +5,16 @@ import ch.qos.logback.classic.Logger;
 import io.fanout.client.FanoutClient;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
-import io.fanout.embedded.EmbeddedDatabase;
-import io.fanout.embedded.EmbeddedKafka;
 import io.fanout.examples.NoOp;
-import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
-import io.fanout.topics.PoolStatus;
 import io.fanout.topics.TopicLayout;
 import io.fanout.topics.TopicProvisioner;
-import java.io.File;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.LoggerFactory;
 
@@ -48,38 +40,30 @@ public final class ScalingBenchmark {
         this.concurrency = concurrency;
     }
 
-    public void run(PrintStream out, int... executorCounts) throws Exception {
+    public void run(PrintStream out, BenchSite site, int... executorCounts) throws Exception {
         ((Logger) LoggerFactory.getLogger("io.fanout")).setLevel(Level.WARN);
         out.printf("machine: %d cores; executors: separate JVMs with --concurrency %d; %d task partitions%n", Runtime.getRuntime().availableProcessors(),
                 concurrency, TASK_PARTITIONS);
+        out.printf("%s; %s%n", site.describeBroker(), site.describeDatabase());
         out.printf("%-10s %-28s %-28s%n", "executors", noopTasks + " no-op tasks", waitTasks + " tasks waiting " + waitMs + " ms");
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(); EmbeddedDatabase db = EmbeddedDatabase.start()) {
-            for (int n : executorCounts) {
-                TopicNames topics = new TopicNames("scale" + n + ".");
-                try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                    new TopicProvisioner(admin).apply(new TopicLayout(topics, TopicLayout.DEFAULT_COORDINATOR_PARTITIONS, TASK_PARTITIONS));
+        String bootstrap = site.bootstrapServers();
+        for (int n : executorCounts) {
+            TopicNames topics = new TopicNames("scale" + n + "-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicProvisioner(admin).apply(new TopicLayout(topics, TopicLayout.DEFAULT_COORDINATOR_PARTITIONS, TASK_PARTITIONS));
+            }
+            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
+                    .database(site.jdbcUrl(), site.user(), site.password()).build());
+                 FanoutClient client = FanoutClient.connect(bootstrap, topics);
+                 BenchProcesses executors = new BenchProcesses(bootstrap, topics)) {
+                for (int i = 0; i < n; i++) {
+                    executors.startExecutor("scale-" + n + "-" + i, concurrency);
                 }
-                List<Process> executors = new ArrayList<>();
-                try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(kafka.bootstrapServers()).topics(topics)
-                        .database(db.jdbcUrl(), db.user(), null).build());
-                     FanoutClient client = FanoutClient.connect(kafka.bootstrapServers(), topics);
-                     Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                    for (int i = 0; i < n; i++) {
-                        executors.add(startExecutor(kafka.bootstrapServers(), topics, "scale-" + n + "-" + i));
-                    }
-                    awaitMembers(admin, topics, n);
-                    run(client, noopTasks / 10, 0); // warm-up
-                    double noop = run(client, noopTasks, 0);
-                    double waiting = run(client, waitTasks, waitMs);
-                    out.printf("%-10d %-28s %-28s%n", n, String.format("%,.0f tasks/s", noop), String.format("%,.0f tasks/s", waiting));
-                } finally {
-                    for (Process p : executors) {
-                        p.destroy();
-                    }
-                    for (Process p : executors) {
-                        p.waitFor(60, TimeUnit.SECONDS);
-                    }
-                }
+                executors.awaitExecutors();
+                run(client, noopTasks / 10, 0); // warm-up
+                double noop = run(client, noopTasks, 0);
+                double waiting = run(client, waitTasks, waitMs);
+                out.printf("%-10d %-28s %-28s%n", n, String.format("%,.0f tasks/s", noop), String.format("%,.0f tasks/s", waiting));
             }
         }
     }
@@ -92,25 +76,5 @@ public final class ScalingBenchmark {
             throw new IllegalStateException("benchmark job did not succeed: " + outcome);
         }
         return tasks / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private Process startExecutor(String bootstrap, TopicNames topics, String id) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.fanout.cli.FanoutCli", "executor",
-                "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--executor-id", id, "--concurrency", Integer.toString(concurrency),
-                "--processor", NoOp.NAME + "=" + NoOp.class.getName())
-                .redirectErrorStream(true).redirectOutput(new File(System.getProperty("java.io.tmpdir"), "fanout-" + id + ".log")).start();
-    }
-
-    private static void awaitMembers(Admin admin, TopicNames topics, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (System.nanoTime() < deadline) {
-            List<PoolStatus> pools = PoolStatus.readAll(admin, topics, io.fanout.executor.ExecutorConfig.DEFAULT_GROUP_ID);
-            if (pools.stream().anyMatch(p -> p.pool().equals(Pools.DEFAULT) && p.members().size() == n)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException(n + " executors did not join within 2 minutes");
     }
 }

@@ -53,6 +53,7 @@ public final class FanoutClient implements AutoCloseable {
         Map<String, Object> p = new HashMap<>(kafka);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fanout-client");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0); // a submit is one record: waiting for others only delays it (Kafka 4's default is 5 ms)
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         Map<String, Object> c = new HashMap<>(kafka);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -1,0 +1,108 @@
+package io.fanout.bench;
+
+import io.fanout.examples.NoOp;
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.shared.Pools;
+import io.fanout.shared.TopicNames;
+import io.fanout.topics.PoolStatus;
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * Coordinators and executors as separate JVMs, started with {@code fanout coordinator} and
+ * {@code fanout executor} as they are deployed; their output goes to files in the temp directory.
+ */
+final class BenchProcesses implements AutoCloseable {
+
+    private final String bootstrap;
+    private final TopicNames topics;
+    private final List<Process> processes = new ArrayList<>();
+    private int executors;
+
+    BenchProcesses(String bootstrap, TopicNames topics) {
+        this.bootstrap = bootstrap;
+        this.topics = topics;
+    }
+
+    /** A coordinator on this database (the password, if any, goes through the environment as FANOUT_DB_PASSWORD). */
+    void startCoordinator(String jdbcUrl, String user, String password, int applyConnections) throws IOException {
+        List<String> command = java("-Xmx1g");
+        command.addAll(List.of("io.fanout.cli.FanoutCli", "coordinator", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
+                "--jdbc-url", jdbcUrl, "--db-user", user, "--coordinator-id", "bench-coordinator",
+                "--apply-connections", Integer.toString(applyConnections)));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        if (password != null) {
+            pb.environment().put("FANOUT_DB_PASSWORD", password);
+        }
+        start(pb, "bench-coordinator");
+    }
+
+    /** An executor of the no-op processor. */
+    void startExecutor(String id, int concurrency) throws IOException {
+        List<String> command = java("-Xmx512m");
+        command.addAll(List.of("io.fanout.cli.FanoutCli", "executor", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
+                "--executor-id", id, "--concurrency", Integer.toString(concurrency), "--processor", NoOp.NAME + "=" + NoOp.class.getName()));
+        start(new ProcessBuilder(command), id);
+        executors++;
+    }
+
+    /** Waits until every executor started has joined the default pool. */
+    void awaitExecutors() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            while (System.nanoTime() < deadline) {
+                checkAlive();
+                List<PoolStatus> pools = PoolStatus.readAll(admin, topics, ExecutorConfig.DEFAULT_GROUP_ID);
+                if (pools.stream().anyMatch(p -> p.pool().equals(Pools.DEFAULT) && p.members().size() == executors)) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException(executors + " executors did not join within 2 minutes (logs: " + logDir() + "/fanout-*.log)");
+    }
+
+    /** Fails if a process has ended (a bad setting, a crash): the benchmark would wait for it in vain. */
+    void checkAlive() {
+        for (Process p : processes) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("a benchmark process exited with " + p.exitValue() + " (logs: " + logDir() + "/fanout-*.log)");
+            }
+        }
+    }
+
+    private static List<String> java(String heap) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, heap, "--sun-misc-unsafe-memory-access=allow"));
+        if (Runtime.version().feature() < 24) {
+            command.remove(command.size() - 1);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return command;
+    }
+
+    private void start(ProcessBuilder pb, String name) throws IOException {
+        processes.add(pb.redirectErrorStream(true).redirectOutput(new File(logDir(), "fanout-" + name + ".log")).start());
+    }
+
+    private static String logDir() {
+        return System.getProperty("java.io.tmpdir");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}

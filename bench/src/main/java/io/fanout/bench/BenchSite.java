@@ -1,0 +1,108 @@
+package io.fanout.bench;
+
+import io.fanout.embedded.EmbeddedDatabase;
+import io.fanout.embedded.EmbeddedKafka;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * Where a benchmark runs: a broker and a PostgreSQL the user names, or embedded ones. On a named
+ * database each run gets a schema of its own (dropped afterwards), so runs never see each other's
+ * rows and the user's own tables are never touched.
+ */
+public final class BenchSite implements AutoCloseable {
+
+    private final EmbeddedKafka kafka;
+    private final EmbeddedDatabase embeddedDb;
+    private final String bootstrap;
+    private final String serverUrl;
+    private final String schema = "fanout_bench_" + UUID.randomUUID().toString().substring(0, 8);
+    private final String user;
+    private final String password;
+
+    private BenchSite(EmbeddedKafka kafka, String bootstrap, EmbeddedDatabase embeddedDb, String serverUrl, String user, String password) {
+        this.kafka = kafka;
+        this.bootstrap = bootstrap;
+        this.embeddedDb = embeddedDb;
+        this.serverUrl = serverUrl;
+        this.user = user;
+        this.password = password;
+    }
+
+    /**
+     * @param bootstrap the broker to use, or null for an embedded one
+     * @param jdbcUrl the PostgreSQL to use, or null for an embedded one
+     */
+    public static BenchSite open(String bootstrap, String jdbcUrl, String user, String password) throws SQLException {
+        EmbeddedKafka kafka = bootstrap == null ? EmbeddedKafka.start() : null;
+        EmbeddedDatabase db = jdbcUrl == null ? EmbeddedDatabase.start() : null;
+        BenchSite site = new BenchSite(kafka, kafka != null ? kafka.bootstrapServers() : bootstrap, db, db != null ? db.jdbcUrl() : jdbcUrl,
+                db != null ? db.user() : user, db != null ? null : password);
+        try (Connection c = site.serverConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + site.schema);
+        } catch (SQLException e) {
+            site.close();
+            throw new IllegalStateException("cannot create a schema for the benchmark at " + site.serverUrl + ": " + e.getMessage(), e);
+        }
+        return site;
+    }
+
+    public String bootstrapServers() {
+        return bootstrap;
+    }
+
+    /** The server, without a schema of the benchmark's (the peers make their own). */
+    public String serverUrl() {
+        return serverUrl;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** The benchmark's own schema on the server. */
+    String jdbcUrl() {
+        return serverUrl + (serverUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    }
+
+    Connection serverConnection() throws SQLException {
+        return DriverManager.getConnection(serverUrl, user, password);
+    }
+
+    /** The server and the settings that decide what a commit costs, printed next to the figures. */
+    String describeDatabase() throws SQLException {
+        try (Connection c = serverConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit')")) {
+            rs.next();
+            return (embeddedDb != null ? "embedded " : "") + "PostgreSQL " + rs.getString(1) + ", fsync=" + rs.getString(2) + ", synchronous_commit="
+                    + rs.getString(3);
+        }
+    }
+
+    String describeBroker() {
+        return (kafka != null ? "embedded Kafka broker at " : "Kafka at ") + bootstrap;
+    }
+
+    @Override
+    public void close() {
+        try (Connection c = serverConnection(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        } catch (SQLException e) {
+            System.err.println("could not drop the benchmark schema " + schema + ": " + e.getMessage());
+        }
+        if (embeddedDb != null) {
+            embeddedDb.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+}
