@@ -59,7 +59,7 @@ public record CoordinatorConfig(
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
-    public static final int DEFAULT_APPLY_CONNECTIONS = 2;
+    public static final int DEFAULT_APPLY_CONNECTIONS = 1;
 
     public static Builder builder() {
         return new Builder();
@@ -175,7 +175,7 @@ public record CoordinatorConfig(
             return this;
         }
 
-        /** Connections that apply a large batch at once (default 2; 1: one transaction per batch). */
+        /** Connections that apply a large batch at once (default 1: one transaction per batch). */
         public Builder applyConnections(int connections) {
             this.applyConnections = connections;
             return this;
