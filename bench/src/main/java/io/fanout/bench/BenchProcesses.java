@@ -77,10 +77,9 @@ final class BenchProcesses implements AutoCloseable {
     }
 
     private static List<String> java(String heap) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, heap, "--sun-misc-unsafe-memory-access=allow"));
-        if (Runtime.version().feature() < 24) {
-            command.remove(command.size() - 1);
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), heap));
+        if (Runtime.version().feature() >= 24) {
+            command.add("--sun-misc-unsafe-memory-access=allow"); // Kafka and Kryo still use sun.misc.Unsafe
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path")));
         return command;

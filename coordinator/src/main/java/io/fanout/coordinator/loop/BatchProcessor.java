@@ -248,7 +248,7 @@ public final class BatchProcessor {
             if (job.state().isTerminal()) {
                 continue; // a cancelled job's late news changes nothing
             }
-            if (job.allTasksDone() && (job.state() != JobState.REDUCING || reduceFinished(conn, job))) {
+            if (job.allTasksDone() && (job.state() != JobState.REDUCING || reduceEnded(conn, job))) {
                 done.add(job);
             } else if (moved.contains(job.jobId())) {
                 after.progressed.add(job);
@@ -392,7 +392,7 @@ public final class BatchProcessor {
         List<JobStore.Transition> transitions = new ArrayList<>();
         for (JobRow job : done) {
             byId.put(job.jobId(), job);
-            JobState next = job.failed() > job.maxFailedTasks() || job.state() == JobState.REDUCING && !reduceSucceeded(conn, job) ? JobState.FAILED
+            JobState next = job.failed() > job.maxFailedTasks() || job.state() == JobState.REDUCING && reduceState(conn, job) != TaskState.SUCCEEDED ? JobState.FAILED
                     : job.state() != JobState.REDUCING && job.reduceRequired() ? JobState.REDUCING
                     : JobState.SUCCEEDED;
             UUID resultTask = job.state() == JobState.REDUCING ? TaskIds.reduce(job.jobId()) : TaskIds.root(job.jobId());
@@ -415,14 +415,15 @@ public final class BatchProcessor {
         }
     }
 
-    private boolean reduceSucceeded(Connection conn, JobRow job) throws SQLException {
-        TaskStore.Current reduce = tasks.current(conn, job.jobId(), TaskIds.reduce(job.jobId()));
-        return reduce != null && reduce.state() == TaskState.SUCCEEDED;
+    private boolean reduceEnded(Connection conn, JobRow job) throws SQLException {
+        TaskState reduce = reduceState(conn, job);
+        return reduce != null && reduce.isTerminal();
     }
 
-    private boolean reduceFinished(Connection conn, JobRow job) throws SQLException {
+    /** The state of the job's reduce task, or null before it is stored. */
+    private TaskState reduceState(Connection conn, JobRow job) throws SQLException {
         TaskStore.Current reduce = tasks.current(conn, job.jobId(), TaskIds.reduce(job.jobId()));
-        return reduce != null && reduce.state().isTerminal();
+        return reduce == null ? null : reduce.state();
     }
 
     private String now() {
