@@ -31,7 +31,7 @@ final class BenchProcesses implements AutoCloseable {
 
     /** A coordinator on this database (the password, if any, goes through the environment as FANOUT_DB_PASSWORD). */
     void startCoordinator(String jdbcUrl, String user, String password, int applyConnections) throws IOException {
-        List<String> command = java("-Xmx1g");
+        List<String> command = java("-Xmx1g", "bench-coordinator");
         command.addAll(List.of("io.fanout.cli.FanoutCli", "coordinator", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
                 "--jdbc-url", jdbcUrl, "--db-user", user, "--coordinator-id", "bench-coordinator",
                 "--apply-connections", Integer.toString(applyConnections)));
@@ -44,7 +44,7 @@ final class BenchProcesses implements AutoCloseable {
 
     /** An executor of the no-op processor. */
     void startExecutor(String id, int concurrency) throws IOException {
-        List<String> command = java("-Xmx512m");
+        List<String> command = java("-Xmx512m", id);
         command.addAll(List.of("io.fanout.cli.FanoutCli", "executor", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
                 "--executor-id", id, "--concurrency", Integer.toString(concurrency), "--processor", NoOp.NAME + "=" + NoOp.class.getName()));
         start(new ProcessBuilder(command), id);
@@ -76,8 +76,10 @@ final class BenchProcesses implements AutoCloseable {
         }
     }
 
-    private static List<String> java(String heap) {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), heap));
+    /** The JVM command of process {@code name}; its GC log (heap before and after each collection) goes next to its log. */
+    private static List<String> java(String heap, String name) {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), heap,
+                "-Xlog:gc:file=" + new File(logDir(), "fanout-" + name + "-gc.log") + ":uptime"));
         if (Runtime.version().feature() >= 24) {
             command.add("--sun-misc-unsafe-memory-access=allow"); // Kafka and Kryo still use sun.misc.Unsafe
         }

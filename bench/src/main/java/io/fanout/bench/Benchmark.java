@@ -99,8 +99,8 @@ public final class Benchmark {
                     cluster.startExecutor("bench-executor-" + i, PROCESS_CONCURRENCY);
                 }
                 cluster.awaitExecutors();
-                out.printf("processes: one coordinator (--apply-connections %d) and %d executors (--concurrency %d), each a JVM of its own%n",
-                        applyConnections, processes, PROCESS_CONCURRENCY);
+                out.printf("processes: one coordinator (--apply-connections %d) and %d executors (--concurrency %d), each a JVM of its own "
+                        + "(logs and GC logs: %s/fanout-bench-*.log)%n", applyConnections, processes, PROCESS_CONCURRENCY, System.getProperty("java.io.tmpdir"));
                 double rate = throughput(out, site, client, topics, rawRate);
                 if (full) {
                     latency(out, site, client);

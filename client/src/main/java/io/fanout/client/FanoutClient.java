@@ -5,6 +5,7 @@ import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.workflow.WorkflowRunRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -90,22 +91,34 @@ public final class FanoutClient implements AutoCloseable {
 
     /** Sends the request and returns its job id once Kafka has it. The job's events are followed from now on. */
     public UUID submit(JobRequest request) {
-        follow(request.id());
-        try {
-            producer.send(new ProducerRecord<>(topics.jobs(), request.id().toString().getBytes(StandardCharsets.UTF_8), JobRequests.toJson(request)))
-                    .get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while submitting job " + request.id(), e);
-        } catch (ExecutionException e) {
-            watched.remove(request.id());
-            throw new IllegalStateException("job " + request.id() + " was not accepted by Kafka: " + e.getCause().getMessage(), e.getCause());
-        }
-        return request.id();
+        return send(request.id(), JobRequests.toJson(request), "job");
     }
 
     /**
-     * Waits for the job's final event (SUCCEEDED, FAILED or REJECTED), passing every event on the
+     * Sends a workflow run request and returns the run id once Kafka has it. The run's events (its
+     * nodes', and its outcome) are followed from now on: {@link #await} the run id for its outcome.
+     */
+    public UUID run(WorkflowRunRequest request) {
+        return send(request.runId(), request.toJson(), "workflow run");
+    }
+
+    /** Sends a request keyed by its id to the jobs topic, following the id's events from now on. */
+    private UUID send(UUID id, byte[] request, String what) {
+        follow(id);
+        try {
+            producer.send(new ProducerRecord<>(topics.jobs(), id.toString().getBytes(StandardCharsets.UTF_8), request)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while submitting " + what + " " + id, e);
+        } catch (ExecutionException e) {
+            watched.remove(id);
+            throw new IllegalStateException(what + " " + id + " was not accepted by Kafka: " + e.getCause().getMessage(), e.getCause());
+        }
+        return id;
+    }
+
+    /**
+     * Waits for the job's final event (SUCCEEDED, FAILED or REJECTED), or a workflow run's (RUN_FINISHED or REJECTED), passing every event on the
      * way (progress included) to {@code onEvent}.
      */
     public JobEvent await(UUID jobId, Duration timeout, Consumer<JobEvent> onEvent) throws TimeoutException, InterruptedException {

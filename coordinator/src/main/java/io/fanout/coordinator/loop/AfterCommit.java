@@ -4,6 +4,7 @@ import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.NewDeadLetter;
+import io.fanout.coordinator.workflow.WorkflowRuns;
 import io.fanout.shared.model.JobEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,8 @@ final class AfterCommit {
     final List<JobRow> progressed = new ArrayList<>();
     /** Jobs the batch ended, as they ended: their final events are owed. */
     final List<JobRow> ended = new ArrayList<>();
+    /** Workflow runs the batch ended: their final events are owed. */
+    final List<WorkflowRuns.EndedRun> endedRuns = new ArrayList<>();
     /** The outbox rows that record what this batch owes Kafka. */
     List<Long> outboxIds = List.of();
     /** Failed attempts that got another attempt. */
@@ -34,6 +37,7 @@ final class AfterCommit {
     /** Takes on what a part applied in the same transaction does. */
     void add(AfterCommit part) {
         tasks.addAll(part.tasks);
+        endedRuns.addAll(part.endedRuns);
         events.addAll(part.events);
         deadLetters.addAll(part.deadLetters);
     }
@@ -50,12 +54,13 @@ final class AfterCommit {
         return this;
     }
 
-    /** What the batch owes Kafka until the brokers have it: its task records, final events and dead letters. */
+    /** What the batch owes Kafka until the brokers have it: its task records, final events (of jobs and runs) and dead letters. */
     Owed owed() {
         Owed owed = new Owed();
         tasks.forEach(d -> owed.task(d.job().ownerPartition(), d.task().jobId(), d.task().taskId()));
         ended.forEach(j -> owed.finalEvent(j.ownerPartition(), j.jobId()));
         deadLetters.forEach(l -> owed.letter(l.job().ownerPartition(), l.id()));
+        endedRuns.forEach(r -> owed.finalRun(r.ownerPartition(), r.runId()));
         return owed;
     }
 }

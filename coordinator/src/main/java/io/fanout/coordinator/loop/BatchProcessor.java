@@ -11,6 +11,8 @@ import io.fanout.coordinator.store.StagedStatus;
 import io.fanout.coordinator.store.RetryQueue;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
+import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.coordinator.workflow.WorkflowRuns;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.model.InvalidJobRequestException;
@@ -66,15 +68,17 @@ public final class BatchProcessor {
     private final FailurePolicy failures;
     private final TaskLiveness liveness = new TaskLiveness();
     private final FanoutMeters meters;
-    private final Counter acceptedJobs;
     private final Counter rejectedJobs;
+    private final JobAcceptance acceptance;
+    private final WorkflowRuns workflows;
 
     private final PriorityDispatch window;
 
     public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock, FanoutMeters meters, int dispatchWindow) {
         this.window = new PriorityDispatch(dispatchWindow, jobs, waiting);
         this.meters = meters;
-        this.acceptedJobs = meters.jobsAccepted();
+        this.acceptance = new JobAcceptance(jobs, window, clock, meters.jobsAccepted());
+        this.workflows = new WorkflowRuns(new WorkflowStore(), clock);
         this.rejectedJobs = meters.jobsRejected();
         this.intake = intake;
         this.jobs = jobs;
@@ -275,71 +279,56 @@ public final class BatchProcessor {
         return parts;
     }
 
+    /** The batch's job requests accepted (or rejected) and its workflow run requests started, with the first tasks in {@code newTasks}. */
     private void accept(Connection conn, List<ConsumerRecord<byte[], byte[]>> records, List<NewTask> newTasks, Set<UUID> held, AfterCommit after)
             throws SQLException {
         List<JobStore.NewJob> accepted = new ArrayList<>();
+        List<WorkflowRuns.Requested> runs = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             switch (intake.decide(record)) {
-                case Rejected r -> {
-                    rejectedJobs.increment();
-                    log.warn("rejected job request {}: {}", r.source(), r.reason());
-                    jobs.recordRejection(conn, r.jobId(), r.source(), r.reason(), r.request());
-                    after.events.add(new JobEvent(JobEvent.Type.REJECTED, r.jobId(), null, null, null, null, null, null, r.reason(), r.source(), now()));
-                }
+                case Rejected r -> reject(conn, r.jobId(), r.source(), r.reason(), r.request(), after);
                 case Accepted a -> accepted.add(new JobStore.NewJob(a.request(), a.partition()));
+                case JobIntake.RunRequested r -> runs.add(r.request());
             }
         }
-        Instant acceptedAt = clock.instant();
-        Set<UUID> created = jobs.insert(conn, accepted, acceptedAt);
-        Set<UUID> seen = new HashSet<>();
-        for (JobStore.NewJob job : accepted) {
-            JobRequest req = job.request();
-            if (!seen.add(req.id())) {
-                continue; // the same request twice in one batch
-            }
-            if (!created.contains(req.id())) {
-                // A request seen before (same id or key). What its first acceptance owes Kafka is in the outbox, re-sent by the
-                // job's owner if it never left, so nothing is sent again here (a duplicate would run tasks twice).
-                log.info("duplicate job request for {} (key {}) ignored", req.id(), req.key());
-                continue;
-            }
-            List<NewTask> initial = initialTasks(req);
-            newTasks.addAll(initial);
-            JobRow row = acceptedJob(req, job.ownerPartition(), acceptedAt);
-            long budget = window.enabled() ? 0 : row.dispatchBudget();
-            for (NewTask t : initial) {
-                if (budget-- > 0) {
-                    after.tasks.add(TaskDispatch.first(t, row));
-                } else {
-                    held.add(t.taskId()); // beyond the job's parallelism: released as its tasks finish
-                }
-            }
-            acceptedJobs.increment();
-            log.info("job {} accepted: processor={} pool={} key={} tasks={}", req.id(), req.processor(), req.pool(), req.key(), initial.size());
-            after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
-                    new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, now()));
+        acceptance.accept(conn, accepted, newTasks, held, after);
+        if (!runs.isEmpty()) {
+            WorkflowRuns.Decisions decided = new WorkflowRuns.Decisions();
+            workflows.start(conn, runs, intake::reasonAgainst, decided);
+            carryOut(conn, decided, newTasks, held, after);
         }
     }
 
-    private static JobRow acceptedJob(JobRequest req, int ownerPartition, Instant acceptedAt) {
-        long deadline = req.deadline() == null ? 0 : acceptedAt.plus(req.deadline()).toEpochMilli();
-        return new JobRow(req.id(), req.key(), req.processor(), req.pool(), JobState.RUNNING, ownerPartition, 0, 0, 0, false, req.retry(),
-                req.taskTimeout() == null ? 0 : req.taskTimeout().toMillis(), deadline, req.maxFailedTasks(), req.parallelism(), 0,
-                req.priority());
+    /**
+     * Moves on the workflow runs of these partitions whose node jobs have ended, starting the nodes
+     * that are due, in {@code conn}'s transaction.
+     */
+    AfterCommit advanceWorkflows(Connection conn, Collection<Integer> partitions) throws SQLException {
+        AfterCommit after = new AfterCommit();
+        WorkflowRuns.Decisions decided = new WorkflowRuns.Decisions();
+        workflows.advance(conn, partitions, decided);
+        List<NewTask> newTasks = new ArrayList<>();
+        Set<UUID> held = new HashSet<>();
+        carryOut(conn, decided, newTasks, held, after);
+        tasks.insert(conn, newTasks, held);
+        return after;
     }
 
-    private static List<NewTask> initialTasks(JobRequest req) {
-        if (!req.isStaticFanOut()) {
-            byte[] params = req.params() == null ? null : Json.toBytes(req.params());
-            return List.of(new NewTask(req.id(), TaskIds.root(req.id()), null, TaskKind.ROOT, TaskKind.ROOT_TASK_NAME,
-                    params == null ? PayloadFormat.NONE : PayloadFormat.JSON, params));
+    /** Carries out what workflow runs decided: node jobs accepted (their first tasks join {@code newTasks}), rejections recorded, events owed. */
+    private void carryOut(Connection conn, WorkflowRuns.Decisions decided, List<NewTask> newTasks, Set<UUID> held, AfterCommit after) throws SQLException {
+        for (WorkflowRuns.Rejection r : decided.rejected) {
+            reject(conn, r.runId(), r.source(), r.reason(), r.request(), after);
         }
-        List<NewTask> items = new ArrayList<>(req.items().size());
-        for (int i = 0; i < req.items().size(); i++) {
-            items.add(new NewTask(req.id(), TaskIds.child(req.id(), 0, i), null, TaskKind.MAPPED, req.taskName(), PayloadFormat.JSON,
-                    Json.toBytes(req.items().get(i))));
-        }
-        return items;
+        acceptance.accept(conn, decided.jobs, newTasks, held, after);
+        after.events.addAll(decided.events);
+        after.endedRuns.addAll(decided.ended);
+    }
+
+    private void reject(Connection conn, UUID id, String source, String reason, String request, AfterCommit after) throws SQLException {
+        rejectedJobs.increment();
+        log.warn("rejected request {}: {}", source, reason);
+        jobs.recordRejection(conn, id, source, reason, request);
+        after.events.add(new JobEvent(JobEvent.Type.REJECTED, id, null, null, null, null, null, null, reason, source, now()));
     }
 
     /**

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What the loop does between batches for the partitions it owns, at most every
  * {@value #INTERVAL_MILLIS} ms: fails jobs past their deadline, dispatches retries that are due and
- * waiting tasks there is room for, settles the outbox rows whose records the brokers have, and
+ * waiting tasks there is room for, moves workflow runs on from the node jobs that ended, settles the outbox rows whose records the brokers have, and
  * re-drives what the outbox still owes (at once for partitions just taken over, then every
  * reconcile interval), along with reduces whose feed never finished. Each step is a transaction
  * that writes its decisions and what they owe Kafka together, then sends; nothing is lost between
@@ -116,6 +116,7 @@ final class Housekeeping {
         expireDeadlines(owned);
         dispatchDueRetries(owned);
         dispatchWaiting(owned);
+        advanceWorkflows(owned);
         reconcile(owned, caughtUp);
         countOpenJobs(owned);
     }
@@ -185,6 +186,21 @@ final class Housekeeping {
         });
         sendTasks(released, ids);
         dispatchedFirst.increment(released.size());
+    }
+
+    /** Moves on the workflow runs whose node jobs have ended: records the nodes' outcomes and starts the nodes now due, with what they owe Kafka. */
+    private void advanceWorkflows(List<Integer> owned) throws Exception {
+        AfterCommit after = tx.inTransaction(c -> {
+            AfterCommit a = processor.advanceWorkflows(c, owned);
+            a.outboxIds = out.outbox().record(c, a.owed());
+            ownership.check(c, owned);
+            return a;
+        });
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
+        after.tasks.forEach(d -> sends.add(out.effects().tasks().publish(d)));
+        after.events.forEach(e -> sends.add(out.effects().events().publish(e)));
+        send(sends, after.outboxIds);
+        dispatchedFirst.increment(after.tasks.size());
     }
 
     private static Owed owedTasks(List<TaskDispatch> dispatches) {

@@ -19,6 +19,7 @@ public final class Owed {
         final List<UUID> taskIds = new ArrayList<>();
         final List<UUID> finalJobs = new ArrayList<>();
         final List<Long> letters = new ArrayList<>();
+        final List<UUID> finalRuns = new ArrayList<>();
     }
 
     private final Map<Integer, Effects> byPartition = new TreeMap<>();
@@ -34,6 +35,12 @@ public final class Owed {
     /** The job's final event (and its cancel order, when it was cancelled). */
     public Owed finalEvent(int partition, UUID jobId) {
         of(partition).finalJobs.add(jobId);
+        return this;
+    }
+
+    /** The final event of a workflow run. */
+    public Owed finalRun(int partition, UUID runId) {
+        of(partition).finalRuns.add(runId);
         return this;
     }
 

@@ -7,6 +7,8 @@ import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewDeadLetter;
 import io.fanout.coordinator.store.TaskStore;
+import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.coordinator.workflow.WorkflowRuns;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobState;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Re-drives what the outbox says is owed: derives every record again from the rows it names (a
- * task still DISPATCHED gets its current attempt's record, an ended job its final event, a letter
+ * task still DISPATCHED gets its current attempt's record, an ended job its final event, an ended workflow run its final event, a letter
  * its dead-letter record), sends them, and settles the rows once the brokers have them all. What is
  * no longer owed (a task an executor has reported since) is not sent. Receivers absorb the
  * duplicates a re-drive can make: statuses are keyed by attempt, and events and letters are
@@ -45,6 +47,7 @@ public final class Reconciler {
     private final JobStore jobs;
     private final TaskStore tasks;
     private final Effects effects;
+    private final WorkflowStore workflows = new WorkflowStore();
 
     public Reconciler(Outbox outbox, JobStore jobs, TaskStore tasks, Effects effects) {
         this.outbox = outbox;
@@ -87,6 +90,9 @@ public final class Reconciler {
                 }
                 sends.add(effects.events().publish(finalEvent(x)));
             }
+            List<WorkflowStore.Run> endedRuns = e.finalRuns().isEmpty() ? List.of()
+                    : workflows.runs(conn, e.finalRuns()).values().stream().filter(r -> !r.state().equals(JobState.RUNNING.name())).toList();
+            endedRuns.forEach(r -> sends.add(effects.events().publish(WorkflowRuns.runFinished(r))));
             List<NewDeadLetter> owedLetters = e.letters().isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, e.letters());
             owedLetters.forEach(l -> sends.add(effects.deadLetters().publish(l)));
             try {
@@ -108,7 +114,7 @@ public final class Reconciler {
             outbox.settle(conn, List.of(e.id()));
             settled++;
             taskCount += owedTasks.size();
-            eventCount += ended.size();
+            eventCount += ended.size() + endedRuns.size();
             letterCount += owedLetters.size();
         }
         Pass pass = new Pass(entries.size(), settled, taskCount, eventCount, letterCount, failed, false);

@@ -7,7 +7,8 @@ import java.util.UUID;
 
 /**
  * What the coordinator publishes on the job-events topic (JSON, keyed by job id): a job's
- * acceptance, its progress, its outcome, or the rejection of a request.
+ * acceptance, its progress, its outcome, or the rejection of a request. A workflow run's events
+ * carry the run id as {@code jobId} and say which workflow (and node) in {@code workflow}.
  *
  * @param result the job's result as JSON (SUCCEEDED only)
  * @param reason why a request was rejected (REJECTED only); {@code source} says which record
@@ -24,7 +25,25 @@ public record JobEvent(
         String error,
         String reason,
         String source,
-        String time) {
+        String time,
+        Workflow workflow) {
+
+    /** The event of a job or a request (no workflow). */
+    public JobEvent(Type type, UUID jobId, String key, String processor, JobState state, TaskCounts tasks, JsonNode result, String error,
+                    String reason, String source, String time) {
+        this(type, jobId, key, processor, state, tasks, result, error, reason, source, time, null);
+    }
+
+    /**
+     * What a workflow event is about.
+     *
+     * @param node the node (NODE_STARTED, NODE_FINISHED), else null
+     * @param nodeState the node's state (NODE_ events)
+     * @param nodeJob the job of the node's attempt (NODE_ events of a node that ran)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Workflow(String name, int version, String node, String nodeState, UUID nodeJob) {
+    }
 
     public enum Type {
         ACCEPTED,
@@ -34,7 +53,11 @@ public record JobEvent(
         REJECTED,
         SUSPENDED,
         RESUMED,
-        CANCELLED
+        CANCELLED,
+        RUN_STARTED,
+        NODE_STARTED,
+        NODE_FINISHED,
+        RUN_FINISHED
     }
 
     /** Per-state task counts of a job. */
@@ -45,9 +68,9 @@ public record JobEvent(
         }
     }
 
-    /** The last event of a job: its outcome, or the rejection of its request. */
+    /** The last event of a job or a run: its outcome, or the rejection of its request. */
     @JsonIgnore
     public boolean isFinal() {
-        return type == Type.SUCCEEDED || type == Type.FAILED || type == Type.REJECTED || type == Type.CANCELLED;
+        return type == Type.SUCCEEDED || type == Type.FAILED || type == Type.REJECTED || type == Type.CANCELLED || type == Type.RUN_FINISHED;
     }
 }

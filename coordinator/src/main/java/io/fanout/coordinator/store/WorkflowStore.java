@@ -1,0 +1,265 @@
+package io.fanout.coordinator.store;
+
+import io.fanout.shared.json.Json;
+import io.fanout.shared.workflow.InvalidWorkflowException;
+import io.fanout.shared.workflow.NodeState;
+import io.fanout.shared.workflow.WorkflowDefinition;
+import io.fanout.shared.workflow.WorkflowDefinitions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/** Workflow definitions (versioned), runs and their nodes. */
+public final class WorkflowStore {
+
+    /** A stored version of a definition. */
+    public record Version(WorkflowDefinition definition, int version, Instant createdAt) {
+    }
+
+    /** A run to create, owned by the coordinator of {@code ownerPartition}. */
+    public record NewRun(UUID runId, String key, String workflow, int version, int ownerPartition, String params) {
+    }
+
+    /** A run's row. */
+    public record Run(UUID runId, String key, String workflow, int version, String state, int ownerPartition, String params, String error,
+                      Instant createdAt, Instant finishedAt) {
+    }
+
+    /** A node's row. */
+    public record Node(String node, NodeState state, int attempt, UUID jobId, String resultJson, String error, Instant startedAt, Instant finishedAt) {
+        public Node started(int attempt, UUID jobId, Instant at) {
+            return new Node(node, NodeState.RUNNING, attempt, jobId, null, null, at, null);
+        }
+
+        public Node ended(NodeState state, String error, Instant at) {
+            return new Node(node, state, attempt, jobId, resultJson, error, startedAt, at);
+        }
+    }
+
+    /** A node whose job has just ended, with the run it belongs to. */
+    public record EndedNode(UUID runId, Node node) {
+    }
+
+    /**
+     * Stores the definition as the next version of its name, unless the latest version is the same
+     * definition; returns the version it is stored as. Concurrent defines of one name conflict on the
+     * key, and the loser's transaction fails (and is retried by its caller).
+     */
+    public int define(Connection conn, WorkflowDefinition def) throws SQLException {
+        String text = Json.toText(def.toJson());
+        Optional<Version> latest = latest(conn, def.name());
+        if (latest.isPresent() && Json.toText(latest.get().definition().toJson()).equals(text)) {
+            return latest.get().version();
+        }
+        int version = latest.map(v -> v.version() + 1).orElse(1);
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_workflow (name, version, definition) VALUES (?, ?, ?)")) {
+            ps.setString(1, def.name());
+            ps.setInt(2, version);
+            ps.setString(3, text);
+            ps.executeUpdate();
+        }
+        return version;
+    }
+
+    public Optional<Version> latest(Connection conn, String name) throws SQLException {
+        return version(conn, name, 0);
+    }
+
+    /** A stored version ({@code 0}: the latest). */
+    public Optional<Version> version(Connection conn, String name, int version) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT definition, version, created_at FROM fanout_workflow WHERE name = ? "
+                + (version > 0 ? "AND version = ? " : "") + "ORDER BY version DESC LIMIT 1")) {
+            ps.setString(1, name);
+            if (version > 0) {
+                ps.setInt(2, version);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Version(read(rs.getString(1)), rs.getInt(2), rs.getTimestamp(3).toInstant()));
+            }
+        }
+    }
+
+    /** The latest version of every stored workflow, by name. */
+    public List<Version> latestOfEach(Connection conn) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT DISTINCT ON (name) definition, version, created_at FROM fanout_workflow "
+                + "ORDER BY name, version DESC");
+             ResultSet rs = ps.executeQuery()) {
+            List<Version> all = new ArrayList<>();
+            while (rs.next()) {
+                all.add(new Version(read(rs.getString(1)), rs.getInt(2), rs.getTimestamp(3).toInstant()));
+            }
+            return all;
+        }
+    }
+
+    /** Creates the runs whose id and key are not taken, with a PENDING row per node; returns the ids it created. */
+    public Set<UUID> insertRuns(Connection conn, List<NewRun> runs, Map<UUID, List<String>> nodesByRun) throws SQLException {
+        Set<UUID> created = new HashSet<>();
+        if (runs.isEmpty()) {
+            return created;
+        }
+        try (PreparedStatement ps = conn.prepareStatement("""
+                INSERT INTO fanout_workflow_run (run_id, client_key, workflow, version, state, owner_partition, params)
+                SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[])
+                ON CONFLICT DO NOTHING RETURNING run_id""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", runs.stream().map(NewRun::runId).toArray()));
+            ps.setArray(2, conn.createArrayOf("text", runs.stream().map(NewRun::key).toArray()));
+            ps.setArray(3, conn.createArrayOf("text", runs.stream().map(NewRun::workflow).toArray()));
+            ps.setArray(4, conn.createArrayOf("int4", runs.stream().map(NewRun::version).toArray()));
+            ps.setArray(5, conn.createArrayOf("text", runs.stream().map(r -> "RUNNING").toArray()));
+            ps.setArray(6, conn.createArrayOf("int4", runs.stream().map(NewRun::ownerPartition).toArray()));
+            ps.setArray(7, conn.createArrayOf("text", runs.stream().map(NewRun::params).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    created.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        List<UUID> runIds = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (UUID id : created) {
+            for (String node : nodesByRun.get(id)) {
+                runIds.add(id);
+                names.add(node);
+            }
+        }
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_workflow_node (run_id, node, state) "
+                + "SELECT r, n, 'PENDING' FROM unnest(?::uuid[], ?::text[]) AS v(r, n)")) {
+            ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
+            ps.setArray(2, conn.createArrayOf("text", names.toArray()));
+            ps.executeUpdate();
+        }
+        return created;
+    }
+
+    /**
+     * Ends the RUNNING nodes of these partitions' runs whose jobs have ended, taking the job's
+     * outcome, result and error, in one statement; returns them.
+     */
+    public List<EndedNode> endNodesOfEndedJobs(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_workflow_node n SET
+                    state = CASE j.state WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'CANCELLED' THEN 'CANCELLED' ELSE 'FAILED' END,
+                    result_json = j.result_json, error = j.error, finished_at = coalesce(j.finished_at, now())
+                FROM fanout_job j, fanout_workflow_run r
+                WHERE n.state = 'RUNNING' AND j.job_id = n.job_id AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                  AND r.run_id = n.run_id AND r.owner_partition = ANY (?)
+                RETURNING n.run_id, n.node, n.state, n.attempt, n.job_id, n.result_json, n.error, n.started_at, n.finished_at""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            List<EndedNode> ended = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ended.add(new EndedNode(rs.getObject(1, UUID.class), node(rs, 2)));
+                }
+            }
+            return ended;
+        }
+    }
+
+    /** The runs with these ids, by id. */
+    public Map<UUID, Run> runs(Connection conn, Collection<UUID> runIds) throws SQLException {
+        Map<UUID, Run> runs = new LinkedHashMap<>();
+        if (runIds.isEmpty()) {
+            return runs;
+        }
+        try (PreparedStatement ps = conn.prepareStatement("SELECT run_id, client_key, workflow, version, state, owner_partition, params, error, "
+                + "created_at, finished_at FROM fanout_workflow_run WHERE run_id = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Run r = new Run(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5), rs.getInt(6),
+                            rs.getString(7), rs.getString(8), rs.getTimestamp(9).toInstant(), instant(rs.getTimestamp(10)));
+                    runs.put(r.runId(), r);
+                }
+            }
+        }
+        return runs;
+    }
+
+    /** The nodes of these runs, by run, each run's by name. */
+    public Map<UUID, Map<String, Node>> nodes(Connection conn, Collection<UUID> runIds) throws SQLException {
+        Map<UUID, Map<String, Node>> nodes = new LinkedHashMap<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT run_id, node, state, attempt, job_id, result_json, error, started_at, finished_at "
+                + "FROM fanout_workflow_node WHERE run_id = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Node n = node(rs, 2);
+                    nodes.computeIfAbsent(rs.getObject(1, UUID.class), id -> new LinkedHashMap<>()).put(n.node(), n);
+                }
+            }
+        }
+        return nodes;
+    }
+
+    /** Writes these nodes' state, attempt, job, error and times, in one statement. */
+    public void updateNodes(Connection conn, UUID runId, Collection<Node> changed) throws SQLException {
+        if (changed.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_workflow_node n SET state = v.state, attempt = v.attempt, job_id = v.job_id, error = v.error,
+                       started_at = v.started_at, finished_at = v.finished_at
+                FROM unnest(?::text[], ?::text[], ?::int[], ?::uuid[], ?::text[], ?::text[]::timestamptz[], ?::text[]::timestamptz[])
+                     AS v(node, state, attempt, job_id, error, started_at, finished_at)
+                WHERE n.run_id = ? AND n.node = v.node""")) {
+            ps.setArray(1, conn.createArrayOf("text", changed.stream().map(Node::node).toArray()));
+            ps.setArray(2, conn.createArrayOf("text", changed.stream().map(n -> n.state().name()).toArray()));
+            ps.setArray(3, conn.createArrayOf("int4", changed.stream().map(Node::attempt).toArray()));
+            ps.setArray(4, conn.createArrayOf("uuid", changed.stream().map(Node::jobId).toArray()));
+            ps.setArray(5, conn.createArrayOf("text", changed.stream().map(Node::error).toArray()));
+            ps.setArray(6, conn.createArrayOf("text", changed.stream().map(n -> text(n.startedAt())).toArray()));
+            ps.setArray(7, conn.createArrayOf("text", changed.stream().map(n -> text(n.finishedAt())).toArray()));
+            ps.setObject(8, runId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Ends a RUNNING run; false if it was not RUNNING. */
+    public boolean endRun(Connection conn, UUID runId, String state, String error) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_run SET state = ?, error = ?, finished_at = now() "
+                + "WHERE run_id = ? AND state = 'RUNNING'")) {
+            ps.setString(1, state);
+            ps.setString(2, error);
+            ps.setObject(3, runId);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private static Node node(ResultSet rs, int first) throws SQLException {
+        int c = first;
+        return new Node(rs.getString(c), NodeState.valueOf(rs.getString(c + 1)), rs.getInt(c + 2), rs.getObject(c + 3, UUID.class), rs.getString(c + 4),
+                rs.getString(c + 5), instant(rs.getTimestamp(c + 6)), instant(rs.getTimestamp(c + 7)));
+    }
+
+    private static WorkflowDefinition read(String text) {
+        try {
+            return WorkflowDefinitions.parse(Json.readTree(text));
+        } catch (InvalidWorkflowException e) {
+            throw new IllegalStateException("a stored workflow definition no longer reads: " + e.getMessage(), e);
+        }
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private static String text(Instant i) {
+        return i == null ? null : i.toString();
+    }
+}

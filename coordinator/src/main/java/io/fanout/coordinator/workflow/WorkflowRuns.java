@@ -1,0 +1,279 @@
+package io.fanout.coordinator.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.coordinator.store.WorkflowStore.Node;
+import io.fanout.coordinator.store.WorkflowStore.Run;
+import io.fanout.shared.Pools;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.InvalidJobRequestException;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequest;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.JobState;
+import io.fanout.shared.workflow.NodeState;
+import io.fanout.shared.workflow.References;
+import io.fanout.shared.workflow.TriggerRule;
+import io.fanout.shared.workflow.WorkflowDefinition;
+import io.fanout.shared.workflow.WorkflowNode;
+import io.fanout.shared.workflow.WorkflowRunRequest;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Walks workflow runs: creates a run and starts its first nodes, and, each time node jobs end,
+ * records how they ended, decides every pending node its trigger rule and condition now settle
+ * (start it, skip it, or fail it upstream) and ends the run when every node has ended. Every step
+ * runs inside the caller's transaction, which also starts the node jobs it decides on, so a node
+ * is started and recorded together or not at all; a node's job id is derived from (run, node,
+ * attempt), so a step applied twice starts one job.
+ */
+public final class WorkflowRuns {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkflowRuns.class);
+
+    /** A run request read from the jobs topic, with where it came from. */
+    public record Requested(WorkflowRunRequest request, int partition, String source, String text) {
+    }
+
+    /** Why a coordinator would refuse a node's job: null if it would accept it. */
+    @FunctionalInterface
+    public interface JobCheck {
+        String reasonAgainst(String processor, String pool);
+    }
+
+    /** A run request that cannot run, and why. */
+    public record Rejection(UUID runId, String source, String reason, String request) {
+    }
+
+    /** A run that ended: its final event is owed. */
+    public record EndedRun(int ownerPartition, UUID runId) {
+    }
+
+    /** What one step decided, for the caller to carry out in the same transaction (jobs) and after it (events). */
+    public static final class Decisions {
+        public final List<JobStore.NewJob> jobs = new ArrayList<>();
+        public final List<JobEvent> events = new ArrayList<>();
+        public final List<Rejection> rejected = new ArrayList<>();
+        public final List<EndedRun> ended = new ArrayList<>();
+    }
+
+    private final WorkflowStore store;
+    private final Clock clock;
+    /** Stored versions never change, so they are read once. */
+    private final Map<String, WorkflowDefinition> versions = new ConcurrentHashMap<>();
+
+    public WorkflowRuns(WorkflowStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** Creates the runs not created before (same id or key) and starts their first nodes. */
+    public void start(Connection conn, List<Requested> requests, JobCheck check, Decisions out) throws SQLException {
+        List<WorkflowStore.NewRun> runs = new ArrayList<>();
+        Map<UUID, List<String>> nodes = new HashMap<>();
+        Map<UUID, WorkflowDefinition> defs = new HashMap<>();
+        for (Requested r : requests) {
+            WorkflowRunRequest req = r.request();
+            Optional<WorkflowStore.Version> version = req.definition() != null
+                    ? Optional.of(new WorkflowStore.Version(req.definition(), store.define(conn, req.definition()), null))
+                    : store.version(conn, req.workflow(), req.version());
+            if (version.isEmpty()) {
+                out.rejected.add(new Rejection(req.runId(), r.source(), req.version() > 0 ? "no version " + req.version() + " of workflow '"
+                        + req.workflow() + "'" : "no workflow '" + req.workflow() + "' (define it first: fanout workflow define FILE)", r.text()));
+                continue;
+            }
+            WorkflowDefinition def = version.get().definition();
+            List<String> reasons = new ArrayList<>();
+            for (WorkflowNode n : def.nodes()) {
+                String reason = check.reasonAgainst(n.processor(), n.job().path("pool").asText(Pools.DEFAULT));
+                if (reason != null) {
+                    reasons.add("node " + n.name() + ": " + reason);
+                }
+            }
+            if (!reasons.isEmpty()) {
+                out.rejected.add(new Rejection(req.runId(), r.source(), String.join("; ", reasons), r.text()));
+                continue;
+            }
+            versions.putIfAbsent(def.name() + "@" + version.get().version(), def);
+            runs.add(new WorkflowStore.NewRun(req.runId(), req.key(), def.name(), version.get().version(), r.partition(), Json.toText(req.params())));
+            nodes.put(req.runId(), def.nodes().stream().map(WorkflowNode::name).toList());
+            defs.put(req.runId(), def);
+        }
+        Set<UUID> created = store.insertRuns(conn, runs, nodes);
+        for (WorkflowStore.NewRun n : runs) {
+            if (!created.contains(n.runId())) {
+                log.info("duplicate run request for {} (key {}) ignored", n.runId(), n.key());
+                continue;
+            }
+            created.remove(n.runId()); // the same request twice in one batch starts once
+            Run run = new Run(n.runId(), n.key(), n.workflow(), n.version(), JobState.RUNNING.name(), n.ownerPartition(), n.params(), null,
+                    clock.instant(), null);
+            log.info("workflow run {} of {} v{} started: {} nodes", run.runId(), run.workflow(), run.version(), nodes.get(run.runId()).size());
+            out.events.add(runEvent(JobEvent.Type.RUN_STARTED, run, JobState.RUNNING, null));
+            Map<String, Node> pending = new LinkedHashMap<>();
+            nodes.get(run.runId()).forEach(name -> pending.put(name, new Node(name, NodeState.PENDING, 0, null, null, null, null, null)));
+            evaluate(conn, run, defs.get(run.runId()), pending, out);
+        }
+    }
+
+    /** Records how the node jobs of these partitions' runs ended, and moves their runs on. */
+    public void advance(Connection conn, Collection<Integer> partitions, Decisions out) throws SQLException {
+        List<WorkflowStore.EndedNode> ended = store.endNodesOfEndedJobs(conn, partitions);
+        if (ended.isEmpty()) {
+            return;
+        }
+        Set<UUID> runIds = ended.stream().map(WorkflowStore.EndedNode::runId).collect(Collectors.toCollection(LinkedHashSet::new));
+        Map<UUID, Run> runs = store.runs(conn, runIds);
+        for (WorkflowStore.EndedNode e : ended) {
+            Run run = runs.get(e.runId());
+            out.events.add(nodeEvent(JobEvent.Type.NODE_FINISHED, run, e.node()));
+        }
+        Map<UUID, Map<String, Node>> nodes = store.nodes(conn, runIds);
+        for (Run run : runs.values()) {
+            if (JobState.valueOf(run.state()) == JobState.RUNNING) {
+                evaluate(conn, run, definition(conn, run), nodes.get(run.runId()), out);
+            }
+        }
+    }
+
+    /**
+     * Settles every pending node that can be settled now, in dependency order (a node skipped or
+     * failed upstream may settle the ones after it at once), then ends the run if no node is left.
+     */
+    private void evaluate(Connection conn, Run run, WorkflowDefinition def, Map<String, Node> nodes, Decisions out) throws SQLException {
+        Map<String, Node> changed = new LinkedHashMap<>();
+        Instant now = clock.instant();
+        JsonNode params = Json.readTree(run.params());
+        boolean settled = true;
+        while (settled) {
+            settled = false;
+            for (WorkflowNode wn : def.nodes()) {
+                Node n = nodes.get(wn.name());
+                if (n.state() != NodeState.PENDING) {
+                    continue;
+                }
+                TriggerRule.Verdict verdict = wn.trigger().decide(def.upstream(wn.name()).stream().map(u -> nodes.get(u).state()).toList());
+                if (verdict == TriggerRule.Verdict.RUN && wn.when() != null) {
+                    Node on = nodes.get(wn.when().node());
+                    if (!wn.when().holds(on.state(), result(on))) {
+                        verdict = TriggerRule.Verdict.SKIP;
+                    }
+                }
+                Node next = switch (verdict) {
+                    case WAIT -> null;
+                    case SKIP -> n.ended(NodeState.SKIPPED, null, now);
+                    case UPSTREAM_FAILED -> n.ended(NodeState.UPSTREAM_FAILED, null, now);
+                    case RUN -> startNode(run, wn, n, nodes, params, now, out);
+                };
+                if (next == null) {
+                    continue;
+                }
+                nodes.put(next.node(), next);
+                changed.put(next.node(), next);
+                out.events.add(nodeEvent(next.state() == NodeState.RUNNING ? JobEvent.Type.NODE_STARTED : JobEvent.Type.NODE_FINISHED, run, next));
+                settled = true;
+            }
+        }
+        store.updateNodes(conn, run.runId(), changed.values());
+        if (nodes.values().stream().allMatch(n -> n.state().isTerminal())) {
+            end(conn, run, def, nodes, out);
+        }
+    }
+
+    /** The node's job, made from its template with the references resolved; a template that does not make a valid job fails the node. */
+    private static Node startNode(Run run, WorkflowNode wn, Node n, Map<String, Node> nodes, JsonNode params, Instant now, Decisions out) {
+        UUID jobId = WorkflowRunRequest.nodeJobId(run.runId(), wn.name(), n.attempt());
+        JobRequest request;
+        try {
+            Map<String, JsonNode> results = new HashMap<>();
+            nodes.values().forEach(x -> results.put(x.node(), result(x)));
+            ObjectNode job = (ObjectNode) References.resolve(wn.job(), results, params);
+            job.put("id", jobId.toString());
+            request = JobRequests.parse(Json.toBytes(job));
+        } catch (References.UnresolvableReferenceException | InvalidJobRequestException e) {
+            log.warn("workflow run {}: node {} cannot start: {}", run.runId(), wn.name(), e.getMessage());
+            return n.ended(NodeState.FAILED, "its job could not be made: " + e.getMessage(), now);
+        }
+        out.jobs.add(new JobStore.NewJob(request, run.ownerPartition()));
+        return n.started(n.attempt(), jobId, now);
+    }
+
+    /**
+     * A run whose nodes have all ended succeeds when every leaf (a node nothing runs after)
+     * succeeded or was skipped, and fails otherwise, naming the nodes that failed.
+     */
+    private void end(Connection conn, Run run, WorkflowDefinition def, Map<String, Node> nodes, Decisions out) throws SQLException {
+        List<String> badLeaves = def.leaves().stream()
+                .filter(l -> nodes.get(l).state() != NodeState.SUCCEEDED && nodes.get(l).state() != NodeState.SKIPPED).toList();
+        JobState state = badLeaves.isEmpty() ? JobState.SUCCEEDED : JobState.FAILED;
+        String error = null;
+        if (!badLeaves.isEmpty()) {
+            String failed = nodes.values().stream().filter(n -> n.state() == NodeState.FAILED || n.state() == NodeState.CANCELLED)
+                    .map(n -> n.node() + " " + n.state() + (n.error() == null ? "" : " (" + firstLine(n.error()) + ")"))
+                    .collect(Collectors.joining("; "));
+            error = "leaves not succeeded: " + badLeaves.stream().map(l -> l + " " + nodes.get(l).state()).collect(Collectors.joining(", "))
+                    + (failed.isEmpty() ? "" : "; failed: " + failed);
+        }
+        if (store.endRun(conn, run.runId(), state.name(), error)) {
+            log.info("workflow run {} of {} {}{}", run.runId(), run.workflow(), state, error == null ? "" : ": " + error);
+            Run ended = new Run(run.runId(), run.key(), run.workflow(), run.version(), state.name(), run.ownerPartition(), run.params(), error,
+                    run.createdAt(), clock.instant());
+            out.events.add(runFinished(ended));
+            out.ended.add(new EndedRun(run.ownerPartition(), run.runId()));
+        }
+    }
+
+    private WorkflowDefinition definition(Connection conn, Run run) throws SQLException {
+        String id = run.workflow() + "@" + run.version();
+        WorkflowDefinition def = versions.get(id);
+        if (def == null) {
+            def = store.version(conn, run.workflow(), run.version())
+                    .orElseThrow(() -> new IllegalStateException("run " + run.runId() + " names " + id + ", which is not stored")).definition();
+            versions.put(id, def);
+        }
+        return def;
+    }
+
+    /** The final event of an ended run, as its ending decided it (also what the outbox sends again). */
+    public static JobEvent runFinished(Run run) {
+        return runEvent(JobEvent.Type.RUN_FINISHED, run, JobState.valueOf(run.state()), run.error());
+    }
+
+    private static JobEvent runEvent(JobEvent.Type type, Run run, JobState state, String error) {
+        return new JobEvent(type, run.runId(), run.key(), null, state, null, null, error, null, null, Instant.now().toString(),
+                new JobEvent.Workflow(run.workflow(), run.version(), null, null, null));
+    }
+
+    private static JobEvent nodeEvent(JobEvent.Type type, Run run, Node n) {
+        return new JobEvent(type, run.runId(), run.key(), null, null, null, result(n), n.error(), null, null, Instant.now().toString(),
+                new JobEvent.Workflow(run.workflow(), run.version(), n.node(), n.state().name(), n.jobId()));
+    }
+
+    private static JsonNode result(Node n) {
+        return n.resultJson() == null ? null : Json.readTree(n.resultJson());
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,98 @@
+package io.fanout.shared.workflow;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated workflow: named nodes and the edges between them, acyclic (see
+ * {@link WorkflowDefinitions#parse} for what is checked). Nodes keep the order they were defined in.
+ */
+public final class WorkflowDefinition {
+
+    /** An edge: {@code to} runs after {@code from}. */
+    public record Edge(String from, String to) {
+    }
+
+    private final String name;
+    private final Map<String, WorkflowNode> nodes = new LinkedHashMap<>();
+    private final List<Edge> edges;
+    private final Map<String, List<String>> upstream = new LinkedHashMap<>();
+    private final Map<String, List<String>> downstream = new LinkedHashMap<>();
+
+    WorkflowDefinition(String name, List<WorkflowNode> nodes, List<Edge> edges) {
+        this.name = name;
+        this.edges = List.copyOf(edges);
+        for (WorkflowNode n : nodes) {
+            this.nodes.put(n.name(), n);
+            upstream.put(n.name(), new ArrayList<>());
+            downstream.put(n.name(), new ArrayList<>());
+        }
+        for (Edge e : edges) {
+            upstream.get(e.to()).add(e.from());
+            downstream.get(e.from()).add(e.to());
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<WorkflowNode> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    public WorkflowNode node(String name) {
+        return nodes.get(name);
+    }
+
+    public List<Edge> edges() {
+        return edges;
+    }
+
+    /** The nodes {@code node} runs after. */
+    public List<String> upstream(String node) {
+        return upstream.get(node);
+    }
+
+    /** The nodes that run after {@code node}. */
+    public List<String> downstream(String node) {
+        return downstream.get(node);
+    }
+
+    /** Nodes nothing runs after: a run's outcome is theirs. */
+    public List<String> leaves() {
+        return nodes.keySet().stream().filter(n -> downstream.get(n).isEmpty()).toList();
+    }
+
+    /** The definition in its JSON form (what is stored, and compared to tell versions apart). */
+    public ObjectNode toJson() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("name", name);
+        ArrayNode nodeArray = root.putArray("nodes");
+        for (WorkflowNode n : nodes.values()) {
+            ObjectNode o = nodeArray.addObject();
+            o.put("name", n.name());
+            o.set("job", n.job());
+            if (n.trigger() != TriggerRule.ALL_SUCCESS) {
+                o.put("trigger", n.trigger().jsonName());
+            }
+            if (n.when() != null) {
+                ObjectNode w = o.putObject("when");
+                w.put("node", n.when().node());
+                if (n.when().failed()) {
+                    w.put("failed", true);
+                } else {
+                    w.set("resultEquals", n.when().resultEquals());
+                }
+            }
+        }
+        ArrayNode edgeArray = root.putArray("edges");
+        edges.forEach(e -> edgeArray.addArray().add(e.from()).add(e.to()));
+        return root;
+    }
+}
