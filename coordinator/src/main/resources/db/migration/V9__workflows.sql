@@ -17,12 +17,15 @@ CREATE TABLE fanout_workflow_run (
     owner_partition  int         NOT NULL,
     params           text        NOT NULL,
     error            text,
+    -- set by an operator's action (resume, retry, a node marked succeeded): the owner looks at the run again
+    wake             boolean     NOT NULL DEFAULT false,
     created_at       timestamptz NOT NULL DEFAULT now(),
     finished_at      timestamptz,
     FOREIGN KEY (workflow, version) REFERENCES fanout_workflow (name, version)
 );
 
 CREATE INDEX fanout_workflow_run_open ON fanout_workflow_run (owner_partition) WHERE state IN ('RUNNING', 'SUSPENDED');
+CREATE INDEX fanout_workflow_run_woken ON fanout_workflow_run (owner_partition) WHERE wake;
 
 -- One row per node of a run. job_id is the job of the node's current attempt, named
 -- deterministically from (run, node, attempt): starting a node twice names one job.

@@ -45,7 +45,8 @@ final class ScheduleCommand {
                         + "Default ${DEFAULT-VALUE}.")
         String policy;
 
-        @Option(names = "--request", required = true, description = "The job request each run submits, as JSON, without id or key.")
+        @Option(names = "--request", required = true, description = "The job request each run submits, as JSON, without id or key; or a workflow run request, "
+                + "e.g. '{\"workflow\": \"daily-sales\"}' (each run gets the parameter scheduledAt).")
         String request;
 
         @Override

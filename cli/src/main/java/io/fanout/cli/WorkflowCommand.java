@@ -3,6 +3,9 @@ package io.fanout.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
+import io.fanout.client.WorkflowBackfill;
+import io.fanout.coordinator.control.JobControl;
+import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.shared.json.Json;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -25,9 +29,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code fanout workflow}: DAG workflows. Exit codes: 0 done, 1 a run failed or was rejected, 2 an invalid definition, 3 timeout, 4 no such run. */
+/**
+ * {@code fanout workflow}: DAG workflows. Exit codes: 0 done, 1 a run failed or was rejected (or its state does not allow the action),
+ * 2 an invalid definition, 3 timeout, 4 no such run.
+ */
 @Command(name = "workflow", mixinStandardHelpOptions = true, description = "Defines, runs and shows workflows: jobs that depend on jobs.",
-        subcommands = {WorkflowCommand.Define.class, WorkflowCommand.ListWorkflows.class, WorkflowCommand.Run.class, WorkflowCommand.Status.class})
+        subcommands = {WorkflowCommand.Define.class, WorkflowCommand.ListWorkflows.class, WorkflowCommand.Run.class, WorkflowCommand.Status.class,
+                WorkflowCommand.Cancel.class, WorkflowCommand.Suspend.class, WorkflowCommand.Resume.class, WorkflowCommand.Retry.class,
+                WorkflowCommand.MarkSucceeded.class, WorkflowCommand.Backfill.class})
 final class WorkflowCommand {
 
     static final int INVALID = 2;
@@ -127,7 +136,7 @@ final class WorkflowCommand {
                 }
                 JobEvent outcome;
                 try {
-                    outcome = client.await(run, timeout, Run::show);
+                    outcome = client.await(run, timeout, WorkflowCommand::show);
                 } catch (TimeoutException e) {
                     System.err.println(e.getMessage());
                     return 3;
@@ -162,20 +171,6 @@ final class WorkflowCommand {
             }
             return WorkflowRunRequest.parse(root);
         }
-
-        private static void show(JobEvent e) {
-            JobEvent.Workflow w = e.workflow();
-            switch (e.type()) {
-                case RUN_STARTED -> System.out.printf("run %s of %s v%d started%n", e.jobId(), w.name(), w.version());
-                case NODE_STARTED -> System.out.printf("  node %-24s RUNNING   job %s%n", w.node(), w.nodeJob());
-                case NODE_FINISHED -> System.out.printf("  node %-24s %-9s%s%n", w.node(), w.nodeState(),
-                        e.error() != null ? " " + e.error() : e.result() != null ? " result " + abbreviate(e.result()) : "");
-                case RUN_FINISHED -> System.out.printf("run %s %s%s%n", e.jobId(), e.state(), e.error() == null ? "" : ": " + e.error());
-                case REJECTED -> System.out.printf("run %s REJECTED: %s%n", e.jobId(), e.reason());
-                default -> {
-                }
-            }
-        }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows a run: its state, and each node's state, job, timings and result or error.")
@@ -188,32 +183,187 @@ final class WorkflowCommand {
 
         @Override
         public Integer call() throws Exception {
-            WorkflowStore store = new WorkflowStore();
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
-                WorkflowStore.Run run = store.runs(c, List.of(runId)).get(runId);
-                if (run == null) {
+                if (!printStatus(c, runId)) {
                     System.err.println("no workflow run " + runId);
                     return DlqCommand.NOTHING_MATCHED;
                 }
-                System.out.printf("run       %s%nworkflow  %s v%d%nstate     %s%nparams    %s%ncreated   %s%n", run.runId(), run.workflow(), run.version(),
-                        run.state(), run.params(), run.createdAt());
-                if (run.finishedAt() != null) {
-                    System.out.printf("finished  %s (%d ms)%n", run.finishedAt(), Duration.between(run.createdAt(), run.finishedAt()).toMillis());
-                }
-                if (run.error() != null) {
-                    System.out.println("error     " + run.error());
-                }
-                System.out.printf("%n%-24s %-16s %-7s %-36s %-9s %s%n", "NODE", "STATE", "ATTEMPT", "JOB", "TOOK", "RESULT / ERROR");
-                Map<String, WorkflowStore.Node> nodes = store.nodes(c, List.of(runId)).getOrDefault(runId, Map.of());
-                WorkflowDefinition def = store.version(c, run.workflow(), run.version()).orElseThrow().definition();
-                for (var wn : def.nodes()) {
-                    WorkflowStore.Node n = nodes.get(wn.name());
-                    String took = n.startedAt() != null && n.finishedAt() != null ? Duration.between(n.startedAt(), n.finishedAt()).toMillis() + " ms" : "-";
-                    String outcome = n.error() != null ? n.error() : n.resultJson() != null ? abbreviate(Json.readTree(n.resultJson())) : "";
-                    System.out.printf("%-24s %-16s %-7d %-36s %-9s %s%n", n.node(), n.state(), n.attempt(), n.jobId() == null ? "-" : n.jobId(), took, outcome);
-                }
             }
             return 0;
+        }
+    }
+
+    /** Prints a run and its nodes (in definition order); false if there is no such run. */
+    static boolean printStatus(Connection c, UUID runId) throws Exception {
+        WorkflowStore store = new WorkflowStore();
+        WorkflowStore.Run run = store.runs(c, List.of(runId)).get(runId);
+        if (run == null) {
+            return false;
+        }
+        System.out.printf("run       %s%nworkflow  %s v%d%nstate     %s%nparams    %s%ncreated   %s%n", run.runId(), run.workflow(), run.version(),
+                run.state(), run.params(), run.createdAt());
+        if (run.finishedAt() != null) {
+            System.out.printf("finished  %s (%d ms)%n", run.finishedAt(), Duration.between(run.createdAt(), run.finishedAt()).toMillis());
+        }
+        if (run.error() != null) {
+            System.out.println("error     " + run.error());
+        }
+        System.out.printf("%n%-24s %-16s %-7s %-36s %-9s %s%n", "NODE", "STATE", "ATTEMPT", "JOB", "TOOK", "RESULT / ERROR");
+        Map<String, WorkflowStore.Node> nodes = store.nodes(c, List.of(runId)).getOrDefault(runId, Map.of());
+        WorkflowDefinition def = store.version(c, run.workflow(), run.version()).orElseThrow().definition();
+        for (var wn : def.nodes()) {
+            WorkflowStore.Node n = nodes.get(wn.name());
+            String took = n.startedAt() != null && n.finishedAt() != null ? Duration.between(n.startedAt(), n.finishedAt()).toMillis() + " ms" : "-";
+            String outcome = n.error() != null ? n.error() : n.resultJson() != null ? abbreviate(Json.readTree(n.resultJson())) : "";
+            System.out.printf("%-24s %-16s %-7d %-36s %-9s %s%n", n.node(), n.state(), n.attempt(), n.jobId() == null ? "-" : n.jobId(), took, outcome);
+        }
+        return true;
+    }
+
+    @Command(name = "backfill", mixinStandardHelpOptions = true, description = {
+            "Runs a stored workflow once per date of a range (the date as a run parameter), at most --parallelism at once; a failed date does "
+                    + "not stop the others. Running it again starts no date twice. Exits 0 if every date succeeded, 1 otherwise."})
+    static final class Backfill implements Callable<Integer> {
+        @Mixin
+        KafkaOptions kafka;
+
+        @Parameters(index = "0", description = "The stored workflow's name.")
+        String name;
+
+        @Option(names = "--from", required = true, description = "The first date (e.g. 2026-11-01).")
+        LocalDate from;
+
+        @Option(names = "--to", required = true, description = "The last date, included.")
+        LocalDate to;
+
+        @Option(names = "--parallelism", defaultValue = "1", description = "Runs at once (default ${DEFAULT-VALUE}: one date after another).")
+        int parallelism;
+
+        @Option(names = "--date-param", defaultValue = "date", description = "The run parameter that carries the date (default ${DEFAULT-VALUE}).")
+        String dateParam;
+
+        @Option(names = "--params", description = "Other run parameters, the same for every date, as a JSON object.")
+        String params;
+
+        @Option(names = "--timeout", defaultValue = "PT6H", description = "How long to wait for each date's run (ISO-8601, default ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            ObjectNode base;
+            try {
+                JsonNode p = params == null ? Json.mapper().createObjectNode() : Json.mapper().readTree(params);
+                if (!p.isObject()) {
+                    throw new IllegalArgumentException("not an object");
+                }
+                base = (ObjectNode) p;
+            } catch (Exception e) {
+                System.err.println("--params must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
+                return INVALID;
+            }
+            try (FanoutClient client = FanoutClient.connect(kafka.kafka(), kafka.topics())) {
+                List<WorkflowBackfill.DateRun> runs = new WorkflowBackfill(client, name, dateParam, base).run(from, to, parallelism, timeout,
+                        r -> System.out.printf("%s  run %s  %s%n", r.date(), r.runId(), r.outcome() == null ? "still running after " + timeout
+                                : r.outcome().type() == JobEvent.Type.REJECTED ? "REJECTED: " + r.outcome().reason()
+                                : r.outcome().state() + (r.outcome().error() == null ? "" : ": " + r.outcome().error())));
+                long ok = runs.stream().filter(WorkflowBackfill.DateRun::succeeded).count();
+                System.out.printf("backfill of %s: %d of %d dates succeeded%n", name, ok, runs.size());
+                return ok == runs.size() ? 0 : 1;
+            }
+        }
+    }
+
+    /** What the run actions share: which run, and who acts. */
+    abstract static class Action implements Callable<Integer> {
+        @Mixin
+        InstallationOptions installation;
+
+        @Parameters(index = "0", description = "The run id.")
+        UUID runId;
+
+        @Option(names = "--as", defaultValue = "${env:USER:-operator}", description = "Who does it, for the log (default ${DEFAULT-VALUE}).")
+        String actor;
+
+        abstract JobControl.Result apply(WorkflowControl control) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            JobControl.Result r = installation.with("fanout-control", (db, producer, topics) -> apply(new WorkflowControl(db, producer, topics)));
+            (r.done() ? System.out : System.err).println(r.message());
+            return r.done() ? 0 : r.found() ? 1 : DlqCommand.NOTHING_MATCHED;
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a run: no node starts any more, running node jobs are cancelled.")
+    static final class Cancel extends Action {
+        @Override
+        JobControl.Result apply(WorkflowControl control) throws Exception {
+            return control.cancel(runId, actor);
+        }
+    }
+
+    @Command(name = "suspend", mixinStandardHelpOptions = true, description = "Suspends a run: no new node starts until it is resumed; running ones finish.")
+    static final class Suspend extends Action {
+        @Override
+        JobControl.Result apply(WorkflowControl control) throws Exception {
+            return control.suspend(runId, actor);
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a suspended run: the nodes that became due start.")
+    static final class Resume extends Action {
+        @Override
+        JobControl.Result apply(WorkflowControl control) throws Exception {
+            return control.resume(runId, actor);
+        }
+    }
+
+    @Command(name = "retry", mixinStandardHelpOptions = true, description = {
+            "Runs a failed or cancelled run again from where it failed: failed, cancelled and upstream-failed nodes (and the nodes after them "
+                    + "that did not succeed) run again; succeeded nodes keep their results and do not run again."})
+    static final class Retry extends Action {
+        @Option(names = "--from", description = "Instead: run this node and every node after it again, succeeded or not.")
+        String from;
+
+        @Override
+        JobControl.Result apply(WorkflowControl control) throws Exception {
+            return control.retry(runId, from, actor);
+        }
+    }
+
+    @Command(name = "mark-succeeded", mixinStandardHelpOptions = true, description = {
+            "Ends a node that did not succeed SUCCEEDED with a result of your choosing, and lets the run go on from it."})
+    static final class MarkSucceeded extends Action {
+        @Parameters(index = "1", description = "The node.")
+        String node;
+
+        @Option(names = "--result", description = "The node's result as JSON (what downstream references see; default none).")
+        String result;
+
+        @Override
+        JobControl.Result apply(WorkflowControl control) throws Exception {
+            JsonNode value;
+            try {
+                value = result == null ? null : Json.mapper().readTree(result);
+            } catch (Exception e) {
+                return new JobControl.Result(false, true, "--result is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+            return control.markSucceeded(runId, node, value, actor);
+        }
+    }
+
+    /** One line per run and node event, as `workflow run --wait` and the demo show them. */
+    static void show(JobEvent e) {
+        JobEvent.Workflow w = e.workflow();
+        switch (e.type()) {
+            case RUN_STARTED -> System.out.printf("run %s of %s v%d started%n", e.jobId(), w.name(), w.version());
+            case NODE_STARTED -> System.out.printf("  node %-24s RUNNING   job %s%n", w.node(), w.nodeJob());
+            case NODE_FINISHED -> System.out.printf("  node %-24s %-9s%s%n", w.node(), w.nodeState(),
+                    e.error() != null ? " " + e.error() : e.result() != null ? " result " + abbreviate(e.result()) : "");
+            case RUN_FINISHED -> System.out.printf("run %s %s%s%n", e.jobId(), e.state(), e.error() == null ? "" : ": " + e.error());
+            case REJECTED -> System.out.printf("run %s REJECTED: %s%n", e.jobId(), e.reason());
+            default -> {
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.fanout.coordinator;
 
 import io.fanout.coordinator.control.JobControl;
+import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.deadletter.DeadLetterIndexer;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
@@ -50,6 +51,7 @@ public final class Coordinator implements AutoCloseable {
     private final Thread thread;
     private final DeadLetters deadLetters;
     private final JobControl jobControl;
+    private final WorkflowControl workflowControl;
     private final Scheduler scheduler;
     private final Schedules schedules;
     private final DeadLetterIndexer indexer;
@@ -78,7 +80,9 @@ public final class Coordinator implements AutoCloseable {
         this.thread = new Thread(loop, "fanout-coordinator-loop");
         this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics(), meters);
         this.jobControl = new JobControl(db.dataSource(), effects, outbox);
-        this.scheduler = new Scheduler(db, producer, config.topics(), jobControl, config.clock(), config.coordinatorId(), config.sweeper().leaseTtl());
+        this.workflowControl = new WorkflowControl(db.dataSource(), effects, outbox);
+        this.scheduler = new Scheduler(db, producer, config.topics(), jobControl, workflowControl, config.clock(), config.coordinatorId(),
+                config.sweeper().leaseTtl());
         this.schedules = new Schedules(db.dataSource(), config.clock());
         meters.schedulerLeader(() -> scheduler.isLeader() ? 1 : 0);
         new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
@@ -106,6 +110,11 @@ public final class Coordinator implements AutoCloseable {
     /** Cancel, suspend and resume jobs of this installation. */
     public JobControl jobControl() {
         return jobControl;
+    }
+
+    /** Cancel, suspend, resume and retry workflow runs of this installation, and mark their nodes succeeded. */
+    public WorkflowControl workflowControl() {
+        return workflowControl;
     }
 
     /** Recurring jobs of this installation: add, list, remove. */

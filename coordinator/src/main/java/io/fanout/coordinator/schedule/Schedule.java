@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.workflow.InvalidWorkflowException;
+import io.fanout.shared.workflow.WorkflowRunRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -18,11 +20,11 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * A recurring job: a job request template fired on a cron schedule (Unix syntax, five fields) in a
+ * A recurring job or workflow run: a job request (or workflow run request) template fired on a cron schedule (Unix syntax, five fields) in a
  * time zone. The concurrency policy says what happens when a run is due while the previous one is
  * still going, as for a Kubernetes CronJob.
  *
- * @param request the job request as JSON, without {@code id} or {@code key} (each run gets its own key)
+ * @param request the job request or workflow run request as JSON, without {@code id} or {@code key} (each run gets its own key)
  */
 public record Schedule(String name, String cron, ZoneId zone, String request, ConcurrencyPolicy policy, Instant nextFireAt, Instant lastFiredAt,
                        UUID lastJobId, long fired, long skipped) {
@@ -62,12 +64,16 @@ public record Schedule(String name, String cron, ZoneId zone, String request, Co
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("schedule policy must be allow, forbid or replace, got '" + policy + "'");
         }
-        try {
-            JobRequests.parse(request.getBytes(StandardCharsets.UTF_8));
-        } catch (InvalidJobRequestException e) {
-            throw new IllegalArgumentException("schedule request is not a valid job request: " + e.getMessage());
-        }
         JsonNode fields = Json.readTree(request);
+        try {
+            if (WorkflowRunRequest.isRunRequest(fields)) {
+                WorkflowRunRequest.parse(fields);
+            } else {
+                JobRequests.parse(request.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (InvalidJobRequestException | InvalidWorkflowException e) {
+            throw new IllegalArgumentException("schedule request is not a valid job or workflow run request: " + e.getMessage());
+        }
         if (fields.has("id") || fields.has("key")) {
             throw new IllegalArgumentException("a schedule's request has no 'id' or 'key': each run gets its own key");
         }

@@ -2,6 +2,9 @@ package io.fanout.coordinator.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.coordinator.control.JobControl;
+import io.fanout.coordinator.control.WorkflowControl;
+import io.fanout.shared.workflow.InvalidWorkflowException;
+import io.fanout.shared.workflow.WorkflowRunRequest;
 import io.fanout.coordinator.lease.LeaderWork;
 import io.fanout.coordinator.lease.Lease;
 import io.fanout.coordinator.store.Database;
@@ -43,15 +46,17 @@ public final class Scheduler implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
     private final JobControl control;
+    private final WorkflowControl runs;
     private final Clock clock;
     private final LeaderWork leader;
 
-    public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, JobControl control, Clock clock, String coordinatorId,
-                     Duration leaseTtl) {
+    public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, JobControl control, WorkflowControl runs, Clock clock,
+                     String coordinatorId, Duration leaseTtl) {
         this.db = db;
         this.producer = producer;
         this.topics = topics;
         this.control = control;
+        this.runs = runs;
         this.clock = clock;
         this.leader = new LeaderWork(db, "scheduler", coordinatorId, leaseTtl, TICK, this::fireDue);
     }
@@ -104,33 +109,52 @@ public final class Scheduler implements AutoCloseable {
                     ScheduleStore.recordRun(c, s.name(), due, null, next);
                     return;
                 }
-                case REPLACE -> log.info("schedule {}: {}", s.name(), control.cancel(s.lastJobId(), "schedule " + s.name() + " (policy replace)").message());
+                case REPLACE -> {
+                    String actor = "schedule " + s.name() + " (policy replace)";
+                    JobControl.Result r = control.cancel(s.lastJobId(), actor);
+                    log.info("schedule {}: {}", s.name(), (r.found() ? r : runs.cancel(s.lastJobId(), actor)).message());
+                }
                 case ALLOW -> { }
             }
         }
-        JobRequest request;
+        byte[] request;
+        UUID id;
         try {
             ObjectNode template = (ObjectNode) Json.readTree(s.request().getBytes(StandardCharsets.UTF_8));
             template.put("key", s.runKey(due));
-            request = JobRequests.parse(Json.toBytes(template));
-        } catch (InvalidJobRequestException | RuntimeException e) {
+            if (WorkflowRunRequest.isRunRequest(template)) {
+                // a scheduled run is told when it was due, for nodes that reference ${params.scheduledAt}
+                ObjectNode params = template.has("params") ? (ObjectNode) template.get("params") : template.putObject("params");
+                if (!params.has("scheduledAt")) {
+                    params.put("scheduledAt", due.toString());
+                }
+                WorkflowRunRequest run = WorkflowRunRequest.parse(template);
+                request = run.toJson();
+                id = run.runId();
+            } else {
+                JobRequest job = JobRequests.parse(Json.toBytes(template));
+                request = JobRequests.toJson(job);
+                id = job.id();
+            }
+        } catch (InvalidJobRequestException | InvalidWorkflowException | RuntimeException e) {
             // A template that no longer makes a valid request never will: this run is skipped, the next is due as usual.
             log.error("schedule {}: run due {} skipped, its request is not valid: {}", s.name(), due, e.getMessage());
             ScheduleStore.recordRun(c, s.name(), due, null, next);
             return;
         }
-        producer.send(new ProducerRecord<>(topics.jobs(), request.id().toString().getBytes(StandardCharsets.UTF_8), JobRequests.toJson(request)))
-                .get(30, TimeUnit.SECONDS);
-        ScheduleStore.recordRun(c, s.name(), due, request.id(), next);
-        log.info("schedule {}: run due {} fired as job {}; next at {}", s.name(), due, request.id(), next);
+        producer.send(new ProducerRecord<>(topics.jobs(), id.toString().getBytes(StandardCharsets.UTF_8), request)).get(30, TimeUnit.SECONDS);
+        ScheduleStore.recordRun(c, s.name(), due, id, next);
+        log.info("schedule {}: run due {} fired as {} {}; next at {}", s.name(), due, WorkflowRunRequest.isRunRequest(Json.readTree(request)) ? "workflow run"
+                : "job", id, next);
     }
 
-    /** Whether the job is still going; a job fired but neither stored nor rejected yet counts as going. */
-    private static boolean running(Connection c, UUID jobId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT state FROM fanout_job WHERE job_id = ?), "
-                + "EXISTS (SELECT 1 FROM fanout_rejected_request WHERE job_id = ?)")) {
-            ps.setObject(1, jobId);
-            ps.setObject(2, jobId);
+    /** Whether the job or workflow run is still going; one fired but neither stored nor rejected yet counts as going. */
+    private static boolean running(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce((SELECT state FROM fanout_job WHERE job_id = ?), "
+                + "(SELECT state FROM fanout_workflow_run WHERE run_id = ?)), EXISTS (SELECT 1 FROM fanout_rejected_request WHERE job_id = ?)")) {
+            ps.setObject(1, id);
+            ps.setObject(2, id);
+            ps.setObject(3, id);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 String state = rs.getString(1);

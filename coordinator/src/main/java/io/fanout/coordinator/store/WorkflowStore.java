@@ -147,20 +147,38 @@ public final class WorkflowStore {
         return created;
     }
 
+    /** The runs of these partitions with a RUNNING node whose job has ended. */
+    public List<UUID> runsWithEndedNodes(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT DISTINCT n.run_id FROM fanout_workflow_node n
+                JOIN fanout_job j ON j.job_id = n.job_id JOIN fanout_workflow_run r ON r.run_id = n.run_id
+                WHERE n.state = 'RUNNING' AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND r.owner_partition = ANY (?)""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            return uuids(ps);
+        }
+    }
+
+    /** The runs of these partitions an operator's action woke, taken (the flag cleared) in this transaction. */
+    public List<UUID> takeWoken(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_run SET wake = false WHERE wake AND owner_partition = ANY (?) RETURNING run_id")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            return uuids(ps);
+        }
+    }
+
     /**
-     * Ends the RUNNING nodes of these partitions' runs whose jobs have ended, taking the job's
-     * outcome, result and error, in one statement; returns them.
+     * Ends the RUNNING nodes of these runs whose jobs have ended, taking the job's outcome, result
+     * and error, in one statement; returns them.
      */
-    public List<EndedNode> endNodesOfEndedJobs(Connection conn, Collection<Integer> partitions) throws SQLException {
+    public List<EndedNode> endNodesOfEndedJobs(Connection conn, Collection<UUID> runIds) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
                 UPDATE fanout_workflow_node n SET
                     state = CASE j.state WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'CANCELLED' THEN 'CANCELLED' ELSE 'FAILED' END,
                     result_json = j.result_json, error = j.error, finished_at = coalesce(j.finished_at, now())
-                FROM fanout_job j, fanout_workflow_run r
-                WHERE n.state = 'RUNNING' AND j.job_id = n.job_id AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-                  AND r.run_id = n.run_id AND r.owner_partition = ANY (?)
+                FROM fanout_job j
+                WHERE n.run_id = ANY (?) AND n.state = 'RUNNING' AND j.job_id = n.job_id AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
                 RETURNING n.run_id, n.node, n.state, n.attempt, n.job_id, n.result_json, n.error, n.started_at, n.finished_at""")) {
-            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
             List<EndedNode> ended = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -171,24 +189,95 @@ public final class WorkflowStore {
         }
     }
 
+    private static final String RUN_COLUMNS = "run_id, client_key, workflow, version, state, owner_partition, params, error, created_at, finished_at";
+
     /** The runs with these ids, by id. */
     public Map<UUID, Run> runs(Connection conn, Collection<UUID> runIds) throws SQLException {
+        return runs(conn, runIds, "");
+    }
+
+    /**
+     * The runs with these ids, locked until the transaction ends (in id order): whoever changes a
+     * run or its nodes locks the run first, so the owner moving it on and an operator's action
+     * take turns.
+     */
+    public Map<UUID, Run> lockRuns(Connection conn, Collection<UUID> runIds) throws SQLException {
+        return runs(conn, runIds, " ORDER BY run_id FOR UPDATE");
+    }
+
+    private Map<UUID, Run> runs(Connection conn, Collection<UUID> runIds, String suffix) throws SQLException {
         Map<UUID, Run> runs = new LinkedHashMap<>();
         if (runIds.isEmpty()) {
             return runs;
         }
-        try (PreparedStatement ps = conn.prepareStatement("SELECT run_id, client_key, workflow, version, state, owner_partition, params, error, "
-                + "created_at, finished_at FROM fanout_workflow_run WHERE run_id = ANY (?)")) {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?)" + suffix)) {
             ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Run r = new Run(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5), rs.getInt(6),
-                            rs.getString(7), rs.getString(8), rs.getTimestamp(9).toInstant(), instant(rs.getTimestamp(10)));
+                    Run r = run(rs);
                     runs.put(r.runId(), r);
                 }
             }
         }
         return runs;
+    }
+
+    /**
+     * Moves a run from one of {@code from} to {@code to} (an ended state records {@code error} and
+     * the time; an open one clears them) and, with {@code wake}, asks its owner to look at it again;
+     * returns it as it is now, or null if it was in none of them.
+     */
+    public Run moveRun(Connection conn, UUID runId, List<String> from, String to, String error, boolean wake) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_run SET state = ?, error = ?, wake = wake OR ?, "
+                + "finished_at = CASE WHEN ? IN ('RUNNING', 'SUSPENDED') THEN NULL ELSE now() END "
+                + "WHERE run_id = ? AND state = ANY (?) RETURNING " + RUN_COLUMNS)) {
+            ps.setString(1, to);
+            ps.setString(2, error);
+            ps.setBoolean(3, wake);
+            ps.setString(4, to);
+            ps.setObject(5, runId);
+            ps.setArray(6, conn.createArrayOf("text", from.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? run(rs) : null;
+            }
+        }
+    }
+
+    /** Makes these nodes pending again; a node that had a job gets a new attempt (and so a new job). */
+    public void resetNodes(Connection conn, UUID runId, Collection<String> nodes) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_node SET state = 'PENDING', "
+                + "attempt = attempt + CASE WHEN job_id IS NULL THEN 0 ELSE 1 END, job_id = NULL, result_json = NULL, error = NULL, "
+                + "started_at = NULL, finished_at = NULL WHERE run_id = ? AND node = ANY (?)")) {
+            ps.setObject(1, runId);
+            ps.setArray(2, conn.createArrayOf("text", nodes.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Ends a node SUCCEEDED with {@code resultJson}, as an operator says; false if it was not in one of {@code from}. */
+    public boolean markSucceeded(Connection conn, UUID runId, String node, String resultJson, List<NodeState> from) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_node SET state = 'SUCCEEDED', result_json = ?, error = NULL, "
+                + "finished_at = now() WHERE run_id = ? AND node = ? AND state = ANY (?)")) {
+            ps.setString(1, resultJson);
+            ps.setObject(2, runId);
+            ps.setString(3, node);
+            ps.setArray(4, conn.createArrayOf("text", from.stream().map(Enum::name).toArray()));
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Cancels the run's nodes that have not ended; returns the jobs of those that were running. */
+    public List<UUID> cancelNodes(Connection conn, UUID runId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_workflow_node n SET state = 'CANCELLED', finished_at = now()
+                FROM fanout_workflow_node old WHERE old.run_id = n.run_id AND old.node = n.node
+                  AND n.run_id = ? AND n.state IN ('PENDING', 'RUNNING')
+                RETURNING CASE WHEN old.state = 'RUNNING' THEN n.job_id END""")) {
+            ps.setObject(1, runId);
+            List<UUID> jobs = new ArrayList<>(uuids(ps));
+            jobs.removeIf(java.util.Objects::isNull);
+            return jobs;
+        }
     }
 
     /** The nodes of these runs, by run, each run's by name. */
@@ -239,6 +328,21 @@ public final class WorkflowStore {
             ps.setObject(3, runId);
             return ps.executeUpdate() == 1;
         }
+    }
+
+    private static Run run(ResultSet rs) throws SQLException {
+        return new Run(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5), rs.getInt(6), rs.getString(7),
+                rs.getString(8), rs.getTimestamp(9).toInstant(), instant(rs.getTimestamp(10)));
+    }
+
+    private static List<UUID> uuids(PreparedStatement ps) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getObject(1, UUID.class));
+            }
+        }
+        return ids;
     }
 
     private static Node node(ResultSet rs, int first) throws SQLException {

@@ -119,9 +119,9 @@ public final class WorkflowRuns {
             defs.put(req.runId(), def);
         }
         Set<UUID> created = store.insertRuns(conn, runs, nodes);
+        answerDuplicates(conn, runs.stream().map(WorkflowStore.NewRun::runId).filter(id -> !created.contains(id)).toList(), out);
         for (WorkflowStore.NewRun n : runs) {
             if (!created.contains(n.runId())) {
-                log.info("duplicate run request for {} (key {}) ignored", n.runId(), n.key());
                 continue;
             }
             created.remove(n.runId()); // the same request twice in one batch starts once
@@ -135,17 +135,33 @@ public final class WorkflowRuns {
         }
     }
 
-    /** Records how the node jobs of these partitions' runs ended, and moves their runs on. */
+    /**
+     * A request for a run that exists (same id or key) starts nothing; if that run has ended, its
+     * final event is sent again, so that whoever sent the request and awaits it gets its outcome.
+     */
+    private void answerDuplicates(Connection conn, List<UUID> duplicates, Decisions out) throws SQLException {
+        for (Run run : store.runs(conn, duplicates).values()) {
+            boolean open = run.state().equals(JobState.RUNNING.name()) || run.state().equals(JobState.SUSPENDED.name());
+            log.info("duplicate run request for {} (key {}): the run is {}{}", run.runId(), run.key(), run.state(), open ? "" : ", its outcome is sent again");
+            if (!open) {
+                out.events.add(runFinished(run));
+            }
+        }
+    }
+
+    /**
+     * Records how the node jobs of these partitions' runs ended, and moves those runs on, with the
+     * runs an operator's action woke (resumed, retried, a node marked succeeded).
+     */
     public void advance(Connection conn, Collection<Integer> partitions, Decisions out) throws SQLException {
-        List<WorkflowStore.EndedNode> ended = store.endNodesOfEndedJobs(conn, partitions);
-        if (ended.isEmpty()) {
+        Set<UUID> runIds = new LinkedHashSet<>(store.runsWithEndedNodes(conn, partitions));
+        runIds.addAll(store.takeWoken(conn, partitions));
+        if (runIds.isEmpty()) {
             return;
         }
-        Set<UUID> runIds = ended.stream().map(WorkflowStore.EndedNode::runId).collect(Collectors.toCollection(LinkedHashSet::new));
-        Map<UUID, Run> runs = store.runs(conn, runIds);
-        for (WorkflowStore.EndedNode e : ended) {
-            Run run = runs.get(e.runId());
-            out.events.add(nodeEvent(JobEvent.Type.NODE_FINISHED, run, e.node()));
+        Map<UUID, Run> runs = store.lockRuns(conn, runIds);
+        for (WorkflowStore.EndedNode e : store.endNodesOfEndedJobs(conn, runIds)) {
+            out.events.add(nodeEvent(JobEvent.Type.NODE_FINISHED, runs.get(e.runId()), e.node()));
         }
         Map<UUID, Map<String, Node>> nodes = store.nodes(conn, runIds);
         for (Run run : runs.values()) {
@@ -242,7 +258,8 @@ public final class WorkflowRuns {
         }
     }
 
-    private WorkflowDefinition definition(Connection conn, Run run) throws SQLException {
+    /** The definition a run started with (stored versions never change, so each is read once). */
+    public WorkflowDefinition definition(Connection conn, Run run) throws SQLException {
         String id = run.workflow() + "@" + run.version();
         WorkflowDefinition def = versions.get(id);
         if (def == null) {
@@ -258,12 +275,12 @@ public final class WorkflowRuns {
         return runEvent(JobEvent.Type.RUN_FINISHED, run, JobState.valueOf(run.state()), run.error());
     }
 
-    private static JobEvent runEvent(JobEvent.Type type, Run run, JobState state, String error) {
+    public static JobEvent runEvent(JobEvent.Type type, Run run, JobState state, String error) {
         return new JobEvent(type, run.runId(), run.key(), null, state, null, null, error, null, null, Instant.now().toString(),
                 new JobEvent.Workflow(run.workflow(), run.version(), null, null, null));
     }
 
-    private static JobEvent nodeEvent(JobEvent.Type type, Run run, Node n) {
+    public static JobEvent nodeEvent(JobEvent.Type type, Run run, Node n) {
         return new JobEvent(type, run.runId(), run.key(), null, null, null, result(n), n.error(), null, null, Instant.now().toString(),
                 new JobEvent.Workflow(run.workflow(), run.version(), n.node(), n.state().name(), n.jobId()));
     }

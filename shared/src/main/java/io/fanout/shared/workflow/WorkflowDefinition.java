@@ -3,7 +3,12 @@ package io.fanout.shared.workflow;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +67,20 @@ public final class WorkflowDefinition {
     /** The nodes that run after {@code node}. */
     public List<String> downstream(String node) {
         return downstream.get(node);
+    }
+
+    /** Every node that runs after any of {@code nodes}, directly or not (not {@code nodes} themselves, unless one runs after another). */
+    public Set<String> downstreamOf(Collection<String> nodes) {
+        Set<String> seen = new LinkedHashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        nodes.forEach(n -> todo.addAll(downstream(n)));
+        while (!todo.isEmpty()) {
+            String n = todo.pop();
+            if (seen.add(n)) {
+                todo.addAll(downstream(n));
+            }
+        }
+        return seen;
     }
 
     /** Nodes nothing runs after: a run's outcome is theirs. */
