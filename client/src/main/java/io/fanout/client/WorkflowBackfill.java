@@ -63,7 +63,13 @@ public final class WorkflowBackfill {
                 ObjectNode p = params.deepCopy().put(dateParam, date.toString());
                 String key = "backfill:" + workflow + ":" + date;
                 WorkflowRunRequest request = new WorkflowRunRequest(WorkflowRunRequest.runIdForKey(key), key, workflow, 0, null, p);
-                UUID runId = client.run(request);
+                UUID runId;
+                try {
+                    runId = client.run(request);
+                } catch (RuntimeException e) {
+                    slots.release();
+                    throw e;
+                }
                 runs.add(waiters.submit(() -> {
                     try {
                         JobEvent outcome;

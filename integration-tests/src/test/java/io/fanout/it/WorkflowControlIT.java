@@ -154,6 +154,41 @@ class WorkflowControlIT {
             assertEquals("CANCELLED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?::uuid", job));
             assertFalse(control.cancel(run, "test").done(), "an ended run cannot be cancelled");
             assertEquals(0, ran("t"));
+
+            // A cancelled run is retried from where it stopped: both nodes run, s as a new attempt.
+            never.countDown();
+            cluster.client().follow(run);
+            assertTrue(control.retry(run, null, "test").done());
+            assertEquals(JobState.SUCCEEDED, cluster.client().await(run, Duration.ofMinutes(1)).state());
+            assertEquals("1", nodeColumn(cluster, run, "s", "attempt"));
+            assertEquals(1, ran("t"));
+        }
+    }
+
+    @Test
+    void aNodeIsNotMarkedSucceededWhileANodeAfterItRuns() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("broken", ctx -> {
+                throw new NonRetryableException("broken");
+            }, "cleanup", ctx -> {
+                release.await();
+                return "cleaned";
+            }));
+            WorkflowDefinition def = Workflows.define("mark-running-" + UUID.randomUUID())
+                    .node("f", JobRequests.builder("broken").build())
+                    .node("c", JobRequests.builder("cleanup").build(), io.fanout.shared.workflow.TriggerRule.ALL_DONE, null, "f")
+                    .build();
+            UUID run = cluster.client().run(Workflows.run(def, null));
+            await().atMost(Duration.ofMinutes(1)).until(() -> "RUNNING".equals(nodeColumn(cluster, run, "c", "state")));
+
+            JobControl.Result refused = cluster.coordinator().workflowControl().markSucceeded(run, "f", null, "test");
+            assertFalse(refused.done());
+            assertTrue(refused.message().contains("nodes after f are running (c)"), refused.message());
+            assertEquals("FAILED", nodeColumn(cluster, run, "f", "state"));
+            release.countDown();
+            assertEquals(JobState.SUCCEEDED, cluster.client().await(run, Duration.ofMinutes(1)).state(), "c, the only leaf, succeeded");
+            assertEquals("0", nodeColumn(cluster, run, "c", "attempt"), "c's job was not started twice");
         }
     }
 

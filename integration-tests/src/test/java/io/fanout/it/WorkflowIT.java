@@ -154,6 +154,30 @@ class WorkflowIT {
         }
     }
 
+    /** A rule that fires at the first upstream outcome still waits for the node its condition reads. */
+    @Test
+    void aConditionWaitsForTheNodeItReadsWhateverTheTriggerRule() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("fast", ctx -> 1, "slow", ctx -> {
+                release.await();
+                return 7;
+            }, "branch", ctx -> "taken"));
+            WorkflowDefinition def = Workflows.define("wait-for-condition-" + UUID.randomUUID())
+                    .node("a", JobRequests.builder("fast").build())
+                    .node("s", JobRequests.builder("slow").build())
+                    .node("n", JobRequests.builder("branch").build(), TriggerRule.ONE_SUCCESS, Condition.resultEquals("s", 7), "a", "s")
+                    .build();
+            UUID run = cluster.client().run(Workflows.run(def, null));
+            DataSource db = cluster.db();
+            org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> "SUCCEEDED".equals(nodeColumn(db, run, "a", "state")));
+            assertEquals("PENDING", nodeColumn(db, run, "n", "state"), "a has succeeded, but n's condition reads s, still running");
+            release.countDown();
+            assertEquals(JobState.SUCCEEDED, cluster.client().await(run, Duration.ofMinutes(1)).state());
+            assertEquals("SUCCEEDED", nodeColumn(db, run, "n", "state"));
+        }
+    }
+
     @Test
     void aFailureHandledByALeafEndsTheRunSucceeded() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster()) {
@@ -194,6 +218,20 @@ class WorkflowIT {
             assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_workflow_run WHERE client_key = ?", byName.key()));
             assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_workflow WHERE name = ?", def.name()), "the same definition is one version");
             assertEquals(2, echoes.get(), "one node run per workflow run");
+
+            // A newer version is defined; the first definition sent again (a keyed inline request) neither runs again nor becomes the latest.
+            WorkflowDefinition newer = Workflows.define(def.name()).node("e", JobRequests.builder("echo").params(Map.of("day", "${params.date}")).build())
+                    .build();
+            try (java.sql.Connection c = cluster.db().getConnection()) {
+                assertEquals(2, new io.fanout.coordinator.store.WorkflowStore().define(c, newer));
+            }
+            WorkflowRunRequest inline = Workflows.withKey(Workflows.run(def, Map.of("date", "2026-12-03")), "inline-" + UUID.randomUUID());
+            assertEquals(JobState.SUCCEEDED, cluster.client().await(cluster.client().run(inline), Duration.ofMinutes(2)).state());
+            JobEvent answered = cluster.client().await(cluster.client().run(inline), Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.RUN_FINISHED, answered.type(), "a request for an ended run is answered with its outcome");
+            assertEquals(1, answered.workflow().version(), "the inline definition is version 1, stored before");
+            assertEquals(2, Sql.count(cluster.db(), "SELECT max(version) FROM fanout_workflow WHERE name = ?", def.name()));
+            assertEquals(3, echoes.get());
         }
     }
 

@@ -52,7 +52,7 @@ public final class WorkflowControl {
     private final Effects effects;
     private final Outbox outbox;
     private final WorkflowStore store = new WorkflowStore();
-    private final WorkflowRuns runs = new WorkflowRuns(store, Clock.systemUTC());
+    private final WorkflowRuns workflows = new WorkflowRuns(store, Clock.systemUTC());
     private final JobStore jobs = new JobStore();
     private final TaskStore tasks = new TaskStore();
 
@@ -82,8 +82,9 @@ public final class WorkflowControl {
             if (run == null) {
                 return refused(c, runId, "cancelled (it has ended)");
             }
+            store.endNodesOfEndedJobs(c, List.of(runId)); // a node whose job has just ended keeps its outcome
             Owed o = new Owed().finalRun(run.ownerPartition(), runId);
-            for (UUID job : store.cancelNodes(c, runId)) {
+            for (UUID job : store.cancelNodes(c, runId)) { // in id order, as every statement that locks several jobs
                 JobRow j = jobs.move(c, job, List.copyOf(JobState.OPEN), JobState.CANCELLED, reason);
                 if (j != null) {
                     tasks.cancelUnfinished(c, List.of(job));
@@ -136,74 +137,82 @@ public final class WorkflowControl {
      * {@code from}, that node and every node after it run again, succeeded or not.
      */
     public JobControl.Result retry(UUID runId, String from, String actor) throws Exception {
-        List<String> reset = new ArrayList<>();
-        String refusal = inTransaction(c -> {
+        List<String> again = new ArrayList<>();
+        JobControl.Result refused = inTransaction(c -> {
             Run run = store.lockRuns(c, List.of(runId)).get(runId);
             if (run == null) {
-                return "no workflow run " + runId;
+                return new JobControl.Result(false, false, "no workflow run " + runId);
             }
             if (!ENDED_BADLY.contains(run.state()) && !(from != null && run.state().equals(JobState.SUCCEEDED.name()))) {
-                return "workflow run " + runId + " is " + run.state() + ": only a failed or cancelled run is retried (a succeeded one with --from)";
+                return refusal(run, "only a failed or cancelled run is retried (a succeeded one with --from)");
             }
-            WorkflowDefinition def = runs.definition(c, run);
+            WorkflowDefinition def = workflows.definition(c, run);
             Map<String, Node> nodes = store.nodes(c, List.of(runId)).get(runId);
-            Set<String> again = new LinkedHashSet<>();
             if (from != null) {
                 if (def.node(from) == null) {
-                    return "workflow " + run.workflow() + " v" + run.version() + " has no node '" + from + "'";
+                    return refusal(run, "its workflow " + run.workflow() + " v" + run.version() + " has no node '" + from + "'");
                 }
                 again.add(from);
                 again.addAll(def.downstreamOf(List.of(from)));
             } else {
                 nodes.values().stream().filter(n -> n.state().isFailure()).forEach(n -> again.add(n.node()));
-                def.downstreamOf(List.copyOf(again)).stream().filter(n -> nodes.get(n).state() != NodeState.SUCCEEDED).forEach(again::add);
+                def.downstreamOf(List.copyOf(again)).stream().filter(n -> nodes.get(n).state() != NodeState.SUCCEEDED && !again.contains(n)).forEach(again::add);
             }
             if (again.isEmpty()) {
-                return "workflow run " + runId + " has no failed node to run again";
+                return refusal(run, "it has no failed node to run again");
             }
             store.resetNodes(c, runId, again);
             store.moveRun(c, runId, List.of(run.state()), JobState.RUNNING.name(), null, true);
-            reset.addAll(again);
             return null;
         });
-        if (refusal != null) {
-            return new JobControl.Result(false, !refusal.startsWith("no workflow run"), refusal);
+        if (refused != null) {
+            return refused;
         }
-        log.info("workflow run {} retried by {}: nodes {} run again", runId, actor, reset);
-        return new JobControl.Result(true, true, "workflow run " + runId + " retried: " + String.join(", ", reset) + " run again");
+        log.info("workflow run {} retried by {}: nodes {} run again", runId, actor, again);
+        return new JobControl.Result(true, true, "workflow run " + runId + " retried: " + String.join(", ", again) + " run again");
     }
 
     /**
      * Ends a node that did not succeed SUCCEEDED with the given result, as an operator says, and
      * lets the run go on: the nodes after it that did not succeed become pending again, and an ended
-     * run runs again.
+     * run runs again. Refused while a node after it runs (its job would go on unseen): wait for it,
+     * or cancel the run first.
      */
     public JobControl.Result markSucceeded(UUID runId, String node, JsonNode result, String actor) throws Exception {
-        String refusal = inTransaction(c -> {
+        JobControl.Result refused = inTransaction(c -> {
             Run run = store.lockRuns(c, List.of(runId)).get(runId);
             if (run == null) {
-                return "no workflow run " + runId;
+                return new JobControl.Result(false, false, "no workflow run " + runId);
             }
             if (run.state().equals(JobState.SUCCEEDED.name())) {
-                return "workflow run " + runId + " has succeeded";
+                return refusal(run, "it has succeeded");
             }
-            WorkflowDefinition def = runs.definition(c, run);
+            WorkflowDefinition def = workflows.definition(c, run);
             if (def.node(node) == null) {
-                return "workflow " + run.workflow() + " v" + run.version() + " has no node '" + node + "'";
-            }
-            if (!store.markSucceeded(c, runId, node, result == null ? null : Json.toText(result), NOT_SUCCEEDED)) {
-                return "node " + node + " is running or has succeeded: only a node that did not succeed is marked";
+                return refusal(run, "its workflow " + run.workflow() + " v" + run.version() + " has no node '" + node + "'");
             }
             Map<String, Node> nodes = store.nodes(c, List.of(runId)).get(runId);
-            store.resetNodes(c, runId, def.downstreamOf(List.of(node)).stream().filter(n -> nodes.get(n).state() != NodeState.SUCCEEDED).toList());
+            List<String> after = def.downstreamOf(List.of(node)).stream().filter(n -> nodes.get(n).state() != NodeState.SUCCEEDED).toList();
+            List<String> running = after.stream().filter(n -> nodes.get(n).state() == NodeState.RUNNING).toList();
+            if (!running.isEmpty()) {
+                return refusal(run, "nodes after " + node + " are running (" + String.join(", ", running) + "): wait for them, or cancel the run first");
+            }
+            if (!store.markSucceeded(c, runId, node, result == null ? null : Json.toText(result), NOT_SUCCEEDED)) {
+                return refusal(run, "node " + node + " is running or has succeeded: only a node that did not succeed is marked");
+            }
+            store.resetNodes(c, runId, after);
             store.moveRun(c, runId, List.of(run.state()), run.state().equals(JobState.SUSPENDED.name()) ? run.state() : JobState.RUNNING.name(), null, true);
             return null;
         });
-        if (refusal != null) {
-            return new JobControl.Result(false, !refusal.startsWith("no workflow run"), refusal);
+        if (refused != null) {
+            return refused;
         }
         log.info("workflow run {}: node {} marked SUCCEEDED by {}", runId, node, actor);
         return new JobControl.Result(true, true, "workflow run " + runId + ": node " + node + " marked succeeded");
+    }
+
+    private static JobControl.Result refusal(Run run, String why) {
+        return new JobControl.Result(false, true, "workflow run " + run.runId() + " (" + run.state() + "): " + why);
     }
 
     private interface Step<T> {

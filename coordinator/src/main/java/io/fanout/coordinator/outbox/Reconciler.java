@@ -91,7 +91,7 @@ public final class Reconciler {
                 sends.add(effects.events().publish(finalEvent(x)));
             }
             List<WorkflowStore.Run> endedRuns = e.finalRuns().isEmpty() ? List.of()
-                    : workflows.runs(conn, e.finalRuns()).values().stream().filter(r -> !r.state().equals(JobState.RUNNING.name())).toList();
+                    : workflows.runs(conn, e.finalRuns()).values().stream().filter(r -> JobState.valueOf(r.state()).isTerminal()).toList();
             endedRuns.forEach(r -> sends.add(effects.events().publish(WorkflowRuns.runFinished(r))));
             List<NewDeadLetter> owedLetters = e.letters().isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, e.letters());
             owedLetters.forEach(l -> sends.add(effects.deadLetters().publish(l)));

@@ -64,7 +64,12 @@ public record Schedule(String name, String cron, ZoneId zone, String request, Co
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("schedule policy must be allow, forbid or replace, got '" + policy + "'");
         }
-        JsonNode fields = Json.readTree(request);
+        JsonNode fields;
+        try {
+            fields = Json.readTree(request);
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException("schedule request is not JSON: " + e.getCause().getMessage().lines().findFirst().orElse(""));
+        }
         try {
             if (WorkflowRunRequest.isRunRequest(fields)) {
                 WorkflowRunRequest.parse(fields);

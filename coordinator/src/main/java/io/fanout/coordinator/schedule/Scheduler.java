@@ -46,17 +46,17 @@ public final class Scheduler implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
     private final JobControl control;
-    private final WorkflowControl runs;
+    private final WorkflowControl workflowControl;
     private final Clock clock;
     private final LeaderWork leader;
 
-    public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, JobControl control, WorkflowControl runs, Clock clock,
+    public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, JobControl control, WorkflowControl workflowControl, Clock clock,
                      String coordinatorId, Duration leaseTtl) {
         this.db = db;
         this.producer = producer;
         this.topics = topics;
         this.control = control;
-        this.runs = runs;
+        this.workflowControl = workflowControl;
         this.clock = clock;
         this.leader = new LeaderWork(db, "scheduler", coordinatorId, leaseTtl, TICK, this::fireDue);
     }
@@ -112,7 +112,7 @@ public final class Scheduler implements AutoCloseable {
                 case REPLACE -> {
                     String actor = "schedule " + s.name() + " (policy replace)";
                     JobControl.Result r = control.cancel(s.lastJobId(), actor);
-                    log.info("schedule {}: {}", s.name(), (r.found() ? r : runs.cancel(s.lastJobId(), actor)).message());
+                    log.info("schedule {}: {}", s.name(), (r.found() ? r : workflowControl.cancel(s.lastJobId(), actor)).message());
                 }
                 case ALLOW -> { }
             }

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.store;
 
 import io.fanout.shared.json.Json;
+import io.fanout.shared.model.JobState;
 import io.fanout.shared.workflow.InvalidWorkflowException;
 import io.fanout.shared.workflow.NodeState;
 import io.fanout.shared.workflow.WorkflowDefinition;
@@ -23,6 +24,8 @@ import java.util.UUID;
 
 /** Workflow definitions (versioned), runs and their nodes. */
 public final class WorkflowStore {
+
+    private static final String TERMINAL = JobState.sqlList(JobState.TERMINAL);
 
     /** A stored version of a definition. */
     public record Version(WorkflowDefinition definition, int version, Instant createdAt) {
@@ -53,17 +56,22 @@ public final class WorkflowStore {
     }
 
     /**
-     * Stores the definition as the next version of its name, unless the latest version is the same
+     * Stores the definition as the next version of its name, unless a version of it is the same
      * definition; returns the version it is stored as. Concurrent defines of one name conflict on the
      * key, and the loser's transaction fails (and is retried by its caller).
      */
     public int define(Connection conn, WorkflowDefinition def) throws SQLException {
         String text = Json.toText(def.toJson());
-        Optional<Version> latest = latest(conn, def.name());
-        if (latest.isPresent() && Json.toText(latest.get().definition().toJson()).equals(text)) {
-            return latest.get().version();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT version FROM fanout_workflow WHERE name = ? AND definition = ? ORDER BY version DESC LIMIT 1")) {
+            ps.setString(1, def.name());
+            ps.setString(2, text);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getInt(1); // the same definition, stored before: not a new version
+                }
+            }
         }
-        int version = latest.map(v -> v.version() + 1).orElse(1);
+        int version = latest(conn, def.name()).map(v -> v.version() + 1).orElse(1);
         try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_workflow (name, version, definition) VALUES (?, ?, ?)")) {
             ps.setString(1, def.name());
             ps.setInt(2, version);
@@ -130,6 +138,9 @@ public final class WorkflowStore {
                 }
             }
         }
+        if (created.isEmpty()) {
+            return created;
+        }
         List<UUID> runIds = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (UUID id : created) {
@@ -152,7 +163,7 @@ public final class WorkflowStore {
         try (PreparedStatement ps = conn.prepareStatement("""
                 SELECT DISTINCT n.run_id FROM fanout_workflow_node n
                 JOIN fanout_job j ON j.job_id = n.job_id JOIN fanout_workflow_run r ON r.run_id = n.run_id
-                WHERE n.state = 'RUNNING' AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND r.owner_partition = ANY (?)""")) {
+                WHERE n.state = 'RUNNING' AND j.state IN (%s) AND r.owner_partition = ANY (?)""".formatted(TERMINAL))) {
             ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
             return uuids(ps);
         }
@@ -176,8 +187,8 @@ public final class WorkflowStore {
                     state = CASE j.state WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'CANCELLED' THEN 'CANCELLED' ELSE 'FAILED' END,
                     result_json = j.result_json, error = j.error, finished_at = coalesce(j.finished_at, now())
                 FROM fanout_job j
-                WHERE n.run_id = ANY (?) AND n.state = 'RUNNING' AND j.job_id = n.job_id AND j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-                RETURNING n.run_id, n.node, n.state, n.attempt, n.job_id, n.result_json, n.error, n.started_at, n.finished_at""")) {
+                WHERE n.run_id = ANY (?) AND n.state = 'RUNNING' AND j.job_id = n.job_id AND j.state IN (%s)
+                RETURNING n.run_id, n.node, n.state, n.attempt, n.job_id, n.result_json, n.error, n.started_at, n.finished_at""".formatted(TERMINAL))) {
             ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
             List<EndedNode> ended = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -243,11 +254,26 @@ public final class WorkflowStore {
         }
     }
 
+    /** The runs with one of these ids or keys. */
+    public List<Run> existing(Connection conn, Collection<UUID> runIds, Collection<String> keys) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?) OR client_key = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
+            ps.setArray(2, conn.createArrayOf("text", keys.toArray()));
+            List<Run> runs = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.add(run(rs));
+                }
+            }
+            return runs;
+        }
+    }
+
     /** Makes these nodes pending again; a node that had a job gets a new attempt (and so a new job). */
     public void resetNodes(Connection conn, UUID runId, Collection<String> nodes) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_node SET state = 'PENDING', "
                 + "attempt = attempt + CASE WHEN job_id IS NULL THEN 0 ELSE 1 END, job_id = NULL, result_json = NULL, error = NULL, "
-                + "started_at = NULL, finished_at = NULL WHERE run_id = ? AND node = ANY (?)")) {
+                + "started_at = NULL, finished_at = NULL WHERE run_id = ? AND node = ANY (?) AND state <> 'RUNNING'")) {
             ps.setObject(1, runId);
             ps.setArray(2, conn.createArrayOf("text", nodes.toArray()));
             ps.executeUpdate();
@@ -266,17 +292,12 @@ public final class WorkflowStore {
         }
     }
 
-    /** Cancels the run's nodes that have not ended; returns the jobs of those that were running. */
+    /** Cancels the run's nodes that have not ended; returns the jobs of those that were running (a pending node has none). */
     public List<UUID> cancelNodes(Connection conn, UUID runId) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("""
-                UPDATE fanout_workflow_node n SET state = 'CANCELLED', finished_at = now()
-                FROM fanout_workflow_node old WHERE old.run_id = n.run_id AND old.node = n.node
-                  AND n.run_id = ? AND n.state IN ('PENDING', 'RUNNING')
-                RETURNING CASE WHEN old.state = 'RUNNING' THEN n.job_id END""")) {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_node SET state = 'CANCELLED', finished_at = now() "
+                + "WHERE run_id = ? AND state IN ('PENDING', 'RUNNING') RETURNING job_id")) {
             ps.setObject(1, runId);
-            List<UUID> jobs = new ArrayList<>(uuids(ps));
-            jobs.removeIf(java.util.Objects::isNull);
-            return jobs;
+            return uuids(ps).stream().filter(java.util.Objects::nonNull).sorted().toList();
         }
     }
 

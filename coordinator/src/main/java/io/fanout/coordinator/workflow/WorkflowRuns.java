@@ -91,17 +91,15 @@ public final class WorkflowRuns {
         List<WorkflowStore.NewRun> runs = new ArrayList<>();
         Map<UUID, List<String>> nodes = new HashMap<>();
         Map<UUID, WorkflowDefinition> defs = new HashMap<>();
-        for (Requested r : requests) {
+        for (Requested r : answerDuplicates(conn, requests, out)) {
             WorkflowRunRequest req = r.request();
-            Optional<WorkflowStore.Version> version = req.definition() != null
-                    ? Optional.of(new WorkflowStore.Version(req.definition(), store.define(conn, req.definition()), null))
-                    : store.version(conn, req.workflow(), req.version());
-            if (version.isEmpty()) {
+            Optional<WorkflowStore.Version> stored = req.definition() != null ? Optional.empty() : store.version(conn, req.workflow(), req.version());
+            if (req.definition() == null && stored.isEmpty()) {
                 out.rejected.add(new Rejection(req.runId(), r.source(), req.version() > 0 ? "no version " + req.version() + " of workflow '"
                         + req.workflow() + "'" : "no workflow '" + req.workflow() + "' (define it first: fanout workflow define FILE)", r.text()));
                 continue;
             }
-            WorkflowDefinition def = version.get().definition();
+            WorkflowDefinition def = req.definition() != null ? req.definition() : stored.get().definition();
             List<String> reasons = new ArrayList<>();
             for (WorkflowNode n : def.nodes()) {
                 String reason = check.reasonAgainst(n.processor(), n.job().path("pool").asText(Pools.DEFAULT));
@@ -113,15 +111,17 @@ public final class WorkflowRuns {
                 out.rejected.add(new Rejection(req.runId(), r.source(), String.join("; ", reasons), r.text()));
                 continue;
             }
-            versions.putIfAbsent(def.name() + "@" + version.get().version(), def);
-            runs.add(new WorkflowStore.NewRun(req.runId(), req.key(), def.name(), version.get().version(), r.partition(), Json.toText(req.params())));
+            // an inline definition is stored once it is known to run: as a new version only if no version is the same
+            int version = req.definition() != null ? store.define(conn, def) : stored.get().version();
+            versions.putIfAbsent(def.name() + "@" + version, def);
+            runs.add(new WorkflowStore.NewRun(req.runId(), req.key(), def.name(), version, r.partition(), Json.toText(req.params())));
             nodes.put(req.runId(), def.nodes().stream().map(WorkflowNode::name).toList());
             defs.put(req.runId(), def);
         }
         Set<UUID> created = store.insertRuns(conn, runs, nodes);
-        answerDuplicates(conn, runs.stream().map(WorkflowStore.NewRun::runId).filter(id -> !created.contains(id)).toList(), out);
         for (WorkflowStore.NewRun n : runs) {
             if (!created.contains(n.runId())) {
+                log.info("run request for {} (key {}) ignored: a run of that id or key exists", n.runId(), n.key());
                 continue;
             }
             created.remove(n.runId()); // the same request twice in one batch starts once
@@ -136,17 +136,42 @@ public final class WorkflowRuns {
     }
 
     /**
-     * A request for a run that exists (same id or key) starts nothing; if that run has ended, its
-     * final event is sent again, so that whoever sent the request and awaits it gets its outcome.
+     * Of these requests, those for runs that do not exist yet (by id or key). A request for a run
+     * that exists starts nothing; if that run has ended, its final event is sent again (and owed),
+     * so that whoever sent the request and awaits it gets its outcome. A request whose key names a
+     * run of another id is answered under its own id with a rejection naming that run.
      */
-    private void answerDuplicates(Connection conn, List<UUID> duplicates, Decisions out) throws SQLException {
-        for (Run run : store.runs(conn, duplicates).values()) {
-            boolean open = run.state().equals(JobState.RUNNING.name()) || run.state().equals(JobState.SUSPENDED.name());
-            log.info("duplicate run request for {} (key {}): the run is {}{}", run.runId(), run.key(), run.state(), open ? "" : ", its outcome is sent again");
-            if (!open) {
-                out.events.add(runFinished(run));
+    private List<Requested> answerDuplicates(Connection conn, List<Requested> requests, Decisions out) throws SQLException {
+        List<UUID> ids = requests.stream().map(r -> r.request().runId()).toList();
+        List<String> keys = requests.stream().map(r -> r.request().key()).filter(java.util.Objects::nonNull).toList();
+        Map<UUID, Run> byId = new HashMap<>();
+        Map<String, Run> byKey = new HashMap<>();
+        for (Run run : store.existing(conn, ids, keys)) {
+            byId.put(run.runId(), run);
+            if (run.key() != null) {
+                byKey.put(run.key(), run);
             }
         }
+        List<Requested> fresh = new ArrayList<>();
+        Set<UUID> answered = new java.util.HashSet<>();
+        for (Requested r : requests) {
+            WorkflowRunRequest req = r.request();
+            Run run = byId.containsKey(req.runId()) ? byId.get(req.runId()) : req.key() == null ? null : byKey.get(req.key());
+            if (run == null) {
+                fresh.add(r);
+                continue;
+            }
+            boolean open = run.state().equals(JobState.RUNNING.name()) || run.state().equals(JobState.SUSPENDED.name());
+            log.info("duplicate run request for {} (key {}): the run is {}", run.runId(), run.key(), run.state());
+            if (!run.runId().equals(req.runId())) {
+                out.rejected.add(new Rejection(req.runId(), r.source(), "key '" + req.key() + "' names workflow run " + run.runId() + " already, which is "
+                        + run.state(), r.text()));
+            } else if (!open && answered.add(run.runId())) {
+                out.events.add(runFinished(run));
+                out.ended.add(new EndedRun(run.ownerPartition(), run.runId()));
+            }
+        }
+        return fresh;
     }
 
     /**
@@ -188,6 +213,9 @@ public final class WorkflowRuns {
                     continue;
                 }
                 TriggerRule.Verdict verdict = wn.trigger().decide(def.upstream(wn.name()).stream().map(u -> nodes.get(u).state()).toList());
+                if (verdict == TriggerRule.Verdict.RUN && !def.inputs(wn.name()).stream().allMatch(i -> nodes.get(i).state().isTerminal())) {
+                    verdict = TriggerRule.Verdict.WAIT; // a rule that fires at the first upstream outcome still reads only outcomes
+                }
                 if (verdict == TriggerRule.Verdict.RUN && wn.when() != null) {
                     Node on = nodes.get(wn.when().node());
                     if (!wn.when().holds(on.state(), result(on))) {

@@ -32,7 +32,11 @@ class ScheduleTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedule.create("n", "* * * * *", "UTC", REQUEST, "sometimes", now))
                 .getMessage().contains("allow, forbid or replace"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedule.create("n", "* * * * *", "UTC", "{\"processor\": 1}", "allow", now))
-                .getMessage().contains("schedule request is not a valid job request"));
+                .getMessage().contains("schedule request is not a valid job or workflow run request"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedule.create("n", "* * * * *", "UTC", "{\"workflow\": 7}", "allow", now))
+                .getMessage().contains("field 'workflow' is a stored workflow's name or a definition object"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedule.create("n", "* * * * *", "UTC", "not json", "allow", now))
+                .getMessage().contains("schedule request is not JSON"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedule.create("n", "* * * * *", "UTC",
                 "{\"processor\": \"p\", \"key\": \"k\"}", "allow", now)).getMessage().contains("each run gets its own key"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedule.create("bad name", "* * * * *", "UTC", REQUEST, "allow", now))

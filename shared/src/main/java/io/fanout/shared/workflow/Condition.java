@@ -1,6 +1,8 @@
 package io.fanout.shared.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.shared.json.Json;
 
 /**
@@ -26,6 +28,18 @@ public record Condition(String node, JsonNode resultEquals, boolean failed) {
     /** Whether the condition holds, given how {@code node} ended and its result (null if none). */
     public boolean holds(NodeState state, JsonNode result) {
         return failed ? state.isFailure() : state == NodeState.SUCCEEDED && resultEquals.equals(result);
+    }
+
+    /** The condition in its JSON form. */
+    public ObjectNode toJson() {
+        ObjectNode w = JsonNodeFactory.instance.objectNode();
+        w.put("node", node);
+        if (failed) {
+            w.put("failed", true);
+        } else {
+            w.set("resultEquals", resultEquals);
+        }
+        return w;
     }
 
     /** The condition as it reads in a definition. */

@@ -83,6 +83,24 @@ public final class WorkflowDefinition {
         return seen;
     }
 
+    /**
+     * The nodes whose outcome {@code node} reads when it starts: those its job references and the
+     * one its condition names. It starts only once they have all ended, whatever its trigger rule.
+     */
+    public Set<String> inputs(String node) {
+        WorkflowNode n = nodes.get(node);
+        Set<String> inputs = new LinkedHashSet<>();
+        try {
+            References.find(n.job()).stream().map(References.Reference::node).filter(java.util.Objects::nonNull).forEach(inputs::add);
+        } catch (References.UnresolvableReferenceException e) {
+            throw new IllegalStateException("node " + node + " of a checked definition has a malformed reference", e);
+        }
+        if (n.when() != null) {
+            inputs.add(n.when().node());
+        }
+        return inputs;
+    }
+
     /** Nodes nothing runs after: a run's outcome is theirs. */
     public List<String> leaves() {
         return nodes.keySet().stream().filter(n -> downstream.get(n).isEmpty()).toList();
@@ -101,13 +119,7 @@ public final class WorkflowDefinition {
                 o.put("trigger", n.trigger().jsonName());
             }
             if (n.when() != null) {
-                ObjectNode w = o.putObject("when");
-                w.put("node", n.when().node());
-                if (n.when().failed()) {
-                    w.put("failed", true);
-                } else {
-                    w.set("resultEquals", n.when().resultEquals());
-                }
+                o.set("when", n.when().toJson());
             }
         }
         ArrayNode edgeArray = root.putArray("edges");

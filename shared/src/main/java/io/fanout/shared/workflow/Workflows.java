@@ -73,13 +73,7 @@ public final class Workflows {
                 n.put("trigger", trigger.jsonName());
             }
             if (when != null) {
-                ObjectNode w = n.putObject("when");
-                w.put("node", when.node());
-                if (when.failed()) {
-                    w.put("failed", true);
-                } else {
-                    w.set("resultEquals", when.resultEquals());
-                }
+                n.set("when", when.toJson());
             }
             for (String u : upstream) {
                 edges.addArray().add(u).add(name);
