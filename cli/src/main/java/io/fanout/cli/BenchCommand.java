@@ -4,6 +4,7 @@ import io.fanout.bench.BenchSite;
 import io.fanout.bench.Benchmark;
 import io.fanout.bench.PeerComparison;
 import io.fanout.bench.ScalingBenchmark;
+import io.fanout.bench.WorkflowBenchmark;
 import io.fanout.coordinator.CoordinatorConfig;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,6 +40,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--scaling", description = "Instead: throughput with 1, 2 and 4 executor processes (no-op tasks, and tasks that wait).")
     boolean scaling;
 
+    @Option(names = "--workflows", description = "Instead: --runs concurrent runs of a five-node workflow, then one run of a graph of "
+            + "--layers layers of 10 nodes (every node one no-op task).")
+    boolean workflows;
+
+    @Option(names = "--runs", defaultValue = "1000", description = "With --workflows: concurrent runs (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--layers", defaultValue = "20", description = "With --workflows: layers of the large graph (default ${DEFAULT-VALUE}).")
+    int layers;
+
     @Option(names = "--bootstrap-servers", description = "A Kafka cluster to measure on (default: an embedded broker).")
     String bootstrapServers;
 
@@ -56,7 +67,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         try (BenchSite site = BenchSite.open(bootstrapServers, jdbcUrl, dbUser, System.getenv("FANOUT_DB_PASSWORD"))) {
             Benchmark fanout = new Benchmark(tasks, latencyJobs, latencyRate, processes, applyConnections);
-            if (scaling) {
+            if (workflows) {
+                new WorkflowBenchmark(runs, layers, 10).run(System.out, site);
+            } else if (scaling) {
                 new ScalingBenchmark(Math.min(tasks, 200_000), 8_000, 20, 8).run(System.out, site, 1, 2, 4);
             } else if (peers) {
                 new PeerComparison(fanout, tasks).run(System.out, site);

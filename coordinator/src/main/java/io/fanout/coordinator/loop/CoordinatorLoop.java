@@ -310,6 +310,9 @@ public final class CoordinatorLoop implements Runnable {
             }
         }
         emitProgress(after.progressed, sends);
+        if (!after.ended.isEmpty()) {
+            housekeeping.jobsEnded();
+        }
         after.reduces.forEach(out.reduces()::submit);
         Map<TopicPartition, Long> first = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();

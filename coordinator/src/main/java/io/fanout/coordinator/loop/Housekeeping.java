@@ -62,6 +62,7 @@ final class Housekeeping {
     /** Partitions taken over whose outbox has not been reconciled yet (the rebalance listener adds, the loop drains). */
     private final Set<Integer> takenOver = new TreeSet<>();
     private long next;
+    private boolean jobsEnded;
     private long nextReconcile;
     private long nextOpenJobsCount;
 
@@ -90,6 +91,11 @@ final class Housekeeping {
         return clock.millis() >= next;
     }
 
+    /** A batch ended jobs: some may be workflow nodes, whose runs are moved on at once rather than at the next round. */
+    void jobsEnded() {
+        jobsEnded = true;
+    }
+
     /** Partitions just taken over: what their former owner left owed is re-driven at the next round. */
     void takenOver(Collection<Integer> partitions) {
         takenOver.addAll(partitions);
@@ -107,9 +113,14 @@ final class Housekeeping {
      */
     void run(List<Integer> owned, Set<Integer> caughtUp) throws Exception {
         if (!due()) {
+            if (jobsEnded && !owned.isEmpty()) {
+                jobsEnded = false;
+                advanceWorkflows(owned); // a node's next nodes start now, not at the next round
+            }
             return;
         }
         next = clock.millis() + INTERVAL_MILLIS;
+        jobsEnded = false;
         if (owned.isEmpty()) {
             return;
         }

@@ -317,38 +317,50 @@ public final class WorkflowStore {
         return nodes;
     }
 
-    /** Writes these nodes' state, attempt, job, error and times, in one statement. */
-    public void updateNodes(Connection conn, UUID runId, Collection<Node> changed) throws SQLException {
+    /** A node of a run, as it is to be written. */
+    public record RunNode(UUID runId, Node node) {
+    }
+
+    /** Writes these nodes' state, attempt, job, error and times (of any runs), in one statement. */
+    public void updateNodes(Connection conn, Collection<RunNode> changed) throws SQLException {
         if (changed.isEmpty()) {
             return;
         }
         try (PreparedStatement ps = conn.prepareStatement("""
                 UPDATE fanout_workflow_node n SET state = v.state, attempt = v.attempt, job_id = v.job_id, error = v.error,
                        started_at = v.started_at, finished_at = v.finished_at
-                FROM unnest(?::text[], ?::text[], ?::int[], ?::uuid[], ?::text[], ?::text[]::timestamptz[], ?::text[]::timestamptz[])
-                     AS v(node, state, attempt, job_id, error, started_at, finished_at)
-                WHERE n.run_id = ? AND n.node = v.node""")) {
-            ps.setArray(1, conn.createArrayOf("text", changed.stream().map(Node::node).toArray()));
-            ps.setArray(2, conn.createArrayOf("text", changed.stream().map(n -> n.state().name()).toArray()));
-            ps.setArray(3, conn.createArrayOf("int4", changed.stream().map(Node::attempt).toArray()));
-            ps.setArray(4, conn.createArrayOf("uuid", changed.stream().map(Node::jobId).toArray()));
-            ps.setArray(5, conn.createArrayOf("text", changed.stream().map(Node::error).toArray()));
-            ps.setArray(6, conn.createArrayOf("text", changed.stream().map(n -> text(n.startedAt())).toArray()));
-            ps.setArray(7, conn.createArrayOf("text", changed.stream().map(n -> text(n.finishedAt())).toArray()));
-            ps.setObject(8, runId);
+                FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::uuid[], ?::text[], ?::text[]::timestamptz[], ?::text[]::timestamptz[])
+                     AS v(run_id, node, state, attempt, job_id, error, started_at, finished_at)
+                WHERE n.run_id = v.run_id AND n.node = v.node""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", changed.stream().map(RunNode::runId).toArray()));
+            ps.setArray(2, conn.createArrayOf("text", changed.stream().map(c -> c.node().node()).toArray()));
+            ps.setArray(3, conn.createArrayOf("text", changed.stream().map(c -> c.node().state().name()).toArray()));
+            ps.setArray(4, conn.createArrayOf("int4", changed.stream().map(c -> c.node().attempt()).toArray()));
+            ps.setArray(5, conn.createArrayOf("uuid", changed.stream().map(c -> c.node().jobId()).toArray()));
+            ps.setArray(6, conn.createArrayOf("text", changed.stream().map(c -> c.node().error()).toArray()));
+            ps.setArray(7, conn.createArrayOf("text", changed.stream().map(c -> text(c.node().startedAt())).toArray()));
+            ps.setArray(8, conn.createArrayOf("text", changed.stream().map(c -> text(c.node().finishedAt())).toArray()));
             ps.executeUpdate();
         }
     }
 
-    /** Ends a RUNNING run; false if it was not RUNNING. */
-    public boolean endRun(Connection conn, UUID runId, String state, String error) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_run SET state = ?, error = ?, finished_at = now() "
-                + "WHERE run_id = ? AND state = 'RUNNING'")) {
-            ps.setString(1, state);
-            ps.setString(2, error);
-            ps.setObject(3, runId);
-            return ps.executeUpdate() == 1;
+    /** Ends the RUNNING runs among these (state and error by run id) in one statement; returns those it ended. */
+    public Set<UUID> endRuns(Connection conn, Map<UUID, String> states, Map<UUID, String> errors) throws SQLException {
+        Set<UUID> ended = new HashSet<>();
+        if (states.isEmpty()) {
+            return ended;
         }
+        List<UUID> ids = List.copyOf(states.keySet());
+        try (PreparedStatement ps = conn.prepareStatement("""
+                UPDATE fanout_workflow_run r SET state = v.state, error = v.error, finished_at = now()
+                FROM unnest(?::uuid[], ?::text[], ?::text[]) AS v(run_id, state, error)
+                WHERE r.run_id = v.run_id AND r.state = 'RUNNING' RETURNING r.run_id""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", ids.toArray()));
+            ps.setArray(2, conn.createArrayOf("text", ids.stream().map(states::get).toArray()));
+            ps.setArray(3, conn.createArrayOf("text", ids.stream().map(errors::get).toArray()));
+            ended.addAll(uuids(ps));
+        }
+        return ended;
     }
 
     private static Run run(ResultSet rs) throws SQLException {

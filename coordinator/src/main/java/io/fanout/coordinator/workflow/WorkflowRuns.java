@@ -74,6 +74,13 @@ public final class WorkflowRuns {
         public final List<JobEvent> events = new ArrayList<>();
         public final List<Rejection> rejected = new ArrayList<>();
         public final List<EndedRun> ended = new ArrayList<>();
+        /** Node rows and run outcomes to write, all runs' at once, when the step is done. */
+        private final List<WorkflowStore.RunNode> nodeWrites = new ArrayList<>();
+        private final List<Ending> endings = new ArrayList<>();
+    }
+
+    /** A run whose nodes have all ended, and how it ends. */
+    private record Ending(Run run, JobState state, String error) {
     }
 
     private final WorkflowStore store;
@@ -131,8 +138,9 @@ public final class WorkflowRuns {
             out.events.add(runEvent(JobEvent.Type.RUN_STARTED, run, JobState.RUNNING, null));
             Map<String, Node> pending = new LinkedHashMap<>();
             nodes.get(run.runId()).forEach(name -> pending.put(name, new Node(name, NodeState.PENDING, 0, null, null, null, null, null)));
-            evaluate(conn, run, defs.get(run.runId()), pending, out);
+            evaluate(run, defs.get(run.runId()), pending, out);
         }
+        write(conn, out);
     }
 
     /**
@@ -191,16 +199,41 @@ public final class WorkflowRuns {
         Map<UUID, Map<String, Node>> nodes = store.nodes(conn, runIds);
         for (Run run : runs.values()) {
             if (JobState.valueOf(run.state()) == JobState.RUNNING) {
-                evaluate(conn, run, definition(conn, run), nodes.get(run.runId()), out);
+                evaluate(run, definition(conn, run), nodes.get(run.runId()), out);
             }
         }
+        write(conn, out);
+    }
+
+    /** The node rows and run outcomes the step decided, in one statement each, then the events of the runs that ended. */
+    private void write(Connection conn, Decisions out) throws SQLException {
+        store.updateNodes(conn, out.nodeWrites);
+        out.nodeWrites.clear();
+        Map<UUID, String> states = new LinkedHashMap<>();
+        Map<UUID, String> errors = new HashMap<>();
+        out.endings.forEach(e -> {
+            states.put(e.run().runId(), e.state().name());
+            errors.put(e.run().runId(), e.error());
+        });
+        Set<UUID> ended = store.endRuns(conn, states, errors);
+        for (Ending e : out.endings) {
+            if (!ended.contains(e.run().runId())) {
+                continue;
+            }
+            Run run = e.run();
+            log.info("workflow run {} of {} {}{}", run.runId(), run.workflow(), e.state(), e.error() == null ? "" : ": " + e.error());
+            out.events.add(runFinished(new Run(run.runId(), run.key(), run.workflow(), run.version(), e.state().name(), run.ownerPartition(), run.params(),
+                    e.error(), run.createdAt(), clock.instant())));
+            out.ended.add(new EndedRun(run.ownerPartition(), run.runId()));
+        }
+        out.endings.clear();
     }
 
     /**
      * Settles every pending node that can be settled now, in dependency order (a node skipped or
      * failed upstream may settle the ones after it at once), then ends the run if no node is left.
      */
-    private void evaluate(Connection conn, Run run, WorkflowDefinition def, Map<String, Node> nodes, Decisions out) throws SQLException {
+    private void evaluate(Run run, WorkflowDefinition def, Map<String, Node> nodes, Decisions out) {
         Map<String, Node> changed = new LinkedHashMap<>();
         Instant now = clock.instant();
         JsonNode params = Json.readTree(run.params());
@@ -237,9 +270,9 @@ public final class WorkflowRuns {
                 settled = true;
             }
         }
-        store.updateNodes(conn, run.runId(), changed.values());
+        changed.values().forEach(n -> out.nodeWrites.add(new WorkflowStore.RunNode(run.runId(), n)));
         if (nodes.values().stream().allMatch(n -> n.state().isTerminal())) {
-            end(conn, run, def, nodes, out);
+            end(run, def, nodes, out);
         }
     }
 
@@ -265,10 +298,9 @@ public final class WorkflowRuns {
      * A run whose nodes have all ended succeeds when every leaf (a node nothing runs after)
      * succeeded or was skipped, and fails otherwise, naming the nodes that failed.
      */
-    private void end(Connection conn, Run run, WorkflowDefinition def, Map<String, Node> nodes, Decisions out) throws SQLException {
+    private static void end(Run run, WorkflowDefinition def, Map<String, Node> nodes, Decisions out) {
         List<String> badLeaves = def.leaves().stream()
                 .filter(l -> nodes.get(l).state() != NodeState.SUCCEEDED && nodes.get(l).state() != NodeState.SKIPPED).toList();
-        JobState state = badLeaves.isEmpty() ? JobState.SUCCEEDED : JobState.FAILED;
         String error = null;
         if (!badLeaves.isEmpty()) {
             String failed = nodes.values().stream().filter(n -> n.state() == NodeState.FAILED || n.state() == NodeState.CANCELLED)
@@ -277,13 +309,7 @@ public final class WorkflowRuns {
             error = "leaves not succeeded: " + badLeaves.stream().map(l -> l + " " + nodes.get(l).state()).collect(Collectors.joining(", "))
                     + (failed.isEmpty() ? "" : "; failed: " + failed);
         }
-        if (store.endRun(conn, run.runId(), state.name(), error)) {
-            log.info("workflow run {} of {} {}{}", run.runId(), run.workflow(), state, error == null ? "" : ": " + error);
-            Run ended = new Run(run.runId(), run.key(), run.workflow(), run.version(), state.name(), run.ownerPartition(), run.params(), error,
-                    run.createdAt(), clock.instant());
-            out.events.add(runFinished(ended));
-            out.ended.add(new EndedRun(run.ownerPartition(), run.runId()));
-        }
+        out.endings.add(new Ending(run, badLeaves.isEmpty() ? JobState.SUCCEEDED : JobState.FAILED, error));
     }
 
     /** The definition a run started with (stored versions never change, so each is read once). */

@@ -28,6 +28,7 @@ public final class WorkflowDefinition {
     private final List<Edge> edges;
     private final Map<String, List<String>> upstream = new LinkedHashMap<>();
     private final Map<String, List<String>> downstream = new LinkedHashMap<>();
+    private final Map<String, Set<String>> inputs = new java.util.concurrent.ConcurrentHashMap<>();
 
     WorkflowDefinition(String name, List<WorkflowNode> nodes, List<Edge> edges) {
         this.name = name;
@@ -88,17 +89,21 @@ public final class WorkflowDefinition {
      * one its condition names. It starts only once they have all ended, whatever its trigger rule.
      */
     public Set<String> inputs(String node) {
+        return inputs.computeIfAbsent(node, this::readInputs);
+    }
+
+    private Set<String> readInputs(String node) {
         WorkflowNode n = nodes.get(node);
-        Set<String> inputs = new LinkedHashSet<>();
+        Set<String> read = new LinkedHashSet<>();
         try {
-            References.find(n.job()).stream().map(References.Reference::node).filter(java.util.Objects::nonNull).forEach(inputs::add);
+            References.find(n.job()).stream().map(References.Reference::node).filter(java.util.Objects::nonNull).forEach(read::add);
         } catch (References.UnresolvableReferenceException e) {
             throw new IllegalStateException("node " + node + " of a checked definition has a malformed reference", e);
         }
         if (n.when() != null) {
-            inputs.add(n.when().node());
+            read.add(n.when().node());
         }
-        return inputs;
+        return read;
     }
 
     /** Nodes nothing runs after: a run's outcome is theirs. */
