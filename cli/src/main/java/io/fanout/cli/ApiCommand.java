@@ -23,6 +23,10 @@ final class ApiCommand implements Callable<Integer> {
             description = "HOST:PORT to listen on (env FANOUT_CONSOLE_BIND; default ${DEFAULT-VALUE}).")
     String bind;
 
+    @Option(names = "--executor-group", defaultValue = "fanout-executors",
+            description = "The executors' base consumer group, for the pools' lag (default ${DEFAULT-VALUE}).")
+    String executorGroup;
+
     @Override
     public Integer call() throws Exception {
         int colon = bind.lastIndexOf(':');
@@ -39,7 +43,7 @@ final class ApiCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         try (ApiServer server = ApiServer.start(new ApiServer.Config(bind.substring(0, colon), port, db.jdbcUrl, db.user, db.password(), kafka.kafka(),
-                kafka.topics()))) {
+                kafka.topics(), executorGroup))) {
             System.out.printf("Fanout API on http://%s:%d/api/v1 (OpenAPI: /api/v1/openapi.json)%n", bind.substring(0, colon), server.port());
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             stopped.await();

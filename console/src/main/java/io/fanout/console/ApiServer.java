@@ -1,6 +1,20 @@
 package io.fanout.console;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.coordinator.schedule.Schedules;
+import io.fanout.shared.KafkaClientSettings;
+import io.fanout.console.web.ConsolePages;
+import io.javalin.http.Handler;
+import java.time.Clock;
+import java.util.ArrayList;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
 import io.fanout.coordinator.control.JobControl;
@@ -11,7 +25,6 @@ import io.fanout.shared.json.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,40 +44,67 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    static final String PRINCIPAL = "fanout.principal";
+    /** The request attribute that holds the caller, once authorized. */
+    public static final String PRINCIPAL = "fanout.principal";
 
-    /** Where to listen, and the installation it serves. */
-    public record Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics) {
+    /** The path every route of this version of the API starts with. */
+    public static final String BASE = "/api/v1";
+
+    /**
+     * Where to listen, and the installation it serves.
+     *
+     * @param executorGroup the executors' base consumer group (each pool's group is derived from it)
+     */
+    public record Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
+                         String executorGroup) {
     }
+
+    private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
     private final Database db;
     private final Producer<byte[], byte[]> producer;
+    private final Admin admin;
     private final FanoutClient client;
     private final List<Route> routes;
     private final Javalin app;
 
     private ApiServer(Config config) {
         this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), 4);
-        Map<String, Object> p = new HashMap<>(config.kafka());
-        p.putIfAbsent("acks", "all");
-        p.putIfAbsent("client.id", "fanout-api");
-        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(config.kafka(), "fanout-api"), new ByteArraySerializer(),
+                new ByteArraySerializer());
+        this.admin = Admin.create(config.kafka());
         this.client = FanoutClient.connect(config.kafka(), config.topics());
-        ApiTokens tokens = new ApiTokens(db.dataSource());
-        AuditLog audit = new AuditLog(db.dataSource());
-        this.routes = new ApiRoutes(db.dataSource(), new JobControl(db.dataSource(), producer, config.topics()),
-                new WorkflowControl(db.dataSource(), producer, config.topics()), client, audit, tokens).all();
-        String openApi = Json.toText(OpenApi.document(routes));
+        DataSource ds = db.dataSource();
+        ApiTokens tokens = new ApiTokens(ds);
+        AuditLog audit = new AuditLog(ds);
+        Audited audited = new Audited(audit);
+        DeadLetters deadLetters = new DeadLetters(ds, producer, config.topics());
+        JobControl jobControl = new JobControl(ds, producer, config.topics());
+        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit);
+        List<Route> all = new ArrayList<>();
+        all.add(new Route("GET", BASE + "/openapi.json", Scope.READ, "This document", null));
+        all.addAll(new JobRoutes(ds, jobControl, deadLetters, client, audited).routes(BASE));
+        all.addAll(new WorkflowRoutes(ds, new WorkflowControl(ds, producer, config.topics()), client, audited).routes(BASE));
+        all.addAll(new DeadLetterRoutes(deadLetters, audited).routes(BASE));
+        all.addAll(new InstallationRoutes(admin, config.kafka(), config.topics(), config.executorGroup(), new Schedules(ds, Clock.systemUTC()), audit,
+                tokens, audited).routes(BASE));
+        all.addAll(pages.routes());
+        this.routes = List.copyOf(all);
+        String openApi = toJson(OpenApi.document(routes.stream().filter(r -> r.path().startsWith(BASE)).toList()));
         this.app = Javalin.create(c -> {
             c.jetty.host = config.host();
             c.jetty.port = config.port();
             c.startup.showJavalinBanner = false;
-            c.routes.beforeMatched(ctx -> authorize(ctx, tokens));
+            c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages));
             for (Route r : routes) {
-                io.javalin.http.Handler h = r.handler() != null ? r.handler() : ctx -> ctx.contentType("application/json").result(openApi);
+                Handler h = r.handler() != null ? r.handler() : ctx -> ctx.contentType("application/json").result(openApi);
+                RouteRole role = r.isOpen() ? Open.PUBLIC : r.scope();
                 switch (r.method()) {
-                    case "GET" -> c.routes.get(r.path(), h, r.scope());
-                    case "POST" -> c.routes.post(r.path(), h, r.scope());
+                    case "GET" -> c.routes.get(r.path(), h, role);
+                    case "POST" -> c.routes.post(r.path(), h, role);
+                    case "DELETE" -> c.routes.delete(r.path(), h, role);
+                    case "SSE" -> c.routes.sse(r.path(), r.stream(), role);
                     default -> throw new IllegalStateException("no method " + r.method());
                 }
             }
@@ -84,7 +124,7 @@ public final class ApiServer implements AutoCloseable {
     public static ApiServer start(Config config) {
         ApiServer s = new ApiServer(config);
         s.app.start();
-        log.info("API listening on http://{}:{}{}", config.host(), s.app.port(), ApiRoutes.BASE);
+        log.info("API listening on http://{}:{}{}", config.host(), s.app.port(), BASE);
         return s;
     }
 
@@ -97,23 +137,42 @@ public final class ApiServer implements AutoCloseable {
         return routes;
     }
 
+    /** The role of the routes anyone may use (the console's sign-in page and static files). */
+    private enum Open implements RouteRole { PUBLIC }
+
     /**
-     * Deny by default: a route that names no scope is refused; a request without a valid token is
-     * 401, one whose token's scope is too small 403.
+     * Deny by default: a route that names neither a scope nor {@link Open} is refused. An API
+     * request without a valid bearer token is 401; a console page without a session goes to the
+     * sign-in page; a scope too small is 403.
      */
-    private static void authorize(Context ctx, ApiTokens tokens) throws Exception {
+    private static void authorize(Context ctx, ApiTokens tokens, ConsolePages pages) throws Exception {
         securityHeaders(ctx);
         Set<RouteRole> roles = ctx.routeRoles();
+        if (roles.contains(Open.PUBLIC)) {
+            return;
+        }
         Optional<Scope> needed = roles.stream().filter(Scope.class::isInstance).map(Scope.class::cast).findFirst();
         if (needed.isEmpty()) {
             throw new ApiError(403, "forbidden", "this route names no scope, so nobody may use it", null);
         }
-        String header = ctx.header("Authorization");
-        Optional<ApiTokens.Principal> who = header != null && header.startsWith("Bearer ") ? tokens.authenticate(header.substring(7).trim())
-                : Optional.empty();
-        if (who.isEmpty()) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiError(401, "unauthenticated", "a valid API token is needed (Authorization: Bearer TOKEN; fanout token create)", null);
+        Optional<ApiTokens.Principal> who;
+        if (ctx.path().startsWith(ConsolePages.BASE)) {
+            who = pages.authenticate(ctx);
+            if (who.isEmpty()) {
+                if (ctx.method().name().equals("GET")) {
+                    ctx.redirect(ConsolePages.BASE + "/login");
+                    ctx.skipRemainingHandlers();
+                    return;
+                }
+                throw new ApiError(401, "unauthenticated", "sign in first", null);
+            }
+        } else {
+            String header = ctx.header("Authorization");
+            who = header != null && header.startsWith("Bearer ") ? tokens.authenticate(header.substring(7).trim()) : Optional.empty();
+            if (who.isEmpty()) {
+                ctx.header("WWW-Authenticate", "Bearer");
+                throw new ApiError(401, "unauthenticated", "a valid API token is needed (Authorization: Bearer TOKEN; fanout token create)", null);
+            }
         }
         if (!who.get().scope().includes(needed.get())) {
             throw new ApiError(403, "forbidden", "this needs a token of scope " + needed.get().label() + "; this one is " + who.get().scope().label(), null);
@@ -130,7 +189,16 @@ public final class ApiServer implements AutoCloseable {
     }
 
     static void json(Context ctx, int status, Object body) {
-        ctx.status(status).contentType("application/json").result(Json.toText(body));
+        ctx.status(status).contentType("application/json").result(toJson(body));
+    }
+
+    /** JSON of the API's answers: times as ISO-8601 strings. */
+    static String toJson(Object body) {
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + body.getClass().getName() + " as JSON", e);
+        }
     }
 
     private static void error(Context ctx, int status, String code, String message, String field) {
@@ -149,6 +217,7 @@ public final class ApiServer implements AutoCloseable {
     public void close() throws Exception {
         app.stop();
         client.close();
+        admin.close();
         producer.close();
         db.close();
     }
@@ -169,12 +238,16 @@ public final class ApiServer implements AutoCloseable {
             ObjectNode paths = doc.putObject("paths");
             for (Route r : routes) {
                 ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
-                ObjectNode op = path.putObject(r.method().toLowerCase(java.util.Locale.ROOT));
+                ObjectNode op = path.putObject(r.httpMethod().toLowerCase(java.util.Locale.ROOT));
                 op.put("summary", r.summary());
                 op.put("x-fanout-scope", r.scope().label());
-                if (r.path().contains("{id}")) {
-                    op.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
-                            .putObject("schema").put("type", "string").put("format", "uuid");
+                java.util.regex.Matcher param = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(r.path());
+                while (param.find()) {
+                    op.withArray("parameters").addObject().put("name", param.group(1)).put("in", "path").put("required", true)
+                            .putObject("schema").put("type", "string");
+                }
+                if (r.method().equals("SSE")) {
+                    op.put("x-fanout-stream", "text/event-stream");
                 }
                 ObjectNode responses = op.putObject("responses");
                 responses.putObject(r.method().equals("POST") && !r.path().contains("{id}") ? "202" : "200").put("description", "done");

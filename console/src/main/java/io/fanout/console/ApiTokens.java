@@ -86,6 +86,17 @@ public final class ApiTokens {
         }
     }
 
+    /** The principal of a token by its id, if it is still valid (a session checks its token on every request). */
+    public Optional<Principal> stillValid(UUID id) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT id, name, scope FROM fanout_api_token WHERE id = ? "
+                + "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Principal(rs.getObject(1, UUID.class), rs.getString(2), Scope.of(rs.getString(3)))) : Optional.empty();
+            }
+        }
+    }
+
     public List<Listed> list() throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT id, name, scope, created_by, created_at, expires_at, revoked_at, last_used_at FROM fanout_api_token ORDER BY created_at");

@@ -15,19 +15,19 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /** What the API shows of jobs and tasks, read from PostgreSQL. Times are ISO-8601 strings. */
-final class JobQueries {
+public final class JobQueries {
 
     /** A job as listed and shown; {@code result} and {@code params} only when one job is asked for. */
-    record JobView(UUID id, String key, String processor, String pool, String state, long total, long succeeded, long failed, String createdAt,
+    public record JobView(UUID id, String key, String processor, String pool, String state, long total, long succeeded, long failed, String createdAt,
                    String finishedAt, String error, JsonNode result, JsonNode params) {
     }
 
-    record TaskView(UUID id, String name, String state, int attempt, String executor, String errorClass, String errorMessage, String createdAt,
+    public record TaskView(UUID id, String name, String state, int attempt, String executor, String errorClass, String errorMessage, String createdAt,
                     String startedAt, String finishedAt) {
     }
 
     /** Filters of the job list; null means any. Only jobs created at or after {@code since} and before {@code before}. */
-    record JobFilter(String state, String processor, String pool, String key, Instant since, Instant before, int limit) {
+    public record JobFilter(String state, String processor, String pool, String key, Instant since, Instant before, int limit) {
     }
 
     private static final String JOB_COLUMNS = "job_id, client_key, processor, pool, state, total_tasks, succeeded_tasks, failed_tasks, created_at, "
@@ -35,12 +35,12 @@ final class JobQueries {
 
     private final DataSource db;
 
-    JobQueries(DataSource db) {
+    public JobQueries(DataSource db) {
         this.db = db;
     }
 
     /** Newest first. */
-    List<JobView> jobs(JobFilter f) throws SQLException {
+    public List<JobView> jobs(JobFilter f) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT " + JOB_COLUMNS + " FROM fanout_job "
                 + "WHERE created_at >= ? AND created_at < ? AND (?::text IS NULL OR state = ?) AND (?::text IS NULL OR processor = ?) "
                 + "AND (?::text IS NULL OR pool = ?) AND (?::text IS NULL OR client_key = ?) ORDER BY created_at DESC LIMIT ?")) {
@@ -62,7 +62,7 @@ final class JobQueries {
         }
     }
 
-    Optional<JobView> job(UUID id) throws SQLException {
+    public Optional<JobView> job(UUID id) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT " + JOB_COLUMNS + ", result_json, params "
                 + "FROM fanout_job WHERE job_id = ?")) {
             ps.setObject(1, id);
@@ -73,7 +73,7 @@ final class JobQueries {
     }
 
     /** The job's tasks in the order they were created, optionally of one state. */
-    List<TaskView> tasks(UUID jobId, String state, int limit) throws SQLException {
+    public List<TaskView> tasks(UUID jobId, String state, int limit) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT task_id, task_name, state, attempt, executor_id, "
                 + "error_class, error_message, created_at, started_at, finished_at FROM fanout_task WHERE job_id = ? AND (?::text IS NULL OR state = ?) "
                 + "ORDER BY created_at, task_id LIMIT ?")) {
@@ -89,6 +89,21 @@ final class JobQueries {
                 }
             }
             return tasks;
+        }
+    }
+
+    /** How many jobs created since then are in each state. */
+    public java.util.Map<String, Long> countsByState(Instant since) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT state, count(*) FROM fanout_job WHERE created_at >= ? GROUP BY state ORDER BY state")) {
+            ps.setTimestamp(1, Timestamp.from(since));
+            java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return counts;
         }
     }
 

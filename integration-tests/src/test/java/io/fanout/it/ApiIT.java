@@ -34,18 +34,45 @@ class ApiIT {
     }
 
     private Reply call(ApiServer server, String method, String path, String token, String body) throws Exception {
+        return call(server, method, path, token, body, null);
+    }
+
+    private Reply call(ApiServer server, String method, String path, String token, String body, String session) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
+        if (session != null) {
+            b.header("Cookie", "fanout_session=" + session);
+        }
+        if (body != null && body.startsWith("csrf=")) {
+            b.header("Content-Type", "application/x-www-form-urlencoded");
+        }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body().isEmpty() ? null : Json.readTree(r.body()), r);
+        boolean json = r.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+        return new Reply(r.statusCode(), json && !r.body().isEmpty() ? Json.readTree(r.body()) : null, r);
+    }
+
+    /** Signs in to the console with a token; returns the session cookie's value. */
+    private String signIn(ApiServer server, String token) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/console/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("token=" + token)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
+        return cookie.substring(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+    }
+
+    private static String csrfOf(String html) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(html);
+        assertTrue(m.find(), "a page carries its CSRF token");
+        return m.group(1);
     }
 
     private static ApiServer server(FanoutCluster cluster) {
         return ApiServer.start(new ApiServer.Config("127.0.0.1", 0, cluster.jdbcUrl, SharedInfrastructure.dbUser(), null,
-                Map.of("bootstrap.servers", cluster.bootstrap), cluster.topics));
+                Map.of("bootstrap.servers", cluster.bootstrap), cluster.topics, cluster.executorGroup()));
     }
 
     /** Walks every route the server registers: none answers without a valid token, nor to a token of too small a scope. */
@@ -60,20 +87,44 @@ class ApiIT {
             tokens.revoke(revokedToken.id());
             String path = null;
             int refusals = 0;
+            String readSession = signIn(server, byScope.get(Scope.READ));
+            String readCsrf = csrfOf(call(server, "GET", "/console", null, null, readSession).raw().body());
             for (Route r : server.routes()) {
-                path = r.path().replace("{id}", UUID.randomUUID().toString());
+                path = r.path().replace("{id}", UUID.randomUUID().toString()).replace("{name}", "some-schedule");
+                if (r.isOpen()) {
+                    continue;
+                }
+                if (r.path().startsWith("/console")) {
+                    for (String bad : new String[] {null, byScope.get(Scope.OPERATE)}) { // a bearer token is no console session
+                        Reply reply = call(server, r.httpMethod(), path, bad, r.method().equals("POST") ? "csrf=x" : null);
+                        if (r.httpMethod().equals("GET")) {
+                            assertEquals(302, reply.status(), r.method() + " " + r.path() + " without a session");
+                            assertEquals("/console/login", reply.raw().headers().firstValue("Location").orElse(""));
+                        } else {
+                            assertEquals(401, reply.status(), r.method() + " " + r.path() + " without a session");
+                        }
+                    }
+                    for (Scope small : TOO_SMALL.get(r.scope())) {
+                        assertEquals(Scope.READ, small);
+                        Reply reply = call(server, r.httpMethod(), path, null, "csrf=" + readCsrf, readSession);
+                        assertEquals(403, reply.status(), r.method() + " " + r.path() + " signed in with a read token");
+                        assertEquals("forbidden", reply.body().get("code").asText());
+                        refusals++;
+                    }
+                    continue;
+                }
                 for (String bad : new String[] {null, "fo_not-a-token", expired, revokedToken.secret(), "Basic abc"}) {
-                    Reply reply = call(server, r.method(), path, bad, r.method().equals("POST") ? "{}" : null);
+                    Reply reply = call(server, r.httpMethod(), path, bad, r.method().equals("POST") ? "{}" : null);
                     assertEquals(401, reply.status(), r.method() + " " + r.path() + " with " + bad);
                     assertEquals("unauthenticated", reply.body().get("code").asText());
                 }
                 for (Scope small : TOO_SMALL.get(r.scope())) {
-                    Reply reply = call(server, r.method(), path, byScope.get(small), r.method().equals("POST") ? "{}" : null);
+                    Reply reply = call(server, r.httpMethod(), path, byScope.get(small), r.method().equals("POST") ? "{}" : null);
                     assertEquals(403, reply.status(), r.method() + " " + r.path() + " with a " + small.label() + " token");
                     refusals++;
                 }
             }
-            assertEquals(server.routes().stream().mapToInt(r -> TOO_SMALL.get(r.scope()).size()).sum(), refusals);
+            assertEquals(server.routes().stream().filter(r -> !r.isOpen()).mapToInt(r -> TOO_SMALL.get(r.scope()).size()).sum(), refusals);
             assertTrue(server.routes().stream().anyMatch(r -> r.scope() == Scope.ADMIN) && server.routes().stream().anyMatch(r -> r.scope() == Scope.OPERATE));
             Reply unknown = call(server, "GET", "/api/v1/nothing-here", byScope.get(Scope.READ), null);
             assertEquals(404, unknown.status());
@@ -159,6 +210,77 @@ class ApiIT {
             Reply badRun = call(server, "POST", "/api/v1/workflow-runs", operate, "{\"workflow\": {\"name\": \"w\", \"nodes\": []}}");
             assertEquals(400, badRun.status());
             assertTrue(badRun.body().get("message").asText().contains("non-empty array"), badRun.body().toString());
+        }
+    }
+
+    /** The most asked-for action: failed jobs retried in bulk, after a dry run that shows what would be replayed. */
+    @Test
+    void failedJobsAreRetriedInBulkAndTheirDeadLettersShown() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (FanoutCluster cluster = new FanoutCluster(); ApiServer server = server(cluster)) {
+            cluster.startExecutor(Map.of("fragile", ctx -> {
+                if (broken.get()) {
+                    throw new io.fanout.executor.api.NonRetryableException("the source is down");
+                }
+                return "ok";
+            }));
+            String operate = new ApiTokens(cluster.db()).create("ops", Scope.OPERATE, null, "test").secret();
+            String first = call(server, "POST", "/api/v1/jobs", operate, "{\"processor\": \"fragile\"}").body().get("jobId").asText();
+            String second = call(server, "POST", "/api/v1/jobs", operate, "{\"processor\": \"fragile\"}").body().get("jobId").asText();
+            for (String job : new String[] {first, second}) {
+                await().atMost(Duration.ofMinutes(1)).until(() -> "FAILED".equals(call(server, "GET", "/api/v1/jobs/" + job, operate, null).body()
+                        .get("state").asText()));
+            }
+            await().atMost(Duration.ofMinutes(1)).until(() -> call(server, "GET", "/api/v1/dead-letters?job=" + first, operate, null).body().size() == 1);
+            JsonNode letter = call(server, "GET", "/api/v1/dead-letters?job=" + first, operate, null).body().get(0);
+            JsonNode shown = call(server, "GET", "/api/v1/dead-letters/" + letter.get("id").asLong(), operate, null).body();
+            assertTrue(shown.get("letter").get("stackTrace").asText().contains("the source is down"), shown.toString());
+
+            String body = "{\"jobs\": [\"" + first + "\", \"" + second + "\"]}";
+            Reply dryRun = call(server, "POST", "/api/v1/jobs/retry?dryRun=true", operate, body);
+            assertEquals(200, dryRun.status(), String.valueOf(dryRun.body()));
+            assertEquals(1, dryRun.body().get(0).get("wouldReplay").asLong());
+            assertEquals("FAILED", call(server, "GET", "/api/v1/jobs/" + first, operate, null).body().get("state").asText(), "a dry run changes nothing");
+
+            broken.set(false);
+            Reply retried = call(server, "POST", "/api/v1/jobs/retry", operate, body);
+            assertEquals(1, retried.body().get(1).get("replayed").asLong());
+            for (String job : new String[] {first, second}) {
+                await().atMost(Duration.ofMinutes(1)).until(() -> "SUCCEEDED".equals(call(server, "GET", "/api/v1/jobs/" + job, operate, null).body()
+                        .get("state").asText()));
+            }
+            assertEquals(400, call(server, "POST", "/api/v1/jobs/retry", operate, "{\"jobs\": []}").status());
+        }
+    }
+
+    @Test
+    void aJobsProgressStreamsUntilItEndsAndTheInstallationIsShown() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(); ApiServer server = server(cluster)) {
+            cluster.startExecutor(Map.of("noop", new io.fanout.examples.NoOp()));
+            String operate = new ApiTokens(cluster.db()).create("ops", Scope.OPERATE, null, "test").secret();
+            String job = call(server, "POST", "/api/v1/jobs", operate, "{\"processor\": \"noop\", \"params\": {\"tasks\": 2000}}").body().get("jobId")
+                    .asText();
+            HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/v1/jobs/" + job + "/progress")).header("Authorization", "Bearer " + operate).header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, stream.statusCode());
+            java.util.List<String> lines = stream.body().toList();
+            java.util.List<JsonNode> events = lines.stream().filter(l -> l.startsWith("data:")).map(l -> Json.readTree(l.substring(5).trim())).toList();
+            assertFalse(events.isEmpty(), "the stream: " + lines);
+            assertEquals("SUCCEEDED", events.get(events.size() - 1).get("state").asText(), "the stream ends with the job's end");
+            assertEquals(2001, events.get(events.size() - 1).get("succeeded").asLong());
+
+            JsonNode executors = call(server, "GET", "/api/v1/executors", operate, null).body();
+            assertEquals(1, executors.get("pools").get(0).get("members").size());
+            assertEquals(1, executors.get("live").size());
+
+            Reply added = call(server, "POST", "/api/v1/schedules", operate,
+                    "{\"name\": \"nightly\", \"cron\": \"0 2 * * *\", \"request\": {\"processor\": \"noop\"}}");
+            assertEquals(200, added.status(), String.valueOf(added.body()));
+            assertEquals("nightly", call(server, "GET", "/api/v1/schedules", operate, null).body().get(0).get("name").asText());
+            Reply badCron = call(server, "POST", "/api/v1/schedules", operate, "{\"name\": \"bad\", \"cron\": \"often\", \"request\": {\"processor\": \"noop\"}}");
+            assertEquals(400, badCron.status());
+            assertEquals(200, call(server, "DELETE", "/api/v1/schedules/nightly", operate, null).status());
+            assertEquals(404, call(server, "DELETE", "/api/v1/schedules/nightly", operate, null).status());
         }
     }
 }

@@ -53,7 +53,13 @@ public final class DeadLetters {
 
     /** What happened to one letter. */
     public record Result(long letterId, boolean done, String outcome) {
+        /** In a dry run: the letter would have been replayed. */
+        public boolean wouldReplay() {
+            return outcome.startsWith(WOULD_BE);
+        }
     }
+
+    private static final String WOULD_BE = "would be ";
 
     /** A letter with its replay log. */
     public record Details(DeadLetter letter, List<Replay> replays) {
@@ -317,7 +323,7 @@ public final class DeadLetters {
         TaskDispatch next = prepared.next();
         String outcome = "task " + letter.taskId() + " dispatched as attempt " + (next.attempt() + 1) + (prepared.reopens() ? ", job reopened" : "");
         if (dryRun) {
-            return Step.refused(letter.id(), "would be " + outcome);
+            return Step.refused(letter.id(), WOULD_BE + outcome);
         }
         TaskReplay.apply(c, prepared);
         DeadLetterStore.setState(c, letter.id(), DeadLetter.REPLAYED, true);
@@ -331,7 +337,7 @@ public final class DeadLetters {
         }
         String outcome = "record sent back to " + letter.originalTopic() + (letter.originalPartition() == null ? "" : "-" + letter.originalPartition());
         if (dryRun) {
-            return Step.refused(letter.id(), "would be " + outcome);
+            return Step.refused(letter.id(), WOULD_BE + outcome);
         }
         byte[][] bytes = DeadLetterStore.recordBytes(c, letter.id());
         DeadLetterStore.setState(c, letter.id(), DeadLetter.REPLAYED, true);

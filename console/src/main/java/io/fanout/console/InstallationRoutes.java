@@ -1,0 +1,89 @@
+package io.fanout.console;
+
+import io.fanout.coordinator.schedule.Schedule;
+import io.fanout.coordinator.schedule.Schedules;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.json.Json;
+import io.fanout.topics.ExecutorRegistry;
+import io.fanout.topics.PoolStatus;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+
+/** The installation: executor pools with their lag and members, schedules, the audit log and the tokens. */
+final class InstallationRoutes {
+
+    private final Admin admin;
+    private final Map<String, Object> kafka;
+    private final TopicNames topics;
+    private final String executorGroup;
+    private final Schedules schedules;
+    private final AuditLog audit;
+    private final ApiTokens tokens;
+    private final Audited audited;
+
+    InstallationRoutes(Admin admin, Map<String, Object> kafka, TopicNames topics, String executorGroup, Schedules schedules, AuditLog audit,
+                       ApiTokens tokens, Audited audited) {
+        this.admin = admin;
+        this.kafka = kafka;
+        this.topics = topics;
+        this.executorGroup = executorGroup;
+        this.schedules = schedules;
+        this.audit = audit;
+        this.tokens = tokens;
+        this.audited = audited;
+    }
+
+    List<Route> routes(String base) {
+        return List.of(
+                new Route("GET", base + "/executors", Scope.READ, "Executor pools (members, tasks waiting per partition) and executors (live, silent)",
+                        this::executors),
+                new Route("GET", base + "/schedules", Scope.READ, "Recurring jobs and workflow runs, with their next fire times",
+                        ctx -> ApiServer.json(ctx, 200, schedules.list())),
+                new Route("POST", base + "/schedules", Scope.OPERATE, "Add or change a schedule (body: name, cron, zone, policy, request)", this::putSchedule),
+                new Route("DELETE", base + "/schedules/{name}", Scope.OPERATE, "Remove a schedule", this::removeSchedule),
+                new Route("GET", base + "/audit", Scope.ADMIN, "The audit log, newest first (query: limit)", ctx -> ApiServer.json(ctx, 200,
+                        audit.latest(Params.limit(ctx, 100)))),
+                new Route("GET", base + "/tokens", Scope.ADMIN, "API tokens (never the tokens themselves)", ctx -> ApiServer.json(ctx, 200, tokens.list())));
+    }
+
+    private void executors(Context ctx) {
+        ExecutorRegistry registry = ExecutorRegistry.read(kafka, topics, Instant.now());
+        ApiServer.json(ctx, 200, Map.of("pools", PoolStatus.readAll(admin, topics, executorGroup), "live", registry.live(), "silent", registry.silent()));
+    }
+
+    private void putSchedule(Context ctx) throws Exception {
+        ScheduleRequest r;
+        try {
+            r = Json.mapper().readValue(ctx.bodyAsBytes(), ScheduleRequest.class);
+        } catch (IOException e) {
+            throw ApiError.badRequest(null, "the body is {\"name\", \"cron\", \"zone\", \"policy\", \"request\"}: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        Schedule s;
+        try {
+            s = schedules.put(r.name(), r.cron(), r.zone() == null ? "UTC" : r.zone(), r.request() == null ? null : Json.toText(r.request()),
+                    r.policy() == null ? "forbid" : r.policy());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw ApiError.badRequest(null, String.valueOf(e.getMessage()));
+        }
+        audited.record(ctx, "schedule.put", s.name(), "done", s.cron() + " " + s.zone());
+        ApiServer.json(ctx, 200, s);
+    }
+
+    /** A schedule as the API takes it: the request is a JSON object. */
+    record ScheduleRequest(String name, String cron, String zone, String policy, com.fasterxml.jackson.databind.JsonNode request) {
+    }
+
+    private void removeSchedule(Context ctx) throws Exception {
+        String name = ctx.pathParam("name");
+        boolean removed = schedules.remove(name);
+        audited.record(ctx, "schedule.remove", name, removed ? "done" : "refused", null);
+        if (!removed) {
+            throw ApiError.notFound("no schedule " + name);
+        }
+        ApiServer.json(ctx, 200, Map.of("message", "schedule " + name + " removed"));
+    }
+}

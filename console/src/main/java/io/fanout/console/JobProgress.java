@@ -1,0 +1,56 @@
+package io.fanout.console;
+
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.JobState;
+import io.javalin.http.sse.SseClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** A job's progress as Server-Sent Events (event {@code progress}, the job as JSON), for the API and the console's progress bar. */
+public final class JobProgress {
+
+    private static final Duration EVERY = Duration.ofMillis(500);
+
+    private JobProgress() {
+    }
+
+    /** The job's counts now, then every 500 ms while they change, until the job ends or the client goes. */
+    public static void stream(SseClient sse, JobQueries queries) {
+        UUID id;
+        try {
+            id = Params.uuid(sse.ctx());
+        } catch (ApiError e) {
+            sse.sendEvent("error", Json.toText(Map.of("code", e.code(), "message", e.getMessage())));
+            sse.close();
+            return;
+        }
+        sse.keepAlive();
+        Thread.ofVirtual().name("fanout-api-progress-" + id).start(() -> {
+            String last = null;
+            try {
+                while (!sse.terminated()) {
+                    Optional<JobQueries.JobView> job = queries.job(id);
+                    if (job.isEmpty()) {
+                        sse.sendEvent("error", Json.toText(Map.of("code", "not_found", "message", "no job " + id)));
+                        break;
+                    }
+                    String now = ApiServer.toJson(job.get());
+                    if (!now.equals(last)) {
+                        sse.sendEvent("progress", now);
+                        last = now;
+                    }
+                    if (JobState.valueOf(job.get().state()).isTerminal()) {
+                        break;
+                    }
+                    Thread.sleep(EVERY);
+                }
+            } catch (Exception e) {
+                sse.sendEvent("error", Json.toText(Map.of("code", "internal", "message", e.toString())));
+            } finally {
+                sse.close();
+            }
+        });
+    }
+}

@@ -1,0 +1,95 @@
+package io.fanout.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fanout.client.FanoutClient;
+import io.fanout.coordinator.control.WorkflowControl;
+import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.workflow.InvalidWorkflowException;
+import io.fanout.shared.workflow.WorkflowRunRequest;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.sql.Connection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/** Workflow runs: start, show (with every node), cancel, retry from failure. */
+final class WorkflowRoutes {
+
+    private final DataSource db;
+    private final WorkflowStore store = new WorkflowStore();
+    private final WorkflowControl control;
+    private final FanoutClient client;
+    private final Audited audited;
+
+    WorkflowRoutes(DataSource db, WorkflowControl control, FanoutClient client, Audited audited) {
+        this.db = db;
+        this.control = control;
+        this.client = client;
+        this.audited = audited;
+    }
+
+    List<Route> routes(String base) {
+        return List.of(
+                new Route("POST", base + "/workflow-runs", Scope.OPERATE, "Start a workflow run (body: a run request)", this::start),
+                new Route("GET", base + "/workflow-runs/{id}", Scope.READ, "A workflow run and each of its nodes", this::show),
+                new Route("POST", base + "/workflow-runs/{id}/cancel", Scope.OPERATE, "Cancel a workflow run",
+                        ctx -> audited.control(ctx, "run.cancel", Params.uuid(ctx), control::cancel)),
+                new Route("POST", base + "/workflow-runs/{id}/retry", Scope.OPERATE, "Retry a workflow run from failure (query: from)",
+                        ctx -> audited.control(ctx, "run.retry", Params.uuid(ctx), (id, actor) -> control.retry(id, ctx.queryParam("from"), actor))));
+    }
+
+    private void start(Context ctx) throws Exception {
+        WorkflowRunRequest request;
+        try {
+            JsonNode body = Json.readTree(ctx.bodyAsBytes());
+            if (!WorkflowRunRequest.isRunRequest(body)) {
+                throw ApiError.badRequest("workflow", "a run request names a stored workflow, or gives a definition, in field 'workflow'");
+            }
+            request = WorkflowRunRequest.parse(body);
+        } catch (IOException e) {
+            throw ApiError.badRequest(null, "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        } catch (InvalidWorkflowException e) {
+            throw ApiError.badRequest(Params.fieldOf(e.getMessage()), e.getMessage());
+        }
+        UUID id = client.run(request);
+        audited.record(ctx, "run.start", id.toString(), "submitted", request.workflow());
+        ApiServer.json(ctx, 202, Map.of("runId", id));
+    }
+
+    private void show(Context ctx) throws Exception {
+        UUID id = Params.uuid(ctx);
+        try (Connection c = db.getConnection()) {
+            WorkflowStore.Run run = store.runs(c, List.of(id)).get(id);
+            if (run == null) {
+                throw ApiError.notFound("no workflow run " + id);
+            }
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("id", run.runId());
+            view.put("key", run.key());
+            view.put("workflow", run.workflow());
+            view.put("version", run.version());
+            view.put("state", run.state());
+            view.put("params", Json.readTree(run.params()));
+            view.put("error", run.error());
+            view.put("createdAt", run.createdAt());
+            view.put("finishedAt", run.finishedAt());
+            view.put("nodes", store.nodes(c, List.of(id)).getOrDefault(id, Map.of()).values().stream().map(n -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("node", n.node());
+                m.put("state", n.state());
+                m.put("attempt", n.attempt());
+                m.put("jobId", n.jobId());
+                m.put("result", n.resultJson() == null ? null : Json.readTree(n.resultJson()));
+                m.put("error", n.error());
+                m.put("startedAt", n.startedAt());
+                m.put("finishedAt", n.finishedAt());
+                return m;
+            }).toList());
+            ApiServer.json(ctx, 200, view);
+        }
+    }
+}

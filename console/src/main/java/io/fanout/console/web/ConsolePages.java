@@ -1,0 +1,278 @@
+package io.fanout.console.web;
+
+import io.fanout.console.ApiError;
+import io.fanout.console.ApiTokens;
+import io.fanout.console.AuditLog;
+import io.fanout.console.JobQueries;
+import io.fanout.console.Route;
+import io.fanout.console.Scope;
+import io.fanout.coordinator.control.JobControl;
+import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.coordinator.store.DeadLetter;
+import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.JobState;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The web console: server-rendered pages over the same services as the API, signed in with an API
+ * token (kept as a session cookie: HttpOnly, SameSite=Strict, Secure behind TLS), every form
+ * carrying the session's CSRF token, every action audited.
+ */
+public final class ConsolePages {
+
+    public static final String BASE = "/console";
+    static final String COOKIE = "fanout_session";
+    private static final String SESSION = "fanout.session";
+    private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    private final ApiTokens tokens;
+    private final Sessions sessions = new Sessions();
+    private final JobQueries queries;
+    private final JobControl jobs;
+    private final DeadLetters deadLetters;
+    private final AuditLog audit;
+
+    public ConsolePages(ApiTokens tokens, JobQueries queries, JobControl jobs, DeadLetters deadLetters, AuditLog audit) {
+        this.tokens = tokens;
+        this.queries = queries;
+        this.jobs = jobs;
+        this.deadLetters = deadLetters;
+        this.audit = audit;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                Route.open("GET", BASE + "/login", "The sign-in page", this::loginPage),
+                Route.open("POST", BASE + "/login", "Sign in with an API token", this::login),
+                Route.open("GET", BASE + "/app.js", "The console's script", ctx -> resource(ctx, "app.js", "text/javascript")),
+                Route.open("GET", BASE + "/style.css", "The console's style sheet", ctx -> resource(ctx, "style.css", "text/css")),
+                new Route("POST", BASE + "/logout", Scope.READ, "Sign out", this::logout),
+                new Route("GET", BASE, Scope.READ, "Overview", this::overview),
+                new Route("GET", BASE + "/jobs", Scope.READ, "Jobs", this::jobList),
+                new Route("POST", BASE + "/jobs/retry", Scope.OPERATE, "Retry the chosen failed jobs", this::retryMany),
+                new Route("GET", BASE + "/jobs/{id}", Scope.READ, "A job", this::jobPage),
+                Route.events(BASE + "/jobs/{id}/progress", Scope.READ, "A job's progress (Server-Sent Events)", this::progress),
+                new Route("POST", BASE + "/jobs/{id}/cancel", Scope.OPERATE, "Cancel a job", this::cancel),
+                new Route("GET", BASE + "/dead-letters", Scope.READ, "Dead letters", this::letterList),
+                new Route("POST", BASE + "/dead-letters/{id}/replay", Scope.OPERATE, "Replay a dead letter", ctx -> letterAction(ctx, true)),
+                new Route("POST", BASE + "/dead-letters/{id}/park", Scope.OPERATE, "Park a dead letter", ctx -> letterAction(ctx, false)));
+    }
+
+    /**
+     * Who is signed in, for a console route: the session's token, if still valid; and a form post
+     * must carry the session's CSRF token. Empty when nobody is (the caller redirects to sign-in).
+     */
+    public Optional<ApiTokens.Principal> authenticate(Context ctx) throws Exception {
+        Optional<Sessions.Session> session = sessions.find(ctx.cookie(COOKIE));
+        if (session.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<ApiTokens.Principal> who = tokens.stillValid(session.get().tokenId());
+        if (who.isEmpty()) {
+            sessions.close(session.get().id());
+            return Optional.empty();
+        }
+        if (ctx.method().name().equals("POST") && !session.get().csrf().equals(ctx.formParam("csrf"))) {
+            throw new ApiError(403, "csrf", "this form is stale or forged (no valid CSRF token): reload the page and try again", null);
+        }
+        ctx.attribute(SESSION, session.get());
+        return who;
+    }
+
+    private void loginPage(Context ctx) {
+        page(ctx, 200, """
+                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · Fanout</title>
+                <link rel="stylesheet" href="/console/style.css"></head><body><main><h1>Fanout console</h1>
+                <p>Sign in with an API token (<code>fanout token create --name you --scope operate</code>).</p>%s
+                <form method="post" action="/console/login"><input type="password" name="token" id="token" placeholder="fo_..." size="50" autocomplete="off">
+                <button id="sign-in">Sign in</button></form></main></body></html>
+                """.formatted(ctx.queryParam("failed") != null ? "<p class=\"error\" id=\"login-error\">That token is not valid.</p>" : ""));
+    }
+
+    private void login(Context ctx) throws Exception {
+        Optional<ApiTokens.Principal> who = tokens.authenticate(ctx.formParam("token"));
+        if (who.isEmpty()) {
+            audit.record("(unknown)", "console.sign-in", null, "refused", ctx.ip(), null);
+            ctx.redirect(BASE + "/login?failed");
+            return;
+        }
+        Sessions.Session s = sessions.open(who.get().tokenId());
+        boolean tls = "https".equals(ctx.scheme()) || "https".equals(ctx.header("X-Forwarded-Proto"));
+        ctx.header("Set-Cookie", COOKIE + "=" + s.id() + "; Path=" + BASE + "; HttpOnly; SameSite=Strict; Max-Age=" + Sessions.LIFETIME.toSeconds()
+                + (tls ? "; Secure" : ""));
+        audit.record(who.get().name(), "console.sign-in", null, "done", ctx.ip(), null);
+        ctx.redirect(BASE);
+    }
+
+    private void logout(Context ctx) {
+        sessions.close(session(ctx).id());
+        ctx.header("Set-Cookie", COOKIE + "=; Path=" + BASE + "; HttpOnly; SameSite=Strict; Max-Age=0");
+        ctx.redirect(BASE + "/login");
+    }
+
+    private void overview(Context ctx) throws Exception {
+        Map<String, Long> counts = queries.countsByState(Instant.now().minus(Duration.ofDays(1)));
+        List<DeadLetter> open = deadLetters.list(new DeadLetterStore.Filter(null, null, Instant.EPOCH, DeadLetter.DEAD, 501));
+        StringBuilder cards = new StringBuilder("<h2>Jobs of the last day</h2><div class=\"cards\">");
+        for (JobState s : JobState.values()) {
+            cards.append("<a class=\"card\" href=\"/console/jobs?state=").append(s).append("\"><b id=\"count-").append(s).append("\">")
+                    .append(counts.getOrDefault(s.name(), 0L)).append("</b>").append(s).append("</a>");
+        }
+        cards.append("</div><h2>Dead letters</h2><div class=\"cards\"><a class=\"card\" href=\"/console/dead-letters\"><b id=\"open-letters\">")
+                .append(open.size() > 500 ? "500+" : open.size()).append("</b>waiting</a></div>");
+        page(ctx, "Overview", cards.toString());
+    }
+
+    private void jobList(Context ctx) throws Exception {
+        String state = ctx.queryParam("state");
+        if (state != null && state.isEmpty()) {
+            state = null;
+        }
+        String processor = ctx.queryParam("processor");
+        List<JobQueries.JobView> list = queries.jobs(new JobQueries.JobFilter(state, processor == null || processor.isEmpty() ? null : processor, null, null,
+                Instant.now().minus(Duration.ofDays(7)), Instant.now().plusSeconds(1), 200));
+        StringBuilder b = new StringBuilder("<form class=\"filters\" method=\"get\"><select name=\"state\" id=\"filter-state\"><option value=\"\">any state</option>");
+        for (JobState s : JobState.values()) {
+            b.append("<option").append(s.name().equals(state) ? " selected" : "").append(">").append(s).append("</option>");
+        }
+        b.append("</select><input name=\"processor\" placeholder=\"processor\" value=\"").append(Html.esc(processor)).append("\"><button>Filter</button></form>");
+        b.append("<form method=\"post\" action=\"/console/jobs/retry\" id=\"bulk-retry\"><input type=\"hidden\" name=\"csrf\" value=\"")
+                .append(Html.esc(session(ctx).csrf())).append("\"><table><tr><th></th><th>job</th><th>processor</th><th>state</th><th>tasks</th><th>created</th></tr>");
+        for (JobQueries.JobView j : list) {
+            b.append("<tr><td>").append(j.state().equals("FAILED") ? "<input type=\"checkbox\" name=\"job\" value=\"" + j.id() + "\">" : "")
+                    .append("</td><td><a href=\"/console/jobs/").append(j.id()).append("\">").append(j.id()).append("</a></td><td>").append(Html.esc(j.processor()))
+                    .append("</td><td class=\"state-").append(Html.esc(j.state())).append("\">").append(Html.esc(j.state())).append("</td><td>")
+                    .append(j.succeeded() + j.failed()).append(" / ").append(j.total()).append("</td><td>").append(Html.esc(j.createdAt())).append("</td></tr>");
+        }
+        b.append("</table><button id=\"retry-selected\">Retry the selected failed jobs</button></form>");
+        page(ctx, "Jobs", b.toString());
+    }
+
+    private void jobPage(Context ctx) throws Exception {
+        UUID id = uuid(ctx);
+        JobQueries.JobView j = queries.job(id).orElseThrow(() -> ApiError.notFound("no job " + id));
+        String csrf = session(ctx).csrf();
+        StringBuilder b = new StringBuilder();
+        b.append("<p>processor <b>").append(Html.esc(j.processor())).append("</b>, pool ").append(Html.esc(j.pool())).append(", state <b id=\"job-state\" class=\"state-")
+                .append(Html.esc(j.state())).append("\">").append(Html.esc(j.state())).append("</b></p>");
+        b.append("<p><progress id=\"progress\" data-stream=\"/console/jobs/").append(id).append("/progress\" max=\"").append(Math.max(1, j.total()))
+                .append("\" value=\"").append(j.succeeded() + j.failed()).append("\"></progress> <span id=\"progress-label\">").append(j.succeeded() + j.failed())
+                .append(" of ").append(j.total()).append(" tasks done (").append(j.failed()).append(" failed)</span></p>");
+        if (j.error() != null) {
+            b.append("<p class=\"error\" id=\"job-error\">").append(Html.esc(j.error())).append("</p>");
+        }
+        if (j.result() != null) {
+            b.append("<p>result <code id=\"job-result\">").append(Html.esc(j.result())).append("</code></p>");
+        }
+        if (!JobState.valueOf(j.state()).isTerminal()) {
+            b.append(Html.button("/console/jobs/" + id + "/cancel", csrf, "Cancel", "cancel"));
+        }
+        b.append("<h2>Tasks</h2><table><tr><th>task</th><th>name</th><th>state</th><th>attempt</th><th>executor</th><th>error</th></tr>");
+        for (JobQueries.TaskView t : queries.tasks(id, null, 100)) {
+            b.append("<tr><td>").append(t.id()).append("</td><td>").append(Html.esc(t.name())).append("</td><td class=\"state-").append(Html.esc(t.state())).append("\">")
+                    .append(Html.esc(t.state())).append("</td><td>").append(t.attempt()).append("</td><td>").append(Html.esc(t.executor())).append("</td><td>")
+                    .append(Html.esc(t.errorClass() == null ? "" : t.errorClass() + ": " + t.errorMessage())).append("</td></tr>");
+        }
+        b.append("</table>");
+        page(ctx, "Job " + id, b.toString());
+    }
+
+    /** The same stream as the API's, for the job page's progress bar. */
+    private void progress(SseClient sse) {
+        io.fanout.console.JobProgress.stream(sse, queries);
+    }
+
+    private void cancel(Context ctx) throws Exception {
+        UUID id = uuid(ctx);
+        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        JobControl.Result r = jobs.cancel(id, "console:" + who.name());
+        audit.record(who.name(), "job.cancel", id.toString(), r.done() ? "done" : "refused", ctx.ip(), r.message());
+        ctx.redirect(BASE + "/jobs/" + id);
+    }
+
+    private void retryMany(Context ctx) throws Exception {
+        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        StringBuilder b = new StringBuilder("<table><tr><th>job</th><th>dead letters replayed</th></tr>");
+        for (String job : ctx.formParams("job")) {
+            UUID id = UUID.fromString(job);
+            List<DeadLetters.Result> results = deadLetters.replayJob(id, "console:" + who.name(), false);
+            long replayed = results.stream().filter(DeadLetters.Result::done).count();
+            audit.record(who.name(), "job.retry", id.toString(), replayed > 0 ? "done" : "refused", ctx.ip(), replayed + " of " + results.size() + " replayed");
+            b.append("<tr><td><a class=\"retried\" href=\"/console/jobs/").append(id).append("\">").append(id).append("</a></td><td>").append(replayed)
+                    .append(" of ").append(results.size()).append("</td></tr>");
+        }
+        page(ctx, "Retried", b.append("</table>").toString());
+    }
+
+    private void letterList(Context ctx) throws Exception {
+        String csrf = session(ctx).csrf();
+        StringBuilder b = new StringBuilder("<table><tr><th>letter</th><th>state</th><th>job</th><th>task</th><th>error</th><th>failed</th><th></th></tr>");
+        for (DeadLetter l : deadLetters.list(new DeadLetterStore.Filter(null, null, Instant.EPOCH, null, 200))) {
+            b.append("<tr id=\"letter-").append(l.id()).append("\"><td>").append(l.id()).append("</td><td class=\"letter-state\">").append(Html.esc(l.state()))
+                    .append("</td><td>").append(l.jobId() == null ? "" : "<a href=\"/console/jobs/" + l.jobId() + "\">" + l.jobId() + "</a>").append("</td><td>")
+                    .append(Html.esc(l.taskName())).append("</td><td>").append(Html.esc(l.errorClass())).append(": ").append(Html.esc(l.errorMessage()))
+                    .append("</td><td>").append(Html.esc(l.failedAt())).append("</td><td>");
+            if (!DeadLetter.RESOLVED.equals(l.state())) {
+                b.append(Html.button("/console/dead-letters/" + l.id() + "/replay", csrf, "Replay", "replay-" + l.id()));
+                if (!DeadLetter.PARKED.equals(l.state())) {
+                    b.append(Html.button("/console/dead-letters/" + l.id() + "/park", csrf, "Park", "park-" + l.id()));
+                }
+            }
+            b.append("</td></tr>");
+        }
+        page(ctx, "Dead letters", b.append("</table>").toString());
+    }
+
+    private void letterAction(Context ctx, boolean replay) throws Exception {
+        long id;
+        try {
+            id = Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("id", "not a dead letter id");
+        }
+        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        DeadLetters.Result r = replay ? deadLetters.replay(id, "console:" + who.name(), false) : deadLetters.park(id, "console:" + who.name());
+        audit.record(who.name(), replay ? "letter.replay" : "letter.park", Long.toString(id), r.done() ? "done" : "refused", ctx.ip(), r.outcome());
+        ctx.redirect(BASE + "/dead-letters");
+    }
+
+    private static UUID uuid(Context ctx) {
+        try {
+            return UUID.fromString(ctx.pathParam("id"));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("id", "'" + ctx.pathParam("id") + "' is not an id (a UUID)");
+        }
+    }
+
+    private static Sessions.Session session(Context ctx) {
+        return ctx.attribute(SESSION);
+    }
+
+    private void page(Context ctx, String title, String body) {
+        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        page(ctx, 200, Html.page(title, who.name() + " (" + who.scope().label() + ")", session(ctx).csrf(), body));
+    }
+
+    private static void page(Context ctx, int status, String html) {
+        ctx.header("Content-Security-Policy", PAGE_POLICY);
+        ctx.status(status).contentType("text/html; charset=utf-8").result(html);
+    }
+
+    private static void resource(Context ctx, String name, String type) throws IOException {
+        try (InputStream in = ConsolePages.class.getResourceAsStream(name)) {
+            ctx.contentType(type + "; charset=utf-8").result(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+}
