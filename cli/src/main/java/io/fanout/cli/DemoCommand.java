@@ -11,6 +11,10 @@ import io.fanout.embedded.EmbeddedKafka;
 import io.fanout.examples.Examples;
 import io.fanout.examples.Greeter;
 import io.fanout.examples.PrimeCount;
+import io.fanout.console.ApiServer;
+import io.fanout.console.ApiTokens;
+import io.fanout.console.Scope;
+import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobState;
@@ -57,6 +61,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--workflow", description = "Instead: a workflow of jobs, two prime counts in parallel whose results a third node reports.")
     boolean workflow;
+
+    @Option(names = "--stay", description = "Keep everything running after the job (the console stays up) until Ctrl-C.")
+    boolean stay;
 
     @Option(names = "--verbose", description = "Show Fanout's own log lines.")
     boolean verbose;
@@ -109,10 +116,23 @@ final class DemoCommand implements Callable<Integer> {
                     .build()));
         }
         FanoutClient client = keep(FanoutClient.connect(kafka.bootstrapServers(), topics));
-        System.out.printf("ready in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
-        if (workflow) {
-            return runWorkflow(client, db);
+        ApiServer console = keep(ApiServer.start(new ApiServer.Config("127.0.0.1", 0, db.jdbcUrl(), db.user(), null,
+                Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, "fanout-executors")));
+        String token;
+        try (Database tokens = Database.connect(db.jdbcUrl(), db.user(), null, 1)) {
+            token = new ApiTokens(tokens.dataSource()).create("demo", Scope.OPERATE, Duration.ofDays(1), "demo").secret();
         }
+        System.out.printf("ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.out.printf("console: http://127.0.0.1:%d/console  (sign in with %s; --stay keeps it up after the job)%n%n", console.port(), token);
+        int code = workflow ? runWorkflow(client, db) : runJob(client, db);
+        if (stay) {
+            System.out.println("everything keeps running: Ctrl-C stops it");
+            new java.util.concurrent.CountDownLatch(1).await();
+        }
+        return code;
+    }
+
+    private int runJob(FanoutClient client, EmbeddedDatabase db) throws Exception {
 
         System.out.printf("submitting job: count the primes below %,d in %,d subtasks (map), then add them up (reduce)%n", limit, slices);
         long submitted = System.nanoTime();

@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
         description = "A message-queue driven distributed executor: Kafka carries the tasks, PostgreSQL holds the state.",
         subcommands = {DemoCommand.class, SubmitCommand.class, StatusCommand.class, CoordinatorCommand.class, ExecutorCommand.class, ExecutorsCommand.class,
                 TopicsCommand.class, DlqCommand.class, JobControlCommands.Cancel.class,
-                JobControlCommands.Suspend.class, JobControlCommands.Resume.class, ScheduleCommand.class, WorkflowCommand.class, TokenCommand.class, ApiCommand.class, BenchCommand.class})
+                JobControlCommands.Suspend.class, JobControlCommands.Resume.class, ScheduleCommand.class, WorkflowCommand.class, TokenCommand.class, AuditCommand.class, ApiCommand.class, BenchCommand.class})
 public final class FanoutCli {
 
     @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",

@@ -9,7 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads a request's path and query parameters, answering bad input with a 400 that names the parameter. */
-final class Params {
+public final class Params {
 
     static final int MAX_LIMIT = 500;
     private static final Pattern FIELD = Pattern.compile("field '([^']+)'");
@@ -17,7 +17,7 @@ final class Params {
     private Params() {
     }
 
-    static UUID uuid(Context ctx) {
+    public static UUID uuid(Context ctx) {
         try {
             return UUID.fromString(ctx.pathParam("id"));
         } catch (IllegalArgumentException e) {
@@ -34,7 +34,7 @@ final class Params {
         }
     }
 
-    static long number(Context ctx) {
+    public static long number(Context ctx) {
         try {
             return Long.parseLong(ctx.pathParam("id"));
         } catch (NumberFormatException e) {

@@ -107,6 +107,44 @@ class CliProcessesIT {
         assertThat(e.err()).contains("executor setting 'concurrency' must be at least 1, got 0");
     }
 
+    /** Tokens made, listed and revoked by the CLI; the API served by `fanout console` as a process honours them and audits what they do. */
+    @Test
+    void tokensFromTheCliOpenTheConsoleProcessAndItsActionsAreAudited() throws Exception {
+        String bootstrap = SharedInfrastructure.bootstrapServers();
+        String jdbcUrl = SharedInfrastructure.newDatabase();
+        TopicNames topics = new TopicNames("cli-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        String[] db = {"--jdbc-url", jdbcUrl, "--db-user", SharedInfrastructure.dbUser()};
+        assertEquals(0, run("topics", "apply", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix()).exitCode());
+        FanoutProcesses.Result created = run(concat(new String[] {"token", "create", "--name", "ci-bot", "--scope", "operate"}, db));
+        assertEquals(0, created.exitCode(), created.err());
+        String token = created.out().trim();
+        assertThat(token).startsWith("fo_");
+        assertThat(run(concat(new String[] {"token", "create", "--name", "x", "--scope", "root"}, db)).err()).contains("scope must be read, operate or admin");
+        FanoutProcesses.Result listed = run(concat(new String[] {"token", "list"}, db));
+        assertThat(listed.out()).contains("ci-bot").contains("operate").doesNotContain(token);
+
+        int port = freePort();
+        start(concat(new String[] {"console", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--bind", "127.0.0.1:" + port}, db));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpRequest.Builder> at = path ->
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path));
+        await().atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() ->
+                http.send(at.apply("/api/v1/jobs").build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 401);
+        java.net.http.HttpResponse<String> submitted = http.send(at.apply("/api/v1/jobs").header("Authorization", "Bearer " + token)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"processor\": \"greet\"}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, submitted.statusCode(), submitted.body());
+
+        FanoutProcesses.Result audit = run(concat(new String[] {"audit"}, db));
+        assertEquals(0, audit.exitCode(), audit.err());
+        assertThat(audit.out()).contains("ci-bot").contains("job.submit").contains("submitted");
+
+        String id = listed.out().lines().filter(l -> l.contains("ci-bot")).findFirst().orElseThrow().split("\\s+")[0];
+        assertEquals(0, run(concat(new String[] {"token", "revoke", id}, db)).exitCode());
+        assertEquals(401, http.send(at.apply("/api/v1/jobs").header("Authorization", "Bearer " + token).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode(), "a revoked token opens nothing");
+        assertEquals(4, run(concat(new String[] {"token", "revoke", id}, db)).exitCode(), "revoked already");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -4,6 +4,7 @@ import io.fanout.console.ApiError;
 import io.fanout.console.ApiTokens;
 import io.fanout.console.AuditLog;
 import io.fanout.console.JobQueries;
+import io.fanout.console.Params;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
 import io.fanout.coordinator.control.JobControl;
@@ -161,7 +162,7 @@ public final class ConsolePages {
     }
 
     private void jobPage(Context ctx) throws Exception {
-        UUID id = uuid(ctx);
+        UUID id = Params.uuid(ctx);
         JobQueries.JobView j = queries.job(id).orElseThrow(() -> ApiError.notFound("no job " + id));
         String csrf = session(ctx).csrf();
         StringBuilder b = new StringBuilder();
@@ -195,7 +196,7 @@ public final class ConsolePages {
     }
 
     private void cancel(Context ctx) throws Exception {
-        UUID id = uuid(ctx);
+        UUID id = Params.uuid(ctx);
         ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
         JobControl.Result r = jobs.cancel(id, "console:" + who.name());
         audit.record(who.name(), "job.cancel", id.toString(), r.done() ? "done" : "refused", ctx.ip(), r.message());
@@ -236,24 +237,11 @@ public final class ConsolePages {
     }
 
     private void letterAction(Context ctx, boolean replay) throws Exception {
-        long id;
-        try {
-            id = Long.parseLong(ctx.pathParam("id"));
-        } catch (NumberFormatException e) {
-            throw ApiError.badRequest("id", "not a dead letter id");
-        }
+        long id = Params.number(ctx);
         ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
         DeadLetters.Result r = replay ? deadLetters.replay(id, "console:" + who.name(), false) : deadLetters.park(id, "console:" + who.name());
         audit.record(who.name(), replay ? "letter.replay" : "letter.park", Long.toString(id), r.done() ? "done" : "refused", ctx.ip(), r.outcome());
         ctx.redirect(BASE + "/dead-letters");
-    }
-
-    private static UUID uuid(Context ctx) {
-        try {
-            return UUID.fromString(ctx.pathParam("id"));
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badRequest("id", "'" + ctx.pathParam("id") + "' is not an id (a UUID)");
-        }
     }
 
     private static Sessions.Session session(Context ctx) {

@@ -1,0 +1,35 @@
+package io.fanout.cli;
+
+import io.fanout.console.AuditLog;
+import io.fanout.coordinator.store.Database;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fanout audit}: the latest state-changing actions taken through the API and the console. */
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Shows the audit log, newest first: who did what, on what, from where, and how it ended.")
+final class AuditCommand implements Callable<Integer> {
+
+    @Mixin
+    DatabaseOptions db;
+
+    @Option(names = "--limit", defaultValue = "50", description = "How many entries (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Override
+    public Integer call() throws Exception {
+        if (limit < 1) {
+            System.err.println("--limit must be at least 1");
+            return 2;
+        }
+        try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1)) {
+            System.out.printf("%-27s %-16s %-16s %-38s %-8s %-15s %s%n", "AT", "WHO", "ACTION", "TARGET", "OUTCOME", "FROM", "DETAIL");
+            for (AuditLog.Entry e : new AuditLog(database.dataSource()).latest(limit)) {
+                System.out.printf("%-27s %-16s %-16s %-38s %-8s %-15s %s%n", e.at(), e.actor(), e.action(), e.target() == null ? "-" : e.target(),
+                        e.outcome(), e.remote() == null ? "-" : e.remote(), e.detail() == null ? "" : e.detail());
+            }
+        }
+        return 0;
+    }
+}
