@@ -81,13 +81,15 @@ public final class ApiServer implements AutoCloseable {
         Audited audited = new Audited(audit);
         DeadLetters deadLetters = new DeadLetters(ds, producer, config.topics());
         JobControl jobControl = new JobControl(ds, producer, config.topics());
-        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit);
+        Schedules schedules = new Schedules(ds, Clock.systemUTC());
+        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit, ds, schedules,
+                () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()));
         List<Route> all = new ArrayList<>();
         all.add(new Route("GET", BASE + "/openapi.json", Scope.READ, "This document", null));
         all.addAll(new JobRoutes(ds, jobControl, deadLetters, client, audited).routes(BASE));
         all.addAll(new WorkflowRoutes(ds, new WorkflowControl(ds, producer, config.topics()), client, audited).routes(BASE));
         all.addAll(new DeadLetterRoutes(deadLetters, audited).routes(BASE));
-        all.addAll(new InstallationRoutes(admin, config.kafka(), config.topics(), config.executorGroup(), new Schedules(ds, Clock.systemUTC()), audit,
+        all.addAll(new InstallationRoutes(admin, config.kafka(), config.topics(), config.executorGroup(), schedules, audit,
                 tokens, audited).routes(BASE));
         all.addAll(pages.routes());
         this.routes = List.copyOf(all);

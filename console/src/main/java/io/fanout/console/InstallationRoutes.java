@@ -4,11 +4,8 @@ import io.fanout.coordinator.schedule.Schedule;
 import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.json.Json;
-import io.fanout.topics.ExecutorRegistry;
-import io.fanout.topics.PoolStatus;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,8 +48,7 @@ final class InstallationRoutes {
     }
 
     private void executors(Context ctx) {
-        ExecutorRegistry registry = ExecutorRegistry.read(kafka, topics, Instant.now());
-        ApiServer.json(ctx, 200, Map.of("pools", PoolStatus.readAll(admin, topics, executorGroup), "live", registry.live(), "silent", registry.silent()));
+        ApiServer.json(ctx, 200, ExecutorsView.read(admin, kafka, topics, executorGroup));
     }
 
     private void putSchedule(Context ctx) throws Exception {

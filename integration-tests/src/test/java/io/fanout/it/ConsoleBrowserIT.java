@@ -187,4 +187,47 @@ class ConsoleBrowserIT {
             assertTrue(forged.body().contains("csrf"), forged.body());
         }
     }
+
+    @Test
+    void aWorkflowRunIsDrawnAsItsGraphWithItsNodesStatesAndTheInstallationIsShown() throws Exception {
+        Semaphore gate = new Semaphore(0);
+        try (FanoutCluster cluster = new FanoutCluster(); ApiServer server = server(cluster)) {
+            cluster.startExecutor(Map.of("quick", ctx -> 1, "gated", ctx -> {
+                gate.acquire();
+                return 2;
+            }));
+            String base = "http://127.0.0.1:" + server.port();
+            signIn(base, new ApiTokens(cluster.db()).create("carol", Scope.READ, null, "test").secret());
+            io.fanout.shared.workflow.WorkflowDefinition diamond = io.fanout.shared.workflow.Workflows.define("drawn-" + UUID.randomUUID())
+                    .node("a", JobRequests.builder("quick").build())
+                    .node("b", JobRequests.builder("quick").build(), "a")
+                    .node("c", JobRequests.builder("quick").build(), "a")
+                    .node("d", JobRequests.builder("gated").build(), "b", "c")
+                    .build();
+            UUID run = cluster.client().run(io.fanout.shared.workflow.Workflows.run(diamond, null));
+            await().atMost(Duration.ofSeconds(30)).until(() -> { // the run is listed once a coordinator has taken its request
+                browser.get(base + "/console/workflow-runs");
+                return !browser.findElements(By.linkText(run.toString())).isEmpty();
+            });
+            browser.findElement(By.linkText(run.toString())).click();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> browser.findElement(By.id("node-d")).getAttribute("class").contains("node-RUNNING"));
+            assertTrue(browser.findElement(By.id("node-b")).getAttribute("class").contains("node-SUCCEEDED"));
+            screenshot("running");
+            gate.release();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> text("run-state").equals("SUCCEEDED"));
+            assertTrue(browser.findElement(By.id("node-d")).getAttribute("class").contains("node-SUCCEEDED"));
+            screenshot("done");
+
+            cluster.coordinator().schedules().put("nightly-report", "0 2 * * *", "UTC", "{\"processor\": \"quick\"}", "forbid");
+            browser.get(base + "/console/schedules");
+            assertTrue(browser.getPageSource().contains("nightly-report"));
+            browser.get(base + "/console/executors");
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                browser.navigate().refresh();
+                return browser.findElements(By.className("executor")).size() == 1;
+            });
+            screenshot("executors");
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.fanout.console.web;
 import io.fanout.console.ApiError;
 import io.fanout.console.ApiTokens;
 import io.fanout.console.AuditLog;
+import io.fanout.console.ExecutorsView;
 import io.fanout.console.JobQueries;
 import io.fanout.console.Params;
 import io.fanout.console.Route;
@@ -11,6 +12,12 @@ import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.coordinator.schedule.Schedules;
+import io.fanout.shared.workflow.WorkflowDefinition;
+import java.sql.Connection;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobState;
 import io.javalin.http.Context;
@@ -44,13 +51,21 @@ public final class ConsolePages {
     private final JobControl jobs;
     private final DeadLetters deadLetters;
     private final AuditLog audit;
+    private final DataSource db;
+    private final WorkflowStore workflows = new WorkflowStore();
+    private final Schedules schedules;
+    private final Supplier<ExecutorsView> executors;
 
-    public ConsolePages(ApiTokens tokens, JobQueries queries, JobControl jobs, DeadLetters deadLetters, AuditLog audit) {
+    public ConsolePages(ApiTokens tokens, JobQueries queries, JobControl jobs, DeadLetters deadLetters, AuditLog audit, DataSource db, Schedules schedules,
+                        Supplier<ExecutorsView> executors) {
         this.tokens = tokens;
         this.queries = queries;
         this.jobs = jobs;
         this.deadLetters = deadLetters;
         this.audit = audit;
+        this.db = db;
+        this.schedules = schedules;
+        this.executors = executors;
     }
 
     public List<Route> routes() {
@@ -66,6 +81,10 @@ public final class ConsolePages {
                 new Route("GET", BASE + "/jobs/{id}", Scope.READ, "A job", this::jobPage),
                 Route.events(BASE + "/jobs/{id}/progress", Scope.READ, "A job's progress (Server-Sent Events)", this::progress),
                 new Route("POST", BASE + "/jobs/{id}/cancel", Scope.OPERATE, "Cancel a job", this::cancel),
+                new Route("GET", BASE + "/workflow-runs", Scope.READ, "Workflow runs", this::runList),
+                new Route("GET", BASE + "/workflow-runs/{id}", Scope.READ, "A workflow run, drawn as its graph", this::runPage),
+                new Route("GET", BASE + "/executors", Scope.READ, "Executor pools and executors", this::executorPage),
+                new Route("GET", BASE + "/schedules", Scope.READ, "Schedules", this::schedulePage),
                 new Route("GET", BASE + "/dead-letters", Scope.READ, "Dead letters", this::letterList),
                 new Route("POST", BASE + "/dead-letters/{id}/replay", Scope.OPERATE, "Replay a dead letter", ctx -> letterAction(ctx, true)),
                 new Route("POST", BASE + "/dead-letters/{id}/park", Scope.OPERATE, "Park a dead letter", ctx -> letterAction(ctx, false)));
@@ -242,6 +261,81 @@ public final class ConsolePages {
         DeadLetters.Result r = replay ? deadLetters.replay(id, "console:" + who.name(), false) : deadLetters.park(id, "console:" + who.name());
         audit.record(who.name(), replay ? "letter.replay" : "letter.park", Long.toString(id), r.done() ? "done" : "refused", ctx.ip(), r.outcome());
         ctx.redirect(BASE + "/dead-letters");
+    }
+
+    private void runList(Context ctx) throws Exception {
+        StringBuilder b = new StringBuilder("<table><tr><th>run</th><th>workflow</th><th>state</th><th>created</th><th>finished</th></tr>");
+        try (Connection c = db.getConnection()) {
+            for (WorkflowStore.Run r : workflows.recentRuns(c, Instant.now().minus(Duration.ofDays(7)), 200)) {
+                b.append("<tr><td><a href=\"/console/workflow-runs/").append(r.runId()).append("\">").append(r.runId()).append("</a></td><td>")
+                        .append(Html.esc(r.workflow())).append(" v").append(r.version()).append("</td><td class=\"state-").append(Html.esc(r.state())).append("\">")
+                        .append(Html.esc(r.state())).append("</td><td>").append(r.createdAt()).append("</td><td>").append(Html.esc(r.finishedAt())).append("</td></tr>");
+            }
+        }
+        page(ctx, "Workflow runs", b.append("</table>").toString());
+    }
+
+    /** A run as its graph, node states in colour; while it runs, the page reloads itself every two seconds. */
+    private void runPage(Context ctx) throws Exception {
+        UUID id = Params.uuid(ctx);
+        try (Connection c = db.getConnection()) {
+            WorkflowStore.Run run = workflows.runs(c, List.of(id)).get(id);
+            if (run == null) {
+                throw ApiError.notFound("no workflow run " + id);
+            }
+            WorkflowDefinition def = workflows.version(c, run.workflow(), run.version()).orElseThrow().definition();
+            Map<String, WorkflowStore.Node> nodes = workflows.nodes(c, List.of(id)).getOrDefault(id, Map.of());
+            Map<String, String> states = new java.util.HashMap<>();
+            nodes.forEach((name, n) -> states.put(name, n.state().name()));
+            boolean open = run.state().equals("RUNNING") || run.state().equals("SUSPENDED");
+            StringBuilder b = new StringBuilder("<p>workflow <b>").append(Html.esc(run.workflow())).append("</b> v").append(run.version())
+                    .append(", state <b id=\"run-state\" class=\"state-").append(Html.esc(run.state())).append("\">").append(Html.esc(run.state())).append("</b>")
+                    .append(open ? " <span id=\"live\" data-reload=\"2000\">(updating)</span>" : "").append("</p>");
+            if (run.error() != null) {
+                b.append("<p class=\"error\">").append(Html.esc(run.error())).append("</p>");
+            }
+            b.append(GraphDrawing.svg(def, states));
+            b.append("<table><tr><th>node</th><th>state</th><th>attempt</th><th>job</th><th>result or error</th></tr>");
+            for (var wn : def.nodes()) {
+                WorkflowStore.Node n = nodes.get(wn.name());
+                b.append("<tr><td>").append(Html.esc(wn.name())).append("</td><td class=\"state-").append(Html.esc(n.state())).append("\">").append(Html.esc(n.state()))
+                        .append("</td><td>").append(n.attempt()).append("</td><td>")
+                        .append(n.jobId() == null ? "" : "<a href=\"/console/jobs/" + n.jobId() + "\">" + n.jobId() + "</a>").append("</td><td>")
+                        .append(Html.esc(n.error() != null ? n.error() : n.resultJson())).append("</td></tr>");
+            }
+            page(ctx, "Workflow run " + id, b.append("</table>").toString());
+        }
+    }
+
+    private void executorPage(Context ctx) {
+        ExecutorsView view = executors.get();
+        StringBuilder b = new StringBuilder("<h2>Pools</h2><table><tr><th>pool</th><th>topic</th><th>members</th><th>tasks waiting</th></tr>");
+        for (var p : view.pools()) {
+            b.append("<tr><td>").append(Html.esc(p.pool())).append("</td><td>").append(Html.esc(p.topic())).append("</td><td>").append(p.members().size())
+                    .append("</td><td>").append(p.totalLag()).append("</td></tr>");
+        }
+        b.append("</table><h2>Executors</h2><table><tr><th>executor</th><th>pool</th><th>host</th><th>state</th><th>in flight</th><th>done</th>"
+                + "<th>failed</th><th>last seen</th></tr>");
+        for (var list : List.of(view.live(), view.silent())) {
+            for (var e : list) {
+                b.append("<tr class=\"executor\"><td>").append(Html.esc(e.id())).append("</td><td>").append(Html.esc(e.pool())).append("</td><td>")
+                        .append(Html.esc(e.host())).append("</td><td>").append(list == view.live() ? "live" : "<span class=\"error\">silent</span>")
+                        .append("</td><td>").append(e.inFlight()).append("</td><td>").append(e.completed()).append("</td><td>").append(e.failed())
+                        .append("</td><td>").append(Html.esc(e.time())).append("</td></tr>");
+            }
+        }
+        page(ctx, "Executors", b.append("</table>").toString());
+    }
+
+    private void schedulePage(Context ctx) throws Exception {
+        StringBuilder b = new StringBuilder("<table><tr><th>schedule</th><th>cron</th><th>zone</th><th>policy</th><th>next run</th><th>fired</th>"
+                + "<th>skipped</th><th>last</th></tr>");
+        for (var s : schedules.list()) {
+            b.append("<tr><td>").append(Html.esc(s.name())).append("</td><td>").append(Html.esc(s.cron())).append("</td><td>").append(Html.esc(s.zone()))
+                    .append("</td><td>").append(Html.esc(s.policy())).append("</td><td>").append(s.nextFireAt()).append("</td><td>").append(s.fired())
+                    .append("</td><td>").append(s.skipped()).append("</td><td>").append(Html.esc(s.lastJobId())).append("</td></tr>");
+        }
+        page(ctx, "Schedules", b.append("</table>").toString());
     }
 
     private static Sessions.Session session(Context ctx) {

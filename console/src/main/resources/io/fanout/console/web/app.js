@@ -17,6 +17,11 @@ document.addEventListener('DOMContentLoaded', () => {
     });
     events.addEventListener('error', () => events.close());
   }
+  // A workflow run's page follows the run while it is open.
+  const live = document.getElementById('live');
+  if (live) {
+    setTimeout(() => location.reload(), Number(live.dataset.reload));
+  }
   // A bulk action asks before it acts, showing how many jobs it names.
   const bulk = document.getElementById('bulk-retry');
   if (bulk) {

@@ -254,6 +254,22 @@ public final class WorkflowStore {
         }
     }
 
+    /** The latest runs created since then, newest first. */
+    public List<Run> recentRuns(Connection conn, Instant since, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE created_at >= ? "
+                + "ORDER BY created_at DESC LIMIT ?")) {
+            ps.setTimestamp(1, java.sql.Timestamp.from(since));
+            ps.setInt(2, limit);
+            List<Run> runs = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.add(run(rs));
+                }
+            }
+            return runs;
+        }
+    }
+
     /** The runs with one of these ids or keys. */
     public List<Run> existing(Connection conn, Collection<UUID> runIds, Collection<String> keys) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?) OR client_key = ANY (?)")) {
