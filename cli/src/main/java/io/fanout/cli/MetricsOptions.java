@@ -19,6 +19,11 @@ final class MetricsOptions implements AutoCloseable {
             description = "Serve Prometheus metrics at http://<host>:PORT/metrics (env FANOUT_METRICS_PORT; default: off).")
     int port;
 
+    @Option(names = "--metrics-bind", defaultValue = "${env:FANOUT_METRICS_BIND:-0.0.0.0}",
+            description = "The address the metrics endpoint listens on (env FANOUT_METRICS_BIND; default ${DEFAULT-VALUE}: every interface, "
+                    + "for a scraper on another host; 127.0.0.1 keeps it to this machine).")
+    String bind;
+
     /** The exit status of a process one of whose long-running threads died (EX_SOFTWARE). */
     static final int DEAD_THREAD_EXIT = 70;
 
@@ -39,9 +44,9 @@ final class MetricsOptions implements AutoCloseable {
         if (port < 0) {
             return new SimpleMeterRegistry();
         }
-        server = MetricsServer.start(port, health);
+        server = MetricsServer.start(bind, port, health);
         new FanoutMeters(server.registry()).withJvmMetrics();
-        System.err.println("fanout: metrics at http://localhost:" + server.port() + "/metrics");
+        System.err.println("fanout: metrics at http://" + bind + ":" + server.port() + "/metrics");
         return server.registry();
     }
 

@@ -11,6 +11,14 @@ import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.console.web.ConsolePages;
 import io.javalin.http.Handler;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import java.time.Clock;
 import java.util.ArrayList;
 import javax.sql.DataSource;
@@ -56,7 +64,16 @@ public final class ApiServer implements AutoCloseable {
      * @param executorGroup the executors' base consumer group (each pool's group is derived from it)
      */
     public record Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
-                         String executorGroup) {
+                         String executorGroup, Tls tls) {
+
+        public Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
+                      String executorGroup) {
+            this(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, null);
+        }
+    }
+
+    /** Serve HTTPS only, with the key and certificate of this PKCS#12 key store. */
+    public record Tls(java.nio.file.Path keyStore, String password) {
     }
 
     private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
@@ -97,6 +114,9 @@ public final class ApiServer implements AutoCloseable {
         this.app = Javalin.create(c -> {
             c.jetty.host = config.host();
             c.jetty.port = config.port();
+            if (config.tls() != null) {
+                c.jetty.addConnector((server, http) -> httpsConnector(server, http, config));
+            }
             c.startup.showJavalinBanner = false;
             c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages));
             for (Route r : routes) {
@@ -123,14 +143,36 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
+    /** The only connector when TLS is configured: HTTPS on the configured host and port. */
+    private static Connector httpsConnector(Server server, HttpConfiguration http, Config config) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(config.tls().keyStore().toString());
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setKeyStorePassword(config.tls().password());
+        HttpConfiguration https = new HttpConfiguration(http);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setSniHostCheck(false); // clients may name the server by an address its certificate also lists
+        https.addCustomizer(secure);
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        return connector;
+    }
+
     public static ApiServer start(Config config) {
         ApiServer s = new ApiServer(config);
         s.app.start();
-        log.info("API listening on http://{}:{}{}", config.host(), s.app.port(), BASE);
+        log.info("API listening on {}://{}:{}{}", config.tls() == null ? "http" : "https", config.host(), s.port(), BASE);
         return s;
     }
 
+    /** The port it listens on (the HTTPS connector's, with TLS). */
     public int port() {
+        for (Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof ServerConnector sc && sc.getLocalPort() > 0) {
+                return sc.getLocalPort();
+            }
+        }
         return app.port();
     }
 

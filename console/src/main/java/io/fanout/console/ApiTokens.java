@@ -71,6 +71,26 @@ public final class ApiTokens {
         return new Created(id, secret, expires);
     }
 
+    /**
+     * Makes sure a token an operator chose (from the environment, for the first admin) exists,
+     * under this name and scope; false if it existed already. It must look like a token this class
+     * makes: {@code fo_} and at least 32 more characters.
+     */
+    public boolean ensure(String secret, String name, Scope scope, String createdBy) throws SQLException {
+        if (secret == null || !secret.startsWith(PREFIX) || secret.length() < PREFIX.length() + 32 || secret.length() > 100) {
+            throw new IllegalArgumentException("a token is fo_ and 32 to 97 more characters (make one: fanout token create)");
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO fanout_api_token (id, name, scope, token_hash, created_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING")) {
+            ps.setObject(1, UUID.randomUUID());
+            ps.setString(2, name);
+            ps.setString(3, scope.label());
+            ps.setString(4, hash(secret));
+            ps.setString(5, createdBy);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /** The principal of a token that exists, is not revoked and has not expired. */
     public Optional<Principal> authenticate(String secret) throws SQLException {
         if (secret == null || !secret.startsWith(PREFIX) || secret.length() > 100) {

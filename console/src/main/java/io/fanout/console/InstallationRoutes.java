@@ -42,6 +42,8 @@ final class InstallationRoutes {
                         ctx -> ApiServer.json(ctx, 200, schedules.list())),
                 new Route("POST", base + "/schedules", Scope.OPERATE, "Add or change a schedule (body: name, cron, zone, policy, request)", this::putSchedule),
                 new Route("DELETE", base + "/schedules/{name}", Scope.OPERATE, "Remove a schedule", this::removeSchedule),
+                new Route("POST", base + "/schedules/{name}/trigger", Scope.OPERATE, "Fire a schedule now (its leader does, within a second)",
+                        this::triggerSchedule),
                 new Route("GET", base + "/audit", Scope.ADMIN, "The audit log, newest first (query: limit)", ctx -> ApiServer.json(ctx, 200,
                         audit.latest(Params.limit(ctx, 100)))),
                 new Route("GET", base + "/tokens", Scope.ADMIN, "API tokens (never the tokens themselves)", ctx -> ApiServer.json(ctx, 200, tokens.list())));
@@ -71,6 +73,16 @@ final class InstallationRoutes {
 
     /** A schedule as the API takes it: the request is a JSON object. */
     record ScheduleRequest(String name, String cron, String zone, String policy, com.fasterxml.jackson.databind.JsonNode request) {
+    }
+
+    private void triggerSchedule(Context ctx) throws Exception {
+        String name = ctx.pathParam("name");
+        boolean found = schedules.triggerNow(name);
+        audited.record(ctx, "schedule.trigger", name, found ? "done" : "refused", null);
+        if (!found) {
+            throw ApiError.notFound("no schedule " + name);
+        }
+        ApiServer.json(ctx, 200, Map.of("message", "schedule " + name + " is due now: it fires within a second"));
     }
 
     private void removeSchedule(Context ctx) throws Exception {

@@ -12,11 +12,17 @@ import java.util.UUID;
 public final class JobProgress {
 
     private static final Duration EVERY = Duration.ofMillis(500);
+    /** How long an unknown job is waited for (its request may still be on its way to a coordinator) before the stream says there is none. */
+    private static final Duration UNKNOWN_FOR = Duration.ofSeconds(10);
 
     private JobProgress() {
     }
 
-    /** The job's counts now, then every 500 ms while they change, until the job ends or the client goes. */
+    /**
+     * The job's counts now, then every 500 ms while they change, until the job ends or the client
+     * goes. A job not stored yet is waited for up to 10 s, so a stream opened right after a submit
+     * follows the job.
+     */
     public static void stream(SseClient sse, JobQueries queries) {
         UUID id;
         try {
@@ -29,10 +35,15 @@ public final class JobProgress {
         sse.keepAlive();
         Thread.ofVirtual().name("fanout-api-progress-" + id).start(() -> {
             String last = null;
+            long asked = System.nanoTime();
             try {
                 while (!sse.terminated()) {
                     Optional<JobQueries.JobView> job = queries.job(id);
                     if (job.isEmpty()) {
+                        if (System.nanoTime() - asked < UNKNOWN_FOR.toNanos()) {
+                            Thread.sleep(EVERY); // a job just submitted is not stored yet
+                            continue;
+                        }
                         sse.sendEvent("error", Json.toText(Map.of("code", "not_found", "message", "no job " + id)));
                         break;
                     }

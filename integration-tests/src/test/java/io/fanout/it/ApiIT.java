@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -87,8 +88,11 @@ class ApiIT {
             tokens.revoke(revokedToken.id());
             String path = null;
             int refusals = 0;
-            String readSession = signIn(server, byScope.get(Scope.READ));
-            String readCsrf = csrfOf(call(server, "GET", "/console", null, null, readSession).raw().body());
+            Map<Scope, String[]> sessions = new java.util.HashMap<>(); // console sessions of each small scope: cookie, CSRF token
+            for (Scope small : List.of(Scope.READ, Scope.OPERATE)) {
+                String cookie = signIn(server, byScope.get(small));
+                sessions.put(small, new String[] {cookie, csrfOf(call(server, "GET", "/console", null, null, cookie).raw().body())});
+            }
             for (Route r : server.routes()) {
                 path = r.path().replace("{id}", UUID.randomUUID().toString()).replace("{name}", "some-schedule");
                 if (r.isOpen()) {
@@ -105,9 +109,9 @@ class ApiIT {
                         }
                     }
                     for (Scope small : TOO_SMALL.get(r.scope())) {
-                        assertEquals(Scope.READ, small);
-                        Reply reply = call(server, r.httpMethod(), path, null, "csrf=" + readCsrf, readSession);
-                        assertEquals(403, reply.status(), r.method() + " " + r.path() + " signed in with a read token");
+                        String[] session = sessions.get(small);
+                        Reply reply = call(server, r.httpMethod(), path, null, r.httpMethod().equals("GET") ? null : "csrf=" + session[1], session[0]);
+                        assertEquals(403, reply.status(), r.method() + " " + r.path() + " signed in with a " + small.label() + " token");
                         assertEquals("forbidden", reply.body().get("code").asText());
                         refusals++;
                     }
@@ -266,7 +270,7 @@ class ApiIT {
             java.util.List<String> lines = stream.body().toList();
             java.util.List<JsonNode> events = lines.stream().filter(l -> l.startsWith("data:")).map(l -> Json.readTree(l.substring(5).trim())).toList();
             assertFalse(events.isEmpty(), "the stream: " + lines);
-            assertEquals("SUCCEEDED", events.get(events.size() - 1).get("state").asText(), "the stream ends with the job's end");
+            assertEquals("SUCCEEDED", events.get(events.size() - 1).path("state").asText(), "the stream ends with the job's end: " + lines);
             assertEquals(2001, events.get(events.size() - 1).get("succeeded").asLong());
 
             JsonNode executors = call(server, "GET", "/api/v1/executors", operate, null).body();
@@ -279,8 +283,62 @@ class ApiIT {
             assertEquals("nightly", call(server, "GET", "/api/v1/schedules", operate, null).body().get(0).get("name").asText());
             Reply badCron = call(server, "POST", "/api/v1/schedules", operate, "{\"name\": \"bad\", \"cron\": \"often\", \"request\": {\"processor\": \"noop\"}}");
             assertEquals(400, badCron.status());
+            assertEquals(200, call(server, "POST", "/api/v1/schedules/nightly/trigger", operate, null).status());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT fired FROM fanout_schedule WHERE name = 'nightly'") == 1);
+            assertEquals(404, call(server, "POST", "/api/v1/schedules/nope/trigger", operate, null).status());
             assertEquals(200, call(server, "DELETE", "/api/v1/schedules/nightly", operate, null).status());
             assertEquals(404, call(server, "DELETE", "/api/v1/schedules/nightly", operate, null).status());
+        }
+    }
+
+    /** The first admin token can be one the operator chose (FANOUT_ADMIN_TOKEN): stored once, by its hash, and it opens admin routes. */
+    @Test
+    void aChosenAdminTokenIsStoredOnceAndOpensTheAdminRoutes() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(); ApiServer server = server(cluster)) {
+            ApiTokens tokens = new ApiTokens(cluster.db());
+            String chosen = "fo_" + "k".repeat(40);
+            assertTrue(tokens.ensure(chosen, "admin (FANOUT_ADMIN_TOKEN)", Scope.ADMIN, "environment"));
+            assertFalse(tokens.ensure(chosen, "admin (FANOUT_ADMIN_TOKEN)", Scope.ADMIN, "environment"), "known already");
+            assertEquals(200, call(server, "GET", "/api/v1/tokens", chosen, null).status());
+            assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_api_token"));
+            assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_api_token WHERE token_hash LIKE '%kkkk%'"), "only the hash is kept");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> tokens.ensure("short", "x", Scope.ADMIN, "environment"));
+        }
+    }
+
+    /** With a key store, the server speaks HTTPS only, and the console's cookie is marked Secure. */
+    @Test
+    void withAKeyStoreTheServerSpeaksHttpsOnly() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fanout-tls");
+        java.nio.file.Path store = dir.resolve("console.p12");
+        String keytool = java.nio.file.Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("keytool").toString();
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "console", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit", "-keypass", "changeit",
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost").redirectErrorStream(true).start();
+        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(store)) {
+            trusted.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trusted);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(tls).build();
+        try (FanoutCluster cluster = new FanoutCluster(); ApiServer server = ApiServer.start(new ApiServer.Config("127.0.0.1", 0, cluster.jdbcUrl,
+                SharedInfrastructure.dbUser(), null, Map.of("bootstrap.servers", cluster.bootstrap), cluster.topics, cluster.executorGroup(),
+                new ApiServer.Tls(store, "changeit")))) {
+            String token = new ApiTokens(cluster.db()).create("tls", Scope.READ, null, "test").secret();
+            HttpResponse<String> ok = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + "/api/v1/jobs"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ok.statusCode(), ok.body());
+            HttpResponse<String> signIn = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + "/console/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("token=" + token)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(signIn.headers().firstValue("Set-Cookie").orElse("").contains("; Secure"), signIn.headers().map().toString());
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/api/v1/jobs")).build(), HttpResponse.BodyHandlers.ofString()),
+                    "plain HTTP is not spoken");
         }
     }
 }

@@ -170,6 +170,10 @@ class ConsoleBrowserIT {
             }
             screenshot("chosen");
             browser.findElement(By.id("retry-selected")).click();
+            await().atMost(Duration.ofSeconds(20)).until(() -> text("dry-run").startsWith("A dry run found 2 dead letters"));
+            assertEquals("FAILED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", jobs[1]), "the dry run changed nothing");
+            screenshot("confirm");
+            browser.findElement(By.id("confirm-retry")).click();
             await().atMost(Duration.ofSeconds(20)).until(() -> browser.findElements(By.className("retried")).size() == 2);
             screenshot("retried");
             for (UUID job : List.of(jobs[1], jobs[2])) {
@@ -178,8 +182,21 @@ class ConsoleBrowserIT {
             assertEquals(3, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_audit WHERE actor = 'bob' AND action IN ('letter.replay', 'job.retry') "
                     + "AND outcome = 'done'"));
 
-            // The same action without the form's CSRF token, with the signed-in cookie: refused.
+            // The audit log needs an admin: bob (operate) is refused; an admin, signed in after bob signs out, sees bob's actions.
+            browser.get(base + "/console/audit");
+            assertTrue(browser.getPageSource().contains("forbidden"), browser.getPageSource());
+            String bobsCookie = browser.manage().getCookieNamed("fanout_session").getValue();
+            browser.get(base + "/console");
+            browser.findElement(By.cssSelector("form.who button")).click();
+            await().atMost(Duration.ofSeconds(20)).until(() -> browser.getCurrentUrl().endsWith("/console/login"));
+            signIn(base, new ApiTokens(cluster.db()).create("root", Scope.ADMIN, null, "test").secret());
+            browser.get(base + "/console/audit");
+            assertTrue(browser.findElements(By.className("audit")).stream().anyMatch(r -> r.getText().contains("bob") && r.getText().contains("job.retry")));
+            screenshot("audit");
+
+            // The same action without the form's CSRF token, with a signed-in cookie: refused.
             String cookie = browser.manage().getCookieNamed("fanout_session").getValue();
+            assertTrue(!cookie.equals(bobsCookie), "signing out ended bob's session");
             HttpResponse<String> forged = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/console/jobs/" + jobs[0] + "/cancel"))
                     .header("Cookie", "fanout_session=" + cookie).header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("")).build(), HttpResponse.BodyHandlers.ofString());

@@ -77,7 +77,10 @@ public final class ConsolePages {
                 new Route("POST", BASE + "/logout", Scope.READ, "Sign out", this::logout),
                 new Route("GET", BASE, Scope.READ, "Overview", this::overview),
                 new Route("GET", BASE + "/jobs", Scope.READ, "Jobs", this::jobList),
-                new Route("POST", BASE + "/jobs/retry", Scope.OPERATE, "Retry the chosen failed jobs", this::retryMany),
+                new Route("POST", BASE + "/jobs/retry", Scope.OPERATE, "What retrying the chosen failed jobs would replay (a dry run), to confirm",
+                        this::confirmRetry),
+                new Route("POST", BASE + "/jobs/retry/confirmed", Scope.OPERATE, "Retry the chosen failed jobs", this::retryMany),
+                new Route("GET", BASE + "/audit", Scope.ADMIN, "The audit log", this::auditPage),
                 new Route("GET", BASE + "/jobs/{id}", Scope.READ, "A job", this::jobPage),
                 Route.events(BASE + "/jobs/{id}/progress", Scope.READ, "A job's progress (Server-Sent Events)", this::progress),
                 new Route("POST", BASE + "/jobs/{id}/cancel", Scope.OPERATE, "Cancel a job", this::cancel),
@@ -220,6 +223,35 @@ public final class ConsolePages {
         JobControl.Result r = jobs.cancel(id, "console:" + who.name());
         audit.record(who.name(), "job.cancel", id.toString(), r.done() ? "done" : "refused", ctx.ip(), r.message());
         ctx.redirect(BASE + "/jobs/" + id);
+    }
+
+    /** The bulk retry's confirmation: what a dry run found for each chosen job, and the button that does it. */
+    private void confirmRetry(Context ctx) throws Exception {
+        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        StringBuilder hidden = new StringBuilder();
+        StringBuilder rows = new StringBuilder();
+        long total = 0;
+        for (String job : ctx.formParams("job")) {
+            UUID id = UUID.fromString(job);
+            long would = deadLetters.replayJob(id, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
+            total += would;
+            hidden.append("<input type=\"hidden\" name=\"job\" value=\"").append(id).append("\">");
+            rows.append("<tr><td>").append(id).append("</td><td>").append(would).append("</td></tr>");
+        }
+        page(ctx, "Retry " + ctx.formParams("job").size() + " jobs?", "<p id=\"dry-run\">A dry run found " + total
+                + " dead letters to replay:</p><table><tr><th>job</th><th>dead letters</th></tr>" + rows + "</table>"
+                + "<form method=\"post\" action=\"/console/jobs/retry/confirmed\"><input type=\"hidden\" name=\"csrf\" value=\""
+                + Html.esc(session(ctx).csrf()) + "\">" + hidden + "<button id=\"confirm-retry\">Replay them</button></form>");
+    }
+
+    private void auditPage(Context ctx) throws Exception {
+        StringBuilder b = new StringBuilder("<table><tr><th>at</th><th>who</th><th>action</th><th>target</th><th>outcome</th><th>from</th><th>detail</th></tr>");
+        for (AuditLog.Entry e : audit.latest(200)) {
+            b.append("<tr class=\"audit\"><td>").append(e.at()).append("</td><td>").append(Html.esc(e.actor())).append("</td><td>").append(Html.esc(e.action()))
+                    .append("</td><td>").append(Html.esc(e.target())).append("</td><td>").append(Html.esc(e.outcome())).append("</td><td>")
+                    .append(Html.esc(e.remote())).append("</td><td>").append(Html.esc(e.detail())).append("</td></tr>");
+        }
+        page(ctx, "Audit log", b.append("</table>").toString());
     }
 
     private void retryMany(Context ctx) throws Exception {

@@ -11,7 +11,7 @@ final class Html {
 
     private static final List<String[]> NAV = List.of(new String[] {"/console", "Overview"}, new String[] {"/console/jobs", "Jobs"},
             new String[] {"/console/workflow-runs", "Workflow runs"}, new String[] {"/console/dead-letters", "Dead letters"},
-            new String[] {"/console/executors", "Executors"}, new String[] {"/console/schedules", "Schedules"});
+            new String[] {"/console/executors", "Executors"}, new String[] {"/console/schedules", "Schedules"}, new String[] {"/console/audit", "Audit"});
 
     private Html() {
     }

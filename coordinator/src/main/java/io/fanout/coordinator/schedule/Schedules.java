@@ -36,6 +36,20 @@ public final class Schedules {
         }
     }
 
+    /**
+     * Makes a schedule due now: the scheduler's leader fires it at its next tick (within a
+     * second), under its concurrency policy, and its next run is the cron's as usual after that.
+     * False if there is no such schedule.
+     */
+    public boolean triggerNow(String name) throws SQLException {
+        try (Connection c = db.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "UPDATE fanout_schedule SET next_fire_at = ? WHERE name = ?")) {
+            ps.setTimestamp(1, java.sql.Timestamp.from(clock.instant()));
+            ps.setString(2, name);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     public boolean remove(String name) throws SQLException {
         try (Connection c = db.getConnection()) {
             return ScheduleStore.remove(c, name);

@@ -31,7 +31,12 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Serves on {@code port} (0: any free port) of every interface, with {@code health} at {@code /healthz}. */
     public static MetricsServer start(int port, ProcessHealth health) throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(port), 0);
+        return start(null, port, health);
+    }
+
+    /** Serves on {@code port} of {@code host} (null: every interface), with {@code health} at {@code /healthz}. */
+    public static MetricsServer start(String host, int port, ProcessHealth health) throws IOException {
+        HttpServer http = HttpServer.create(host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port), 0);
         MetricsServer m = new MetricsServer(http, health);
         m.health.bindTo(m.registry);
         http.createContext("/metrics", exchange -> {
