@@ -34,12 +34,22 @@ final class WorkflowRoutes {
 
     List<Route> routes(String base) {
         return List.of(
+                new Route("GET", base + "/workflow-runs", Scope.READ, "Workflow runs, newest first (query: since, limit; the last day by default)",
+                        this::list),
                 new Route("POST", base + "/workflow-runs", Scope.OPERATE, "Start a workflow run (body: a run request)", this::start),
                 new Route("GET", base + "/workflow-runs/{id}", Scope.READ, "A workflow run and each of its nodes", this::show),
                 new Route("POST", base + "/workflow-runs/{id}/cancel", Scope.OPERATE, "Cancel a workflow run",
                         ctx -> audited.control(ctx, "run.cancel", Params.uuid(ctx), control::cancel)),
                 new Route("POST", base + "/workflow-runs/{id}/retry", Scope.OPERATE, "Retry a workflow run from failure (query: from)",
                         ctx -> audited.control(ctx, "run.retry", Params.uuid(ctx), (id, actor) -> control.retry(id, ctx.queryParam("from"), actor))));
+    }
+
+    private void list(Context ctx) throws Exception {
+        java.time.Instant since = Params.instant(ctx, "since", java.time.Instant.now().minus(JobRoutes.DEFAULT_WINDOW));
+        int limit = Params.limit(ctx, 50);
+        try (Connection c = db.getConnection()) {
+            ApiServer.json(ctx, 200, store.recentRuns(c, since, limit));
+        }
     }
 
     private void start(Context ctx) throws Exception {

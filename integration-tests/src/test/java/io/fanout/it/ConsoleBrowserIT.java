@@ -116,7 +116,12 @@ class ConsoleBrowserIT {
             screenshot("refused");
 
             signIn(base, token);
+            await().atMost(Duration.ofSeconds(30)).until(() -> { // the overview counts the executor once its first heartbeat is in
+                browser.navigate().refresh();
+                return text("live-executors").equals("1");
+            });
             UUID job = cluster.client().submit(JobRequests.builder("gated").items(IntStream.range(0, 10).boxed().toList(), "step").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_job WHERE job_id = ?", job) == 1);
             browser.get(base + "/console/jobs/" + job);
             await().atMost(Duration.ofSeconds(30)).until(() -> text("progress-label").startsWith("0 of 10"));
             screenshot("started");

@@ -153,8 +153,13 @@ public final class ConsolePages {
             cards.append("<a class=\"card\" href=\"/console/jobs?state=").append(s).append("\"><b id=\"count-").append(s).append("\">")
                     .append(counts.getOrDefault(s.name(), 0L)).append("</b>").append(s).append("</a>");
         }
+        ExecutorsView view = executors.get();
         cards.append("</div><h2>Dead letters</h2><div class=\"cards\"><a class=\"card\" href=\"/console/dead-letters\"><b id=\"open-letters\">")
-                .append(open.size() > 500 ? "500+" : open.size()).append("</b>waiting</a></div>");
+                .append(open.size() > 500 ? "500+" : open.size()).append("</b>waiting</a></div>")
+                .append("<h2>Executors</h2><div class=\"cards\"><a class=\"card\" href=\"/console/executors\"><b id=\"live-executors\">")
+                .append(view.live().size()).append("</b>live</a><a class=\"card\" href=\"/console/executors\"><b id=\"silent-executors\">")
+                .append(view.silent().size()).append("</b>silent</a><a class=\"card\" href=\"/console/executors\"><b id=\"tasks-waiting\">")
+                .append(view.pools().stream().mapToLong(p -> p.totalLag()).sum()).append("</b>tasks waiting</a></div>");
         page(ctx, "Overview", cards.toString());
     }
 
