@@ -92,8 +92,9 @@ final class JobRoutes {
 
     private void retryOne(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
+        boolean dryRun = Params.flag(ctx, "dryRun"); // bad input is answered before the lookup
         queries.job(id).orElseThrow(() -> ApiError.notFound("no job " + id));
-        ApiServer.json(ctx, 200, retry(ctx, id, Params.flag(ctx, "dryRun")));
+        ApiServer.json(ctx, 200, retry(ctx, id, dryRun));
     }
 
     /** The bulk retry: each job's dead letters replayed (or, with dryRun, what would be), job by job; one job's trouble does not stop the others. */

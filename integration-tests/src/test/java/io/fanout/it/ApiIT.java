@@ -211,6 +211,34 @@ class ApiIT {
             assertEquals(404, call(server, "GET", "/api/v1/jobs/" + UUID.randomUUID(), operate, null).status());
             assertEquals(404, call(server, "GET", "/api/v1/workflow-runs/" + UUID.randomUUID(), operate, null).status());
             assertEquals(404, call(server, "POST", "/api/v1/jobs/" + UUID.randomUUID() + "/cancel", operate, null).status());
+            UUID nobody = UUID.randomUUID();
+            Map<String, String> badInput = new java.util.LinkedHashMap<>(); // request -> the field its 400 names
+            badInput.put("GET /api/v1/jobs/nope/tasks", "id");
+            badInput.put("GET /api/v1/jobs/" + nobody + "/tasks?state=LOST", "state");
+            badInput.put("GET /api/v1/workflow-runs/nope", "id");
+            badInput.put("GET /api/v1/workflow-runs?since=soon", "since");
+            badInput.put("GET /api/v1/dead-letters/abc", "id");
+            badInput.put("GET /api/v1/dead-letters?job=nope", "job");
+            badInput.put("GET /api/v1/dead-letters?state=GONE", "state");
+            badInput.put("POST /api/v1/dead-letters/replay", "errorClass");
+            badInput.put("POST /api/v1/jobs/retry?dryRun=maybe", "dryRun");
+            badInput.put("POST /api/v1/jobs/" + nobody + "/retry?dryRun=maybe", "dryRun");
+            for (Map.Entry<String, String> e : badInput.entrySet()) {
+                String[] request = e.getKey().split(" ");
+                Reply r = call(server, request[0], request[1], operate, request[0].equals("POST") ? "{\"jobs\": [\"" + nobody + "\"]}" : null);
+                assertEquals(400, r.status(), e.getKey() + ": " + r.body());
+                assertEquals(e.getValue(), r.body().path("field").asText(), e.getKey());
+            }
+            for (String unknown : List.of("GET /api/v1/jobs/" + nobody + "/tasks", "POST /api/v1/jobs/" + nobody + "/suspend", "POST /api/v1/jobs/" + nobody
+                    + "/resume", "POST /api/v1/jobs/" + nobody + "/retry", "POST /api/v1/workflow-runs/" + nobody + "/cancel", "POST /api/v1/workflow-runs/"
+                    + nobody + "/retry", "GET /api/v1/dead-letters/999999", "POST /api/v1/dead-letters/999999/replay", "POST /api/v1/dead-letters/999999/park",
+                    "POST /api/v1/schedules/nope/trigger", "DELETE /api/v1/schedules/nope")) {
+                String[] request = unknown.split(" ");
+                Reply r = call(server, request[0], request[1], operate, null);
+                assertEquals(404, r.status(), unknown + ": " + r.body());
+                assertEquals("not_found", r.body().get("code").asText(), unknown);
+            }
+            assertEquals(400, call(server, "POST", "/api/v1/schedules", operate, "[1, 2]").status());
             Reply badRun = call(server, "POST", "/api/v1/workflow-runs", operate, "{\"workflow\": {\"name\": \"w\", \"nodes\": []}}");
             assertEquals(400, badRun.status());
             assertTrue(badRun.body().get("message").asText().contains("non-empty array"), badRun.body().toString());

@@ -139,9 +139,15 @@ class ConsoleBrowserIT {
     void anOperatorReplaysADeadLetterAndBulkRetriesTwoFailedJobs() throws Exception {
         AtomicBoolean broken = new AtomicBoolean(true);
         try (FanoutCluster cluster = new FanoutCluster(); ApiServer server = server(cluster)) {
+            AtomicBoolean pickyFixed = new AtomicBoolean();
             cluster.startExecutor(Map.of("fragile", ctx -> {
                 if (broken.get()) {
                     throw new NonRetryableException("the source is down");
+                }
+                return "ok";
+            }, "picky", ctx -> {
+                if (!pickyFixed.get()) {
+                    throw new IllegalArgumentException("not this input");
                 }
                 return "ok";
             }));
@@ -159,7 +165,9 @@ class ConsoleBrowserIT {
             long letter = Sql.count(cluster.db(), "SELECT id FROM fanout_dead_letter WHERE job_id = ?", jobs[0]);
             browser.get(base + "/console/dead-letters");
             screenshot("letters");
-            browser.findElement(By.id("replay-" + letter)).click();
+            browser.findElement(By.linkText(Long.toString(letter))).click();
+            assertTrue(text("stack").contains("the source is down"), text("stack"));
+            browser.findElement(By.id("replay")).click(); // from the letter's own page
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions() // the form posts, and the list comes back with the letter replayed
                     .until(() -> !browser.findElement(By.cssSelector("#letter-" + letter + " .letter-state")).getText().equals("DEAD"));
             browser.get(base + "/console/jobs/" + jobs[0]);
@@ -186,6 +194,19 @@ class ConsoleBrowserIT {
             }
             assertEquals(3, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_audit WHERE actor = 'bob' AND action IN ('letter.replay', 'job.retry') "
                     + "AND outcome = 'done'"));
+
+            // Every waiting letter of an error class, replayed together after a dry run shows how many.
+            UUID picky = cluster.client().submit(JobRequests.builder("picky").retry(new io.fanout.shared.model.RetryPolicy(1, Duration.ofMillis(10), 1,
+                    Duration.ofMillis(10), 0, List.of())).build());
+            assertEquals(JobEvent.Type.FAILED, cluster.client().await(picky, Duration.ofMinutes(1)).type());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_dead_letter WHERE job_id = ?", picky) == 1);
+            pickyFixed.set(true);
+            browser.get(base + "/console/dead-letters");
+            browser.findElement(By.id("error-class")).sendKeys("java.lang.IllegalArgumentException");
+            browser.findElement(By.id("replay-class")).click();
+            await().atMost(Duration.ofSeconds(20)).until(() -> text("dry-run").startsWith("A dry run found 1 dead letters"));
+            browser.findElement(By.id("confirm-replay")).click();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCEEDED".equals(Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", picky)));
 
             // The audit log needs an admin: bob (operate) is refused; an admin, signed in after bob signs out, sees bob's actions.
             browser.get(base + "/console/audit");

@@ -89,6 +89,11 @@ public final class ConsolePages {
                 new Route("GET", BASE + "/executors", Scope.READ, "Executor pools and executors", this::executorPage),
                 new Route("GET", BASE + "/schedules", Scope.READ, "Schedules", this::schedulePage),
                 new Route("GET", BASE + "/dead-letters", Scope.READ, "Dead letters", this::letterList),
+                new Route("GET", BASE + "/dead-letters/{id}", Scope.READ, "A dead letter, with its stack trace and replay log", this::letterPage),
+                new Route("POST", BASE + "/dead-letters/replay", Scope.OPERATE, "What replaying an error class's letters would do (a dry run), to confirm",
+                        this::confirmReplayClass),
+                new Route("POST", BASE + "/dead-letters/replay/confirmed", Scope.OPERATE, "Replay the waiting letters of an error class",
+                        this::replayClass),
                 new Route("POST", BASE + "/dead-letters/{id}/replay", Scope.OPERATE, "Replay a dead letter", ctx -> letterAction(ctx, true)),
                 new Route("POST", BASE + "/dead-letters/{id}/park", Scope.OPERATE, "Park a dead letter", ctx -> letterAction(ctx, false)));
     }
@@ -275,9 +280,13 @@ public final class ConsolePages {
 
     private void letterList(Context ctx) throws Exception {
         String csrf = session(ctx).csrf();
-        StringBuilder b = new StringBuilder("<table><tr><th>letter</th><th>state</th><th>job</th><th>task</th><th>error</th><th>failed</th><th></th></tr>");
+        StringBuilder b = new StringBuilder("<form method=\"post\" action=\"/console/dead-letters/replay\" class=\"filters\"><input type=\"hidden\" "
+                + "name=\"csrf\" value=\"" + Html.esc(csrf) + "\"><input name=\"errorClass\" id=\"error-class\" placeholder=\"error class\" size=\"50\">"
+                + "<button id=\"replay-class\">Replay every waiting letter of this class...</button></form>");
+        b.append("<table><tr><th>letter</th><th>state</th><th>job</th><th>task</th><th>error</th><th>failed</th><th></th></tr>");
         for (DeadLetter l : deadLetters.list(new DeadLetterStore.Filter(null, null, Instant.EPOCH, null, 200))) {
-            b.append("<tr id=\"letter-").append(l.id()).append("\"><td>").append(l.id()).append("</td><td class=\"letter-state\">").append(Html.esc(l.state()))
+            b.append("<tr id=\"letter-").append(l.id()).append("\"><td><a href=\"/console/dead-letters/").append(l.id()).append("\">").append(l.id())
+                    .append("</a></td><td class=\"letter-state\">").append(Html.esc(l.state()))
                     .append("</td><td>").append(l.jobId() == null ? "" : "<a href=\"/console/jobs/" + l.jobId() + "\">" + l.jobId() + "</a>").append("</td><td>")
                     .append(Html.esc(l.taskName())).append("</td><td>").append(Html.esc(l.errorClass())).append(": ").append(Html.esc(l.errorMessage()))
                     .append("</td><td>").append(Html.esc(l.failedAt())).append("</td><td>");
@@ -290,6 +299,49 @@ public final class ConsolePages {
             b.append("</td></tr>");
         }
         page(ctx, "Dead letters", b.append("</table>").toString());
+    }
+
+    private void letterPage(Context ctx) throws Exception {
+        long id = Params.number(ctx);
+        DeadLetters.Details d = deadLetters.show(id).orElseThrow(() -> ApiError.notFound("no dead letter " + id));
+        DeadLetter l = d.letter();
+        StringBuilder b = new StringBuilder("<p>state <b id=\"letter-state\">").append(Html.esc(l.state())).append("</b>, job ")
+                .append(l.jobId() == null ? "-" : "<a href=\"/console/jobs/" + l.jobId() + "\">" + l.jobId() + "</a>").append(", task ")
+                .append(Html.esc(l.taskName())).append(", ").append(l.attempts() == null ? "" : l.attempts() + " attempts, ").append(l.replayCount())
+                .append(" replays</p><p class=\"error\">").append(Html.esc(l.errorClass())).append(": ").append(Html.esc(l.errorMessage())).append("</p>");
+        if (!DeadLetter.RESOLVED.equals(l.state())) {
+            b.append(Html.button("/console/dead-letters/" + id + "/replay", session(ctx).csrf(), "Replay", "replay"));
+        }
+        b.append("<h2>Stack trace</h2><pre id=\"stack\">").append(Html.esc(l.stackTrace())).append("</pre><h2>Replays</h2><table><tr><th>at</th><th>action</th>"
+                + "<th>by</th><th>outcome</th></tr>");
+        for (var r : d.replays()) {
+            b.append("<tr><td>").append(r.at()).append("</td><td>").append(Html.esc(r.action())).append("</td><td>").append(Html.esc(r.actor()))
+                    .append("</td><td>").append(Html.esc(r.outcome())).append("</td></tr>");
+        }
+        page(ctx, "Dead letter " + id, b.append("</table>").toString());
+    }
+
+    /** The bulk replay's confirmation: how many of the error class's letters a dry run would replay, and the button that does it. */
+    private void confirmReplayClass(Context ctx) throws Exception {
+        String errorClass = ctx.formParam("errorClass");
+        if (errorClass == null || errorClass.isBlank()) {
+            throw ApiError.badRequest("errorClass", "name the error class whose letters to replay");
+        }
+        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        long would = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
+        page(ctx, "Replay " + errorClass + "?", "<p id=\"dry-run\">A dry run found " + would + " dead letters of " + Html.esc(errorClass)
+                + " to replay.</p><form method=\"post\" action=\"/console/dead-letters/replay/confirmed\"><input type=\"hidden\" name=\"csrf\" value=\""
+                + Html.esc(session(ctx).csrf()) + "\"><input type=\"hidden\" name=\"errorClass\" value=\"" + Html.esc(errorClass) + "\">"
+                + "<button id=\"confirm-replay\">Replay them</button></form>");
+    }
+
+    private void replayClass(Context ctx) throws Exception {
+        String errorClass = ctx.formParam("errorClass");
+        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), false);
+        long done = results.stream().filter(DeadLetters.Result::done).count();
+        audit.record(who.name(), "letter.replay", "errorClass " + errorClass, done > 0 ? "done" : "refused", ctx.ip(), done + " of " + results.size() + " replayed");
+        ctx.redirect(BASE + "/dead-letters");
     }
 
     private void letterAction(Context ctx, boolean replay) throws Exception {
