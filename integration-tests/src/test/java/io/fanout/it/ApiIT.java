@@ -369,4 +369,22 @@ class ApiIT {
                     "plain HTTP is not spoken");
         }
     }
+
+    /** The console's throughput counts every task that finished between two looks, from the jobs' counters, exactly once. */
+    @Test
+    void throughputCountsEachFinishedTaskOnce() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("noop", new io.fanout.examples.NoOp()));
+            io.fanout.console.Throughput throughput = new io.fanout.console.Throughput(cluster.db(), java.time.Clock.systemUTC());
+            UUID before = cluster.client().submit(io.fanout.shared.model.JobRequests.builder("noop").params(new io.fanout.examples.NoOp.Params(50)).build());
+            cluster.client().await(before, Duration.ofMinutes(1));
+            assertEquals(null, throughput.look(Duration.ZERO), "the first look takes its bearings");
+            for (int n : new int[] {300, 200}) {
+                UUID job = cluster.client().submit(io.fanout.shared.model.JobRequests.builder("noop").params(new io.fanout.examples.NoOp.Params(n)).build());
+                cluster.client().await(job, Duration.ofMinutes(1));
+            }
+            assertEquals(300 + 1 + 200 + 1, throughput.look(Duration.ZERO).tasks(), "the two jobs since the first look, not the one before");
+            assertEquals(0, throughput.look(Duration.ZERO).tasks(), "nothing finished since");
+        }
+    }
 }

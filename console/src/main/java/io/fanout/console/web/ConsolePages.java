@@ -6,6 +6,7 @@ import io.fanout.console.AuditLog;
 import io.fanout.console.ExecutorsView;
 import io.fanout.console.JobQueries;
 import io.fanout.console.Params;
+import io.fanout.console.Throughput;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
 import io.fanout.coordinator.control.JobControl;
@@ -55,6 +56,7 @@ public final class ConsolePages {
     private final WorkflowStore workflows = new WorkflowStore();
     private final Schedules schedules;
     private final Supplier<ExecutorsView> executors;
+    private final Throughput throughput;
 
     public ConsolePages(ApiTokens tokens, JobQueries queries, JobControl jobs, DeadLetters deadLetters, AuditLog audit, DataSource db, Schedules schedules,
                         Supplier<ExecutorsView> executors) {
@@ -66,6 +68,7 @@ public final class ConsolePages {
         this.db = db;
         this.schedules = schedules;
         this.executors = executors;
+        this.throughput = new Throughput(db, java.time.Clock.systemUTC());
     }
 
     public List<Route> routes() {
@@ -159,6 +162,10 @@ public final class ConsolePages {
                     .append(counts.getOrDefault(s.name(), 0L)).append("</b>").append(s).append("</a>");
         }
         ExecutorsView view = executors.get();
+        Throughput.Sample moved = throughput.look(Duration.ofSeconds(2));
+        cards.append("</div><h2>Throughput</h2><div class=\"cards\"><div class=\"card\"><b id=\"throughput\">")
+                .append(moved == null ? "-" : String.format("%,.0f", moved.perSecond())).append("</b>tasks/s since the last look")
+                .append(moved == null ? " (reload in a moment)" : String.format(" (%.0f s ago)", moved.seconds())).append("</div>");
         cards.append("</div><h2>Dead letters</h2><div class=\"cards\"><a class=\"card\" href=\"/console/dead-letters\"><b id=\"open-letters\">")
                 .append(open.size() > 500 ? "500+" : open.size()).append("</b>waiting</a></div>")
                 .append("<h2>Executors</h2><div class=\"cards\"><a class=\"card\" href=\"/console/executors\"><b id=\"live-executors\">")
