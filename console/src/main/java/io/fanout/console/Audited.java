@@ -5,7 +5,7 @@ import io.javalin.http.Context;
 import java.util.Map;
 
 /** State-changing actions taken through the API, each written to the audit log with who, what, from where and how it ended. */
-final class Audited {
+public final class Audited {
 
     /** An operation on a job or run, as the control classes do them. */
     @FunctionalInterface
@@ -15,12 +15,12 @@ final class Audited {
 
     private final AuditLog audit;
 
-    Audited(AuditLog audit) {
+    public Audited(AuditLog audit) {
         this.audit = audit;
     }
 
     /** The caller, as its token names it. */
-    static ApiTokens.Principal who(Context ctx) {
+    public static ApiTokens.Principal who(Context ctx) {
         return ctx.attribute(ApiServer.PRINCIPAL);
     }
 
@@ -28,7 +28,7 @@ final class Audited {
         return "api:" + who(ctx).name();
     }
 
-    void record(Context ctx, String action, String target, String outcome, String detail) throws Exception {
+    public void record(Context ctx, String action, String target, String outcome, String detail) throws Exception {
         audit.record(who(ctx).name(), action, target, outcome, ctx.ip(), detail);
     }
 

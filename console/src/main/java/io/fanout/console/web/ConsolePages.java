@@ -2,6 +2,7 @@ package io.fanout.console.web;
 
 import io.fanout.console.ApiError;
 import io.fanout.console.ApiTokens;
+import io.fanout.console.Audited;
 import io.fanout.console.AuditLog;
 import io.fanout.console.ExecutorsView;
 import io.fanout.console.JobQueries;
@@ -52,6 +53,7 @@ public final class ConsolePages {
     private final JobControl jobs;
     private final DeadLetters deadLetters;
     private final AuditLog audit;
+    private final Audited audited;
     private final DataSource db;
     private final WorkflowStore workflows = new WorkflowStore();
     private final Schedules schedules;
@@ -65,6 +67,7 @@ public final class ConsolePages {
         this.jobs = jobs;
         this.deadLetters = deadLetters;
         this.audit = audit;
+        this.audited = new Audited(audit);
         this.db = db;
         this.schedules = schedules;
         this.executors = executors;
@@ -236,15 +239,15 @@ public final class ConsolePages {
 
     private void cancel(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
-        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        ApiTokens.Principal who = Audited.who(ctx);
         JobControl.Result r = jobs.cancel(id, "console:" + who.name());
-        audit.record(who.name(), "job.cancel", id.toString(), r.done() ? "done" : "refused", ctx.ip(), r.message());
+        audited.record(ctx, "job.cancel", id.toString(), r.done() ? "done" : "refused", r.message());
         ctx.redirect(BASE + "/jobs/" + id);
     }
 
     /** The bulk retry's confirmation: what a dry run found for each chosen job, and the button that does it. */
     private void confirmRetry(Context ctx) throws Exception {
-        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        ApiTokens.Principal who = Audited.who(ctx);
         StringBuilder hidden = new StringBuilder();
         StringBuilder rows = new StringBuilder();
         long total = 0;
@@ -272,13 +275,13 @@ public final class ConsolePages {
     }
 
     private void retryMany(Context ctx) throws Exception {
-        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        ApiTokens.Principal who = Audited.who(ctx);
         StringBuilder b = new StringBuilder("<table><tr><th>job</th><th>dead letters replayed</th></tr>");
         for (String job : ctx.formParams("job")) {
             UUID id = UUID.fromString(job);
             List<DeadLetters.Result> results = deadLetters.replayJob(id, "console:" + who.name(), false);
             long replayed = results.stream().filter(DeadLetters.Result::done).count();
-            audit.record(who.name(), "job.retry", id.toString(), replayed > 0 ? "done" : "refused", ctx.ip(), replayed + " of " + results.size() + " replayed");
+            audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " replayed");
             b.append("<tr><td><a class=\"retried\" href=\"/console/jobs/").append(id).append("\">").append(id).append("</a></td><td>").append(replayed)
                     .append(" of ").append(results.size()).append("</td></tr>");
         }
@@ -334,7 +337,7 @@ public final class ConsolePages {
         if (errorClass == null || errorClass.isBlank()) {
             throw ApiError.badRequest("errorClass", "name the error class whose letters to replay");
         }
-        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        ApiTokens.Principal who = Audited.who(ctx);
         long would = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
         page(ctx, "Replay " + errorClass + "?", "<p id=\"dry-run\">A dry run found " + would + " dead letters of " + Html.esc(errorClass)
                 + " to replay.</p><form method=\"post\" action=\"/console/dead-letters/replay/confirmed\"><input type=\"hidden\" name=\"csrf\" value=\""
@@ -344,18 +347,18 @@ public final class ConsolePages {
 
     private void replayClass(Context ctx) throws Exception {
         String errorClass = ctx.formParam("errorClass");
-        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        ApiTokens.Principal who = Audited.who(ctx);
         List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), false);
         long done = results.stream().filter(DeadLetters.Result::done).count();
-        audit.record(who.name(), "letter.replay", "errorClass " + errorClass, done > 0 ? "done" : "refused", ctx.ip(), done + " of " + results.size() + " replayed");
+        audited.record(ctx, "letter.replay", "errorClass " + errorClass, done > 0 ? "done" : "refused", done + " of " + results.size() + " replayed");
         ctx.redirect(BASE + "/dead-letters");
     }
 
     private void letterAction(Context ctx, boolean replay) throws Exception {
         long id = Params.number(ctx);
-        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        ApiTokens.Principal who = Audited.who(ctx);
         DeadLetters.Result r = replay ? deadLetters.replay(id, "console:" + who.name(), false) : deadLetters.park(id, "console:" + who.name());
-        audit.record(who.name(), replay ? "letter.replay" : "letter.park", Long.toString(id), r.done() ? "done" : "refused", ctx.ip(), r.outcome());
+        audited.record(ctx, replay ? "letter.replay" : "letter.park", Long.toString(id), r.done() ? "done" : "refused", r.outcome());
         ctx.redirect(BASE + "/dead-letters");
     }
 
@@ -439,7 +442,7 @@ public final class ConsolePages {
     }
 
     private void page(Context ctx, String title, String body) {
-        ApiTokens.Principal who = ctx.attribute(io.fanout.console.ApiServer.PRINCIPAL);
+        ApiTokens.Principal who = Audited.who(ctx);
         page(ctx, 200, Html.page(title, who.name() + " (" + who.scope().label() + ")", session(ctx).csrf(), body));
     }
 
