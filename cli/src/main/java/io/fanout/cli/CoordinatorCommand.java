@@ -2,8 +2,11 @@ package io.fanout.cli;
 
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.coordinator.AlertPolicy;
+import io.fanout.coordinator.RetentionPolicy;
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.shared.Pools;
+import io.fanout.shared.model.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -63,6 +66,38 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--no-sweeper", description = "Never sweep from this coordinator (dead letters can still be replayed by hand).")
     boolean noSweeper;
 
+    @Option(names = "--job-retention", defaultValue = "${env:FANOUT_JOB_RETENTION:-P7D}",
+            description = "Finished jobs (with their tasks), workflow runs and rejected requests are deleted this long after they ended, "
+                    + "unless a job sets ttlAfterFinishedMs; P0D keeps them (default ${DEFAULT-VALUE}).")
+    Duration jobRetention;
+
+    @Option(names = "--dead-letter-retention", defaultValue = "${env:FANOUT_DEAD_LETTER_RETENTION:-P30D}",
+            description = "Dead letters are deleted this long after their last failure; P0D keeps them (default ${DEFAULT-VALUE}).")
+    Duration deadLetterRetention;
+
+    @Option(names = "--audit-retention", defaultValue = "${env:FANOUT_AUDIT_RETENTION:-P90D}",
+            description = "Audit log entries are deleted this long after they were written; P0D keeps them (default ${DEFAULT-VALUE}).")
+    Duration auditRetention;
+
+    @Option(names = "--retention-interval", defaultValue = "PT1M", description = "Time between retention rounds (default ${DEFAULT-VALUE}).")
+    Duration retentionInterval;
+
+    @Option(names = "--alert-webhook", split = ",", defaultValue = "${env:FANOUT_ALERT_WEBHOOKS}",
+            description = "Where alerts are POSTed (repeatable or comma-separated): failed jobs and workflow runs, jobs past their deadline, "
+                    + "dead letters parked by the sweeper, stalled pools. Signed with the secret in FANOUT_ALERT_SECRET, if set.")
+    List<String> alertWebhooks = List.of();
+
+    @Option(names = "--alert-pool-stalled-after", defaultValue = "PT5M",
+            description = "Alert when a pool has had tasks waiting and no live executor for this long (default ${DEFAULT-VALUE}).")
+    Duration alertPoolStalledAfter;
+
+    @Option(names = "--alert-interval", defaultValue = "PT10S", description = "How often alert conditions are looked for (default ${DEFAULT-VALUE}).")
+    Duration alertInterval;
+
+    @Option(names = "--executor-group", defaultValue = "${env:FANOUT_EXECUTOR_GROUP:-" + AlertPolicy.DEFAULT_EXECUTOR_GROUP + "}",
+            description = "The executors' base consumer group, whose lag per pool the stalled-pool alert watches (default ${DEFAULT-VALUE}).")
+    String executorGroup;
+
     @Option(names = "--dispatch-window", defaultValue = "0",
             description = "Keep at most this many tasks in flight per pool and let the rest wait, dispatched by job priority (default 0: off).")
     int dispatchWindow;
@@ -95,6 +130,10 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .coordinatorId(coordinatorId)
                 .taskLostAfter(taskLostAfter)
                 .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
+                .retention(new RetentionPolicy(jobRetention, deadLetterRetention, auditRetention, retentionInterval,
+                        RetentionPolicy.DEFAULT.batchSize(), sweeperLease))
+                .alerts(new AlertPolicy(alertWebhooks.stream().map(Webhooks::check).toList(), System.getenv("FANOUT_ALERT_SECRET"),
+                        alertPoolStalledAfter, executorGroup, alertInterval, AlertPolicy.DEFAULT.maxAttempts(), sweeperLease))
                 .dispatchWindow(dispatchWindow)
                 .reconcileInterval(reconcileInterval)
                 .databasePoolSize(databasePoolSize)

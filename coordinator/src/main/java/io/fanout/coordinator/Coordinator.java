@@ -1,5 +1,6 @@
 package io.fanout.coordinator;
 
+import io.fanout.coordinator.alert.Alerts;
 import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.deadletter.DeadLetterIndexer;
@@ -13,6 +14,7 @@ import io.fanout.coordinator.intake.JobIntake;
 import io.fanout.coordinator.loop.BatchProcessor;
 import io.fanout.coordinator.loop.CoordinatorLoop;
 import io.fanout.coordinator.reduce.ReduceFeeder;
+import io.fanout.coordinator.retention.Retention;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.PartitionOwnership;
@@ -56,6 +58,8 @@ public final class Coordinator implements AutoCloseable {
     private final Schedules schedules;
     private final DeadLetterIndexer indexer;
     private final Sweeper sweeper;
+    private final Retention retention;
+    private final Alerts alerts;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ProcessHealth health;
 
@@ -89,6 +93,8 @@ public final class Coordinator implements AutoCloseable {
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
                 config.topics(), health);
         this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId(), meters) : null;
+        this.retention = new Retention(db, config.retention(), config.coordinatorId(), meters);
+        this.alerts = new Alerts(db, config.alerts(), config.kafka(), config.topics(), config.coordinatorId(), meters, config.clock());
     }
 
     public static Coordinator start(CoordinatorConfig config) {
@@ -96,6 +102,8 @@ public final class Coordinator implements AutoCloseable {
         c.thread.start();
         c.indexer.start();
         c.scheduler.start();
+        c.retention.start();
+        c.alerts.start();
         if (c.sweeper != null) {
             c.sweeper.start();
         }
@@ -151,6 +159,8 @@ public final class Coordinator implements AutoCloseable {
             sweeper.close();
         }
         scheduler.close();
+        retention.close();
+        alerts.close();
         indexer.close();
         loop.stop(Duration.ofSeconds(30));
         feeder.close();

@@ -23,6 +23,8 @@ import org.apache.kafka.clients.producer.Producer;
  * @param taskLostAfter a task held by an executor that has not been heard of for this long is
  *     presumed lost and retried (executors report held tasks every few seconds)
  * @param sweeper when and how dead letters are replayed automatically
+ * @param retention how long finished jobs, dead letters and the audit log are kept
+ * @param alerts where alerts (failed jobs and runs, parked letters, stalled pools) are sent
  * @param dispatchWindow at most this many attempts in flight per pool over this coordinator's jobs,
  *     the rest waiting in PostgreSQL and released by job priority (0: no window, tasks go to Kafka at once)
  * @param reconcileInterval how often the outbox is checked for effects of committed transactions that
@@ -49,6 +51,8 @@ public record CoordinatorConfig(
         String coordinatorId,
         Duration taskLostAfter,
         SweeperPolicy sweeper,
+        RetentionPolicy retention,
+        AlertPolicy alerts,
         int dispatchWindow,
         Duration reconcileInterval,
         int databasePoolSize,
@@ -71,7 +75,7 @@ public record CoordinatorConfig(
         return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
                 + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
                 + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
-                + ", sweeper=" + sweeper + ", dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + ", reconcileInterval=" + reconcileInterval
+                + ", sweeper=" + sweeper + ", retention=[" + retention + "], alerts=[" + alerts + "], dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + ", reconcileInterval=" + reconcileInterval
                 + ", databasePoolSize=" + databasePoolSize + ", applyConnections=" + applyConnections + "]";
     }
 
@@ -88,6 +92,8 @@ public record CoordinatorConfig(
         private String coordinatorId;
         private Duration taskLostAfter = Duration.ofSeconds(30);
         private SweeperPolicy sweeper = SweeperPolicy.DEFAULT;
+        private RetentionPolicy retention = RetentionPolicy.DEFAULT;
+        private AlertPolicy alerts = AlertPolicy.DEFAULT;
         private int dispatchWindow;
         private Duration reconcileInterval = Duration.ofSeconds(10);
         private int databasePoolSize = 10;
@@ -193,6 +199,16 @@ public record CoordinatorConfig(
             return this;
         }
 
+        public Builder retention(RetentionPolicy policy) {
+            this.retention = Objects.requireNonNull(policy, "retention");
+            return this;
+        }
+
+        public Builder alerts(AlertPolicy policy) {
+            this.alerts = Objects.requireNonNull(policy, "alerts");
+            return this;
+        }
+
         public Builder sweeper(SweeperPolicy policy) {
             this.sweeper = Objects.requireNonNull(policy, "sweeper");
             return this;
@@ -243,7 +259,7 @@ public record CoordinatorConfig(
             String id = coordinatorId != null ? coordinatorId
                     : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
             return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, id, taskLostAfter,
-                    sweeper, dispatchWindow, reconcileInterval, databasePoolSize, applyConnections, producerDecorator, health, meterRegistry, clock);
+                    sweeper, retention, alerts, dispatchWindow, reconcileInterval, databasePoolSize, applyConnections, producerDecorator, health, meterRegistry, clock);
         }
     }
 }

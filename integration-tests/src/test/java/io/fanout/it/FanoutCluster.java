@@ -48,7 +48,8 @@ final class FanoutCluster implements AutoCloseable {
         this(taskPartitions, Set.of(), Map.of(), customize);
     }
 
-    private FanoutCluster(int taskPartitions, Set<String> knownProcessors, Map<String, Integer> pools, Consumer<CoordinatorConfig.Builder> customize) {
+    /** A cluster with pools besides the default one whose coordinator's settings the test adjusts. */
+    FanoutCluster(int taskPartitions, Set<String> knownProcessors, Map<String, Integer> pools, Consumer<CoordinatorConfig.Builder> customize) {
         this(SharedInfrastructure.bootstrapServers(), taskPartitions, knownProcessors, pools, customize);
     }
 

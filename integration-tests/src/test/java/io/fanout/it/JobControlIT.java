@@ -110,4 +110,68 @@ class JobControlIT {
             assertEquals(100, processor.squares.get());
         }
     }
+
+    /** Squares 1..n from a mapped job, each subtask taking a millisecond, counting how often each item ran. */
+    static final class CountedSquares implements MapReduceProcessor {
+        final Map<Integer, Integer> runs = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public Object process(TaskContext ctx) throws Exception {
+            if (ctx.isRoot()) {
+                int n = ctx.params(TestProcessors.SumOfSquares.Params.class).n();
+                return ctx.map(IntStream.rangeClosed(1, n).boxed().toList(), "square");
+            }
+            int i = ctx.payload(Integer.class);
+            Thread.sleep(1);
+            runs.merge(i, 1, Integer::sum);
+            return (long) i * i;
+        }
+
+        @Override
+        public Object reduce(TaskContext ctx, TaskResults results) {
+            return TestProcessors.sum(results);
+        }
+    }
+
+    @Test
+    void suspendingALargeMapJobStopsItsTasksEverywhereAndResumingFinishesItExactly() throws Exception {
+        int n = 20_000;
+        CountedSquares processor = new CountedSquares();
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("counted", processor), b -> b.concurrency(4));
+            cluster.startExecutor(Map.of("counted", processor), b -> b.concurrency(4));
+            UUID job = cluster.client().submit(JobRequests.builder("counted").params(new TestProcessors.SumOfSquares.Params(n)).build());
+            await().atMost(Duration.ofSeconds(60)).until(() -> processor.runs.size() >= 2_000);
+
+            JobControl control = cluster.coordinator().jobControl();
+            assertTrue(control.suspend(job, "carol").done());
+            // every subtask was dispatched before the suspend; within seconds none starts any more
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofSeconds(2)).until(new java.util.concurrent.Callable<Boolean>() {
+                int last = -1;
+
+                @Override
+                public Boolean call() {
+                    int now = processor.runs.size();
+                    boolean still = now == last;
+                    last = now;
+                    return still;
+                }
+            });
+            int atSuspend = processor.runs.size();
+            assertTrue(atSuspend < n, "the job stopped before its end: " + atSuspend + " of " + n + " ran");
+            assertEquals("SUSPENDED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
+            long held = Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task_held WHERE job_id = ?", job);
+            assertTrue(held > 0, "the tasks handed back wait in the coordinator");
+
+            cluster.client().follow(job);
+            JobControl.Result resumed = control.resume(job, "carol");
+            assertTrue(resumed.done(), resumed.message());
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(2));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), outcome.toString());
+            assertEquals(TestProcessors.SumOfSquares.expected(n), outcome.result().asLong());
+            assertEquals(n, processor.runs.size());
+            assertTrue(processor.runs.values().stream().allMatch(c -> c == 1), "no subtask ran twice");
+            assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task_held WHERE job_id = ?", job));
+        }
+    }
 }

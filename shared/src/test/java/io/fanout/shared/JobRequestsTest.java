@@ -126,4 +126,24 @@ class JobRequestsTest {
         assertEquals("default", names.poolOfTaskTopic("f.tasks"));
         assertNull(names.poolOfTaskTopic("f.status"));
     }
+
+    @Test
+    void aJobMaySetItsTimeToLiveAndItsAlertReceivers() throws Exception {
+        JobRequest plain = parse("{\"processor\":\"p\"}");
+        assertNull(plain.ttlAfterFinished(), "no TTL: the installation's default applies");
+        assertNull(plain.alertWebhooks(), "no receivers: the installation's apply");
+        JobRequest own = parse("{\"processor\":\"p\",\"ttlAfterFinishedMs\":0,\"alerts\":{\"webhooks\":[\"https://hooks.example/a\"]}}");
+        assertEquals(Duration.ZERO, own.ttlAfterFinished());
+        assertEquals(List.of(java.net.URI.create("https://hooks.example/a")), own.alertWebhooks());
+        assertEquals(List.of(), parse("{\"processor\":\"p\",\"alerts\":{\"webhooks\":[]}}").alertWebhooks(), "an empty list silences the job");
+        assertEquals(own, JobRequests.parse(JobRequests.toJson(own)));
+
+        assertTrue(reason("{\"processor\":\"p\",\"ttlAfterFinishedMs\":-1}").contains("'ttlAfterFinishedMs' must be a whole number from 0"));
+        assertTrue(reason("{\"processor\":\"p\",\"ttlAfterFinishedMs\":400000000000}").contains("to " + JobRequests.MAX_TTL_MS));
+        assertTrue(reason("{\"processor\":\"p\",\"alerts\":\"https://x\"}").contains("field 'alerts' must be"));
+        assertTrue(reason("{\"processor\":\"p\",\"alerts\":{\"webhooks\":[\"ftp://x/y\"]}}").contains("http:// or https://"));
+        assertTrue(reason("{\"processor\":\"p\",\"alerts\":{\"webhooks\":[\"http://a\",\"http://b\",\"http://c\",\"http://d\",\"http://e\","
+                + "\"http://f\"]}}").contains("at most 5"));
+        assertTrue(reason("{\"processor\":\"p\",\"alerts\":{\"webhooks\":[\"http://a b\"]}}").contains("not a URL"));
+    }
 }

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * Cancel, suspend and resume a job. Each is one transaction guarded by the job's state, so it is
  * safe whichever coordinator owns the job: the owner's own transitions only move jobs from the
  * states they expect. Cancelling also tells every executor (control topic) to stop the job's
- * running tasks and skip the rest; suspending holds back the job's new tasks (subtasks mapped
- * from now on, retries) until it is resumed, which dispatches them.
+ * running tasks and skip the rest. Suspending holds back the job's new tasks (subtasks mapped
+ * from now on, retries) and tells every executor to start none of the job's tasks but hand them
+ * back; the coordinator holds what comes back. Resuming dispatches everything held.
  */
 public final class JobControl {
 
@@ -86,31 +87,49 @@ public final class JobControl {
         return new Result(true, true, "job " + jobId + " cancelled: " + cancelled + " unfinished tasks cancelled, running ones are being stopped");
     }
 
+    /**
+     * Suspends a running job: no task of it starts anywhere from now on (running ones finish).
+     * The executors' order is sent after the commit; suspending an already suspended job sends it
+     * again, for the case where the suspending process died in between.
+     */
     public Result suspend(UUID jobId, String actor) throws Exception {
         JobRow job;
+        boolean already = false;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             job = jobs.move(c, jobId, List.of(JobState.RUNNING), JobState.SUSPENDED, null);
             if (job == null) {
+                job = jobs.load(c, List.of(jobId)).get(jobId);
                 c.rollback();
-                return refused(c, jobId, "suspended (only a RUNNING job can be)");
+                if (job == null || job.state() != JobState.SUSPENDED) {
+                    return refused(c, jobId, "suspended (only a RUNNING job can be)");
+                }
+                already = true;
+            } else {
+                c.commit();
             }
-            c.commit();
         }
-        await(List.of(effects.events().publish(event(JobEvent.Type.SUSPENDED, job, null))));
+        Future<RecordMetadata> order = effects.control().suspend(jobId);
+        await(already ? List.of(order) : List.of(order, effects.events().publish(event(JobEvent.Type.SUSPENDED, job, null))));
+        if (already) {
+            return new Result(true, true, "job " + jobId + " was already suspended: executors told again to start none of its tasks");
+        }
         log.info("job {} SUSPENDED by {}", jobId, actor);
-        return new Result(true, true, "job " + jobId + " suspended: its new tasks are held until it is resumed; tasks already dispatched run");
+        return new Result(true, true, "job " + jobId + " suspended: none of its tasks starts until it is resumed; running ones finish");
     }
 
     /**
      * Resumes a suspended job and dispatches the tasks held meanwhile: released and owed in the
      * outbox in the resuming transaction, then sent (the job's coordinator re-sends them if this
-     * process dies first).
+     * process dies first). The executors' resume order goes first, so that they do not hand the
+     * released tasks back; should it be lost, the job's coordinator sends it again when a task
+     * comes back from a running job.
      */
     public Result resume(UUID jobId, String actor) throws Exception {
         JobRow job;
         List<TaskDispatch> released = new ArrayList<>();
         List<Long> owed;
+        await(List.of(effects.control().resume(jobId)));
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             job = jobs.move(c, jobId, List.of(JobState.SUSPENDED), JobState.RUNNING, null);

@@ -24,7 +24,21 @@ public final class ControlPublisher {
 
     /** Tells executors to stop the job's running tasks and start none of its others. */
     public Future<RecordMetadata> cancel(UUID jobId) {
-        ControlOrder order = new ControlOrder(ControlOrder.CANCEL, jobId, Instant.now().toString());
+        return send(ControlOrder.CANCEL, jobId);
+    }
+
+    /** Tells executors to start none of the job's tasks and hand them back (running ones finish). */
+    public Future<RecordMetadata> suspend(UUID jobId) {
+        return send(ControlOrder.SUSPEND, jobId);
+    }
+
+    /** Tells executors to start the job's tasks again. */
+    public Future<RecordMetadata> resume(UUID jobId) {
+        return send(ControlOrder.RESUME, jobId);
+    }
+
+    private Future<RecordMetadata> send(String type, UUID jobId) {
+        ControlOrder order = new ControlOrder(type, jobId, Instant.now().toString());
         return producer.send(new ProducerRecord<>(topic, jobId.toString().getBytes(StandardCharsets.UTF_8), Json.toBytes(order)));
     }
 }

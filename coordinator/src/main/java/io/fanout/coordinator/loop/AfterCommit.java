@@ -7,7 +7,10 @@ import io.fanout.coordinator.store.NewDeadLetter;
 import io.fanout.coordinator.workflow.WorkflowRuns;
 import io.fanout.shared.model.JobEvent;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** What a batch does once its transaction has committed: dispatch tasks, emit events, send dead letters, start reduces. */
@@ -27,6 +30,11 @@ final class AfterCommit {
     final List<JobRow> ended = new ArrayList<>();
     /** Workflow runs the batch ended: their final events are owed. */
     final List<WorkflowRuns.EndedRun> endedRuns = new ArrayList<>();
+    /**
+     * Running jobs whose tasks executors handed back as suspended: the resume order is sent again, so
+     * an executor that missed it (the resuming process died before sending it) stops handing them back.
+     */
+    final Set<UUID> resumeOrders = new HashSet<>();
     /** The outbox rows that record what this batch owes Kafka. */
     List<Long> outboxIds = List.of();
     /** Failed attempts that got another attempt. */

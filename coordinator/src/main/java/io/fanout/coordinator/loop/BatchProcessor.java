@@ -219,8 +219,14 @@ public final class BatchProcessor {
         after.retries = staged.stream().filter(st -> st.retryAt() > 0).count();
 
         Set<UUID> touched = new HashSet<>();
-        staged.forEach(st -> touched.add(st.jobId()));
-        decide(conn, touched, moved, after);
+        Set<UUID> returned = new HashSet<>();
+        for (StagedStatus st : staged) {
+            touched.add(st.jobId());
+            if (st.state() == TaskState.SUSPENDED) {
+                returned.add(st.jobId());
+            }
+        }
+        decide(conn, touched, moved, returned, after);
         after.tasks.addAll(window.release(conn, owned));
         return after;
     }
@@ -244,9 +250,11 @@ public final class BatchProcessor {
      * The jobs whose statuses the batch applied, as they are now: those whose every task is done
      * end (or start their reduce), the others progressed, and a job with a parallelism limit
      * releases as many held tasks as finished. A job ends from its durable counters whether or not
-     * this try of the batch moved them; a reducing job only once its reduce task has finished.
+     * this try of the batch moved them; a reducing job only once its reduce task has finished. A
+     * running job some of whose tasks executors {@code returned} (they saw it suspended, it has been
+     * resumed since) dispatches its held tasks again.
      */
-    private void decide(Connection conn, Set<UUID> touched, Set<UUID> moved, AfterCommit after) throws SQLException {
+    private void decide(Connection conn, Set<UUID> touched, Set<UUID> moved, Set<UUID> returned, AfterCommit after) throws SQLException {
         List<JobRow> done = new ArrayList<>();
         for (JobRow job : jobs.load(conn, touched).values()) {
             if (job.state().isTerminal()) {
@@ -257,8 +265,11 @@ public final class BatchProcessor {
             } else if (moved.contains(job.jobId())) {
                 after.progressed.add(job);
             }
-            if (!window.enabled() && job.parallelism() > 0 && job.state() != JobState.SUSPENDED) {
-                after.tasks.addAll(waiting.release(conn, job, job.dispatchBudget())); // finished tasks made room
+            if (!window.enabled() && job.state() == JobState.RUNNING && (job.parallelism() > 0 || returned.contains(job.jobId()))) {
+                after.tasks.addAll(waiting.release(conn, job, job.dispatchBudget())); // finished tasks made room, or returned ones may run
+            }
+            if (job.state() == JobState.RUNNING && returned.contains(job.jobId())) {
+                after.resumeOrders.add(job.jobId());
             }
         }
         complete(conn, done, after);

@@ -303,6 +303,7 @@ public final class CoordinatorLoop implements Runnable {
             meters.deadLetters("POISON").increment();
             sends.add(out.effects().deadLetters().publishUnreadable(u.record(), u.why(), coordinatorId));
         }
+        after.resumeOrders.forEach(jobId -> sends.add(out.effects().control().resume(jobId)));
         for (JobEvent event : after.events) {
             sends.add(out.effects().events().publish(event));
             if (event.isFinal()) {

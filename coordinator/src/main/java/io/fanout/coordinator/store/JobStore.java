@@ -30,6 +30,8 @@ public final class JobStore {
     static final String COLUMNS = "job_id, client_key, processor, pool, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, "
             + "reduce_required, max_attempts, initial_backoff_ms, backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, "
             + "deadline_at, max_failed_tasks, parallelism, in_flight, priority";
+    /** How the error of a job failed by its deadline begins (alerts tell such jobs apart by it). */
+    public static final String DEADLINE_ERROR = "deadline passed at ";
     /** The open states as a SQL list: every query that looks for open jobs says it this way, as the partial indexes do. */
     static final String OPEN = JobState.sqlList(JobState.OPEN);
     /** {@link #COLUMNS} of a table aliased {@code j}. */
@@ -47,14 +49,14 @@ public final class JobStore {
         try (PreparedStatement ps = conn.prepareStatement("""
                 INSERT INTO fanout_job (job_id, client_key, processor, pool, state, owner_partition, params, max_attempts, initial_backoff_ms,
                                         backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, deadline_at, max_failed_tasks,
-                                        parallelism, priority)
+                                        parallelism, priority, ttl_after_finished_ms, alert_webhooks)
                 SELECT id, k, p, pool, 'RUNNING', part, params, attempts, backoff, mult, max_backoff, jitter,
                        coalesce(string_to_array(non_retryable, ' '), '{}'), timeout_ms, ?::timestamptz + deadline_ms * interval '1 millisecond', max_failed,
-                       par, prio
+                       par, prio, ttl, string_to_array(hooks, ' ')
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int8[], ?::float8[], ?::int8[], ?::float8[],
-                            ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int[], ?::int[])
+                            ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int[], ?::int[], ?::int8[], ?::text[])
                      AS v(id, k, p, pool, part, params, attempts, backoff, mult, max_backoff, jitter, non_retryable, timeout_ms, deadline_ms, max_failed, par,
-                          prio)
+                          prio, ttl, hooks)
                 ON CONFLICT DO NOTHING
                 RETURNING job_id""")) {
             ps.setObject(1, OffsetDateTime.ofInstant(acceptedAt, ZoneOffset.UTC));
@@ -76,6 +78,10 @@ public final class JobStore {
             ps.setArray(16, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().maxFailedTasks()).toArray()));
             ps.setArray(17, conn.createArrayOf("int4", jobs.stream().map(j -> j.request().parallelism()).toArray()));
             ps.setArray(18, conn.createArrayOf("int4", jobs.stream().map(j -> j.request().priority()).toArray()));
+            ps.setArray(19, conn.createArrayOf("int8", jobs.stream().map(j -> j.request().ttlAfterFinished() == null ? null : j.request().ttlAfterFinished().toMillis()).toArray()));
+            // URLs hold no spaces (URI parsing refuses them), so a job's list travels as one space-joined text; none is null
+            ps.setArray(20, conn.createArrayOf("text", jobs.stream().map(j -> j.request().alertWebhooks() == null ? null
+                    : String.join(" ", j.request().alertWebhooks().stream().map(Object::toString).toList())).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     created.add(rs.getObject(1, UUID.class));
@@ -116,7 +122,8 @@ public final class JobStore {
                         j.failed_tasks || ' of ' || j.total_tasks || ' tasks failed; first: ' || coalesce(
                             (SELECT 'task ' || t.task_id || ' (' || t.task_name || ') failed: ' || t.error_class || ': ' || coalesce(t.error_message, '')
                              FROM fanout_task t WHERE t.job_id = j.job_id AND t.state IN ('FAILED', 'TIMED_OUT') ORDER BY t.finished_at NULLS LAST LIMIT 1), '?') END,
-                    finished_at = CASE WHEN v.to_state IN ('SUCCEEDED', 'FAILED') THEN now() END
+                    finished_at = CASE WHEN v.to_state IN ('SUCCEEDED', 'FAILED') THEN now() END,
+                    expires_at = CASE WHEN v.to_state IN ('SUCCEEDED', 'FAILED') THEN now() + j.ttl_after_finished_ms * interval '1 millisecond' END
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::uuid[]) AS v(job_id, from_state, to_state, result_task)
                 WHERE j.job_id = v.job_id AND j.state = v.from_state
                 RETURNING j.job_id, j.state, j.result_json, j.error""")) {
@@ -175,8 +182,8 @@ public final class JobStore {
 
     /** Fails the open jobs of {@code partitions} whose deadline has passed by {@code now}. */
     public List<Expired> expire(Connection conn, Collection<Integer> partitions, Instant now) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = 'FAILED', finished_at = now(), "
-                + "error = 'deadline passed at ' || deadline_at || ' with ' || (succeeded_tasks + failed_tasks) || ' of ' || total_tasks "
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = 'FAILED', finished_at = now(), expires_at = now() + ttl_after_finished_ms * interval '1 millisecond', "
+                + "error = '" + DEADLINE_ERROR + "' || deadline_at || ' with ' || (succeeded_tasks + failed_tasks) || ' of ' || total_tasks "
                 + "|| ' tasks done; the others are cancelled' "
                 + "WHERE deadline_at <= ? AND state IN (" + OPEN + ") AND owner_partition = ANY (?) "
                 + "RETURNING " + COLUMNS + ", error")) {
@@ -198,12 +205,15 @@ public final class JobStore {
      */
     public JobRow move(Connection conn, UUID jobId, List<JobState> from, JobState to, String error) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = ?, error = coalesce(?, error), "
-                + "finished_at = CASE WHEN ? THEN now() ELSE finished_at END WHERE job_id = ? AND state = ANY (?) RETURNING " + COLUMNS)) {
+                + "finished_at = CASE WHEN ? THEN now() ELSE finished_at END, "
+                + "expires_at = CASE WHEN ? THEN now() + ttl_after_finished_ms * interval '1 millisecond' ELSE expires_at END "
+                + "WHERE job_id = ? AND state = ANY (?) RETURNING " + COLUMNS)) {
             ps.setString(1, to.name());
             ps.setString(2, error);
             ps.setBoolean(3, to.isTerminal());
-            ps.setObject(4, jobId);
-            ps.setArray(5, conn.createArrayOf("text", from.stream().map(Enum::name).toArray()));
+            ps.setBoolean(4, to.isTerminal());
+            ps.setObject(5, jobId);
+            ps.setArray(6, conn.createArrayOf("text", from.stream().map(Enum::name).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? readJob(rs) : null;
             }

@@ -84,13 +84,14 @@ public final class TaskReplay {
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE fanout_job SET failed_tasks = failed_tasks - 1, in_flight = in_flight + 1, state = ?, "
-                + "finished_at = CASE WHEN ? THEN NULL ELSE finished_at END, error = CASE WHEN ? THEN NULL ELSE error END, "
+                + "finished_at = CASE WHEN ? THEN NULL ELSE finished_at END, expires_at = CASE WHEN ? THEN NULL ELSE expires_at END, error = CASE WHEN ? THEN NULL ELSE error END, "
                 + "result_json = CASE WHEN ? THEN NULL ELSE result_json END WHERE job_id = ?")) {
             ps.setString(1, next.job().state().name());
             ps.setBoolean(2, p.reopens());
             ps.setBoolean(3, p.reopens());
             ps.setBoolean(4, p.reopens());
-            ps.setObject(5, jobId);
+            ps.setBoolean(5, p.reopens());
+            ps.setObject(6, jobId);
             ps.executeUpdate();
         }
         if (next.task().kind() != TaskKind.REDUCE) {

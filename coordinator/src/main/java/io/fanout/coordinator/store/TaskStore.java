@@ -49,13 +49,15 @@ public final class TaskStore {
      * attempt is started by the coordinator, never by an event). So a row updated into a terminal
      * state was not terminal before: counting the updated rows counts each completion once. A
      * failure the policy retries starts the next attempt (RETRY_WAIT, due at {@code retry_at}) and
-     * counts nothing; a failure it does not retry is counted and staged as a dead letter.
+     * counts nothing; a failure it does not retry is counted and staged as a dead letter. An attempt
+     * an executor handed back unstarted (its job suspended) is over too: the task waits, CREATED at
+     * its next attempt, in the job's held queue until the job is resumed.
      */
     private static final String APPLY_STAGE = """
             WITH upd AS (
                 UPDATE fanout_task t SET
-                    state = CASE WHEN s.retry_at IS NULL THEN s.state ELSE 'RETRY_WAIT' END,
-                    attempt = t.attempt + CASE WHEN s.retry_at IS NULL THEN 0 ELSE 1 END,
+                    state = CASE WHEN s.state = 'SUSPENDED' THEN 'CREATED' WHEN s.retry_at IS NULL THEN s.state ELSE 'RETRY_WAIT' END,
+                    attempt = t.attempt + CASE WHEN s.state = 'SUSPENDED' OR s.retry_at IS NOT NULL THEN 1 ELSE 0 END,
                     due_at = s.retry_at,
                     executor_id = coalesce(s.executor_id, t.executor_id),
                     received_at = coalesce(s.received_at, t.received_at),
@@ -75,6 +77,8 @@ public final class TaskStore {
                 SELECT job_id, task_id, attempt, letter_reason, executor_id, error_class, error_message, stack_trace, finished_at, source_partition,
                        source_offset
                 FROM upd WHERE letter_reason IS NOT NULL),
+            returned AS (
+                INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM upd WHERE state = 'SUSPENDED' ORDER BY task_id),
             resolved AS (
                 UPDATE fanout_dead_letter d SET state = 'RESOLVED'
                 FROM upd WHERE upd.attempt > 0 AND upd.state = 'SUCCEEDED' AND d.letter_key = 'task:' || upd.task_id AND d.state IN ('REPLAYED', 'PARKED')),
@@ -82,7 +86,7 @@ public final class TaskStore {
                 SELECT job_id,
                        count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,
                        count(*) FILTER (WHERE retry_at IS NULL AND state IN ('FAILED', 'TIMED_OUT')) AS failed,
-                       count(*) FILTER (WHERE state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED')) AS finished,
+                       count(*) FILTER (WHERE state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'SUSPENDED')) AS finished,
                        bool_or(reduce_required) AS reduce_required
                 FROM upd GROUP BY job_id)
             SELECT job_id, succeeded, failed, finished, reduce_required FROM counts WHERE finished > 0

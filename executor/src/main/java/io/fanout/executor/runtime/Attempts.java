@@ -43,6 +43,7 @@ final class Attempts {
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
     private final Map<UUID, Long> cancelledJobs = new ConcurrentHashMap<>();
+    private final Set<UUID> suspendedJobs = ConcurrentHashMap.newKeySet();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final FanoutMeters meters;
@@ -74,11 +75,18 @@ final class Attempts {
         return held;
     }
 
-    /** Takes a received attempt: reports it RECEIVED and runs it when a slot is free, or reports it CANCELLED if its job was. */
+    /**
+     * Takes a received attempt: reports it RECEIVED and runs it when a slot is free, or reports it
+     * CANCELLED if its job was, or hands it back to the coordinator if its job is suspended.
+     */
     void start(Attempt attempt) {
         TaskRecord task = attempt.task;
         if (cancelledJobs.containsKey(task.jobId())) {
             finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), config.clock().millis())); // its job was cancelled: never run
+            return;
+        }
+        if (suspendedJobs.contains(task.jobId())) {
+            returnToCoordinator(attempt, config.clock().millis());
             return;
         }
         held.add(attempt);
@@ -116,6 +124,10 @@ final class Attempts {
             }
             if (cancelledJobs.containsKey(task.jobId())) {
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
+                return;
+            }
+            if (suspendedJobs.contains(task.jobId())) {
+                returnToCoordinator(attempt, now);
                 return;
             }
             if (task.deadlineMillis() > 0 && now >= task.deadlineMillis()) {
@@ -158,6 +170,16 @@ final class Attempts {
         }
     }
 
+    /** Reports the attempt SUSPENDED, unstarted: the coordinator holds the task until its job is resumed, and the record is settled. */
+    private void returnToCoordinator(Attempt attempt, long now) {
+        if (attempt.reported.compareAndSet(false, true)) {
+            held.remove(attempt);
+            meters.tasksReturned().increment();
+            reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), StatusEvent.suspended(attempt.task.taskId(), attempt.task.attempt(), now),
+                    () -> settlement.reported(attempt));
+        }
+    }
+
     private void handBack(Attempt attempt) {
         held.remove(attempt);
         settlement.handedBack(attempt);
@@ -170,6 +192,7 @@ final class Attempts {
     void cancelJob(UUID jobId) {
         long now = config.clock().millis();
         cancelledJobs.put(jobId, now);
+        suspendedJobs.remove(jobId);
         cancelledJobs.values().removeIf(t -> now - t > Duration.ofDays(1).toMillis());
         for (Attempt a : held.running(jobId)) {
             finish(a, StatusEvent.cancelled(a.task.taskId(), a.task.attempt(), now));
@@ -179,6 +202,20 @@ final class Attempts {
             }
         }
         log.info("executor {}: job {} cancelled", config.executorId(), jobId);
+    }
+
+    /** The job was suspended: none of its attempts starts from now on; each goes back to the coordinator instead (running ones finish). */
+    void suspendJob(UUID jobId) {
+        if (suspendedJobs.add(jobId)) {
+            log.info("executor {}: job {} suspended", config.executorId(), jobId);
+        }
+    }
+
+    /** The job was resumed: its attempts start again. */
+    void resumeJob(UUID jobId) {
+        if (suspendedJobs.remove(jobId)) {
+            log.info("executor {}: job {} resumed", config.executorId(), jobId);
+        }
     }
 
     /** Starts nothing more: attempts still waiting for a slot go back unrun. */

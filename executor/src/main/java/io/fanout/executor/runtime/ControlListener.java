@@ -21,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the control topic, every record, in every executor (no consumer group): orders to cancel
- * a job's tasks. At start it reads back an hour, so tasks of a job cancelled just before this
- * executor started are skipped too.
+ * Reads the control topic, every record, in every executor (no consumer group): orders to cancel,
+ * suspend or resume a job. At start it reads back an hour, so tasks of a job cancelled or suspended
+ * just before this executor started are skipped or handed back too (a job's orders share a
+ * partition, so they are applied in the order they were given).
  */
 final class ControlListener implements AutoCloseable {
 
@@ -92,8 +93,14 @@ final class ControlListener implements AutoCloseable {
     private void apply(ConsumerRecord<byte[], byte[]> r) {
         try {
             ControlOrder order = Json.mapper().readValue(r.value(), ControlOrder.class);
-            if (ControlOrder.CANCEL.equals(order.type()) && order.jobId() != null) {
-                loop.cancelJob(order.jobId());
+            if (order.jobId() == null || order.type() == null) {
+                return;
+            }
+            switch (order.type()) {
+                case ControlOrder.CANCEL -> loop.attempts().cancelJob(order.jobId());
+                case ControlOrder.SUSPEND -> loop.attempts().suspendJob(order.jobId());
+                case ControlOrder.RESUME -> loop.attempts().resumeJob(order.jobId());
+                default -> log.warn("ignoring control order of unknown type '{}' at {}@{}", order.type(), r.partition(), r.offset());
             }
         } catch (Exception e) {
             log.warn("ignoring unreadable control record {}@{}: {}", r.partition(), r.offset(), e.getMessage());

@@ -1,7 +1,5 @@
 package io.fanout.executor.runtime;
 
-import java.util.UUID;
-
 /**
  * Where an executor's tasks come from: a loop on its own thread that takes task records from
  * Kafka, hands them to {@link Attempts}, and settles each record once its outcome is reported.
@@ -18,10 +16,6 @@ interface TaskSourceLoop extends Runnable {
 
     /** The attempts this source hands its records to. */
     Attempts attempts();
-
-    default void cancelJob(UUID jobId) {
-        attempts().cancelJob(jobId);
-    }
 
     default int running() {
         return attempts().running();

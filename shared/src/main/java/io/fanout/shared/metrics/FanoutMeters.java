@@ -112,6 +112,28 @@ public final class FanoutMeters {
         Gauge.builder("fanout.sweeper.leader", leading).description("1 while this coordinator holds the sweeper lease").register(registry);
     }
 
+    /** Attempts an executor did not start because their job was suspended, handed back to the coordinator. */
+    public Counter tasksReturned() {
+        return Counter.builder("fanout.executor.tasks.returned").description("Attempts handed back unstarted because their job is suspended")
+                .register(registry);
+    }
+
+    /** Alert delivery attempts, by kind of alert and outcome (delivered, retried, gave_up). */
+    public Counter alerts(String kind, String outcome) {
+        return Counter.builder("fanout.alerts").description("Alert webhook deliveries, by kind and outcome").tag("kind", kind).tag("outcome", outcome)
+                .register(registry);
+    }
+
+    /** Rows deleted by retention, by what they were (jobs, tasks, dead_letters, workflow_runs, rejected_requests, audit). */
+    public Counter retentionDeleted(String what) {
+        return Counter.builder("fanout.retention.deleted").description("Rows deleted by retention, by kind").tag("what", what).register(registry);
+    }
+
+    /** 1 while this coordinator deletes expired rows, else 0. */
+    public void retentionLeader(Supplier<Number> leading) {
+        Gauge.builder("fanout.retention.leader", leading).description("1 while this coordinator holds the retention lease").register(registry);
+    }
+
     /** 1 while this coordinator fires the recurring jobs, else 0. */
     public void schedulerLeader(Supplier<Number> leading) {
         Gauge.builder("fanout.scheduler.leader", leading).description("1 while this coordinator holds the scheduler lease").register(registry);

@@ -1,6 +1,7 @@
 package io.fanout.shared.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -22,10 +23,14 @@ import java.util.UUID;
  * @param maxFailedTasks how many tasks may fail for good while the job still succeeds
  * @param parallelism at most this many of the job's tasks in flight at once (0: no limit)
  * @param priority with a dispatch window, the tasks of higher-priority jobs are dispatched first
+ * @param ttlAfterFinished how long the job's rows are kept once it has finished (null: the
+ *     installation's default; zero: deleted at the next retention round)
+ * @param alertWebhooks where the job's alerts go instead of the installation's webhooks (null: the
+ *     installation's; empty: no alerts for this job)
  */
 public record JobRequest(UUID id, String key, String processor, JsonNode params, List<JsonNode> items, String taskName, String pool,
                          RetryPolicy retry, Duration taskTimeout, Duration deadline, long maxFailedTasks, int parallelism,
-                         int priority) {
+                         int priority, Duration ttlAfterFinished, List<URI> alertWebhooks) {
 
     public JobRequest {
         Objects.requireNonNull(id, "id");
@@ -33,6 +38,7 @@ public record JobRequest(UUID id, String key, String processor, JsonNode params,
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(retry, "retry");
         items = items == null ? null : List.copyOf(items);
+        alertWebhooks = alertWebhooks == null ? null : List.copyOf(alertWebhooks);
     }
 
     public boolean isStaticFanOut() {

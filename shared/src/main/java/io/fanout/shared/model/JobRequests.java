@@ -1,11 +1,13 @@
 package io.fanout.shared.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.shared.Pools;
 import io.fanout.shared.json.Json;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,12 +22,14 @@ public final class JobRequests {
 
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
     private static final Set<String> FIELDS = Set.of("id", "key", "processor", "params", "items", "taskName", "pool", "retry", "taskTimeoutMs",
-            "deadlineMs", "maxFailedTasks", "parallelism", "priority");
+            "deadlineMs", "maxFailedTasks", "parallelism", "priority", "ttlAfterFinishedMs", "alerts");
     /**
      * The longest task timeout, deadline or backoff a request may ask for (a year): longer ones are
      * mistakes, and a time that far added to a clock reading overflows.
      */
     public static final long MAX_DURATION_MS = Duration.ofDays(365).toMillis();
+    /** The longest time a finished job may be kept (ten years): longer is "for ever", which the installation's default can say. */
+    public static final long MAX_TTL_MS = Duration.ofDays(3650).toMillis();
     private static final Set<String> RETRY_FIELDS = Set.of("maxAttempts", "initialBackoffMs", "multiplier", "maxBackoffMs", "jitter", "nonRetryable");
     private static final int MAX_KEY_LENGTH = 200;
     private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
@@ -81,7 +85,8 @@ public final class JobRequests {
         }
         return new JobRequest(id, key, processor, params, items, items == null ? null : (taskName == null ? "item" : taskName), pool,
                 retry(root.get("retry")), duration(root, "taskTimeoutMs"), duration(root, "deadlineMs"), number(root, "maxFailedTasks", 0, 0, Long.MAX_VALUE),
-                (int) number(root, "parallelism", 0, 0, Integer.MAX_VALUE), (int) number(root, "priority", 0, -1000, 1000));
+                (int) number(root, "parallelism", 0, 0, Integer.MAX_VALUE), (int) number(root, "priority", 0, -1000, 1000), ttl(root),
+                alerts(root.get("alerts")));
     }
 
     private static RetryPolicy retry(JsonNode node) throws InvalidJobRequestException {
@@ -127,6 +132,34 @@ public final class JobRequests {
     private static Duration duration(JsonNode root, String field) throws InvalidJobRequestException {
         long ms = number(root, field, 0, 0, MAX_DURATION_MS);
         return ms == 0 ? null : Duration.ofMillis(ms);
+    }
+
+    /** {@code "alerts": {"webhooks": ["https://..."]}}: the job's own alert receivers (an empty list silences its alerts). */
+    private static List<URI> alerts(JsonNode node) throws InvalidJobRequestException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject() || node.size() != 1 || !node.has("webhooks") || !node.get("webhooks").isArray()) {
+            throw new InvalidJobRequestException("field 'alerts' must be {\"webhooks\": [\"https://...\", ...]}");
+        }
+        JsonNode hooks = node.get("webhooks");
+        if (hooks.size() > Webhooks.MAX_PER_JOB) {
+            throw new InvalidJobRequestException("field 'alerts.webhooks' holds at most " + Webhooks.MAX_PER_JOB + " URLs, got " + hooks.size());
+        }
+        List<URI> urls = new ArrayList<>();
+        for (JsonNode h : hooks) {
+            try {
+                urls.add(Webhooks.check(h.isTextual() ? h.asText() : h.toString()));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidJobRequestException("field 'alerts.webhooks': " + e.getMessage());
+            }
+        }
+        return urls;
+    }
+
+    private static Duration ttl(JsonNode root) throws InvalidJobRequestException {
+        long ms = number(root, "ttlAfterFinishedMs", -1, 0, MAX_TTL_MS);
+        return ms < 0 ? null : Duration.ofMillis(ms);
     }
 
     private static long number(JsonNode root, String field, long absent, long min, long max) throws InvalidJobRequestException {
@@ -194,6 +227,13 @@ public final class JobRequests {
         }
         if (request.priority() != 0) {
             node.put("priority", request.priority());
+        }
+        if (request.ttlAfterFinished() != null) {
+            node.put("ttlAfterFinishedMs", request.ttlAfterFinished().toMillis());
+        }
+        if (request.alertWebhooks() != null) {
+            ArrayNode hooks = node.putObject("alerts").putArray("webhooks");
+            request.alertWebhooks().forEach(u -> hooks.add(u.toString()));
         }
         return Json.toBytes(node);
     }
@@ -283,6 +323,19 @@ public final class JobRequests {
         /** At most this many of the job's tasks in flight at once. */
         public Builder parallelism(int n) {
             node.put("parallelism", n);
+            return this;
+        }
+
+        /** How long the job's rows are kept once it has finished (default: the installation's job retention). */
+        public Builder ttlAfterFinished(Duration ttl) {
+            node.put("ttlAfterFinishedMs", ttl.toMillis());
+            return this;
+        }
+
+        /** Where the job's alerts go instead of the installation's webhooks; none silences them. */
+        public Builder alertWebhooks(List<URI> webhooks) {
+            ArrayNode hooks = node.putObject("alerts").putArray("webhooks");
+            webhooks.forEach(u -> hooks.add(u.toString()));
             return this;
         }
 

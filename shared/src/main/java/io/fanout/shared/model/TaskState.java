@@ -17,7 +17,13 @@ public enum TaskState {
     /** Stopped for good before it finished (the job's deadline passed). */
     CANCELLED(7, 4),
     /** A failed attempt is over; the next one is dispatched when its backoff has passed. */
-    RETRY_WAIT(8, 0);
+    RETRY_WAIT(8, 0),
+    /**
+     * Reported, never stored: the executor did not start the attempt because its job is suspended.
+     * The coordinator holds the task (CREATED, next attempt) until the job is resumed. It ranks with
+     * RUNNING, so it applies only to an attempt that has not started.
+     */
+    SUSPENDED(9, 3);
 
     private final int code;
     private final int rank;

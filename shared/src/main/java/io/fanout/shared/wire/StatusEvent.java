@@ -58,6 +58,11 @@ public record StatusEvent(
         return new StatusEvent(taskId, attempt, TaskState.CANCELLED, timeMillis, false, null, null, null);
     }
 
+    /** The attempt was not started because its job is suspended: the coordinator holds the task until the job is resumed. */
+    public static StatusEvent suspended(UUID taskId, int attempt, long timeMillis) {
+        return new StatusEvent(taskId, attempt, TaskState.SUSPENDED, timeMillis, false, null, null, null);
+    }
+
     public String errorClass() {
         return failure == null ? null : failure.errorClass();
     }

@@ -1,0 +1,56 @@
+package io.fanout.coordinator;
+
+import io.fanout.shared.model.Webhooks;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Where alerts go and how they are delivered. Alerts are JSON POSTs, signed with HMAC-SHA256 when a
+ * secret is set, retried with backoff until a receiver answers 2xx or {@code maxAttempts} is reached.
+ *
+ * @param webhooks the installation's receivers (a job's request may name its own instead)
+ * @param secret the HMAC key of the {@code X-Fanout-Signature} header (null: unsigned)
+ * @param poolStalledAfter a pool with tasks waiting and no live executor for this long raises an alert
+ * @param executorGroup the executors' base consumer group, whose lag per pool is watched
+ * @param interval how often conditions are looked for and due deliveries made
+ * @param maxAttempts deliveries of one alert before it is given up (logged, counted)
+ * @param leaseTtl how long the alerts lease lasts without renewal (one coordinator alerts at a time)
+ */
+public record AlertPolicy(List<URI> webhooks, String secret, Duration poolStalledAfter, String executorGroup, Duration interval, int maxAttempts,
+                          Duration leaseTtl) {
+
+    public static final String DEFAULT_EXECUTOR_GROUP = "fanout-executors";
+    public static final AlertPolicy DEFAULT = new AlertPolicy(List.of(), null, Duration.ofMinutes(5), DEFAULT_EXECUTOR_GROUP, Duration.ofSeconds(10),
+            12, Duration.ofSeconds(15));
+
+    public AlertPolicy {
+        webhooks = List.copyOf(webhooks);
+        webhooks.forEach(u -> Webhooks.check(u.toString()));
+        if (secret != null && secret.isEmpty()) {
+            secret = null;
+        }
+        if (poolStalledAfter == null || poolStalledAfter.isNegative()) {
+            throw new IllegalArgumentException("alert setting 'pool-stalled-after' must be zero or positive");
+        }
+        if (interval == null || interval.toMillis() < 1) {
+            throw new IllegalArgumentException("alert setting 'interval' must be positive");
+        }
+        if (maxAttempts < 1 || maxAttempts > 100) {
+            throw new IllegalArgumentException("alert setting 'max-attempts' must be from 1 to 100, got " + maxAttempts);
+        }
+        if (leaseTtl == null || leaseTtl.toMillis() < 100) {
+            throw new IllegalArgumentException("alert setting 'lease-ttl' must be at least 100 ms");
+        }
+    }
+
+    /** Backoff before delivery attempt {@code attempt + 1}: one second, doubling, at most five minutes. */
+    public Duration backoff(int attempt) {
+        return Duration.ofSeconds(Math.min(300, 1L << Math.min(attempt, 9)));
+    }
+
+    @Override
+    public String toString() {
+        return "webhooks " + webhooks.size() + ", " + (secret == null ? "unsigned" : "signed") + ", pool stalled after " + poolStalledAfter;
+    }
+}

@@ -1,0 +1,133 @@
+package io.fanout.coordinator.alert;
+
+import io.fanout.coordinator.AlertPolicy;
+import io.fanout.coordinator.lease.LeaderWork;
+import io.fanout.coordinator.lease.Lease;
+import io.fanout.coordinator.store.AlertStore;
+import io.fanout.coordinator.store.Database;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.metrics.FanoutMeters;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Alerts: the holder of the {@code alerts} lease looks, every interval, for what went wrong since
+ * its last look (jobs failed or past their deadline, workflow runs failed, dead letters the sweeper
+ * parked, pools stalled), stores one alert per receiver in the same transaction as the look, then
+ * delivers what is due. Conditions are read from committed state, so no failure can be missed by a
+ * crash; a delivery that fails is retried with backoff, across restarts and hand-overs; a receiver
+ * may get an alert twice (at-least-once), and tells by {@code X-Fanout-Delivery}.
+ */
+public final class Alerts implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Alerts.class);
+    private static final int DELIVERIES_PER_ROUND = 200;
+
+    private final Database db;
+    private final AlertPolicy policy;
+    private final LeaderWork leader;
+    private final WebhookSender sender;
+    private final PoolWatch pools;
+    private final Admin admin;
+    private final FanoutMeters meters;
+    private final Clock clock;
+
+    public Alerts(Database db, AlertPolicy policy, Map<String, Object> kafka, TopicNames topics, String coordinatorId, FanoutMeters meters, Clock clock) {
+        this.db = db;
+        this.policy = policy;
+        this.meters = meters;
+        this.clock = clock;
+        this.sender = new WebhookSender(policy.secret());
+        this.admin = policy.webhooks().isEmpty() ? null : Admin.create(kafka);
+        this.pools = admin == null ? null : new PoolWatch(admin, kafka, topics, policy.executorGroup(), policy.poolStalledAfter());
+        this.leader = new LeaderWork(db, "alerts", coordinatorId, policy.leaseTtl(), policy.interval(), this::round);
+    }
+
+    public Alerts start() {
+        leader.start();
+        return this;
+    }
+
+    private void round(Lease lease, long token) throws Exception {
+        detect(lease, token);
+        deliver();
+    }
+
+    /** Looks for every kind of condition in one transaction that also stores the alerts, fenced by the lease. */
+    private void detect(Lease lease, long token) throws SQLException {
+        List<AlertStore.NewAlert> found = new ArrayList<>();
+        if (pools != null) {
+            try {
+                pools.look(clock.instant()).forEach(s -> found.addAll(AlertStore.stalledPool(policy.webhooks(), s.pool(), s.lag(), s.since())));
+            } catch (RuntimeException e) {
+                log.warn("pools not checked for stalls this round: {}", e.getMessage());
+            }
+        }
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                if (!lease.check(c, token)) {
+                    c.rollback();
+                    leader.lost();
+                    return;
+                }
+                found.addAll(AlertStore.failedJobs(c, policy.webhooks()));
+                found.addAll(AlertStore.failedRuns(c, policy.webhooks()));
+                found.addAll(AlertStore.parkedLetters(c, policy.webhooks()));
+                int added = AlertStore.enqueue(c, found);
+                c.commit();
+                if (added > 0) {
+                    log.info("{} alert(s) to deliver", added);
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Sends the due alerts at once, then records each outcome: delivered, due again after a backoff, or given up. */
+    private void deliver() throws SQLException {
+        try (Connection c = db.connection()) {
+            List<AlertStore.Due> due = AlertStore.due(c, DELIVERIES_PER_ROUND);
+            long now = clock.instant().getEpochSecond();
+            List<CompletableFuture<String>> sent = due.stream().map(a -> sender.send(a.url(), a.kind(), a.id(), a.payload(), now)).toList();
+            for (int i = 0; i < due.size(); i++) {
+                AlertStore.Due a = due.get(i);
+                String error = sent.get(i).join();
+                if (error == null) {
+                    AlertStore.attempted(c, a.id(), null, null);
+                    meters.alerts(a.kind(), "delivered").increment();
+                } else if (a.attempts() + 1 >= policy.maxAttempts()) {
+                    AlertStore.attempted(c, a.id(), error, null);
+                    meters.alerts(a.kind(), "gave_up").increment();
+                    log.error("alert {} ({}) to {} given up after {} attempts: {}", a.id(), a.kind(), a.url(), a.attempts() + 1, error);
+                } else {
+                    Instant next = clock.instant().plus(policy.backoff(a.attempts()));
+                    AlertStore.attempted(c, a.id(), error, next);
+                    meters.alerts(a.kind(), "retried").increment();
+                    log.warn("alert {} ({}) to {} not delivered ({}); next attempt at {}", a.id(), a.kind(), a.url(), error, next);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        leader.close();
+        if (admin != null) {
+            admin.close();
+        }
+    }
+}

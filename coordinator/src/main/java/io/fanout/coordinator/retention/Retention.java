@@ -1,0 +1,122 @@
+package io.fanout.coordinator.retention;
+
+import io.fanout.coordinator.RetentionPolicy;
+import io.fanout.coordinator.lease.LeaderWork;
+import io.fanout.coordinator.lease.Lease;
+import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.RetentionStore;
+import io.fanout.shared.metrics.FanoutMeters;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes what has outlived its retention: finished jobs and their tasks, dead letters, workflow
+ * runs, rejected requests and the audit log. Every coordinator runs one, but only the holder of the
+ * {@code retention} lease deletes, in transactions of at most {@link RetentionPolicy#batchSize()}
+ * rows, each checking the lease (a coordinator that lost it stops at its next transaction). A round
+ * goes on until nothing more is due, so a backlog (a first start on a large database) drains at
+ * once instead of a batch per interval.
+ */
+public final class Retention implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Retention.class);
+    /** A round that keeps finding work yields after this long, so the lease is renewed in between. */
+    private static final Duration ROUND_LIMIT = Duration.ofSeconds(5);
+
+    /** What one step deletes in one transaction; returns the rows deleted. */
+    private interface Step {
+        int delete(Connection c) throws SQLException;
+    }
+
+    private final Database db;
+    private final RetentionPolicy policy;
+    private final LeaderWork leader;
+    private final FanoutMeters meters;
+
+    public Retention(Database db, RetentionPolicy policy, String coordinatorId, FanoutMeters meters) {
+        this.db = db;
+        this.policy = policy;
+        this.meters = meters;
+        this.leader = new LeaderWork(db, "retention", coordinatorId, policy.leaseTtl(), policy.interval(), this::round);
+        meters.retentionLeader(() -> isLeader() ? 1 : 0);
+    }
+
+    public Retention start() {
+        leader.start();
+        return this;
+    }
+
+    public boolean isLeader() {
+        return leader.isLeader();
+    }
+
+    private void round(Lease lease, long token) throws SQLException {
+        long until = System.nanoTime() + ROUND_LIMIT.toNanos();
+        int batch = policy.batchSize();
+        try {
+            drain("jobs", lease, token, until, c -> {
+                List<UUID> gone = RetentionStore.deleteExpiredJobs(c, policy.jobs(), batch);
+                return gone.size();
+            });
+            drain("tasks", lease, token, until, c -> RetentionStore.purgeTasks(c, batch));
+            if (!policy.deadLetters().isZero()) {
+                drain("dead_letters", lease, token, until, c -> RetentionStore.deleteOldLetters(c, policy.deadLetters(), batch));
+            }
+            if (!policy.jobs().isZero()) {
+                drain("workflow_runs", lease, token, until, c -> RetentionStore.deleteOldRuns(c, policy.jobs(), batch));
+                drain("rejected_requests", lease, token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_rejected_request", "rejected_at",
+                        policy.jobs(), batch));
+            }
+            if (!policy.jobs().isZero()) {
+                drain("alerts", lease, token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch));
+            }
+            if (!policy.audit().isZero()) {
+                drain("audit", lease, token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_audit", "at", policy.audit(), batch));
+            }
+        } catch (LeaseLost e) {
+            log.warn("retention stopped: the lease passed to another coordinator");
+            leader.lost();
+        }
+    }
+
+    /** Runs the step in transactions of one batch each until it deletes less than a batch (or the round's time is up). */
+    private void drain(String what, Lease lease, long token, long until, Step step) throws SQLException, LeaseLost {
+        long total = 0;
+        int deleted;
+        do {
+            try (Connection c = db.connection()) {
+                c.setAutoCommit(false);
+                try {
+                    if (!lease.check(c, token)) {
+                        throw new LeaseLost();
+                    }
+                    deleted = step.delete(c);
+                    c.commit();
+                } catch (SQLException | LeaseLost | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            }
+            total += deleted;
+        } while (deleted >= policy.batchSize() && System.nanoTime() < until);
+        if (total > 0) {
+            meters.retentionDeleted(what).increment(total);
+            log.debug("retention deleted {} {}", total, what);
+        }
+    }
+
+    private static final class LeaseLost extends Exception {
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        leader.close();
+    }
+}

@@ -1,0 +1,112 @@
+package io.fanout.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.fanout.coordinator.RetentionPolicy;
+import io.fanout.executor.api.Processor;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.RetryPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/** Finished jobs, letters, runs, rejected requests and audit entries are deleted once their retention has passed, and nothing else is. */
+class RetentionIT {
+
+    private static final List<Long> ITEMS = IntStream.rangeClosed(1, 120).mapToObj(i -> (long) i).toList();
+    private static final long SUM_OF_SQUARES = IntStream.rangeClosed(1, 120).mapToLong(i -> (long) i * i).sum();
+
+    /** Retention rounds every 100 ms, in batches of 50 rows, with the given installation defaults. */
+    private static FanoutCluster cluster(Duration jobs, Duration letters, Duration audit) {
+        return new FanoutCluster(4, b -> b.retention(new RetentionPolicy(jobs, letters, audit, Duration.ofMillis(100), 50, Duration.ofSeconds(15))));
+    }
+
+    @Test
+    void aJobIsDeletedWithItsTasksOnceItsOwnTtlHasPassedWhileOpenJobsAndJobsOnTheDefaultKeepEveryRow() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        Processor gated = ctx -> {
+            gate.await();
+            return ctx.payload(Long.class);
+        };
+        try (FanoutCluster cluster = cluster(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90))) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems(), "gated", gated), b -> b.concurrency(4));
+            DataSource db = cluster.db();
+            UUID open = cluster.client().submit(JobRequests.builder("gated").items(ITEMS, "wait").parallelism(1).ttlAfterFinished(Duration.ZERO).build());
+            UUID kept = cluster.client().submit(JobRequests.builder("squares").items(ITEMS, "square").build());
+            UUID brief = cluster.client().submit(JobRequests.builder("squares").items(ITEMS, "square").ttlAfterFinished(Duration.ofMillis(500)).build());
+            assertEquals(SUM_OF_SQUARES, cluster.client().await(brief, Duration.ofSeconds(60)).result().asLong());
+            assertEquals(SUM_OF_SQUARES, cluster.client().await(kept, Duration.ofSeconds(60)).result().asLong());
+
+            // 121 task rows (120 items and the reduce) go in batches of 50, after the job row
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", brief) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_purge") == 0);
+            assertEquals(0, Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", brief));
+            assertEquals(121, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", kept), "a job on the 7-day default keeps its rows");
+            assertEquals("SUCCEEDED", Sql.text(db, "SELECT state FROM fanout_job WHERE job_id = ?", kept));
+            assertEquals("RUNNING", Sql.text(db, "SELECT state FROM fanout_job WHERE job_id = ?", open), "a running job is never deleted");
+            assertEquals(120, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", open));
+
+            cluster.client().follow(open);
+            gate.countDown();
+            JobEvent outcome = cluster.client().await(open, Duration.ofSeconds(60));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), outcome.toString());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", open) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", open) == 0);
+        }
+    }
+
+    @Test
+    void theInstallationDefaultsDeleteJobsLettersRejectedRequestsAndAuditEntriesButKeepWhatIsStillNeeded() throws Exception {
+        Processor failing = ctx -> {
+            throw new IllegalStateException("always fails");
+        };
+        try (FanoutCluster cluster = cluster(Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofSeconds(1))) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems(), "failing", failing));
+            DataSource db = cluster.db();
+            UUID lettered = cluster.client().submit(JobRequests.builder("failing").items(List.of(1L), "fail")
+                    .retry(new RetryPolicy(1, Duration.ZERO, 1, Duration.ZERO, 0, List.of())).build());
+            assertEquals(JobEvent.Type.FAILED, cluster.client().await(lettered, Duration.ofSeconds(60)).type());
+            UUID scheduled = cluster.client().submit(JobRequests.builder("squares").items(ITEMS, "square").build());
+            cluster.client().await(scheduled, Duration.ofSeconds(60));
+            Sql.execute(db, "INSERT INTO fanout_schedule (name, cron, zone, request, concurrency_policy, next_fire_at, last_job_id) "
+                    + "VALUES ('nightly', '0 0 * * *', 'UTC', '{}', 'ALLOW', now() + interval '1 day', ?)", scheduled);
+            UUID plain = cluster.client().submit(JobRequests.builder("squares").items(ITEMS, "square").build());
+            cluster.client().await(plain, Duration.ofSeconds(60));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(cluster.topics.jobs(), "not a job request".getBytes())).get();
+            }
+            Sql.execute(db, "INSERT INTO fanout_audit (actor, action, outcome) VALUES ('alice', 'cancel', 'done')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_dead_letter WHERE job_id = ?", lettered) == 1);
+
+            // the default (1 s) deletes the plain job, the rejected request and the audit entry
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", plain) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", plain) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_rejected_request") == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_audit") == 0);
+            assertEquals("SUCCEEDED", Sql.text(db, "SELECT state FROM fanout_job WHERE job_id = ?", scheduled), "a schedule's last job is kept");
+            assertEquals("FAILED", Sql.text(db, "SELECT state FROM fanout_job WHERE job_id = ?", lettered), "a job whose letter waits for a replay is kept");
+            assertEquals(1, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", lettered));
+
+            // once the letter is older than its own retention (1 h), it goes, and then its job
+            Sql.execute(db, "UPDATE fanout_dead_letter SET failed_at = now() - interval '2 hours' WHERE job_id = ?", lettered);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_dead_letter WHERE job_id = ?", lettered) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", lettered) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", lettered) == 0);
+            assertEquals(121, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", scheduled));
+
+            Sql.execute(db, "DELETE FROM fanout_schedule WHERE name = 'nightly'");
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", scheduled) == 0);
+        }
+    }
+}
