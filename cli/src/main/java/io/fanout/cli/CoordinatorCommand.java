@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -87,6 +88,10 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "dead letters parked by the sweeper, stalled pools. Signed with the secret in FANOUT_ALERT_SECRET, if set.")
     List<String> alertWebhooks = List.of();
 
+    @Option(names = "--alert-allowed-hosts", split = ",", defaultValue = "${env:FANOUT_ALERT_ALLOWED_HOSTS}",
+            description = "Hosts a job's own alert webhooks may name (default: the hosts of --alert-webhook); requests naming others are rejected.")
+    List<String> alertAllowedHosts = List.of();
+
     @Option(names = "--alert-pool-stalled-after", defaultValue = "PT5M",
             description = "Alert when a pool has had tasks waiting and no live executor for this long (default ${DEFAULT-VALUE}).")
     Duration alertPoolStalledAfter;
@@ -132,7 +137,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
                 .retention(new RetentionPolicy(jobRetention, deadLetterRetention, auditRetention, retentionInterval,
                         RetentionPolicy.DEFAULT.batchSize(), sweeperLease))
-                .alerts(new AlertPolicy(alertWebhooks.stream().map(Webhooks::check).toList(), System.getenv("FANOUT_ALERT_SECRET"),
+                .alerts(new AlertPolicy(alertWebhooks.stream().map(Webhooks::check).toList(), Set.copyOf(alertAllowedHosts), System.getenv("FANOUT_ALERT_SECRET"),
                         alertPoolStalledAfter, executorGroup, alertInterval, AlertPolicy.DEFAULT.maxAttempts(), sweeperLease))
                 .dispatchWindow(dispatchWindow)
                 .reconcileInterval(reconcileInterval)

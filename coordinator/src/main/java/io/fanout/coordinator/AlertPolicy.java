@@ -4,12 +4,16 @@ import io.fanout.shared.model.Webhooks;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Where alerts go and how they are delivered. Alerts are JSON POSTs, signed with HMAC-SHA256 when a
  * secret is set, retried with backoff until a receiver answers 2xx or {@code maxAttempts} is reached.
  *
  * @param webhooks the installation's receivers (a job's request may name its own instead)
+ * @param allowedHosts the hosts a job's own webhooks may name; the coordinator refuses others, so a job
+ *     cannot make it POST (signed) anywhere it can reach. Empty: the hosts of {@code webhooks}
  * @param secret the HMAC key of the {@code X-Fanout-Signature} header (null: unsigned)
  * @param poolStalledAfter a pool with tasks waiting and no live executor for this long raises an alert
  * @param executorGroup the executors' base consumer group, whose lag per pool is watched
@@ -17,16 +21,17 @@ import java.util.List;
  * @param maxAttempts deliveries of one alert before it is given up (logged, counted)
  * @param leaseTtl how long the alerts lease lasts without renewal (one coordinator alerts at a time)
  */
-public record AlertPolicy(List<URI> webhooks, String secret, Duration poolStalledAfter, String executorGroup, Duration interval, int maxAttempts,
+public record AlertPolicy(List<URI> webhooks, Set<String> allowedHosts, String secret, Duration poolStalledAfter, String executorGroup, Duration interval, int maxAttempts,
                           Duration leaseTtl) {
 
     public static final String DEFAULT_EXECUTOR_GROUP = "fanout-executors";
-    public static final AlertPolicy DEFAULT = new AlertPolicy(List.of(), null, Duration.ofMinutes(5), DEFAULT_EXECUTOR_GROUP, Duration.ofSeconds(10),
+    public static final AlertPolicy DEFAULT = new AlertPolicy(List.of(), Set.of(), null, Duration.ofMinutes(5), DEFAULT_EXECUTOR_GROUP, Duration.ofSeconds(10),
             12, Duration.ofSeconds(15));
 
     public AlertPolicy {
         webhooks = List.copyOf(webhooks);
         webhooks.forEach(u -> Webhooks.check(u.toString()));
+        allowedHosts = allowedHosts.isEmpty() ? webhooks.stream().map(URI::getHost).collect(Collectors.toUnmodifiableSet()) : Set.copyOf(allowedHosts);
         if (secret != null && secret.isEmpty()) {
             secret = null;
         }

@@ -172,6 +172,8 @@ class JobControlIT {
             assertEquals(n, processor.runs.size());
             assertTrue(processor.runs.values().stream().allMatch(c -> c == 1), "no subtask ran twice");
             assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task_held WHERE job_id = ?", job));
+            assertEquals(0, Sql.count(cluster.db(), "SELECT max(attempt) FROM fanout_task WHERE job_id = ?", job),
+                    "a task handed back unstarted used up no attempt");
         }
     }
 }

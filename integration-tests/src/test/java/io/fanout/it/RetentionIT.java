@@ -76,10 +76,11 @@ class RetentionIT {
             UUID lettered = cluster.client().submit(JobRequests.builder("failing").items(List.of(1L), "fail")
                     .retry(new RetryPolicy(1, Duration.ZERO, 1, Duration.ZERO, 0, List.of())).build());
             assertEquals(JobEvent.Type.FAILED, cluster.client().await(lettered, Duration.ofSeconds(60)).type());
-            UUID scheduled = cluster.client().submit(JobRequests.builder("squares").items(ITEMS, "square").build());
-            cluster.client().await(scheduled, Duration.ofSeconds(60));
+            UUID scheduled = UUID.randomUUID(); // a schedule's last run, recorded before it runs, as the scheduler does
             Sql.execute(db, "INSERT INTO fanout_schedule (name, cron, zone, request, concurrency_policy, next_fire_at, last_job_id) "
                     + "VALUES ('nightly', '0 0 * * *', 'UTC', '{}', 'ALLOW', now() + interval '1 day', ?)", scheduled);
+            cluster.client().submit(JobRequests.builder("squares").id(scheduled).items(ITEMS, "square").build());
+            cluster.client().await(scheduled, Duration.ofSeconds(60));
             UUID plain = cluster.client().submit(JobRequests.builder("squares").items(ITEMS, "square").build());
             cluster.client().await(plain, Duration.ofSeconds(60));
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
@@ -87,6 +88,8 @@ class RetentionIT {
                 producer.send(new ProducerRecord<>(cluster.topics.jobs(), "not a job request".getBytes())).get();
             }
             Sql.execute(db, "INSERT INTO fanout_audit (actor, action, outcome) VALUES ('alice', 'cancel', 'done')");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> Sql.count(db, "SELECT count(*) FROM fanout_rejected_request") == 1); // stored, before it goes
             await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_dead_letter WHERE job_id = ?", lettered) == 1);
 
             // the default (1 s) deletes the plain job, the rejected request and the audit entry

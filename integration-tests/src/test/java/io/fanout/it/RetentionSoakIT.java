@@ -99,8 +99,12 @@ class RetentionSoakIT {
 
             await().atMost(Duration.ofSeconds(60)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_job") == 1
                     && Sql.count(db, "SELECT count(*) FROM fanout_task") == LONG_ITEMS);
-            long maxTaskRows = samples.stream().mapToLong(Sample::taskRows).max().orElse(0);
+            assertTrue(samples.size() >= 4, "the soak ran long enough to compare its intervals");
+            long maxTaskRows = samples.stream().mapToLong(Sample::taskRows).max().orElseThrow();
             assertTrue(maxTaskRows < LONG_ITEMS + 20L * WAVE * (ITEMS + 1), "task rows stay near the work in flight, at most " + maxTaskRows);
+            // the rows read per interval stay flat: the later half reads no more per job done than the earlier half, give or take
+            assertTrue(rowsReadPerJob(samples.subList(samples.size() / 2, samples.size())) < 2 * rowsReadPerJob(samples.subList(0, samples.size() / 2)),
+                    "rows read per job grew");
             assertEquals(LONG_ITEMS, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state IN ('CREATED', 'DISPATCHED', 'RECEIVED', "
                     + "'RUNNING')", longJob), "the open job kept every task");
 
@@ -111,6 +115,12 @@ class RetentionSoakIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_task") == 0
                     && Sql.count(db, "SELECT count(*) FROM fanout_job") == 0);
         }
+    }
+
+    private static double rowsReadPerJob(List<Sample> interval) {
+        long read = interval.stream().mapToLong(s -> s.jobRowsRead() + s.taskRowsRead()).sum();
+        long jobs = interval.get(interval.size() - 1).jobsDone() - interval.get(0).jobsDone() + 1;
+        return (double) read / jobs;
     }
 
     /** What the tables hold and what was read from them, at one time or (after {@link #minus}) over an interval. */

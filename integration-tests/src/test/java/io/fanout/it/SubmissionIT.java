@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fanout.examples.Greeter;
+import io.fanout.shared.Limits;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
@@ -78,7 +79,8 @@ class SubmissionIT {
                     "{\"processor\": \"greet\", \"colour\": \"blue\"}",
                     "{\"processor\": \"greet\", \"id\": \"not-a-uuid\"}",
                     "{\"processor\": \"greet\", \"items\": {}}",
-                    "{\"processor\": \"no-such-processor\"}");
+                    "{\"processor\": \"no-such-processor\"}",
+                    "{\"processor\": \"" + "x".repeat(200_000) + "\"}");
             for (String value : bad) {
                 plain.send(new ProducerRecord<>(cluster.topics.jobs(), 0, null, value)).get();
             }
@@ -105,10 +107,14 @@ class SubmissionIT {
                     .anyMatch(r -> r.contains("unknown field 'colour'"))
                     .anyMatch(r -> r.contains("field 'id' must be a UUID"))
                     .anyMatch(r -> r.contains("field 'items' must be an array"))
-                    .anyMatch(r -> r.contains("unknown processor 'no-such-processor'"));
+                    .anyMatch(r -> r.contains("unknown processor 'no-such-processor'"))
+                    .anyMatch(r -> r.matches("field 'processor' must be .*, got 'x+\\.\\.\\. \\(cut from 2000\\d\\d characters\\)"))
+                    .allMatch(r -> r.length() <= Limits.MAX_REASON_CHARS);
             assertThat(rejected).allMatch(e -> e.source().startsWith(cluster.topics.jobs() + "-0@"));
             assertEquals(bad.size(), Sql.count(cluster.db(), "SELECT count(*) FROM fanout_rejected_request"));
             assertEquals("this is not json", Sql.text(cluster.db(), "SELECT request FROM fanout_rejected_request ORDER BY id LIMIT 1"));
+            assertEquals(Limits.MAX_STORED_REQUEST_CHARS, Sql.count(cluster.db(), "SELECT max(length(request)) FROM fanout_rejected_request"),
+                    "a large rejected request is stored cut");
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.model.JobRequests;
 import io.fanout.topics.TopicLayout;
 import io.fanout.topics.TopicMismatchException;
 import io.fanout.topics.TopicProvisioner;
@@ -12,8 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 class TopicProvisionerIT {
@@ -46,6 +52,22 @@ class TopicProvisionerIT {
                     .contains(names.tasks() + " has 1 partitions, the layout needs 3")
                     .contains(names.status() + " has cleanup.policy=compact, the layout needs delete");
             assertEquals(1, admin.describeTopics(List.of(names.tasks())).allTopicNames().get().get(names.tasks()).partitions().size());
+        }
+    }
+
+    @Test
+    void theJobsTopicTakesTheLargestValidRequestAndRefusesLargerRecords() throws Exception {
+        String bootstrap = SharedInfrastructure.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "max.request.size", 8 << 20,
+                     "retries", 0), new ByteArraySerializer(), new ByteArraySerializer())) {
+            TopicLayout layout = new TopicLayout(uniqueNames(), 2, 3);
+            new TopicProvisioner(admin).apply(layout);
+            String jobs = layout.names().jobs();
+            producer.send(new ProducerRecord<>(jobs, UUID.randomUUID().toString().getBytes(), new byte[JobRequests.MAX_REQUEST_BYTES])).get();
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>(jobs, null, new byte[2 * JobRequests.MAX_REQUEST_BYTES])).get());
+            assertThat(refused.getCause()).isInstanceOf(RecordTooLargeException.class);
         }
     }
 }

@@ -60,10 +60,10 @@ public final class DeadLetterHeaders {
         return text(EXCEPTION_FQCN, fqcn).text(EXCEPTION_MESSAGE, message).text(EXCEPTION_STACKTRACE, stackTrace);
     }
 
-    /** Adds a UTF-8 header; a null value adds nothing. */
+    /** Adds a UTF-8 header, at most {@link Limits#MAX_HEADER_CHARS} characters of it; a null value adds nothing. */
     public DeadLetterHeaders text(String name, String value) {
         if (value != null) {
-            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+            headers.add(name, Limits.truncate(value, Limits.MAX_HEADER_CHARS).getBytes(StandardCharsets.UTF_8));
         }
         return this;
     }
@@ -87,10 +87,10 @@ public final class DeadLetterHeaders {
         return headers;
     }
 
-    /** A UTF-8 header's value, or null. */
+    /** A UTF-8 header's value (at most {@link Limits#MAX_HEADER_CHARS} characters of it: anyone may write the topic), or null. */
     public static String text(Headers headers, String name) {
         Header h = headers.lastHeader(name);
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+        return h == null || h.value() == null ? null : Limits.truncate(new String(h.value(), StandardCharsets.UTF_8), Limits.MAX_HEADER_CHARS);
     }
 
     /** The original partition, or -1. */

@@ -146,4 +146,23 @@ class JobRequestsTest {
                 + "\"http://f\"]}}").contains("at most 5"));
         assertTrue(reason("{\"processor\":\"p\",\"alerts\":{\"webhooks\":[\"http://a b\"]}}").contains("not a URL"));
     }
+
+    @Test
+    void oversizedRequestsAndTooManyItemsAreRefusedWithTheLimit() {
+        String big = "{\"processor\":\"p\",\"params\":\"" + "x".repeat(JobRequests.MAX_REQUEST_BYTES) + "\"}";
+        assertTrue(reason(big).contains("more than the " + JobRequests.MAX_REQUEST_BYTES), reason(big));
+        String many = "{\"processor\":\"p\",\"items\":[" + "1,".repeat(JobRequests.MAX_ITEMS) + "1]}";
+        assertTrue(reason(many).contains("holds " + (JobRequests.MAX_ITEMS + 1) + " items"), reason(many));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobRequests.builder("p").params("y".repeat(JobRequests.MAX_REQUEST_BYTES)).build())
+                .getMessage().contains("pass large inputs by reference"));
+    }
+
+    @Test
+    void longTextIsCutSayingHowMuch() {
+        String cut = Limits.truncate("z".repeat(5_000), 1_000);
+        assertEquals(1_000, cut.length());
+        assertTrue(cut.endsWith("... (cut from 5000 characters)"), cut);
+        assertEquals("short", Limits.truncate("short", 1_000));
+        assertNull(Limits.truncate(null, 10));
+    }
 }

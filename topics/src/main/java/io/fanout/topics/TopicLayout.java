@@ -2,6 +2,7 @@ package io.fanout.topics;
 
 import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.model.JobRequests;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,8 @@ public record TopicLayout(TopicNames names, int coordinatorPartitions, int taskP
 
     public static final int DEFAULT_COORDINATOR_PARTITIONS = 6;
     public static final int DEFAULT_TASK_PARTITIONS = 12;
+    /** Room in a jobs record besides the request: its key (a UUID), headers and the batch framing. */
+    private static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
 
     public TopicLayout {
         if (coordinatorPartitions < 1) {
@@ -57,7 +60,7 @@ public record TopicLayout(TopicNames names, int coordinatorPartitions, int taskP
 
     public List<TopicSpec> specs() {
         List<TopicSpec> specs = new ArrayList<>(List.of(
-                new TopicSpec(names.jobs(), coordinatorPartitions, deleteAfter(Duration.ofDays(7))),
+                new TopicSpec(names.jobs(), coordinatorPartitions, jobsConfig()),
                 new TopicSpec(names.status(), coordinatorPartitions, deleteAfter(Duration.ofDays(7))),
                 new TopicSpec(names.jobEvents(), coordinatorPartitions, deleteAfter(Duration.ofDays(7))),
                 new TopicSpec(names.reduceInputs(), coordinatorPartitions, deleteAfter(Duration.ofDays(2))),
@@ -68,6 +71,13 @@ public record TopicLayout(TopicNames names, int coordinatorPartitions, int taskP
                         "delete.retention.ms", Long.toString(Duration.ofHours(1).toMillis())))));
         pools.forEach((pool, partitions) -> specs.add(new TopicSpec(names.tasks(pool), partitions, deleteAfter(Duration.ofDays(7)))));
         return specs;
+    }
+
+    /** The jobs topic takes records as large as the largest valid request, with room for the key and headers, and no larger. */
+    private static Map<String, String> jobsConfig() {
+        Map<String, String> config = new java.util.HashMap<>(deleteAfter(Duration.ofDays(7)));
+        config.put("max.message.bytes", Integer.toString(JobRequests.MAX_REQUEST_BYTES + RECORD_OVERHEAD_BYTES));
+        return Map.copyOf(config);
     }
 
     private static Map<String, String> deleteAfter(Duration retention) {

@@ -10,6 +10,7 @@ import io.fanout.shared.metrics.FanoutMeters;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,8 @@ public final class Alerts implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Alerts.class);
     private static final int DELIVERIES_PER_ROUND = 200;
+    /** Longer than a round's deliveries can take (they go at once, each bounded by the sender's timeout). */
+    private static final Duration CLAIM = Duration.ofMinutes(1);
 
     private final Database db;
     private final AlertPolicy policy;
@@ -100,7 +103,7 @@ public final class Alerts implements AutoCloseable {
     /** Sends the due alerts at once, then records each outcome: delivered, due again after a backoff, or given up. */
     private void deliver() throws SQLException {
         try (Connection c = db.connection()) {
-            List<AlertStore.Due> due = AlertStore.due(c, DELIVERIES_PER_ROUND);
+            List<AlertStore.Due> due = AlertStore.claimDue(c, DELIVERIES_PER_ROUND, CLAIM);
             long now = clock.instant().getEpochSecond();
             List<CompletableFuture<String>> sent = due.stream().map(a -> sender.send(a.url(), a.kind(), a.id(), a.payload(), now)).toList();
             for (int i = 0; i < due.size(); i++) {

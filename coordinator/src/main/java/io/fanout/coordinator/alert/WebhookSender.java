@@ -21,7 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
 final class WebhookSender {
 
     static final String SIGNATURE = "X-Fanout-Signature";
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
     private final String secret;

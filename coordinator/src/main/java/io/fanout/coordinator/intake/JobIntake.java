@@ -9,7 +9,10 @@ import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.workflow.InvalidWorkflowException;
 import io.fanout.shared.workflow.WorkflowRunRequest;
 import java.io.IOException;
+import io.fanout.shared.Limits;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,18 +20,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /** Turns a record of the jobs topic into an accepted job request, a workflow run request, or a rejection with its reason. */
 public final class JobIntake {
 
-    private static final int MAX_RECORDED_REQUEST_CHARS = 10_000;
-
     private final Set<String> knownProcessors;
     private final Set<String> pools;
+    private final Set<String> webhookHosts;
 
     /**
      * @param knownProcessors processors that exist; empty means any well-formed name is accepted
      * @param pools the executor pools that exist
+     * @param webhookHosts the hosts a job's own alert webhooks may name (the coordinator POSTs to them)
      */
-    public JobIntake(Set<String> knownProcessors, Set<String> pools) {
+    public JobIntake(Set<String> knownProcessors, Set<String> pools, Set<String> webhookHosts) {
         this.knownProcessors = Set.copyOf(knownProcessors);
         this.pools = Set.copyOf(pools);
+        this.webhookHosts = Set.copyOf(webhookHosts);
     }
 
     public sealed interface Decision permits Accepted, Rejected, RunRequested {
@@ -63,6 +67,9 @@ public final class JobIntake {
             return new Rejected(null, source, e.getMessage(), text(record.value()));
         }
         String reason = reasonAgainst(request.processor(), request.pool());
+        if (reason == null) {
+            reason = reasonAgainst(request.alertWebhooks());
+        }
         if (reason != null) {
             return new Rejected(request.id(), source, reason, text(record.value()));
         }
@@ -76,6 +83,17 @@ public final class JobIntake {
         }
         if (!pools.contains(pool)) {
             return "unknown pool '" + pool + "' (known: " + String.join(", ", pools.stream().sorted().toList()) + ")";
+        }
+        return null;
+    }
+
+    /** Why the coordinator will not POST to a job's own webhooks (a host not allowed here), or null. */
+    private String reasonAgainst(List<URI> webhooks) {
+        for (URI url : webhooks == null ? List.<URI>of() : webhooks) {
+            if (!webhookHosts.contains(url.getHost())) {
+                return "alert webhook host '" + url.getHost() + "' is not allowed here (allowed: "
+                        + (webhookHosts.isEmpty() ? "none" : String.join(", ", webhookHosts.stream().sorted().toList())) + ")";
+            }
         }
         return null;
     }
@@ -103,6 +121,6 @@ public final class JobIntake {
             return null;
         }
         String s = new String(value, StandardCharsets.UTF_8);
-        return s.length() <= MAX_RECORDED_REQUEST_CHARS ? s : s.substring(0, MAX_RECORDED_REQUEST_CHARS) + "...";
+        return Limits.truncate(s, Limits.MAX_STORED_REQUEST_CHARS);
     }
 }

@@ -35,6 +35,11 @@ final class AfterCommit {
      * an executor that missed it (the resuming process died before sending it) stops handing them back.
      */
     final Set<UUID> resumeOrders = new HashSet<>();
+    /**
+     * Suspended jobs whose tasks executors still receive or start: the suspend order is sent again, so
+     * an executor that missed it (the suspending process died before sending it) hands them back.
+     */
+    final Set<UUID> suspendOrders = new HashSet<>();
     /** The outbox rows that record what this batch owes Kafka. */
     List<Long> outboxIds = List.of();
     /** Failed attempts that got another attempt. */

@@ -19,6 +19,7 @@ import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.Limits;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskIds;
@@ -220,13 +221,16 @@ public final class BatchProcessor {
 
         Set<UUID> touched = new HashSet<>();
         Set<UUID> returned = new HashSet<>();
+        Set<UUID> started = new HashSet<>();
         for (StagedStatus st : staged) {
             touched.add(st.jobId());
             if (st.state() == TaskState.SUSPENDED) {
                 returned.add(st.jobId());
+            } else if (st.state() == TaskState.RECEIVED || st.state() == TaskState.RUNNING) {
+                started.add(st.jobId());
             }
         }
-        decide(conn, touched, moved, returned, after);
+        decide(conn, touched, moved, returned, started, after);
         after.tasks.addAll(window.release(conn, owned));
         return after;
     }
@@ -252,9 +256,11 @@ public final class BatchProcessor {
      * releases as many held tasks as finished. A job ends from its durable counters whether or not
      * this try of the batch moved them; a reducing job only once its reduce task has finished. A
      * running job some of whose tasks executors {@code returned} (they saw it suspended, it has been
-     * resumed since) dispatches its held tasks again.
+     * resumed since) dispatches its held tasks again and repeats the resume order; a suspended job
+     * whose tasks executors {@code started} repeats the suspend order.
      */
-    private void decide(Connection conn, Set<UUID> touched, Set<UUID> moved, Set<UUID> returned, AfterCommit after) throws SQLException {
+    private void decide(Connection conn, Set<UUID> touched, Set<UUID> moved, Set<UUID> returned, Set<UUID> started, AfterCommit after)
+            throws SQLException {
         List<JobRow> done = new ArrayList<>();
         for (JobRow job : jobs.load(conn, touched).values()) {
             if (job.state().isTerminal()) {
@@ -270,6 +276,8 @@ public final class BatchProcessor {
             }
             if (job.state() == JobState.RUNNING && returned.contains(job.jobId())) {
                 after.resumeOrders.add(job.jobId());
+            } else if (job.state() == JobState.SUSPENDED && started.contains(job.jobId())) {
+                after.suspendOrders.add(job.jobId());
             }
         }
         complete(conn, done, after);
@@ -335,7 +343,8 @@ public final class BatchProcessor {
         after.endedRuns.addAll(decided.ended);
     }
 
-    private void reject(Connection conn, UUID id, String source, String reason, String request, AfterCommit after) throws SQLException {
+    private void reject(Connection conn, UUID id, String source, String untrimmedReason, String request, AfterCommit after) throws SQLException {
+        String reason = Limits.truncate(untrimmedReason, Limits.MAX_REASON_CHARS); // it may quote the request
         rejectedJobs.increment();
         log.warn("rejected request {}: {}", source, reason);
         jobs.recordRejection(conn, id, source, reason, request);

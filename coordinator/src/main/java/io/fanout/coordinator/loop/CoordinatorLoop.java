@@ -304,6 +304,7 @@ public final class CoordinatorLoop implements Runnable {
             sends.add(out.effects().deadLetters().publishUnreadable(u.record(), u.why(), coordinatorId));
         }
         after.resumeOrders.forEach(jobId -> sends.add(out.effects().control().resume(jobId)));
+        after.suspendOrders.forEach(jobId -> sends.add(out.effects().control().suspend(jobId)));
         for (JobEvent event : after.events) {
             sends.add(out.effects().events().publish(event));
             if (event.isFinal()) {

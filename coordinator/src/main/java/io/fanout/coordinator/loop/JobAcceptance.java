@@ -55,6 +55,11 @@ final class JobAcceptance {
             return;
         }
         Instant acceptedAt = clock.instant();
+        Set<UUID> purging = jobs.beingPurged(conn, accepted.stream().map(j -> j.request().id()).toList());
+        if (!purging.isEmpty()) {
+            refuseWhilePurged(conn, accepted.stream().filter(j -> purging.contains(j.request().id())).toList(), after);
+            accepted = accepted.stream().filter(j -> !purging.contains(j.request().id())).toList();
+        }
         Set<UUID> created = jobs.insert(conn, accepted, acceptedAt);
         Set<UUID> seen = new HashSet<>();
         for (JobStore.NewJob job : accepted) {
@@ -83,6 +88,18 @@ final class JobAcceptance {
             log.info("job {} accepted: processor={} pool={} key={} tasks={}", req.id(), req.processor(), req.pool(), req.key(), initial.size());
             after.events.add(new JobEvent(JobEvent.Type.ACCEPTED, req.id(), req.key(), req.processor(), JobState.RUNNING,
                     new JobEvent.TaskCounts(initial.size(), 0, 0), null, null, null, null, clock.instant().toString()));
+        }
+    }
+
+    /** A request for a job retention deleted a moment ago: rejected, with a reason that says to send it again shortly. */
+    private void refuseWhilePurged(Connection conn, List<JobStore.NewJob> refused, AfterCommit after) throws SQLException {
+        for (JobStore.NewJob job : refused) {
+            JobRequest req = job.request();
+            String reason = "job " + req.id() + " was deleted by retention a moment ago and its tasks are still being removed: submit it again shortly";
+            log.warn("request for job {} (key {}) rejected: {}", req.id(), req.key(), reason);
+            jobs.recordRejection(conn, req.id(), "retention", reason, null);
+            after.events.add(new JobEvent(JobEvent.Type.REJECTED, req.id(), req.key(), req.processor(), null, null, null, null, reason, "retention",
+                    clock.instant().toString()));
         }
     }
 

@@ -69,8 +69,7 @@ public final class Retention implements AutoCloseable {
             }
             if (!policy.jobs().isZero()) {
                 drain("workflow_runs", lease, token, until, c -> RetentionStore.deleteOldRuns(c, policy.jobs(), batch));
-                drain("rejected_requests", lease, token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_rejected_request", "rejected_at",
-                        policy.jobs(), batch));
+                drain("rejected_requests", lease, token, until, c -> RetentionStore.deleteOldRejections(c, policy.jobs(), batch));
             }
             if (!policy.jobs().isZero()) {
                 drain("alerts", lease, token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch));

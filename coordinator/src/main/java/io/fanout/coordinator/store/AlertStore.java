@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,8 @@ public final class AlertStore {
                             .put("createdAt", instant(rs, 9)).put("finishedAt", instant(rs, 10));
                     ObjectNode payload = payload(kind, "job " + rs.getString(1) + " (" + rs.getString(3) + ") failed: " + rs.getString(5));
                     payload.set("job", job);
-                    found.add(new NewAlert(kind, "job:" + rs.getString(1), rs.getString(12), payload));
+                    // a job replayed and failed again is a new failure: its finish time tells them apart
+                    found.add(new NewAlert(kind, "job:" + rs.getString(1) + ":" + rs.getTimestamp(10).getTime(), rs.getString(12), payload));
                 }
             }
         }
@@ -148,11 +150,18 @@ public final class AlertStore {
         }
     }
 
-    /** Alerts whose next delivery attempt is due, oldest first. */
-    public static List<Due> due(Connection c, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, kind, url, payload, attempts FROM fanout_alert "
-                + "WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT ?")) {
-            ps.setInt(1, limit);
+    /**
+     * Claims the alerts whose next delivery attempt is due, oldest first, for {@code claim}: no one
+     * else (another coordinator that took the lease meanwhile) sends them in that time.
+     */
+    public static List<Due> claimDue(Connection c, int limit, Duration claim) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE fanout_alert SET next_attempt_at = now() + ? * interval '1 millisecond'
+                WHERE id IN (SELECT id FROM fanout_alert WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= now()
+                             ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
+                RETURNING id, kind, url, payload, attempts""")) {
+            ps.setLong(1, claim.toMillis());
+            ps.setInt(2, limit);
             List<Due> due = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

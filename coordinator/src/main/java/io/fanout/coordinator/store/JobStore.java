@@ -91,6 +91,23 @@ public final class JobStore {
         return created;
     }
 
+    /**
+     * Of these job ids, those of jobs retention has just deleted whose tasks are still being removed:
+     * a request for one now would find its (deterministic) task ids taken.
+     */
+    public Set<UUID> beingPurged(Connection conn, Collection<UUID> jobIds) throws SQLException {
+        Set<UUID> found = new HashSet<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT job_id FROM fanout_purge WHERE job_id = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return found;
+    }
+
     /** A job request to store, with the coordinator partition that will own it. */
     public record NewJob(JobRequest request, int ownerPartition) {
     }

@@ -39,20 +39,22 @@ public final class RetentionStore {
     /**
      * Deletes up to {@code limit} expired jobs (their own TTL passed, or, with none, the default
      * {@code retention} since they finished; zero keeps those) with their letters, replay log and held
-     * tasks, and queues their tasks for {@link #purgeTasks}. Returns the jobs deleted.
+     * tasks, and queues their tasks for {@link #purgeTasks}. Returns the jobs deleted. A job row
+     * another transaction holds (the loop, a replay) is skipped, never waited for, so this takes no
+     * part in a lock cycle; the next round finds it again.
      */
     public static List<UUID> deleteExpiredJobs(Connection c, Duration retention, int limit) throws SQLException {
-        String byDefault = retention.isZero() ? "" : """
-                UNION ALL
-                (SELECT j.job_id FROM fanout_job j
-                 WHERE j.finished_at IS NOT NULL AND j.ttl_after_finished_ms IS NULL AND j.finished_at <= now() - ? * interval '1 millisecond' AND %s
-                 ORDER BY j.finished_at LIMIT ?)""".formatted(DELETABLE);
+        String byDefault = retention.isZero() ? "SELECT NULL::uuid AS job_id WHERE false" : """
+                SELECT j.job_id FROM fanout_job j
+                WHERE j.finished_at IS NOT NULL AND j.ttl_after_finished_ms IS NULL AND j.finished_at <= now() - ? * interval '1 millisecond' AND %s
+                ORDER BY j.finished_at LIMIT ? FOR UPDATE SKIP LOCKED""".formatted(DELETABLE);
         List<UUID> gone = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                WITH due AS (
-                    (SELECT j.job_id FROM fanout_job j WHERE j.expires_at IS NOT NULL AND j.expires_at <= now() AND %s ORDER BY j.expires_at LIMIT ?)
-                    %s),
-                gone AS (DELETE FROM fanout_job j USING due WHERE j.job_id = due.job_id RETURNING j.job_id),
+                WITH own AS (
+                    SELECT j.job_id FROM fanout_job j WHERE j.expires_at IS NOT NULL AND j.expires_at <= now() AND %s
+                    ORDER BY j.expires_at LIMIT ? FOR UPDATE SKIP LOCKED),
+                by_default AS (%s),
+                gone AS (DELETE FROM fanout_job j WHERE j.job_id IN (SELECT job_id FROM own UNION ALL SELECT job_id FROM by_default) RETURNING j.job_id),
                 queued AS (INSERT INTO fanout_purge (job_id) SELECT job_id FROM gone ON CONFLICT DO NOTHING)
                 SELECT job_id FROM gone""".formatted(DELETABLE, byDefault))) {
             ps.setInt(1, limit);
@@ -133,6 +135,20 @@ public final class RetentionStore {
                     ORDER BY r.finished_at LIMIT ?),
                 nodes AS (DELETE FROM fanout_workflow_node n USING runs WHERE n.run_id = runs.run_id)
                 DELETE FROM fanout_workflow_run r USING runs WHERE r.run_id = runs.run_id""")) {
+            ps.setLong(1, retention.toMillis());
+            ps.setInt(2, limit);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Deletes up to {@code limit} rejected requests older than {@code retention}, except a schedule's last one (its scheduler looks at it). */
+    public static int deleteOldRejections(Connection c, Duration retention, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                DELETE FROM fanout_rejected_request WHERE id IN (
+                    SELECT r.id FROM fanout_rejected_request r
+                    WHERE r.rejected_at <= now() - ? * interval '1 millisecond'
+                      AND NOT EXISTS (SELECT 1 FROM fanout_schedule s WHERE s.last_job_id = r.job_id)
+                    ORDER BY r.rejected_at LIMIT ?)""")) {
             ps.setLong(1, retention.toMillis());
             ps.setInt(2, limit);
             return ps.executeUpdate();

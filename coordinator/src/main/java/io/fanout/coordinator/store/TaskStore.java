@@ -50,14 +50,16 @@ public final class TaskStore {
      * state was not terminal before: counting the updated rows counts each completion once. A
      * failure the policy retries starts the next attempt (RETRY_WAIT, due at {@code retry_at}) and
      * counts nothing; a failure it does not retry is counted and staged as a dead letter. An attempt
-     * an executor handed back unstarted (its job suspended) is over too: the task waits, CREATED at
-     * its next attempt, in the job's held queue until the job is resumed.
+     * an executor handed back unstarted (its job suspended) goes back to CREATED, keeping its number
+     * (it never ran, so it uses up no retry), and waits in the job's held queue until the job is
+     * resumed; only a dispatched or received one can be handed back, so a duplicate of the hand-back
+     * finds it CREATED and changes nothing.
      */
     private static final String APPLY_STAGE = """
             WITH upd AS (
                 UPDATE fanout_task t SET
                     state = CASE WHEN s.state = 'SUSPENDED' THEN 'CREATED' WHEN s.retry_at IS NULL THEN s.state ELSE 'RETRY_WAIT' END,
-                    attempt = t.attempt + CASE WHEN s.state = 'SUSPENDED' OR s.retry_at IS NOT NULL THEN 1 ELSE 0 END,
+                    attempt = t.attempt + CASE WHEN s.retry_at IS NULL THEN 0 ELSE 1 END,
                     due_at = s.retry_at,
                     executor_id = coalesce(s.executor_id, t.executor_id),
                     received_at = coalesce(s.received_at, t.received_at),
@@ -70,6 +72,7 @@ public final class TaskStore {
                     first_failed_at = CASE WHEN s.error_class IS NULL THEN t.first_failed_at ELSE coalesce(t.first_failed_at, s.finished_at) END
                 FROM fanout_status_stage s
                 WHERE t.job_id = s.job_id AND t.task_id = s.task_id AND t.attempt = s.attempt AND s.rank > fanout_state_rank(t.state)
+                  AND (s.state <> 'SUSPENDED' OR t.state IN ('DISPATCHED', 'RECEIVED') AND t.kind <> %d)
                 RETURNING t.job_id, t.task_id, s.attempt, s.state, s.reduce_required, s.retry_at, s.letter_reason, s.executor_id, s.error_class,
                           s.error_message, s.stack_trace, s.finished_at, s.source_partition, s.source_offset),
             letters AS (
@@ -90,7 +93,7 @@ public final class TaskStore {
                        bool_or(reduce_required) AS reduce_required
                 FROM upd GROUP BY job_id)
             SELECT job_id, succeeded, failed, finished, reduce_required FROM counts WHERE finished > 0
-            """;
+            """.formatted(TaskKind.REDUCE.code());
 
     /** The letters a batch staged, with what their dead-letter records need from the task and the job. */
     private static final String STAGED_LETTERS = """

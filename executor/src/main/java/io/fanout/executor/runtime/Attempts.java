@@ -2,6 +2,7 @@ package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.shared.metrics.FanoutMeters;
+import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.TaskRecord;
@@ -43,7 +44,8 @@ final class Attempts {
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
     private final Map<UUID, Long> cancelledJobs = new ConcurrentHashMap<>();
-    private final Set<UUID> suspendedJobs = ConcurrentHashMap.newKeySet();
+    /** Jobs suspended, with when this executor heard so (forgotten after a day, as a job suspended that long is rare and its orders are re-sent). */
+    private final Map<UUID, Long> suspendedJobs = new ConcurrentHashMap<>();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final FanoutMeters meters;
@@ -85,7 +87,7 @@ final class Attempts {
             finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), config.clock().millis())); // its job was cancelled: never run
             return;
         }
-        if (suspendedJobs.contains(task.jobId())) {
+        if (isSuspended(task)) {
             returnToCoordinator(attempt, config.clock().millis());
             return;
         }
@@ -126,7 +128,7 @@ final class Attempts {
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
                 return;
             }
-            if (suspendedJobs.contains(task.jobId())) {
+            if (isSuspended(task)) {
                 returnToCoordinator(attempt, now);
                 return;
             }
@@ -170,6 +172,11 @@ final class Attempts {
         }
     }
 
+    /** Whether the task's job is suspended; a reduce is never held back (a job is suspended only while its subtasks run). */
+    private boolean isSuspended(TaskRecord task) {
+        return task.kind() != TaskKind.REDUCE && suspendedJobs.containsKey(task.jobId());
+    }
+
     /** Reports the attempt SUSPENDED, unstarted: the coordinator holds the task until its job is resumed, and the record is settled. */
     private void returnToCoordinator(Attempt attempt, long now) {
         if (attempt.reported.compareAndSet(false, true)) {
@@ -206,14 +213,16 @@ final class Attempts {
 
     /** The job was suspended: none of its attempts starts from now on; each goes back to the coordinator instead (running ones finish). */
     void suspendJob(UUID jobId) {
-        if (suspendedJobs.add(jobId)) {
+        long now = config.clock().millis();
+        if (suspendedJobs.put(jobId, now) == null) {
             log.info("executor {}: job {} suspended", config.executorId(), jobId);
         }
+        suspendedJobs.values().removeIf(t -> now - t > Duration.ofDays(1).toMillis());
     }
 
     /** The job was resumed: its attempts start again. */
     void resumeJob(UUID jobId) {
-        if (suspendedJobs.remove(jobId)) {
+        if (suspendedJobs.remove(jobId) != null) {
             log.info("executor {}: job {} resumed", config.executorId(), jobId);
         }
     }

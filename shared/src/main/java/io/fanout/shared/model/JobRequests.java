@@ -32,6 +32,13 @@ public final class JobRequests {
     public static final long MAX_TTL_MS = Duration.ofDays(3650).toMillis();
     private static final Set<String> RETRY_FIELDS = Set.of("maxAttempts", "initialBackoffMs", "multiplier", "maxBackoffMs", "jitter", "nonRetryable");
     private static final int MAX_KEY_LENGTH = 200;
+    /**
+     * The largest request (its JSON), which the jobs topic's {@code max.message.bytes} also allows
+     * (with room for the record's key and headers): large inputs belong in a root task's map.
+     */
+    public static final int MAX_REQUEST_BYTES = 1 << 20;
+    /** The most static items one request may carry; more are mapped by a root task, which streams them. */
+    public static final int MAX_ITEMS = 100_000;
     private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
 
     private JobRequests() {
@@ -40,6 +47,10 @@ public final class JobRequests {
     public static JobRequest parse(byte[] json) throws InvalidJobRequestException {
         if (json == null || json.length == 0) {
             throw new InvalidJobRequestException("empty record: a job request is a JSON object");
+        }
+        if (json.length > MAX_REQUEST_BYTES) {
+            throw new InvalidJobRequestException("the request is " + json.length + " bytes, more than the " + MAX_REQUEST_BYTES
+                    + " a job request may have: pass large inputs by reference, or map them from a root task");
         }
         JsonNode root;
         try {
@@ -373,6 +384,10 @@ public final class JobRequests {
         }
         if (items.isEmpty()) {
             throw new InvalidJobRequestException("field 'items' is empty: a static fan-out needs at least one item");
+        }
+        if (items.size() > MAX_ITEMS) {
+            throw new InvalidJobRequestException("field 'items' holds " + items.size() + " items, more than the " + MAX_ITEMS
+                    + " a request may carry: map them from a root task instead (it streams them in batches)");
         }
         List<JsonNode> list = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
