@@ -7,6 +7,7 @@ import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
 import io.fanout.coordinator.dispatch.Effects;
 import io.fanout.coordinator.outbox.Outbox;
+import io.fanout.coordinator.pools.PoolWatch;
 import io.fanout.coordinator.schedule.Scheduler;
 import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.coordinator.intake.JobIntake;
@@ -56,13 +57,14 @@ public final class Coordinator implements AutoCloseable {
     private final Schedules schedules;
     private final DeadLetterIndexer indexer;
     private final Sweeper sweeper;
+    private final PoolWatch poolWatch;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ProcessHealth health;
 
     private Coordinator(CoordinatorConfig config) {
         log.info("starting coordinator with {}", config);
         this.health = config.health();
-        FanoutMeters meters = new FanoutMeters(config.meterRegistry());
+        FanoutMeters meters = new FanoutMeters(config.meterRegistry()).withCoordinatorCounters();
         this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.databasePoolSize(), config.meterRegistry());
         KafkaProducer<byte[], byte[]> kafkaProducer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
         new KafkaClientMetrics(kafkaProducer).bindTo(config.meterRegistry());
@@ -89,6 +91,7 @@ public final class Coordinator implements AutoCloseable {
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
                 config.topics(), health);
         this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId(), meters) : null;
+        this.poolWatch = new PoolWatch(config.kafka(), config.topics(), config.pools(), config.executorGroup(), meters);
     }
 
     public static Coordinator start(CoordinatorConfig config) {
@@ -99,6 +102,7 @@ public final class Coordinator implements AutoCloseable {
         if (c.sweeper != null) {
             c.sweeper.start();
         }
+        c.poolWatch.start();
         return c;
     }
 
@@ -151,6 +155,7 @@ public final class Coordinator implements AutoCloseable {
             sweeper.close();
         }
         scheduler.close();
+        poolWatch.close();
         indexer.close();
         loop.stop(Duration.ofSeconds(30));
         feeder.close();
