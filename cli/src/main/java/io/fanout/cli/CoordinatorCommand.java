@@ -99,8 +99,9 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--alert-interval", defaultValue = "PT10S", description = "How often alert conditions are looked for (default ${DEFAULT-VALUE}).")
     Duration alertInterval;
 
-    @Option(names = "--executor-group", defaultValue = "${env:FANOUT_EXECUTOR_GROUP:-" + AlertPolicy.DEFAULT_EXECUTOR_GROUP + "}",
-            description = "The executors' base consumer group, whose lag per pool the stalled-pool alert watches (default ${DEFAULT-VALUE}).")
+    @Option(names = "--executor-group", defaultValue = "${env:FANOUT_EXECUTOR_GROUP:-" + CoordinatorConfig.DEFAULT_EXECUTOR_GROUP + "}",
+            description = "The executors' base consumer group, whose lag and members per pool are watched (metrics, stalled-pool alert; "
+                    + "default ${DEFAULT-VALUE}).")
     String executorGroup;
 
     @Option(names = "--dispatch-window", defaultValue = "0",
@@ -138,7 +139,8 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .retention(new RetentionPolicy(jobRetention, deadLetterRetention, auditRetention, retentionInterval,
                         RetentionPolicy.DEFAULT.batchSize(), sweeperLease))
                 .alerts(new AlertPolicy(alertWebhooks.stream().map(Webhooks::check).toList(), Set.copyOf(alertAllowedHosts), System.getenv("FANOUT_ALERT_SECRET"),
-                        alertPoolStalledAfter, executorGroup, alertInterval, AlertPolicy.DEFAULT.maxAttempts(), sweeperLease))
+                        alertPoolStalledAfter, alertInterval, AlertPolicy.DEFAULT.maxAttempts(), sweeperLease))
+                .executorGroup(executorGroup)
                 .dispatchWindow(dispatchWindow)
                 .reconcileInterval(reconcileInterval)
                 .databasePoolSize(databasePoolSize)

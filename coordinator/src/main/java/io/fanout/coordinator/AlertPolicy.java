@@ -15,17 +15,15 @@ import java.util.stream.Collectors;
  * @param allowedHosts the hosts a job's own webhooks may name; the coordinator refuses others, so a job
  *     cannot make it POST (signed) anywhere it can reach. Empty: the hosts of {@code webhooks}
  * @param secret the HMAC key of the {@code X-Fanout-Signature} header (null: unsigned)
- * @param poolStalledAfter a pool with tasks waiting and no live executor for this long raises an alert
- * @param executorGroup the executors' base consumer group, whose lag per pool is watched
+ * @param poolStalledAfter a pool with tasks waiting and no executor for this long raises an alert
  * @param interval how often conditions are looked for and due deliveries made
  * @param maxAttempts deliveries of one alert before it is given up (logged, counted)
  * @param leaseTtl how long the alerts lease lasts without renewal (one coordinator alerts at a time)
  */
-public record AlertPolicy(List<URI> webhooks, Set<String> allowedHosts, String secret, Duration poolStalledAfter, String executorGroup, Duration interval, int maxAttempts,
+public record AlertPolicy(List<URI> webhooks, Set<String> allowedHosts, String secret, Duration poolStalledAfter, Duration interval, int maxAttempts,
                           Duration leaseTtl) {
 
-    public static final String DEFAULT_EXECUTOR_GROUP = "fanout-executors";
-    public static final AlertPolicy DEFAULT = new AlertPolicy(List.of(), Set.of(), null, Duration.ofMinutes(5), DEFAULT_EXECUTOR_GROUP, Duration.ofSeconds(10),
+    public static final AlertPolicy DEFAULT = new AlertPolicy(List.of(), Set.of(), null, Duration.ofMinutes(5), Duration.ofSeconds(10),
             12, Duration.ofSeconds(15));
 
     public AlertPolicy {

@@ -8,6 +8,7 @@ import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
 import io.fanout.coordinator.dispatch.Effects;
 import io.fanout.coordinator.outbox.Outbox;
+import io.fanout.coordinator.pools.PoolWatch;
 import io.fanout.coordinator.schedule.Scheduler;
 import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.coordinator.intake.JobIntake;
@@ -60,13 +61,14 @@ public final class Coordinator implements AutoCloseable {
     private final Sweeper sweeper;
     private final Retention retention;
     private final Alerts alerts;
+    private final PoolWatch poolWatch;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ProcessHealth health;
 
     private Coordinator(CoordinatorConfig config) {
         log.info("starting coordinator with {}", config);
         this.health = config.health();
-        FanoutMeters meters = new FanoutMeters(config.meterRegistry());
+        FanoutMeters meters = new FanoutMeters(config.meterRegistry()).withCoordinatorCounters();
         this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.databasePoolSize(), config.meterRegistry());
         KafkaProducer<byte[], byte[]> kafkaProducer = new KafkaProducer<>(producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
         new KafkaClientMetrics(kafkaProducer).bindTo(config.meterRegistry());
@@ -94,7 +96,8 @@ public final class Coordinator implements AutoCloseable {
                 config.topics(), health);
         this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId(), meters) : null;
         this.retention = new Retention(db, config.retention(), config.coordinatorId(), meters);
-        this.alerts = new Alerts(db, config.alerts(), config.kafka(), config.topics(), config.coordinatorId(), meters, config.clock());
+        this.poolWatch = new PoolWatch(config.kafka(), config.topics(), config.pools(), config.executorGroup(), meters);
+        this.alerts = new Alerts(db, config.alerts(), poolWatch, config.coordinatorId(), meters, config.clock());
     }
 
     public static Coordinator start(CoordinatorConfig config) {
@@ -107,6 +110,7 @@ public final class Coordinator implements AutoCloseable {
         if (c.sweeper != null) {
             c.sweeper.start();
         }
+        c.poolWatch.start();
         return c;
     }
 
@@ -161,6 +165,7 @@ public final class Coordinator implements AutoCloseable {
         scheduler.close();
         retention.close();
         alerts.close();
+        poolWatch.close();
         indexer.close();
         loop.stop(Duration.ofSeconds(30));
         feeder.close();

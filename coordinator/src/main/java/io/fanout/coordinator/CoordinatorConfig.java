@@ -19,6 +19,8 @@ import org.apache.kafka.clients.producer.Producer;
  * Immutable coordinator settings, built and validated by {@link #builder()}. Kafka properties
  * (bootstrap servers, security, SASL/SSL) pass through to every client untouched.
  *
+ * @param executorGroup the executors' base consumer group (a pool's group is {@code base.pool}): whose lag
+ *     and members the coordinator exports as {@code fanout.pool.lag} and {@code fanout.pool.executors}
  * @param coordinatorId this process's name in logs, leases and the replay log
  * @param taskLostAfter a task held by an executor that has not been heard of for this long is
  *     presumed lost and retried (executors report held tasks every few seconds)
@@ -47,6 +49,7 @@ public record CoordinatorConfig(
         String dbPassword,
         Set<String> knownProcessors,
         Set<String> pools,
+        String executorGroup,
         Duration progressInterval,
         String coordinatorId,
         Duration taskLostAfter,
@@ -63,6 +66,8 @@ public record CoordinatorConfig(
         Clock clock) {
 
     public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
+    /** The executors' default base consumer group (the executor's own default). */
+    public static final String DEFAULT_EXECUTOR_GROUP = "fanout-executors";
     public static final int DEFAULT_APPLY_CONNECTIONS = 1;
 
     public static Builder builder() {
@@ -74,7 +79,7 @@ public record CoordinatorConfig(
     public String toString() {
         return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
                 + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
-                + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
+                + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", executorGroup=" + executorGroup + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
                 + ", sweeper=" + sweeper + ", retention=[" + retention + "], alerts=[" + alerts + "], dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + ", reconcileInterval=" + reconcileInterval
                 + ", databasePoolSize=" + databasePoolSize + ", applyConnections=" + applyConnections + "]";
     }
@@ -88,6 +93,7 @@ public record CoordinatorConfig(
         private String dbPassword;
         private Set<String> knownProcessors = Set.of();
         private Set<String> pools = Set.of(Pools.DEFAULT);
+        private String executorGroup = DEFAULT_EXECUTOR_GROUP;
         private Duration progressInterval = Duration.ofMillis(500);
         private String coordinatorId;
         private Duration taskLostAfter = Duration.ofSeconds(30);
@@ -142,6 +148,12 @@ public record CoordinatorConfig(
         public Builder pools(Set<String> pools) {
             pools.forEach(Pools::check);
             this.pools = Set.copyOf(pools);
+            return this;
+        }
+
+        /** The executors' base consumer group (default {@value #DEFAULT_EXECUTOR_GROUP}), for the pools' lag and members. */
+        public Builder executorGroup(String group) {
+            this.executorGroup = group;
             return this;
         }
 
@@ -235,6 +247,9 @@ public record CoordinatorConfig(
             if (groupId == null || groupId.isBlank()) {
                 throw new IllegalArgumentException("coordinator setting 'group-id' must not be empty");
             }
+            if (executorGroup == null || executorGroup.isBlank()) {
+                throw new IllegalArgumentException("coordinator setting 'executor-group' must not be empty");
+            }
             if (progressInterval == null || progressInterval.isNegative()) {
                 throw new IllegalArgumentException("coordinator setting 'progress-interval' must be zero or positive");
             }
@@ -258,7 +273,7 @@ public record CoordinatorConfig(
             }
             String id = coordinatorId != null ? coordinatorId
                     : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
-            return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, progressInterval, id, taskLostAfter,
+            return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, executorGroup, progressInterval, id, taskLostAfter,
                     sweeper, retention, alerts, dispatchWindow, reconcileInterval, databasePoolSize, applyConnections, producerDecorator, health, meterRegistry, clock);
         }
     }

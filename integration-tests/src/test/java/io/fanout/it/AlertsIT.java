@@ -76,8 +76,8 @@ class AlertsIT {
         return received.stream().filter(d -> d.path().equals(path) && event.equals(d.event())).toList();
     }
 
-    private static AlertPolicy alerts(List<URI> webhooks, String executorGroup) {
-        return new AlertPolicy(webhooks, Set.of(), SECRET, Duration.ofSeconds(1), executorGroup, Duration.ofMillis(200), 5, Duration.ofSeconds(15));
+    private static AlertPolicy alerts(List<URI> webhooks) {
+        return new AlertPolicy(webhooks, Set.of(), SECRET, Duration.ofSeconds(1), Duration.ofMillis(200), 5, Duration.ofSeconds(15));
     }
 
     @Test
@@ -92,7 +92,7 @@ class AlertsIT {
         };
         // the sweeper parks every letter at once (no replays allowed)
         SweeperPolicy parkAll = new SweeperPolicy(Duration.ofMillis(200), 0, Duration.ZERO, List.of(), Duration.ofSeconds(15), true);
-        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(parkAll).alerts(alerts(List.of(url("/flaky")), "unused")))) {
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(parkAll).alerts(alerts(List.of(url("/flaky")))))) {
             cluster.startExecutor(Map.of("failing", failing, "stuck", stuck));
             UUID failed = cluster.client().submit(JobRequests.builder("failing").items(List.of(1L), "fail").retry(ONCE).build());
             UUID late = cluster.client().submit(JobRequests.builder("stuck").items(List.of(1L), "wait").deadline(Duration.ofSeconds(1)).build());
@@ -153,7 +153,7 @@ class AlertsIT {
 
     @Test
     void aPoolWithTasksWaitingAndNoLiveExecutorRaisesOneAlert() throws Exception {
-        AlertPolicy policy = alerts(List.of(url("/pools")), "alerts-" + UUID.randomUUID());
+        AlertPolicy policy = alerts(List.of(url("/pools")));
         try (FanoutCluster cluster = new FanoutCluster(2, Set.of(), Map.of("lonely", 2), b -> b.alerts(policy))) {
             cluster.client().submit(JobRequests.builder("anything").pool("lonely").items(List.of(1L, 2L, 3L), "wait").build());
             await().atMost(Duration.ofSeconds(30)).until(() -> !to("/pools", "pool.stalled").isEmpty());

@@ -76,6 +76,7 @@ final class FanoutCluster implements AutoCloseable {
                 .bootstrapServers(bootstrap)
                 .topics(topics)
                 .groupId(topics.prefix() + "coordinators")
+                .executorGroup(topics.prefix() + "executors")
                 .database(jdbcUrl, SharedInfrastructure.dbUser(), null);
     }
 

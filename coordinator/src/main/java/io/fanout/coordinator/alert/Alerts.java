@@ -3,9 +3,9 @@ package io.fanout.coordinator.alert;
 import io.fanout.coordinator.AlertPolicy;
 import io.fanout.coordinator.lease.LeaderWork;
 import io.fanout.coordinator.lease.Lease;
+import io.fanout.coordinator.pools.PoolWatch;
 import io.fanout.coordinator.store.AlertStore;
 import io.fanout.coordinator.store.Database;
-import io.fanout.shared.TopicNames;
 import io.fanout.shared.metrics.FanoutMeters;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,9 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,19 +37,17 @@ public final class Alerts implements AutoCloseable {
     private final AlertPolicy policy;
     private final LeaderWork leader;
     private final WebhookSender sender;
-    private final PoolWatch pools;
-    private final Admin admin;
+    private final StalledPools pools;
     private final FanoutMeters meters;
     private final Clock clock;
 
-    public Alerts(Database db, AlertPolicy policy, Map<String, Object> kafka, TopicNames topics, String coordinatorId, FanoutMeters meters, Clock clock) {
+    public Alerts(Database db, AlertPolicy policy, PoolWatch poolWatch, String coordinatorId, FanoutMeters meters, Clock clock) {
         this.db = db;
         this.policy = policy;
         this.meters = meters;
         this.clock = clock;
         this.sender = new WebhookSender(policy.secret());
-        this.admin = policy.webhooks().isEmpty() ? null : Admin.create(kafka);
-        this.pools = admin == null ? null : new PoolWatch(admin, kafka, topics, policy.executorGroup(), policy.poolStalledAfter());
+        this.pools = policy.webhooks().isEmpty() ? null : new StalledPools(poolWatch, policy.poolStalledAfter());
         this.leader = new LeaderWork(db, "alerts", coordinatorId, policy.leaseTtl(), policy.interval(), this::round);
     }
 
@@ -69,11 +65,7 @@ public final class Alerts implements AutoCloseable {
     private void detect(Lease lease, long token) throws SQLException {
         List<AlertStore.NewAlert> found = new ArrayList<>();
         if (pools != null) {
-            try {
-                pools.look(clock.instant()).forEach(s -> found.addAll(AlertStore.stalledPool(policy.webhooks(), s.pool(), s.lag(), s.since())));
-            } catch (RuntimeException e) {
-                log.warn("pools not checked for stalls this round: {}", e.getMessage());
-            }
+            pools.look(clock.instant()).forEach(s -> found.addAll(AlertStore.stalledPool(policy.webhooks(), s.pool(), s.lag(), s.since())));
         }
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
@@ -129,8 +121,5 @@ public final class Alerts implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         leader.close();
-        if (admin != null) {
-            admin.close();
-        }
     }
 }

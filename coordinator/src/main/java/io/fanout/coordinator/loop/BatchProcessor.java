@@ -340,6 +340,7 @@ public final class BatchProcessor {
         }
         acceptance.accept(conn, decided.jobs, newTasks, held, after);
         after.events.addAll(decided.events);
+        decided.events.stream().filter(e -> e.type() == JobEvent.Type.RUN_FINISHED).forEach(e -> meters.workflowRunsFinished(e.state().name()).increment());
         after.endedRuns.addAll(decided.ended);
     }
 

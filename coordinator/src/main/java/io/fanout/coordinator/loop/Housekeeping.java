@@ -58,6 +58,9 @@ final class Housekeeping {
     private final Counter dispatchedFirst;
     private final Counter dispatchedRetries;
     private final Counter reconciled;
+    private final Counter pastDeadline;
+    private final Counter failedJobs;
+    private volatile double outboxOldestAge;
     private final Map<JobState, AtomicLong> openJobs = new HashMap<>();
     /** Partitions taken over whose outbox has not been reconciled yet (the rebalance listener adds, the loop drains). */
     private final Set<Integer> takenOver = new TreeSet<>();
@@ -80,6 +83,9 @@ final class Housekeeping {
         this.dispatchedFirst = meters.tasksDispatched("first");
         this.dispatchedRetries = meters.tasksDispatched("retry");
         this.reconciled = meters.outboxReconciled();
+        this.pastDeadline = meters.jobsPastDeadline();
+        this.failedJobs = meters.jobsFinished(JobState.FAILED.name());
+        meters.outboxOldestAge(() -> outboxOldestAge);
         for (JobState state : List.of(JobState.RUNNING, JobState.REDUCING)) {
             AtomicLong count = new AtomicLong();
             openJobs.put(state, count);
@@ -122,6 +128,7 @@ final class Housekeeping {
         next = clock.millis() + INTERVAL_MILLIS;
         jobsEnded = false;
         if (owned.isEmpty()) {
+            outboxOldestAge = 0; // nothing of this coordinator's is owed
             return;
         }
         expireDeadlines(owned);
@@ -150,6 +157,8 @@ final class Housekeeping {
         for (JobStore.Expired e : expired) {
             JobRow job = e.job();
             log.info("job {} FAILED: {}", job.jobId(), e.error());
+            pastDeadline.increment();
+            failedJobs.increment();
             sends.add(out.effects().events().publish(new JobEvent(JobEvent.Type.FAILED, job.jobId(), job.key(), job.processor(), JobState.FAILED,
                     job.counts(), null, e.error(), null, null, clock.instant().toString())));
         }
@@ -283,7 +292,7 @@ final class Housekeeping {
         out.reduces().resumeStalled(c, partitions);
     }
 
-    /** Refreshes the open-jobs gauges every few seconds. */
+    /** Refreshes the open-jobs and outbox-age gauges every few seconds. */
     private void countOpenJobs(List<Integer> owned) throws Exception {
         if (clock.millis() < nextOpenJobsCount) {
             return;
@@ -291,5 +300,6 @@ final class Housekeeping {
         nextOpenJobsCount = clock.millis() + OPEN_JOBS_COUNT_MILLIS;
         Map<JobState, Long> counts = tx.inTransaction(c -> processor.jobs().countOpen(c, owned));
         openJobs.forEach((state, gauge) -> gauge.set(counts.getOrDefault(state, 0L)));
+        outboxOldestAge = tx.inTransaction(c -> out.outbox().oldestAgeSeconds(c, owned));
     }
 }

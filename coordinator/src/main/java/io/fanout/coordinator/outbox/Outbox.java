@@ -86,6 +86,19 @@ public final class Outbox {
         }
     }
 
+    /** Seconds since the oldest row of {@code partitions} was written (0 when none is owed): the first row of each partition by its index. */
+    public double oldestAgeSeconds(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT coalesce(extract(epoch FROM now() - min(first.created_at)), 0) AS age FROM unnest(?::int4[]) AS p(partition)
+                CROSS JOIN LATERAL (SELECT created_at FROM fanout_outbox o WHERE o.owner_partition = p.partition ORDER BY id LIMIT 1) AS first""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Math.max(0, rs.getDouble("age"));
+            }
+        }
+    }
+
     private static <T> List<T> list(Array a, Class<T> type) throws SQLException {
         return Arrays.stream((Object[]) a.getArray()).map(type::cast).toList();
     }

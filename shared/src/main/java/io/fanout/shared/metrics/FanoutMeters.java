@@ -12,7 +12,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.fanout.shared.DeadLetterHeaders;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -59,6 +61,38 @@ public final class FanoutMeters {
     /** Jobs that ended, by final state (SUCCEEDED, FAILED). */
     public Counter jobsFinished(String state) {
         return Counter.builder("fanout.jobs.finished").description("Jobs that ended, by final state").tag("state", state).register(registry);
+    }
+
+    /** Jobs failed because their deadline passed (they are counted in {@code fanout.jobs.finished} as FAILED too). */
+    public Counter jobsPastDeadline() {
+        return Counter.builder("fanout.jobs.deadline.exceeded").description("Jobs failed because their deadline passed").register(registry);
+    }
+
+    /** Workflow runs that ended, by final state (SUCCEEDED, FAILED). */
+    public Counter workflowRunsFinished(String state) {
+        return Counter.builder("fanout.workflow.runs.finished").description("Workflow runs that ended, by final state").tag("state", state)
+                .register(registry);
+    }
+
+    /**
+     * Registers the coordinator's tagged counters at 0 for every value their tags take, so that each
+     * series exists from the start: Prometheus's {@code increase()} sees the first failed job after a
+     * restart, which it would miss if the series were born at 1.
+     */
+    public FanoutMeters withCoordinatorCounters() {
+        for (String state : List.of("SUCCEEDED", "FAILED")) {
+            jobsFinished(state);
+            workflowRunsFinished(state);
+        }
+        for (DeadLetterHeaders.Reason reason : DeadLetterHeaders.Reason.values()) {
+            deadLetters(reason.name());
+        }
+        for (String actor : List.of("sweeper", "user")) {
+            replays(actor, "REPLAY");
+            replays(actor, "PARK");
+        }
+        jobsPastDeadline();
+        return this;
     }
 
     /** Open jobs of this coordinator's partitions, by state (RUNNING, REDUCING), read from PostgreSQL. */
@@ -147,6 +181,26 @@ public final class FanoutMeters {
         FunctionCounter.builder("fanout.database.retries", failedAfterRetry, s -> s.get().doubleValue())
                 .description("Calls to PostgreSQL that needed retrying, by caller and outcome").tag("caller", name).tag("outcome", "gave_up")
                 .register(registry);
+    }
+
+    /**
+     * How long the oldest outbox row of this coordinator's partitions has waited: an effect of a
+     * committed transaction (task record, job event, dead letter) the brokers have not acknowledged yet.
+     */
+    public void outboxOldestAge(Supplier<Number> seconds) {
+        Gauge.builder("fanout.outbox.oldest.age", seconds).description("Age of the oldest outbox row of this coordinator's partitions, not yet sent")
+                .baseUnit("seconds").register(registry);
+    }
+
+    /** Tasks waiting on a pool's task topic (end offsets minus the pool's committed offsets), read from Kafka; NaN while unknown. */
+    public void poolLag(String pool, Supplier<Number> tasks) {
+        Gauge.builder("fanout.pool.lag", tasks).description("Tasks waiting on the pool's task topic, read from Kafka").tag("pool", pool).register(registry);
+    }
+
+    /** Members of a pool's consumer group and share group: the executors Kafka counts as live; NaN while unknown. */
+    public void poolExecutors(String pool, Supplier<Number> members) {
+        Gauge.builder("fanout.pool.executors", members).description("Live executors of the pool: members of its consumer group and share group")
+                .tag("pool", pool).register(registry);
     }
 
     /** Coordinator partitions this coordinator owns. */
