@@ -12,6 +12,9 @@ import io.fanout.executor.api.Processor;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.JobState;
+import io.fanout.shared.workflow.WorkflowDefinition;
+import io.fanout.shared.workflow.Workflows;
 import io.fanout.shared.model.RetryPolicy;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -100,9 +103,13 @@ class AlertsIT {
                     .alertWebhooks(List.of(url("/own"))).build());
             UUID silenced = cluster.client().submit(JobRequests.builder("failing").items(List.of(1L), "fail").retry(ONCE)
                     .alertWebhooks(List.of()).build());
+            WorkflowDefinition flow = Workflows.define("alerting-" + UUID.randomUUID())
+                    .node("only", JobRequests.builder("failing").items(List.of(1L), "fail").retry(ONCE).build()).build();
+            UUID run = cluster.client().run(Workflows.run(flow, null));
             for (UUID job : List.of(failed, late, ownReceiver, silenced)) {
                 assertEquals(JobEvent.Type.FAILED, cluster.client().await(job, Duration.ofSeconds(60)).type());
             }
+            assertEquals(JobState.FAILED, cluster.client().await(run, Duration.ofSeconds(60)).state());
 
             // the receiver refused the first two POSTs: the alert came again, with the same delivery id, until taken
             await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
@@ -140,6 +147,12 @@ class AlertsIT {
             assertTrue(refused.reason().contains("alert webhook host '169.254.169.254' is not allowed here (allowed: 127.0.0.1)"), refused.reason());
             assertTrue(received.stream().noneMatch(d -> d.path().equals("/flaky") && d.body().contains("\"id\":\"" + ownReceiver)),
                     "a job's own receivers replace the installation's");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> to("/flaky", "workflow.run_failed").stream()
+                    .anyMatch(d -> run.toString().equals(d.json().get("run").get("id").asText())));
+            JsonNode runAlert = to("/flaky", "workflow.run_failed").get(0).json().get("run");
+            assertEquals(flow.name(), runAlert.get("workflow").asText());
+            assertEquals("FAILED", runAlert.get("state").asText());
 
             // the sweeper parked the failed jobs' letters: one alert per job and receiver
             await().atMost(Duration.ofSeconds(30)).until(() -> to("/flaky", "dead_letters.parked").stream()
