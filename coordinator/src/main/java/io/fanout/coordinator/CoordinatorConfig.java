@@ -58,7 +58,7 @@ public record CoordinatorConfig(
         MeterRegistry meterRegistry,
         Clock clock) {
 
-    public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
+    public static final String DEFAULT_GROUP_ID = io.fanout.shared.GroupIds.DEFAULT_COORDINATORS;
     public static final int DEFAULT_APPLY_CONNECTIONS = 1;
 
     public static Builder builder() {
