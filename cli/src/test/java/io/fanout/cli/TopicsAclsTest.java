@@ -8,6 +8,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.utils.SecurityUtils;
+import org.apache.kafka.security.authorizer.AclEntry;
 import org.junit.jupiter.api.Test;
 
 /** {@code fanout topics acls --print}: the kafka-acls.sh commands of each role, names derived from the options. */
@@ -75,6 +79,19 @@ class TopicsAclsTest {
         assertTrue(out.contains("--allow-principal 'User:*' --operation Write --topic acme-jobs"), "quoted for the shell: " + out);
         assertTrue(out.contains("--allow-principal 'User:*' --operation Read --group dashboards"), out);
         assertFalse(out.contains("fanout."), out);
+    }
+
+    @Test
+    void everyPrintedOperationIsOneKafkaAclsAcceptsForItsResourceType() {
+        String out = print("--pools", "default,gpu", "--task-source", "group,share", "--client-group", "g", "--idempotent-write");
+        for (String command : commands(out)) {
+            List<String> words = List.of(command.split(" "));
+            AclOperation op = SecurityUtils.operation(words.get(words.indexOf("--operation") + 1));
+            ResourceType type = words.contains("--topic") ? ResourceType.TOPIC : words.contains("--group") ? ResourceType.GROUP : ResourceType.CLUSTER;
+            assertTrue(AclEntry.supportedOperations(type).contains(op), command);
+            assertEquals(1, words.stream().filter(w -> w.equals("--topic") || w.equals("--group") || w.equals("--cluster")).distinct().count(),
+                    "one resource type per command: " + command);
+        }
     }
 
     @Test
