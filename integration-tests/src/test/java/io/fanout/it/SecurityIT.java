@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fanout.client.FanoutClient;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.embedded.EmbeddedKafka;
@@ -17,6 +18,7 @@ import io.fanout.executor.ExecutorConfig;
 import io.fanout.executor.FanoutExecutor;
 import io.fanout.executor.api.MapReduceProcessor;
 import io.fanout.executor.api.NonRetryableException;
+import io.fanout.executor.api.Processor;
 import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
 import io.fanout.shared.KafkaClientSettings;
@@ -48,6 +50,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -281,6 +284,24 @@ class SecurityIT {
         }
     }
 
+    /** Each task sleeps until it is interrupted (by a cancel). */
+    static final class Slow implements Processor {
+        final AtomicInteger started = new AtomicInteger();
+        final AtomicInteger interrupted = new AtomicInteger();
+
+        @Override
+        public Object process(TaskContext ctx) throws Exception {
+            started.incrementAndGet();
+            try {
+                Thread.sleep(Duration.ofMinutes(2));
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+                throw e;
+            }
+            return null;
+        }
+    }
+
     /** A thread of theirs that Kafka refused (the control listener, the dead-letter indexer...) makes a process unhealthy for good. */
     private static void assertHealthy(Coordinator coordinator, FanoutExecutor... executors) {
         assertTrue(coordinator.health().healthy(), () -> "coordinator: " + coordinator.health().failure());
@@ -294,6 +315,7 @@ class SecurityIT {
         long sum = IntStream.rangeClosed(1, 20).mapToLong(i -> (long) i * i).sum();
         Squares squares = new Squares();
         squares.broken.set(true);
+        Slow slow = new Slow();
         Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().kafka(as("coordinator")).topics(TOPICS).groupId(COORDINATOR_GROUP)
                 .database(SharedInfrastructure.newDatabase(), SharedInfrastructure.dbUser(), null).pools(POOLS).build());
         FanoutExecutor cpu = null;
@@ -301,7 +323,7 @@ class SecurityIT {
         FanoutClient client = null;
         try {
             cpu = FanoutExecutor.start(ExecutorConfig.builder().kafka(as("executor")).topics(TOPICS).groupId(EXECUTOR_GROUP).executorId("cpu-1")
-                    .heartbeatInterval(Duration.ofSeconds(1)).processors(Map.of("squares", squares)).build());
+                    .heartbeatInterval(Duration.ofSeconds(1)).processors(Map.of("squares", squares, "slow", slow)).build());
             gpu = FanoutExecutor.start(ExecutorConfig.builder().kafka(as("executor")).topics(TOPICS).groupId(EXECUTOR_GROUP).executorId("gpu-1")
                     .pool("gpu").taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(1))
                     .processors(Map.of("squares", squares)).build());
@@ -321,6 +343,24 @@ class SecurityIT {
             JobEvent replayed = client.await(job, Duration.ofMinutes(2));
             assertEquals(JobEvent.Type.SUCCEEDED, replayed.type(), replayed.toString());
             assertEquals(sum, replayed.result().asLong());
+
+            // a dead letter parked (the parked-letters topic), as fanout dlq park and the console do
+            squares.broken.set(true);
+            UUID failing = client.submit(JobRequests.builder("squares").build());
+            assertEquals(JobEvent.Type.FAILED, client.await(failing, Duration.ofMinutes(2)).type());
+            DeadLetterStore.Filter ofFailing = new DeadLetterStore.Filter(failing, null, null, null, 10);
+            await().atMost(Duration.ofMinutes(1)).until(() -> letters.list(ofFailing).size() == 1);
+            DeadLetters.Result parked = letters.park(letters.list(ofFailing).get(0).id(), "security-it");
+            assertTrue(parked.done(), parked.outcome());
+            squares.broken.set(false);
+
+            // a cancel: the order goes out on the control topic and stops the running tasks in the executor
+            UUID slowJob = client.submit(JobRequests.builder("slow").items(List.of(1, 2), "wait").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> slow.started.get() == 2);
+            JobControl.Result cancelled = coordinator.jobControl().cancel(slowJob, "security-it");
+            assertTrue(cancelled.done(), cancelled.message());
+            assertEquals(JobEvent.Type.CANCELLED, client.await(slowJob, Duration.ofSeconds(30)).type());
+            await().atMost(Duration.ofSeconds(30)).until(() -> slow.interrupted.get() == 2);
 
             // the gpu pool (a share group), the job submitted and followed as the API does it, with the coordinators' principal
             try (FanoutClient api = FanoutClient.connect(as("coordinator"), TOPICS)) {
