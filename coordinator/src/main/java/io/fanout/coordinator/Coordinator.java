@@ -20,6 +20,7 @@ import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.coordinator.store.TaskStore;
+import io.fanout.shared.GroupIds;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.metrics.ProcessHealth;
@@ -179,7 +180,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static Map<String, Object> indexerProps(CoordinatorConfig config) {
-        return KafkaClientSettings.manualCommitConsumer(config.kafka(), config.groupId() + ".dead-letter-index", RangeAssignor.class.getName(),
+        return KafkaClientSettings.manualCommitConsumer(config.kafka(), GroupIds.deadLetterIndex(config.groupId()), RangeAssignor.class.getName(),
                 "fanout-dead-letter-index");
     }
 

@@ -65,9 +65,9 @@ public record CoordinatorConfig(
         MeterRegistry meterRegistry,
         Clock clock) {
 
-    public static final String DEFAULT_GROUP_ID = "fanout-coordinators";
+    public static final String DEFAULT_GROUP_ID = io.fanout.shared.GroupIds.DEFAULT_COORDINATORS;
     /** The executors' default base consumer group (the executor's own default). */
-    public static final String DEFAULT_EXECUTOR_GROUP = "fanout-executors";
+    public static final String DEFAULT_EXECUTOR_GROUP = io.fanout.shared.GroupIds.DEFAULT_EXECUTORS;
     public static final int DEFAULT_APPLY_CONNECTIONS = 1;
 
     public static Builder builder() {

@@ -2,6 +2,9 @@ package io.fanout.embedded;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -11,6 +14,11 @@ import org.apache.kafka.common.test.TestKitNodes;
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
+    /** The name of the test kit's client listener (PLAINTEXT). */
+    public static final String LISTENER = "EXTERNAL";
+    /** The name of the test kit's controller listener (PLAINTEXT). */
+    public static final String CONTROLLER_LISTENER = "CONTROLLER";
+
     private final KafkaClusterTestKit cluster;
 
     private EmbeddedKafka(KafkaClusterTestKit cluster) {
@@ -18,8 +26,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start() {
+        return start(Map.of());
+    }
+
+    /**
+     * A broker with more settings: they are added to the ones above, or replace them. The test kit
+     * names its client listener {@value #LISTENER} and its controller listener {@value #CONTROLLER_LISTENER};
+     * settings that add a listener (a SASL or TLS one, say) keep both, each on port 0:
+     * {@code listeners=EXTERNAL://localhost:0,CONTROLLER://localhost:0,SECURE://localhost:0}.
+     */
+    public static EmbeddedKafka start(Map<String, String> brokerSettings) {
         try {
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                             .setCombined(true)
                             .setNumBrokerNodes(1)
                             .setNumControllerNodes(1)
@@ -43,8 +61,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("group.share.heartbeat.interval.ms", "1500")
                     .setConfigProp("num.network.threads", "2")
                     .setConfigProp("num.io.threads", "4")
-                    .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE))
-                    .build();
+                    .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+            brokerSettings.forEach(builder::setConfigProp);
+            KafkaClusterTestKit cluster = builder.build();
             formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
@@ -68,8 +87,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** The address of the client listener ({@value #LISTENER}, PLAINTEXT). */
     public String bootstrapServers() {
         return cluster.bootstrapServers();
+    }
+
+    /** The address of another listener, one that {@link #start(Map)}'s settings added. */
+    public String bootstrapServers(String listenerName) {
+        return cluster.brokers().values().stream()
+                .map(b -> "localhost:" + b.boundPort(ListenerName.normalised(listenerName)))
+                .collect(Collectors.joining(","));
     }
 
     @Override

@@ -67,7 +67,7 @@ public record ExecutorConfig(
         }
     }
 
-    public static final String DEFAULT_GROUP_ID = "fanout-executors";
+    public static final String DEFAULT_GROUP_ID = io.fanout.shared.GroupIds.DEFAULT_EXECUTORS;
     public static final int DEFAULT_CONCURRENCY = 64;
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 

@@ -29,7 +29,7 @@ final class ShareGroupSetup {
 
     /** The share group of a pool's executors: named apart from the consumer group, since one group id cannot be both. */
     static String groupId(String consumerGroupId) {
-        return consumerGroupId + ".share";
+        return io.fanout.shared.GroupIds.executorShare(consumerGroupId);
     }
 
     /** The share consumer's settings: explicit acknowledgement, and no more records per poll than {@code maxPollRecords}. */
