@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {DlqCommand.ListLetters.class, DlqCommand.Show.class, DlqCommand.Replay.class, DlqCommand.Park.class})
 final class DlqCommand {
 
-    static final int NOTHING_MATCHED = 4;
+    static final int NOTHING_MATCHED = ExitCodes.NOT_FOUND;
 
     /** Settings every subcommand shares, and the dead letters they reach. */
     static final class Connection {
@@ -43,6 +43,9 @@ final class DlqCommand {
         @Mixin
         Connection conn;
 
+        @Mixin
+        OutputOptions output;
+
         @Option(names = "--job", description = "Only this job's letters.")
         UUID job;
 
@@ -61,6 +64,10 @@ final class DlqCommand {
         @Override
         public Integer call() throws Exception {
             List<DeadLetter> letters = conn.with(l -> l.list(new DeadLetterStore.Filter(job, errorClass, since, state, limit)));
+            if (output.json()) {
+                output.print(letters); // as GET /api/v1/dead-letters
+                return letters.isEmpty() ? NOTHING_MATCHED : 0;
+            }
             if (letters.isEmpty()) {
                 System.out.println("no dead letters match");
                 return NOTHING_MATCHED;
@@ -79,6 +86,9 @@ final class DlqCommand {
         @Mixin
         Connection conn;
 
+        @Mixin
+        OutputOptions output;
+
         @Parameters(index = "0", paramLabel = "ID", description = "The letter's id (from dlq list).")
         long id;
 
@@ -88,6 +98,10 @@ final class DlqCommand {
             if (found.isEmpty()) {
                 System.err.println("no dead letter " + id);
                 return NOTHING_MATCHED;
+            }
+            if (output.json()) {
+                output.print(found.get()); // as GET /api/v1/dead-letters/{id}
+                return 0;
             }
             DeadLetter d = found.get().letter();
             System.out.printf("letter      %d (%s)%n", d.id(), d.state());

@@ -62,9 +62,16 @@ final class ScheduleCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
         @Override
         public Integer call() throws Exception {
             List<Schedule> all = with(db, Schedules::list);
+            if (output.json()) {
+                output.print(all); // as GET /api/v1/schedules
+                return 0;
+            }
             System.out.printf("%-20s %-16s %-16s %-8s %-24s %-6s %-7s %s%n", "NAME", "CRON", "ZONE", "POLICY", "NEXT RUN", "FIRED", "SKIPPED", "LAST JOB");
             for (Schedule s : all) {
                 System.out.printf("%-20s %-16s %-16s %-8s %-24s %-6d %-7d %s%n", s.name(), s.cron(), s.zone(), s.policy(), s.nextFireAt(), s.fired(),

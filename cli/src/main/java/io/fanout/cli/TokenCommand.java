@@ -65,8 +65,15 @@ final class TokenCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
         @Override
         public Integer call() throws Exception {
+            if (output.json()) {
+                output.print(with(db, ApiTokens::list)); // as GET /api/v1/tokens
+                return 0;
+            }
             System.out.printf("%-36s %-20s %-8s %-28s %-28s %s%n", "ID", "NAME", "SCOPE", "EXPIRES", "REVOKED", "LAST USED");
             for (ApiTokens.Listed t : with(db, ApiTokens::list)) {
                 System.out.printf("%-36s %-20s %-8s %-28s %-28s %s%n", t.id(), t.name(), t.scope().label(), t.expiresAt() == null ? "-" : t.expiresAt(),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
 import io.fanout.client.WorkflowBackfill;
+import io.fanout.console.WorkflowRunView;
 import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.store.Database;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
@@ -78,11 +80,23 @@ final class WorkflowCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
+        /** A stored workflow at its latest version, as -o json lists it. */
+        record Listed(String name, int version, int nodes, java.time.Instant definedAt) {
+        }
+
         @Override
         public Integer call() throws Exception {
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
+                List<WorkflowStore.Version> versions = new WorkflowStore().latestOfEach(c);
+                if (output.json()) {
+                    output.print(versions.stream().map(v -> new Listed(v.definition().name(), v.version(), v.definition().nodes().size(), v.createdAt())).toList());
+                    return 0;
+                }
                 System.out.printf("%-30s %-8s %-6s %s%n", "NAME", "VERSION", "NODES", "DEFINED");
-                for (WorkflowStore.Version v : new WorkflowStore().latestOfEach(c)) {
+                for (WorkflowStore.Version v : versions) {
                     System.out.printf("%-30s %-8d %-6d %s%n", v.definition().name(), v.version(), v.definition().nodes().size(), v.createdAt());
                 }
             }
@@ -90,10 +104,14 @@ final class WorkflowCommand {
         }
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, description = {
+    @Command(name = "run", description = {
             "Starts a run of a stored workflow (or of the definition in --file). With --wait, shows each node as it starts and ends, and exits 0 "
                     + "if the run succeeded, 1 if it failed or was rejected, 3 on timeout."})
     static final class Run implements Callable<Integer> {
+        // --version is the workflow's version here, so no standard -V/--version: only help
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
         @Mixin
         KafkaOptions kafka;
 
@@ -106,7 +124,7 @@ final class WorkflowCommand {
         @Option(names = "--version", description = "A stored version (default: the latest).")
         Integer version;
 
-        @Option(names = "--params", description = "The run's parameters as a JSON object, referenced by nodes as ${params.NAME}.")
+        @Option(names = "--params", description = "The run's parameters as a JSON object, referenced by nodes as $${params.NAME}.")
         String params;
 
         @Option(names = "--key", description = "Client key: running the same key again starts no second run.")
@@ -128,7 +146,7 @@ final class WorkflowCommand {
                 e.reasons().forEach(r -> System.err.println("  - " + r));
                 return INVALID;
             }
-            try (FanoutClient client = FanoutClient.connect(kafka.kafka(), kafka.topics())) {
+            try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
                 UUID run = client.run(request);
                 System.out.println("submitted workflow run " + run);
                 if (!await) {
@@ -178,12 +196,23 @@ final class WorkflowCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
         @Parameters(index = "0", description = "The run id.")
         UUID runId;
 
         @Override
         public Integer call() throws Exception {
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
+                if (output.json()) {
+                    Optional<Map<String, Object>> view = WorkflowRunView.read(c, new WorkflowStore(), runId); // as GET /api/v1/workflow-runs/{id}
+                    view.ifPresent(output::print);
+                    if (view.isEmpty()) {
+                        System.err.println("no workflow run " + runId);
+                    }
+                    return view.isPresent() ? 0 : DlqCommand.NOTHING_MATCHED;
+                }
                 if (!printStatus(c, runId)) {
                     System.err.println("no workflow run " + runId);
                     return DlqCommand.NOTHING_MATCHED;
@@ -261,7 +290,7 @@ final class WorkflowCommand {
                 System.err.println("--params must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
                 return INVALID;
             }
-            try (FanoutClient client = FanoutClient.connect(kafka.kafka(), kafka.topics())) {
+            try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
                 List<WorkflowBackfill.DateRun> runs = new WorkflowBackfill(client, name, dateParam, base).run(from, to, parallelism, timeout,
                         r -> System.out.printf("%s  run %s  %s%n", r.date(), r.runId(), r.outcome() == null ? "still running after " + timeout
                                 : r.outcome().type() == JobEvent.Type.REJECTED ? "REJECTED: " + r.outcome().reason()
