@@ -41,12 +41,18 @@ final class DatabaseOptions {
         return ds;
     }
 
+    /** The URL without its parameters (which may hold a password), for messages. */
+    String where() {
+        int query = jdbcUrl.indexOf('?');
+        return query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+    }
+
     /** The job as PostgreSQL has it now. */
     Optional<JobStatus> job(UUID jobId) throws SQLException {
         try (Connection c = reader().getConnection()) {
             return JobStatusReader.read(c, jobId);
         } catch (SQLException e) {
-            throw new SQLException("cannot read job " + jobId + " from PostgreSQL at " + jdbcUrl + ": " + e.getMessage(), e.getSQLState(), e);
+            throw new SQLException("cannot read job " + jobId + " from PostgreSQL at " + where() + ": " + e.getMessage(), e.getSQLState(), e);
         }
     }
 }

@@ -73,6 +73,8 @@ final class EventsCommand implements Callable<Integer> {
         Set<JobEvent.Type> wanted = types.isEmpty() ? Set.of(JobEvent.Type.values()) : Set.copyOf(types);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             Map<TopicPartition, Long> ends = start(consumer);
+            System.err.printf("events of %s from %s%s%n", kafka.topics().jobEvents(), fromBeginning ? "the oldest kept" : since != null ? since : "now on",
+                    !follow ? " to the end of the topic" : !jobs.isEmpty() ? " until " + (jobs.size() == 1 ? "the job ends" : "the jobs end") : " (Ctrl-C stops)");
             while (follow || !ends.isEmpty()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     JobEvent e = read(r);

@@ -319,7 +319,7 @@ class CliCommandsIT {
     @Test
     void eventsTailsTheTopicFromNowOnUntilStopped() throws Exception {
         Process tail = processes.start(join(new String[] {"events"}, kafka));
-        Thread.sleep(4000); // the tail starts at the end of the topic: give it time to get there
+        await().atMost(Duration.ofMinutes(1)).until(() -> processes.output(tail).contains("events of " + topics.jobEvents() + " from now on (Ctrl-C stops)"));
         FanoutProcesses.Result submitted = run(join(new String[] {"submit", "greet", "--params", "{\"name\": \"tail\"}", "--wait"}, kafka));
         UUID job = jobId(submitted.out());
         await().atMost(Duration.ofSeconds(30)).until(() -> processes.output(tail).contains("SUCCEEDED      " + job));
