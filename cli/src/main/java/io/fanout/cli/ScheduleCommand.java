@@ -93,7 +93,7 @@ final class ScheduleCommand {
         public Integer call() throws Exception {
             boolean removed = with(db, schedules -> schedules.remove(name));
             (removed ? System.out : System.err).println(removed ? "schedule " + name + " removed" : "no schedule " + name);
-            return removed ? 0 : DlqCommand.NOTHING_MATCHED;
+            return removed ? 0 : ExitCodes.NOT_FOUND;
         }
     }
 }

@@ -50,7 +50,7 @@ final class TokenCommand {
                 s = Scope.of(scope);
             } catch (IllegalArgumentException e) {
                 System.err.println(e.getMessage());
-                return 2;
+                return ExitCodes.USAGE;
             }
             ApiTokens.Created t = with(db, tokens -> tokens.create(name, s, expires, actor));
             System.out.println(t.secret());
@@ -95,7 +95,7 @@ final class TokenCommand {
         public Integer call() throws Exception {
             boolean revoked = with(db, tokens -> tokens.revoke(id));
             (revoked ? System.out : System.err).println(revoked ? "token " + id + " revoked" : "no token " + id + " to revoke");
-            return revoked ? 0 : DlqCommand.NOTHING_MATCHED;
+            return revoked ? 0 : ExitCodes.NOT_FOUND;
         }
     }
 }

@@ -41,8 +41,6 @@ import picocli.CommandLine.Parameters;
                 WorkflowCommand.MarkSucceeded.class, WorkflowCommand.Backfill.class})
 final class WorkflowCommand {
 
-    static final int INVALID = 2;
-
     @Command(name = "define", mixinStandardHelpOptions = true,
             description = "Checks a definition (JSON file) and stores it as the workflow's next version, unless it equals the latest.")
     static final class Define implements Callable<Integer> {
@@ -60,7 +58,7 @@ final class WorkflowCommand {
             } catch (InvalidWorkflowException e) {
                 System.err.println(file + " is not a valid workflow:");
                 e.reasons().forEach(r -> System.err.println("  - " + r));
-                return INVALID;
+                return ExitCodes.USAGE;
             }
             WorkflowStore store = new WorkflowStore();
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
@@ -144,7 +142,7 @@ final class WorkflowCommand {
             } catch (InvalidWorkflowException e) {
                 System.err.println("invalid run request:");
                 e.reasons().forEach(r -> System.err.println("  - " + r));
-                return INVALID;
+                return ExitCodes.USAGE;
             }
             try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
                 UUID run = client.run(request);
@@ -157,7 +155,7 @@ final class WorkflowCommand {
                     outcome = client.await(run, timeout, WorkflowCommand::show);
                 } catch (TimeoutException e) {
                     System.err.println(e.getMessage());
-                    return 3;
+                    return ExitCodes.TIMEOUT;
                 }
                 return outcome.type() == JobEvent.Type.RUN_FINISHED && outcome.state() == io.fanout.shared.model.JobState.SUCCEEDED ? 0 : 1;
             }
@@ -211,11 +209,11 @@ final class WorkflowCommand {
                     if (view.isEmpty()) {
                         System.err.println("no workflow run " + runId);
                     }
-                    return view.isPresent() ? 0 : DlqCommand.NOTHING_MATCHED;
+                    return view.isPresent() ? 0 : ExitCodes.NOT_FOUND;
                 }
                 if (!printStatus(c, runId)) {
                     System.err.println("no workflow run " + runId);
-                    return DlqCommand.NOTHING_MATCHED;
+                    return ExitCodes.NOT_FOUND;
                 }
             }
             return 0;
@@ -288,7 +286,7 @@ final class WorkflowCommand {
                 base = (ObjectNode) p;
             } catch (Exception e) {
                 System.err.println("--params must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
-                return INVALID;
+                return ExitCodes.USAGE;
             }
             try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
                 List<WorkflowBackfill.DateRun> runs = new WorkflowBackfill(client, name, dateParam, base).run(from, to, parallelism, timeout,
@@ -319,7 +317,7 @@ final class WorkflowCommand {
         public Integer call() throws Exception {
             JobControl.Result r = installation.with("fanout-control", (db, producer, topics) -> apply(new WorkflowControl(db, producer, topics)));
             (r.done() ? System.out : System.err).println(r.message());
-            return r.done() ? 0 : r.found() ? 1 : DlqCommand.NOTHING_MATCHED;
+            return r.done() ? ExitCodes.OK : r.found() ? ExitCodes.NOT_SUCCESSFUL : ExitCodes.NOT_FOUND;
         }
     }
 
