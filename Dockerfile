@@ -1,7 +1,8 @@
 # The fanout command in an image: coordinators, executors and topic provisioning all run from it.
 #   docker build -t fanout .
 #   docker run --rm fanout --help
-# Your processors: mount their jar and set FANOUT_CLASSPATH, or build FROM this image and add it.
+# Your processors: mount their jar and set FANOUT_CLASSPATH, or build FROM this image and add it;
+# an executor runs those named with --processor NAME=CLASS (or the bundled examples with --examples).
 
 FROM eclipse-temurin:21-jdk AS build
 WORKDIR /src

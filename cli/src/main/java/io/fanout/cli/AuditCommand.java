@@ -14,6 +14,9 @@ final class AuditCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;
 
+    @Mixin
+    OutputOptions output;
+
     @Option(names = "--limit", defaultValue = "50", description = "How many entries (default ${DEFAULT-VALUE}).")
     int limit;
 
@@ -21,9 +24,13 @@ final class AuditCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (limit < 1) {
             System.err.println("--limit must be at least 1");
-            return 2;
+            return ExitCodes.USAGE;
         }
         try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1)) {
+            if (output.json()) {
+                output.print(new AuditLog(database.dataSource()).latest(limit)); // as GET /api/v1/audit
+                return ExitCodes.OK;
+            }
             System.out.printf("%-27s %-16s %-16s %-38s %-8s %-15s %s%n", "AT", "WHO", "ACTION", "TARGET", "OUTCOME", "FROM", "DETAIL");
             for (AuditLog.Entry e : new AuditLog(database.dataSource()).latest(limit)) {
                 System.out.printf("%-27s %-16s %-16s %-38s %-8s %-15s %s%n", e.at(), e.actor(), e.action(), e.target() == null ? "-" : e.target(),

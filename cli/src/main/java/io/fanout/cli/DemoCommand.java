@@ -137,11 +137,13 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("submitting job: count the primes below %,d in %,d subtasks (map), then add them up (reduce)%n", limit, slices);
         long submitted = System.nanoTime();
         UUID job = client.submit(JobRequests.builder(PrimeCount.NAME).params(new PrimeCount.Params(limit, slices)).build());
-        ProgressBar bar = new ProgressBar(System.out);
-        JobEvent outcome = client.await(job, Duration.ofMinutes(30), bar::update);
-        bar.finish();
+        JobEvent outcome = JobWatch.await(client, job, null, Duration.ofMinutes(30), Progress.on(System.out));
+        if (outcome == null) {
+            System.out.println("job " + job + " did not end within 30 minutes");
+            return ExitCodes.TIMEOUT;
+        }
         double seconds = (System.nanoTime() - submitted) / 1e9;
-        int code = Outcomes.print(outcome);
+        int code = Outcomes.print(outcome, null);
         if (code != 0) {
             return code;
         }

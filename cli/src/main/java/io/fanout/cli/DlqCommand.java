@@ -22,8 +22,6 @@ import picocli.CommandLine.Parameters;
         subcommands = {DlqCommand.ListLetters.class, DlqCommand.Show.class, DlqCommand.Replay.class, DlqCommand.Park.class})
 final class DlqCommand {
 
-    static final int NOTHING_MATCHED = 4;
-
     /** Settings every subcommand shares, and the dead letters they reach. */
     static final class Connection {
         @Mixin
@@ -43,6 +41,9 @@ final class DlqCommand {
         @Mixin
         Connection conn;
 
+        @Mixin
+        OutputOptions output;
+
         @Option(names = "--job", description = "Only this job's letters.")
         UUID job;
 
@@ -61,9 +62,13 @@ final class DlqCommand {
         @Override
         public Integer call() throws Exception {
             List<DeadLetter> letters = conn.with(l -> l.list(new DeadLetterStore.Filter(job, errorClass, since, state, limit)));
+            if (output.json()) {
+                output.print(letters); // as GET /api/v1/dead-letters
+                return letters.isEmpty() ? ExitCodes.NOT_FOUND : 0;
+            }
             if (letters.isEmpty()) {
                 System.out.println("no dead letters match");
-                return NOTHING_MATCHED;
+                return ExitCodes.NOT_FOUND;
             }
             System.out.printf("%-6s %-9s %-18s %-36s %-8s %-7s %-24s %s%n", "ID", "STATE", "REASON", "JOB", "ATTEMPTS", "REPLAYS", "FAILED AT", "ERROR");
             for (DeadLetter d : letters) {
@@ -79,6 +84,9 @@ final class DlqCommand {
         @Mixin
         Connection conn;
 
+        @Mixin
+        OutputOptions output;
+
         @Parameters(index = "0", paramLabel = "ID", description = "The letter's id (from dlq list).")
         long id;
 
@@ -87,7 +95,11 @@ final class DlqCommand {
             Optional<DeadLetters.Details> found = conn.with(l -> l.show(id));
             if (found.isEmpty()) {
                 System.err.println("no dead letter " + id);
-                return NOTHING_MATCHED;
+                return ExitCodes.NOT_FOUND;
+            }
+            if (output.json()) {
+                output.print(found.get()); // as GET /api/v1/dead-letters/{id}
+                return 0;
             }
             DeadLetter d = found.get().letter();
             System.out.printf("letter      %d (%s)%n", d.id(), d.state());
@@ -172,7 +184,7 @@ final class DlqCommand {
     private static int report(List<DeadLetters.Result> results, boolean dryRun) {
         if (results.isEmpty() || results.size() == 1 && results.get(0).outcome().startsWith("no dead letter")) {
             System.err.println(results.isEmpty() ? "no dead letters match" : results.get(0).outcome());
-            return NOTHING_MATCHED;
+            return ExitCodes.NOT_FOUND;
         }
         int refused = 0;
         for (DeadLetters.Result r : results) {

@@ -12,7 +12,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 @Command(name = "executor", mixinStandardHelpOptions = true, description = {
         "Runs an executor until stopped. On SIGTERM it takes no new work, lets running tasks finish (up to --shutdown-grace),",
@@ -22,9 +25,15 @@ final class ExecutorCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--processor", paramLabel = "NAME=CLASS",
-            description = "A processor to run: its name and a class with a no-argument constructor. Default: the bundled examples.")
+            description = "A processor to run: its name and a class with a no-argument constructor (repeatable). Required, unless --examples.")
     Map<String, String> processors = new LinkedHashMap<>();
+
+    @Option(names = "--examples", description = "Run the bundled example processors (primes, greet, noop), as the demo and compose.yaml do.")
+    boolean examples;
 
     @Option(names = "--concurrency", defaultValue = "${env:FANOUT_EXECUTOR_CONCURRENCY:-" + ExecutorConfig.DEFAULT_CONCURRENCY + "}",
             description = "Tasks run at once (default ${DEFAULT-VALUE}).")
@@ -58,6 +67,12 @@ final class ExecutorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (processors.isEmpty() && !examples) {
+            throw new ParameterException(spec.commandLine(), "name the processors this executor runs: --processor NAME=CLASS (repeatable), "
+                    + "or --examples for the bundled examples");
+        }
+        Map<String, Processor> run = new LinkedHashMap<>(examples ? Examples.all() : Map.of());
+        run.putAll(load(processors));
         MeterRegistry meters = metrics.start();
         ExecutorConfig config = ExecutorConfig.builder()
                 .kafka(kafka.kafka())
@@ -65,7 +80,7 @@ final class ExecutorCommand implements Callable<Integer> {
                 .pool(pool)
                 .groupId(groupId)
                 .executorId(executorId)
-                .processors(processors.isEmpty() ? Examples.all() : load(processors))
+                .processors(run)
                 .concurrency(concurrency)
                 .shutdownGrace(shutdownGrace)
                 .heartbeatInterval(heartbeatInterval)

@@ -7,11 +7,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /** The {@code fanout} command. */
-@Command(name = "fanout", mixinStandardHelpOptions = true, version = "fanout 0.1.0",
+@Command(name = "fanout", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A message-queue driven distributed executor: Kafka carries the tasks, PostgreSQL holds the state.",
-        subcommands = {DemoCommand.class, SubmitCommand.class, StatusCommand.class, CoordinatorCommand.class, ExecutorCommand.class, ExecutorsCommand.class,
-                TopicsCommand.class, DlqCommand.class, JobControlCommands.Cancel.class,
-                JobControlCommands.Suspend.class, JobControlCommands.Resume.class, ScheduleCommand.class, WorkflowCommand.class, TokenCommand.class, AuditCommand.class, ApiCommand.class, BenchCommand.class})
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done; the job or run succeeded", "1:the job or run failed, was cancelled or rejected; or its state refuses the action",
+                "2:bad usage (an unknown option, a bad value, an invalid request or setting)", "3:--wait gave up (timeout); the job goes on",
+                "4:no such job, run, letter, schedule or token; nothing matched", "5:could not do the work (Kafka or PostgreSQL unreachable, ...)",
+                "70:a coordinator or executor thread died"},
+        subcommands = {DemoCommand.class, SubmitCommand.class, WatchCommand.class, JobsCommand.class, StatusCommand.class, EventsCommand.class,
+                CoordinatorCommand.class, ExecutorCommand.class, ExecutorsCommand.class, TopicsCommand.class, DlqCommand.class, JobControlCommands.Cancel.class,
+                JobControlCommands.Suspend.class, JobControlCommands.Resume.class, ScheduleCommand.class, WorkflowCommand.class, TokenCommand.class,
+                AuditCommand.class, ApiCommand.class, BenchCommand.class, CompletionCommand.class})
 public final class FanoutCli {
 
     @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",
@@ -25,10 +31,17 @@ public final class FanoutCli {
 
     static int run(String... args) {
         CommandLine cli = new CommandLine(new FanoutCli())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("fanout: " + e.getMessage());
-                    return 2;
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> ExitCodes.report(e, cmd))
+                .setParameterExceptionHandler((e, given) -> {
+                    // the error and where to read more, not a full usage page that buries the error
+                    java.io.PrintWriter err = e.getCommandLine().getErr();
+                    err.println("fanout: " + e.getMessage());
+                    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+                    err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for its options.");
+                    return ExitCodes.USAGE;
                 });
+        versionEverywhere(cli, new VersionProvider());
         Path config = configPath(args);
         if (config != null) {
             try {
@@ -37,10 +50,20 @@ public final class FanoutCli {
                 cli.setDefaultValueProvider(file);
             } catch (IllegalArgumentException e) {
                 cli.getErr().println("fanout: " + e.getMessage());
-                return 2;
+                return ExitCodes.USAGE;
             }
         }
         return cli.execute(args);
+    }
+
+    /** {@code fanout COMMAND --version} prints the version too, not an empty line. */
+    private static void versionEverywhere(CommandLine cmd, VersionProvider version) {
+        for (CommandLine sub : cmd.getSubcommands().values()) {
+            if (sub.getCommandSpec().versionProvider() == null && sub.getCommandSpec().version().length == 0) {
+                sub.getCommandSpec().versionProvider(version);
+            }
+            versionEverywhere(sub, version);
+        }
     }
 
     /** The configuration file named by {@code --config} anywhere on the command line, or by FANOUT_CONFIG. */

@@ -26,7 +26,7 @@ final class InstallationOptions {
     /** Connects to both for the length of {@code use}. */
     <T> T with(String clientId, Use<T> use) throws Exception {
         try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 2);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(kafka.kafka(), clientId),
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(kafka.forCommand(), clientId),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             return use.run(database.dataSource(), producer, kafka.topics());
         }

@@ -31,7 +31,7 @@ final class JobControlCommands {
         public Integer call() throws Exception {
             JobControl.Result r = installation.with("fanout-control", (db, producer, topics) -> apply(new JobControl(db, producer, topics)));
             (r.done() ? System.out : System.err).println(r.message());
-            return r.done() ? 0 : r.found() ? 1 : DlqCommand.NOTHING_MATCHED;
+            return r.done() ? ExitCodes.OK : r.found() ? ExitCodes.NOT_SUCCESSFUL : ExitCodes.NOT_FOUND;
         }
     }
 

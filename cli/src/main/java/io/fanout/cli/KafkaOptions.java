@@ -1,13 +1,17 @@
 package io.fanout.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import io.fanout.shared.TopicNames;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** Where Kafka is and which Fanout topics to use; extra client settings pass through untouched. */
@@ -41,6 +45,26 @@ final class KafkaOptions {
         }
         props.putAll(extra);
         props.put("bootstrap.servers", bootstrapServers);
+        return props;
+    }
+
+    /** How long a command's Kafka client waits for the brokers before the command fails naming them (Kafka's own default is 60 s). */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The settings for the clients of a command that does its work and ends (submit, watch, events,
+     * dlq...), as opposed to a coordinator or an executor, which wait for Kafka as long as it takes:
+     * no call blocks for longer than {@link #COMMAND_TIMEOUT} (unless -X or --kafka-config say
+     * otherwise), so an unreachable broker fails the command within it, with the address tried
+     * ({@link ExitCodes#describe}) instead of a screenful of Kafka's reconnect warnings.
+     */
+    Map<String, Object> forCommand() {
+        Map<String, Object> props = kafka();
+        String ms = Long.toString(COMMAND_TIMEOUT.toMillis());
+        for (String setting : new String[] {"default.api.timeout.ms", "request.timeout.ms", "max.block.ms"}) {
+            props.putIfAbsent(setting, ms);
+        }
+        ((Logger) LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient")).setLevel(Level.ERROR);
         return props;
     }
 

@@ -25,7 +25,7 @@ final class MetricsOptions implements AutoCloseable {
     String bind;
 
     /** The exit status of a process one of whose long-running threads died (EX_SOFTWARE). */
-    static final int DEAD_THREAD_EXIT = 70;
+    static final int DEAD_THREAD_EXIT = ExitCodes.DEAD_THREAD;
 
     private final ProcessHealth health = new ProcessHealth();
     private MetricsServer server;

@@ -62,9 +62,16 @@ final class ScheduleCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
         @Override
         public Integer call() throws Exception {
             List<Schedule> all = with(db, Schedules::list);
+            if (output.json()) {
+                output.print(all); // as GET /api/v1/schedules
+                return 0;
+            }
             System.out.printf("%-20s %-16s %-16s %-8s %-24s %-6s %-7s %s%n", "NAME", "CRON", "ZONE", "POLICY", "NEXT RUN", "FIRED", "SKIPPED", "LAST JOB");
             for (Schedule s : all) {
                 System.out.printf("%-20s %-16s %-16s %-8s %-24s %-6d %-7d %s%n", s.name(), s.cron(), s.zone(), s.policy(), s.nextFireAt(), s.fired(),
@@ -86,7 +93,7 @@ final class ScheduleCommand {
         public Integer call() throws Exception {
             boolean removed = with(db, schedules -> schedules.remove(name));
             (removed ? System.out : System.err).println(removed ? "schedule " + name + " removed" : "no schedule " + name);
-            return removed ? 0 : DlqCommand.NOTHING_MATCHED;
+            return removed ? 0 : ExitCodes.NOT_FOUND;
         }
     }
 }

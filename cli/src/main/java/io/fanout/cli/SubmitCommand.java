@@ -4,26 +4,35 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
+import io.fanout.coordinator.store.JobStatus;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
-import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "submit", mixinStandardHelpOptions = true, description = {
-        "Submits a job. With --wait, shows its progress and exits 0 if it succeeded, 1 if it failed or was rejected, 3 on timeout."})
+        "Submits a job. With --wait, shows its progress (as fanout watch does) and exits 0 if it succeeded, 1 if it failed, was cancelled",
+        "or was rejected, 3 on timeout. With --key and --wait, a job of that key that has ended already is reported at once (looked up in",
+        "PostgreSQL: --jdbc-url)."})
 final class SubmitCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Mixin
+    DatabaseOptions db;
+
+    @Mixin
+    OutputOptions output;
 
     @Parameters(index = "0", description = "The processor that runs the job.")
     String processor;
@@ -70,23 +79,30 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobRequest request = request();
-        try (FanoutClient client = FanoutClient.connect(kafka.kafka(), kafka.topics())) {
+        try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
             UUID job = client.submit(request);
-            System.out.println("submitted job " + job);
+            if (output.json() && !await) {
+                output.print(Map.of("jobId", job));
+                return ExitCodes.OK;
+            }
+            (output.json() ? System.err : System.out).println("submitted job " + job);
             if (!await) {
-                return 0;
+                return ExitCodes.OK;
             }
-            ProgressBar bar = new ProgressBar(System.err);
-            JobEvent outcome;
-            try {
-                outcome = client.await(job, timeout, bar::update);
-            } catch (TimeoutException e) {
-                bar.finish();
-                System.err.println(e.getMessage());
-                return 3;
-            }
-            bar.finish();
-            return Outcomes.print(outcome);
+            return JobWatch.awaitAndPrint(client, job, request.key() == null ? null : known(job), timeout, output);
+        }
+    }
+
+    /**
+     * The keyed job as PostgreSQL has it: the same key may name a job that ended long ago, whose
+     * final event will not come again. Without a reachable database the wait relies on the events.
+     */
+    private JobStatus known(UUID job) {
+        try {
+            return db.job(job).orElse(null);
+        } catch (SQLException e) {
+            System.err.println("fanout: " + e.getMessage() + "; waiting for the job's events only");
+            return null;
         }
     }
 

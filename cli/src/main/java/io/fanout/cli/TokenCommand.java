@@ -50,7 +50,7 @@ final class TokenCommand {
                 s = Scope.of(scope);
             } catch (IllegalArgumentException e) {
                 System.err.println(e.getMessage());
-                return 2;
+                return ExitCodes.USAGE;
             }
             ApiTokens.Created t = with(db, tokens -> tokens.create(name, s, expires, actor));
             System.out.println(t.secret());
@@ -65,8 +65,15 @@ final class TokenCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
         @Override
         public Integer call() throws Exception {
+            if (output.json()) {
+                output.print(with(db, ApiTokens::list)); // as GET /api/v1/tokens
+                return 0;
+            }
             System.out.printf("%-36s %-20s %-8s %-28s %-28s %s%n", "ID", "NAME", "SCOPE", "EXPIRES", "REVOKED", "LAST USED");
             for (ApiTokens.Listed t : with(db, ApiTokens::list)) {
                 System.out.printf("%-36s %-20s %-8s %-28s %-28s %s%n", t.id(), t.name(), t.scope().label(), t.expiresAt() == null ? "-" : t.expiresAt(),
@@ -88,7 +95,7 @@ final class TokenCommand {
         public Integer call() throws Exception {
             boolean revoked = with(db, tokens -> tokens.revoke(id));
             (revoked ? System.out : System.err).println(revoked ? "token " + id + " revoked" : "no token " + id + " to revoke");
-            return revoked ? 0 : DlqCommand.NOTHING_MATCHED;
+            return revoked ? 0 : ExitCodes.NOT_FOUND;
         }
     }
 }

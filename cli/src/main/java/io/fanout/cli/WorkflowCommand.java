@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
 import io.fanout.client.WorkflowBackfill;
+import io.fanout.console.WorkflowRunView;
 import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.store.Database;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
@@ -39,8 +41,6 @@ import picocli.CommandLine.Parameters;
                 WorkflowCommand.MarkSucceeded.class, WorkflowCommand.Backfill.class})
 final class WorkflowCommand {
 
-    static final int INVALID = 2;
-
     @Command(name = "define", mixinStandardHelpOptions = true,
             description = "Checks a definition (JSON file) and stores it as the workflow's next version, unless it equals the latest.")
     static final class Define implements Callable<Integer> {
@@ -58,7 +58,7 @@ final class WorkflowCommand {
             } catch (InvalidWorkflowException e) {
                 System.err.println(file + " is not a valid workflow:");
                 e.reasons().forEach(r -> System.err.println("  - " + r));
-                return INVALID;
+                return ExitCodes.USAGE;
             }
             WorkflowStore store = new WorkflowStore();
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
@@ -78,11 +78,23 @@ final class WorkflowCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
+        /** A stored workflow at its latest version, as -o json lists it. */
+        record Listed(String name, int version, int nodes, java.time.Instant definedAt) {
+        }
+
         @Override
         public Integer call() throws Exception {
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
+                List<WorkflowStore.Version> versions = new WorkflowStore().latestOfEach(c);
+                if (output.json()) {
+                    output.print(versions.stream().map(v -> new Listed(v.definition().name(), v.version(), v.definition().nodes().size(), v.createdAt())).toList());
+                    return 0;
+                }
                 System.out.printf("%-30s %-8s %-6s %s%n", "NAME", "VERSION", "NODES", "DEFINED");
-                for (WorkflowStore.Version v : new WorkflowStore().latestOfEach(c)) {
+                for (WorkflowStore.Version v : versions) {
                     System.out.printf("%-30s %-8d %-6d %s%n", v.definition().name(), v.version(), v.definition().nodes().size(), v.createdAt());
                 }
             }
@@ -90,10 +102,14 @@ final class WorkflowCommand {
         }
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, description = {
+    @Command(name = "run", description = {
             "Starts a run of a stored workflow (or of the definition in --file). With --wait, shows each node as it starts and ends, and exits 0 "
                     + "if the run succeeded, 1 if it failed or was rejected, 3 on timeout."})
     static final class Run implements Callable<Integer> {
+        // --version is the workflow's version here, so no standard -V/--version: only help
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
         @Mixin
         KafkaOptions kafka;
 
@@ -106,7 +122,7 @@ final class WorkflowCommand {
         @Option(names = "--version", description = "A stored version (default: the latest).")
         Integer version;
 
-        @Option(names = "--params", description = "The run's parameters as a JSON object, referenced by nodes as ${params.NAME}.")
+        @Option(names = "--params", description = "The run's parameters as a JSON object, referenced by nodes as $${params.NAME}.")
         String params;
 
         @Option(names = "--key", description = "Client key: running the same key again starts no second run.")
@@ -126,9 +142,9 @@ final class WorkflowCommand {
             } catch (InvalidWorkflowException e) {
                 System.err.println("invalid run request:");
                 e.reasons().forEach(r -> System.err.println("  - " + r));
-                return INVALID;
+                return ExitCodes.USAGE;
             }
-            try (FanoutClient client = FanoutClient.connect(kafka.kafka(), kafka.topics())) {
+            try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
                 UUID run = client.run(request);
                 System.out.println("submitted workflow run " + run);
                 if (!await) {
@@ -139,7 +155,7 @@ final class WorkflowCommand {
                     outcome = client.await(run, timeout, WorkflowCommand::show);
                 } catch (TimeoutException e) {
                     System.err.println(e.getMessage());
-                    return 3;
+                    return ExitCodes.TIMEOUT;
                 }
                 return outcome.type() == JobEvent.Type.RUN_FINISHED && outcome.state() == io.fanout.shared.model.JobState.SUCCEEDED ? 0 : 1;
             }
@@ -178,15 +194,26 @@ final class WorkflowCommand {
         @Mixin
         DatabaseOptions db;
 
+        @Mixin
+        OutputOptions output;
+
         @Parameters(index = "0", description = "The run id.")
         UUID runId;
 
         @Override
         public Integer call() throws Exception {
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
+                if (output.json()) {
+                    Optional<Map<String, Object>> view = WorkflowRunView.read(c, new WorkflowStore(), runId); // as GET /api/v1/workflow-runs/{id}
+                    view.ifPresent(output::print);
+                    if (view.isEmpty()) {
+                        System.err.println("no workflow run " + runId);
+                    }
+                    return view.isPresent() ? 0 : ExitCodes.NOT_FOUND;
+                }
                 if (!printStatus(c, runId)) {
                     System.err.println("no workflow run " + runId);
-                    return DlqCommand.NOTHING_MATCHED;
+                    return ExitCodes.NOT_FOUND;
                 }
             }
             return 0;
@@ -259,9 +286,9 @@ final class WorkflowCommand {
                 base = (ObjectNode) p;
             } catch (Exception e) {
                 System.err.println("--params must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
-                return INVALID;
+                return ExitCodes.USAGE;
             }
-            try (FanoutClient client = FanoutClient.connect(kafka.kafka(), kafka.topics())) {
+            try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
                 List<WorkflowBackfill.DateRun> runs = new WorkflowBackfill(client, name, dateParam, base).run(from, to, parallelism, timeout,
                         r -> System.out.printf("%s  run %s  %s%n", r.date(), r.runId(), r.outcome() == null ? "still running after " + timeout
                                 : r.outcome().type() == JobEvent.Type.REJECTED ? "REJECTED: " + r.outcome().reason()
@@ -290,7 +317,7 @@ final class WorkflowCommand {
         public Integer call() throws Exception {
             JobControl.Result r = installation.with("fanout-control", (db, producer, topics) -> apply(new WorkflowControl(db, producer, topics)));
             (r.done() ? System.out : System.err).println(r.message());
-            return r.done() ? 0 : r.found() ? 1 : DlqCommand.NOTHING_MATCHED;
+            return r.done() ? ExitCodes.OK : r.found() ? ExitCodes.NOT_SUCCESSFUL : ExitCodes.NOT_FOUND;
         }
     }
 

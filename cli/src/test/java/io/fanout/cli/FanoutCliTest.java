@@ -52,4 +52,19 @@ class FanoutCliTest {
         assertEquals(2, FanoutCli.run("no-such-command"));
         assertEquals(0, FanoutCli.run("--help"));
     }
+
+    @Test
+    void anExecutorMustBeToldWhichProcessorsToRun() {
+        assertEquals(2, FanoutCli.run("executor", "--bootstrap-servers", "localhost:1"));
+        assertEquals(2, FanoutCli.run("jobs", "--limit", "0"));
+        assertEquals(2, FanoutCli.run("events", "--from-beginning", "--since", "1h"));
+        assertEquals(2, FanoutCli.run("jobs", "-o", "yaml"));
+    }
+
+    @Test
+    void everyCommandKnowsTheVersionAndWorkflowRunKeepsItsOwnVersionOption() {
+        assertEquals(0, FanoutCli.run("--version"));
+        assertEquals(0, FanoutCli.run("dlq", "list", "--version"));
+        assertEquals(0, FanoutCli.run("workflow", "run", "--help"));
+    }
 }

@@ -61,16 +61,31 @@ public final class FanoutClient implements AutoCloseable {
         c.remove(ConsumerConfig.GROUP_ID_CONFIG);
         c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fanout-client-events");
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topics.jobEvents()).stream()
-                .map(info -> new TopicPartition(info.topic(), info.partition()))
-                .toList();
-        if (partitions.isEmpty()) {
-            throw new IllegalStateException("topic " + topics.jobEvents() + " does not exist: provision the topics first (fanout topics apply)");
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.jobEvents()).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition()))
+                    .toList();
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("topic " + topics.jobEvents() + " does not exist: provision the topics first (fanout topics apply)");
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // fixes the start point now, before any submit
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            closeClients();
+            throw new IllegalStateException("Kafka at " + kafka.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) + " did not answer within "
+                    + c.getOrDefault(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000) + " ms: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeClients();
+            throw e;
         }
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position); // fixes the start point now, before any submit
         this.listener = Thread.ofPlatform().daemon().name("fanout-client-events").start(this::listen);
+    }
+
+    /** Closes the producer and the consumer of a client that could not be set up. */
+    private void closeClients() {
+        producer.close(Duration.ZERO);
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
     }
 
     public static FanoutClient connect(Map<String, Object> kafka, TopicNames topics) {

@@ -10,7 +10,6 @@ import io.fanout.shared.workflow.WorkflowRunRequest;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.sql.Connection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -73,33 +72,7 @@ final class WorkflowRoutes {
     private void show(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
         try (Connection c = db.getConnection()) {
-            WorkflowStore.Run run = store.runs(c, List.of(id)).get(id);
-            if (run == null) {
-                throw ApiError.notFound("no workflow run " + id);
-            }
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("id", run.runId());
-            view.put("key", run.key());
-            view.put("workflow", run.workflow());
-            view.put("version", run.version());
-            view.put("state", run.state());
-            view.put("params", Json.readTree(run.params()));
-            view.put("error", run.error());
-            view.put("createdAt", run.createdAt());
-            view.put("finishedAt", run.finishedAt());
-            view.put("nodes", store.nodes(c, List.of(id)).getOrDefault(id, Map.of()).values().stream().map(n -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("node", n.node());
-                m.put("state", n.state());
-                m.put("attempt", n.attempt());
-                m.put("jobId", n.jobId());
-                m.put("result", n.resultJson() == null ? null : Json.readTree(n.resultJson()));
-                m.put("error", n.error());
-                m.put("startedAt", n.startedAt());
-                m.put("finishedAt", n.finishedAt());
-                return m;
-            }).toList());
-            ApiServer.json(ctx, 200, view);
+            ApiServer.json(ctx, 200, WorkflowRunView.read(c, store, id).orElseThrow(() -> ApiError.notFound("no workflow run " + id)));
         }
     }
 }

@@ -102,7 +102,7 @@ class CliProcessesIT {
         FanoutProcesses.Result r = run("coordinator", "--bootstrap-servers", "localhost:1", "--jdbc-url", "jdbc:mysql://nowhere/x");
         assertEquals(2, r.exitCode());
         assertThat(r.err()).contains("coordinator setting 'jdbc-url' must be a jdbc:postgresql: URL");
-        FanoutProcesses.Result e = run("executor", "--bootstrap-servers", "localhost:1", "--concurrency", "0");
+        FanoutProcesses.Result e = run("executor", "--examples", "--bootstrap-servers", "localhost:1", "--concurrency", "0");
         assertEquals(2, e.exitCode());
         assertThat(e.err()).contains("executor setting 'concurrency' must be at least 1, got 0");
     }

@@ -79,7 +79,7 @@ class CoordinatorFailoverIT {
                     "coord-b", processes.start(join(new String[] {"coordinator", "--coordinator-id", "coord-b", "--group-id",
                             topics.prefix() + "coordinators", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000"}, kafka, database)));
             for (String id : new String[] {"exec-1", "exec-2"}) {
-                processes.start(join(new String[] {"executor", "--executor-id", id, "--group-id", topics.prefix() + "exec", "--concurrency", "4"}, kafka));
+                processes.start(join(new String[] {"executor", "--examples", "--executor-id", id, "--group-id", topics.prefix() + "exec", "--concurrency", "4"}, kafka));
             }
             await().atMost(Duration.ofMinutes(1)).ignoreExceptions()
                     .until(() -> Sql.count(db, "SELECT count(DISTINCT owner) FROM fanout_partition_owner") == 2);

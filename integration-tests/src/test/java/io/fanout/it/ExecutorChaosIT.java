@@ -40,7 +40,7 @@ class ExecutorChaosIT {
             }
             List<Process> executors = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
-                executors.add(processes.start("executor", "--bootstrap-servers", cluster.bootstrap, "--topic-prefix", cluster.topics.prefix(),
+                executors.add(processes.start("executor", "--examples", "--bootstrap-servers", cluster.bootstrap, "--topic-prefix", cluster.topics.prefix(),
                         "--group-id", cluster.executorGroup(), "--executor-id", "chaos-" + i, "--concurrency", "2", "--task-source", source,
                         "--heartbeat-interval", "PT0.5S"));
             }

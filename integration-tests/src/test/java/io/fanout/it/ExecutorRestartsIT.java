@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ExecutorRestartsIT {
 
     private static Process executor(FanoutProcesses processes, FanoutCluster cluster, String id, String grace, String source) throws Exception {
-        return processes.start("executor", "--bootstrap-servers", cluster.bootstrap, "--topic-prefix", cluster.topics.prefix(),
+        return processes.start("executor", "--examples", "--bootstrap-servers", cluster.bootstrap, "--topic-prefix", cluster.topics.prefix(),
                 "--group-id", cluster.executorGroup(), "--executor-id", id, "--concurrency", "8", "--shutdown-grace", grace,
                 "--heartbeat-interval", "PT0.5S", "--task-source", source);
     }

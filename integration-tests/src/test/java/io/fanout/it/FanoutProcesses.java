@@ -48,10 +48,15 @@ final class FanoutProcesses implements AutoCloseable {
     }
 
     private static ProcessBuilder command(String... args) {
+        return new ProcessBuilder(commandLine(args));
+    }
+
+    /** The command line that runs {@code fanout ARGS} in a JVM like this one. */
+    static List<String> commandLine(String... args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), "-Xmx256m", "io.fanout.cli.FanoutCli"));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
+        return cmd;
     }
 
     /** Kills what is left and deletes the processes' logs. */
