@@ -11,6 +11,7 @@ import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -69,6 +70,14 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Option(names = "--priority", description = "-1000 to 1000 (default 0): with a coordinator dispatch window, higher goes first.")
     Integer priority;
+
+    @Option(names = "--ttl-after-finished", description = "How long the job's rows are kept once it has finished (ISO-8601, e.g. PT1H; "
+            + "PT0S: deleted at the next retention round). Default: the installation's job retention.")
+    Duration ttlAfterFinished;
+
+    @Option(names = "--alert-webhook", description = "Where this job's alerts go instead of the installation's (repeatable; on hosts the "
+            + "installation allows).")
+    List<String> alertWebhooks;
 
     @Option(names = "--wait", description = "Wait for the outcome, showing progress.")
     boolean await;
@@ -143,6 +152,12 @@ final class SubmitCommand implements Callable<Integer> {
         }
         if (priority != null) {
             node.put("priority", priority);
+        }
+        if (ttlAfterFinished != null) {
+            node.put("ttlAfterFinishedMs", ttlAfterFinished.toMillis());
+        }
+        if (alertWebhooks != null) {
+            alertWebhooks.forEach(node.putObject("alerts").putArray("webhooks")::add);
         }
         return JobRequests.parse(Json.toBytes(node));
     }

@@ -44,7 +44,7 @@ final class TopicsCommand {
         @Override
         public Integer call() {
             TopicLayout layout = new TopicLayout(kafka.topics(), coordinatorPartitions, taskPartitions, pools);
-            try (Admin admin = Admin.create(kafka.kafka())) {
+            try (Admin admin = Admin.create(kafka.forCommand())) {
                 List<String> created = new TopicProvisioner(admin).apply(layout);
                 System.out.println(created.isEmpty() ? "all topics exist and match: " + TopicProvisioner.describe(layout)
                         : "created " + String.join(", ", created) + "; layout: " + TopicProvisioner.describe(layout));
@@ -67,7 +67,7 @@ final class TopicsCommand {
 
         @Override
         public Integer call() {
-            try (Admin admin = Admin.create(kafka.kafka())) {
+            try (Admin admin = Admin.create(kafka.forCommand())) {
                 String topic = kafka.topics().tasks(pool);
                 int now = new TopicProvisioner(admin).ensurePartitions(topic, partitions);
                 System.out.println(topic + " has " + now + " partitions");
@@ -169,7 +169,7 @@ final class TopicsCommand {
                 System.out.print(acls.kafkaAclsCommands(kafka.bootstrapServers, commandConfig));
                 return 0;
             }
-            try (Admin admin = Admin.create(kafka.kafka())) {
+            try (Admin admin = Admin.create(kafka.forCommand())) {
                 RoleAcls.Applied applied = acls.apply(admin);
                 applied.created().forEach(g -> System.out.println("created: " + g.role().label() + " " + g.principal() + " " + g.describe()));
                 System.out.println(applied.created().isEmpty() ? "all " + applied.present() + " ACLs are in place"

@@ -37,6 +37,17 @@ class FanoutCliTest {
     }
 
     @Test
+    void submitTakesTheTimeToLiveAndTheJobsOwnAlertReceivers() throws Exception {
+        JobRequest r = submit("p", "--ttl-after-finished", "PT0S", "--alert-webhook", "https://hooks.example/a", "--alert-webhook",
+                "https://hooks.example/b").request();
+        assertEquals(java.time.Duration.ZERO, r.ttlAfterFinished());
+        assertEquals(java.util.List.of(java.net.URI.create("https://hooks.example/a"), java.net.URI.create("https://hooks.example/b")),
+                r.alertWebhooks());
+        assertTrue(assertThrows(InvalidJobRequestException.class, () -> submit("p", "--alert-webhook", "ftp://x/y").request())
+                .getMessage().contains("http:// or https://"));
+    }
+
+    @Test
     void badSubmitInputIsAClearErrorBeforeAnythingIsSent() {
         assertTrue(assertThrows(InvalidJobRequestException.class, () -> submit("p", "--params", "{oops").request())
                 .getMessage().startsWith("--params is not valid JSON"));
