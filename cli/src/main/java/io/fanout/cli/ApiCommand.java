@@ -1,5 +1,6 @@
 package io.fanout.cli;
 
+import io.fanout.shared.GroupIds;
 import io.fanout.console.ApiServer;
 import io.fanout.console.ApiTokens;
 import io.fanout.console.Scope;
@@ -27,7 +28,7 @@ final class ApiCommand implements Callable<Integer> {
             description = "HOST:PORT to listen on (env FANOUT_CONSOLE_BIND; default ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--executor-group", defaultValue = "fanout-executors",
+    @Option(names = "--executor-group", defaultValue = "${env:FANOUT_EXECUTOR_GROUP:-" + GroupIds.DEFAULT_EXECUTORS + "}",
             description = "The executors' base consumer group, for the pools' lag (default ${DEFAULT-VALUE}).")
     String executorGroup;
 

@@ -138,7 +138,8 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .sweeper(new SweeperPolicy(sweeperInterval, sweeperMaxReplays, sweeperMinAge, sweeperErrors, sweeperLease, !noSweeper))
                 .retention(new RetentionPolicy(jobRetention, deadLetterRetention, auditRetention, retentionInterval,
                         RetentionPolicy.DEFAULT.batchSize(), sweeperLease))
-                .alerts(new AlertPolicy(alertWebhooks.stream().map(Webhooks::check).toList(), Set.copyOf(alertAllowedHosts), System.getenv("FANOUT_ALERT_SECRET"),
+                .alerts(new AlertPolicy(nonBlank(alertWebhooks).stream().map(Webhooks::check).toList(), Set.copyOf(nonBlank(alertAllowedHosts)),
+                        System.getenv("FANOUT_ALERT_SECRET"),
                         alertPoolStalledAfter, alertInterval, AlertPolicy.DEFAULT.maxAttempts(), sweeperLease))
                 .executorGroup(executorGroup)
                 .dispatchWindow(dispatchWindow)
@@ -173,5 +174,10 @@ final class CoordinatorCommand implements Callable<Integer> {
             }
         }, "fanout-shutdown"));
         done.await();
+    }
+
+    /** The entries of a comma-separated setting, without blanks (an environment variable set to "" means none). */
+    private static List<String> nonBlank(List<String> values) {
+        return values == null ? List.of() : values.stream().map(String::strip).filter(v -> !v.isEmpty()).toList();
     }
 }

@@ -1,5 +1,6 @@
 package io.fanout.cli;
 
+import io.fanout.shared.GroupIds;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.fanout.client.FanoutClient;
@@ -117,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         FanoutClient client = keep(FanoutClient.connect(kafka.bootstrapServers(), topics));
         ApiServer console = keep(ApiServer.start(new ApiServer.Config("127.0.0.1", 0, db.jdbcUrl(), db.user(), null,
-                Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, "fanout-executors")));
+                Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, GroupIds.DEFAULT_EXECUTORS)));
         String token;
         try (Database tokens = Database.connect(db.jdbcUrl(), db.user(), null, 1)) {
             token = new ApiTokens(tokens.dataSource()).create("demo", Scope.OPERATE, Duration.ofDays(1), "demo").secret();

@@ -74,7 +74,8 @@ class TopicsAclsTest {
         assertTrue(commands.stream().filter(c -> c.contains("User:exec ") && c.contains("--group")).allMatch(c -> c.endsWith(".share")),
                 "share only: no consumer group for the executors: " + out);
         assertTrue(out.contains("--allow-principal User:coord --operation Read --group acme-coord --group acme-coord.dead-letter-index"), out);
-        assertTrue(out.contains("--allow-principal User:coord --operation Describe --group acme-exec --group acme-exec.gpu"), out);
+        assertTrue(out.contains("--allow-principal User:coord --operation Describe --group acme-exec --group acme-exec.share --group acme-exec.gpu "
+                + "--group acme-exec.gpu.share"), "the pool watch describes the share groups too: " + out);
         assertTrue(out.contains("--allow-principal User:coord --operation Write --topic acme-tasks --topic acme-tasks.gpu "), out);
         assertTrue(out.contains("--allow-principal 'User:*' --operation Write --topic acme-jobs"), "quoted for the shell: " + out);
         assertTrue(out.contains("--allow-principal 'User:*' --operation Read --group dashboards"), out);

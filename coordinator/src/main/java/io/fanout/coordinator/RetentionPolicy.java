@@ -42,10 +42,6 @@ public record RetentionPolicy(Duration jobs, Duration deadLetters, Duration audi
         }
     }
 
-    public RetentionPolicy withInterval(Duration every) {
-        return new RetentionPolicy(jobs, deadLetters, audit, every, batchSize, leaseTtl);
-    }
-
     @Override
     public String toString() {
         return "jobs " + shown(jobs) + ", dead letters " + shown(deadLetters) + ", audit " + shown(audit) + ", every " + interval;

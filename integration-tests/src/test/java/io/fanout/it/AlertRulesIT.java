@@ -109,7 +109,7 @@ class AlertRulesIT {
         processes.start(concat(concat(new String[] {"coordinator", "--pools", "default,cpu", "--group-id", topics.prefix() + "coordinators",
                 "--metrics-port", Integer.toString(coordinatorPort)}, kafka), db));
         // the executors' default consumer group, which the coordinator's pool gauges read (no other test uses it)
-        processes.start(concat(new String[] {"executor", "--metrics-port", Integer.toString(executorPort), "--executor-id", "alerts-executor"}, kafka));
+        processes.start(concat(new String[] {"executor", "--examples", "--metrics-port", Integer.toString(executorPort), "--executor-id", "alerts-executor"}, kafka));
         processes.start(concat(concat(new String[] {"console", "--bind", "127.0.0.1:" + consolePort}, kafka), db));
 
         try (FanoutClient client = FanoutClient.connect(bootstrap, topics)) {

@@ -93,17 +93,20 @@ class ExecutorRestartsIT {
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
             assertEquals(tasks + 1, outcome.tasks().succeeded());
             String ids = held.stream().map(UUID::toString).collect(java.util.stream.Collectors.joining(",", "{", "}"));
+            // a task the victim finished just before the kill (its report still on the way when the held tasks were read) did not run again
+            long ranElsewhere = Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND task_id = ANY (?::uuid[]) "
+                    + "AND executor_id <> 'victim'", job, ids);
             long firstMs = Sql.count(cluster.db(), "SELECT coalesce((extract(epoch FROM min(finished_at) - ?::timestamptz) * 1000)::bigint, -1) "
                     + "FROM fanout_task WHERE job_id = ? AND task_id = ANY (?::uuid[]) AND finished_at > ?::timestamptz", killedAt, job, ids, killedAt);
             long retried = Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ? AND task_id = ANY (?::uuid[]) AND attempt > 0",
                     job, ids);
-            System.out.printf("executor SIGKILL, %s source: %d tasks it held (%d of them dispatched again by the coordinator); the first ran elsewhere "
-                    + "%.1f s after the kill%n", source, held.size(), retried, firstMs / 1000.0);
+            System.out.printf("executor SIGKILL, %s source: %d tasks it held (%d ran elsewhere, %d of them dispatched again by the coordinator); the "
+                    + "first ran elsewhere %.1f s after the kill%n", source, held.size(), ranElsewhere, retried, firstMs / 1000.0);
             // A consumer group moves the partitions after its 6 s session timeout. A share group gives the dead member's partitions to
             // the survivor after its session timeout (6 s on the test broker), and its records once their lock (5 s here) has expired.
             long bound = source.equals("group") ? 10_000 : 20_000;
             String survivorLog = processes.output(survivor);
-            assertTrue(firstMs >= 0 && firstMs <= bound, () -> survivorLog.substring(Math.max(0, survivorLog.length() - 6000))
+            assertTrue(ranElsewhere == 0 || firstMs >= 0 && firstMs <= bound, () -> survivorLog.substring(Math.max(0, survivorLog.length() - 6000))
                     + "\nthe first of the killed executor's tasks ran again after " + firstMs + " ms");
             assertTrue(survivor.isAlive());
         }

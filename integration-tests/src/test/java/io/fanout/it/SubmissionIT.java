@@ -3,6 +3,7 @@ package io.fanout.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.fanout.examples.Greeter;
 import io.fanout.shared.Limits;
@@ -115,6 +116,19 @@ class SubmissionIT {
             assertEquals("this is not json", Sql.text(cluster.db(), "SELECT request FROM fanout_rejected_request ORDER BY id LIMIT 1"));
             assertEquals(Limits.MAX_STORED_REQUEST_CHARS, Sql.count(cluster.db(), "SELECT max(length(request)) FROM fanout_rejected_request"),
                     "a large rejected request is stored cut");
+        }
+    }
+
+    @Test
+    void theLargestRequestRunsEndToEndAndALargerOneIsRefusedBeforeItIsSent() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(4, Set.of(Greeter.NAME))) {
+            cluster.startExecutor(Map.of(Greeter.NAME, new Greeter()));
+            String name = "x".repeat(JobRequests.MAX_REQUEST_BYTES - 100); // with the rest of the request, just under the limit
+            UUID job = cluster.client().submit(JobRequests.builder(Greeter.NAME).params(new Greeter.Params(name)).build());
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), outcome.error());
+            assertEquals("hello, " + name, outcome.result().asText());
+            assertThrows(IllegalArgumentException.class, () -> JobRequests.builder(Greeter.NAME).params(new Greeter.Params(name + "x".repeat(200))).build());
         }
     }
 }

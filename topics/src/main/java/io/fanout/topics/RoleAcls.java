@@ -141,14 +141,17 @@ public final class RoleAcls {
         }
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.jobEvents(), "job progress and outcomes");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.reduceInputs(), "subtask results streamed to the executor running a reduce");
-        add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.control(), "orders to cancel a job's running tasks");
+        add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.control(), "orders to cancel, suspend or resume a job's tasks");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.deadLetters(), "tasks that failed for good, status records it cannot read");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.parkedLetters(), "dead letters parked after their last replay");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.jobs(), "recurring jobs, submitted by the scheduler");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.status(), "replaying an unreadable status record sends it back");
         for (String pool : pools) {
-            add(g, c, AclOperation.DESCRIBE, ResourceType.GROUP, GroupIds.executors(executorGroup, pool),
-                    "members and lag of pool " + pool + ", for fanout executors and the console");
+            String group = GroupIds.executors(executorGroup, pool);
+            add(g, c, AclOperation.DESCRIBE, ResourceType.GROUP, group, "members and lag of pool " + pool + ", for the pool metrics, fanout executors and the console");
+            if (taskSources.contains(TaskSource.SHARE)) { // a group it cannot describe is left out of the group list: the pool would read stalled
+                add(g, c, AclOperation.DESCRIBE, ResourceType.GROUP, GroupIds.executorShare(group), "members and lag of pool " + pool + "'s share group");
+            }
         }
 
         Role e = Role.EXECUTOR;
@@ -166,7 +169,7 @@ public final class RoleAcls {
             }
         }
         add(g, e, AclOperation.READ, ResourceType.TOPIC, names.reduceInputs(), "a reduce streams its subtasks' results (no group)");
-        add(g, e, AclOperation.READ, ResourceType.TOPIC, names.control(), "orders to cancel a job's tasks (no group)");
+        add(g, e, AclOperation.READ, ResourceType.TOPIC, names.control(), "orders to cancel, suspend or resume a job's tasks (no group)");
         add(g, e, AclOperation.WRITE, ResourceType.TOPIC, names.status(), "status events and map requests");
         add(g, e, AclOperation.WRITE, ResourceType.TOPIC, names.executors(), "heartbeats");
         add(g, e, AclOperation.WRITE, ResourceType.TOPIC, names.deadLetters(), "task records it cannot read");

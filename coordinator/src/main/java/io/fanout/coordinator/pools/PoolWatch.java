@@ -1,6 +1,6 @@
 package io.fanout.coordinator.pools;
 
-import io.fanout.shared.Pools;
+import io.fanout.shared.GroupIds;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.metrics.FanoutMeters;
 import java.time.Duration;
@@ -117,8 +117,8 @@ public final class PoolWatch implements AutoCloseable {
 
     private void read(String pool, Reading reading, Map<String, GroupListing> groups) throws Exception {
         String topic = topics.tasks(pool);
-        String group = Pools.groupId(executorGroup, pool);
-        String shareGroup = group + ".share"; // the executors' share group of the pool (ShareGroupSetup.groupId)
+        String group = GroupIds.executors(executorGroup, pool);
+        String shareGroup = GroupIds.executorShare(group);
         int partitions = get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic).partitions().size();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();

@@ -158,7 +158,7 @@ public final class FanoutMeters {
                 .register(registry);
     }
 
-    /** Rows deleted by retention, by what they were (jobs, tasks, dead_letters, workflow_runs, rejected_requests, audit). */
+    /** Rows deleted by retention, by what they were (jobs, tasks, dead_letters, workflow_runs, rejected_requests, alerts, audit). */
     public Counter retentionDeleted(String what) {
         return Counter.builder("fanout.retention.deleted").description("Rows deleted by retention, by kind").tag("what", what).register(registry);
     }

@@ -34,9 +34,11 @@ public final class JobRequests {
     private static final int MAX_KEY_LENGTH = 200;
     /**
      * The largest request (its JSON), which the jobs topic's {@code max.message.bytes} also allows
-     * (with room for the record's key and headers): large inputs belong in a root task's map.
+     * (with room for the record's key and headers): large inputs belong in a root task's map. Half
+     * of Kafka's default record limit, because the root task's record carries the params again,
+     * with its own fields, through producers and topics at their defaults.
      */
-    public static final int MAX_REQUEST_BYTES = 1 << 20;
+    public static final int MAX_REQUEST_BYTES = 512 * 1024;
     /** The most static items one request may carry; more are mapped by a root task, which streams them. */
     public static final int MAX_ITEMS = 100_000;
     private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");

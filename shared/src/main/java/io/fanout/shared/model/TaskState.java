@@ -20,7 +20,7 @@ public enum TaskState {
     RETRY_WAIT(8, 0),
     /**
      * Reported, never stored: the executor did not start the attempt because its job is suspended.
-     * The coordinator holds the task (CREATED, next attempt) until the job is resumed. It ranks with
+     * The coordinator holds the task (CREATED, same attempt: it never ran) until the job is resumed. It ranks with
      * RUNNING, so it applies only to an attempt that has not started.
      */
     SUSPENDED(9, 3);
