@@ -2,6 +2,7 @@ package io.fanout.it;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.coordinator.RetentionPolicy;
 import io.fanout.executor.api.Processor;
@@ -110,6 +111,24 @@ class RetentionIT {
 
             Sql.execute(db, "DELETE FROM fanout_schedule WHERE name = 'nightly'");
             await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", scheduled) == 0);
+        }
+    }
+
+    @Test
+    void aRequestForAJobWhoseTasksAreStillBeingRemovedIsRejectedSayingToSendItAgain() throws Exception {
+        try (FanoutCluster cluster = cluster(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90))) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
+            UUID job = UUID.randomUUID();
+            // the test takes the retention lease (waiting for a retention transaction under way), so nothing empties the queue meanwhile
+            Sql.execute(cluster.db(), "UPDATE fanout_lease SET holder = 'test', token = token + 1, expires_at = now() + interval '1 hour' "
+                    + "WHERE name = 'retention'");
+            Sql.execute(cluster.db(), "INSERT INTO fanout_purge (job_id) VALUES (?)", job); // as retention leaves a job it has just deleted
+            cluster.client().submit(JobRequests.builder("squares").id(job).items(ITEMS, "square").build());
+            JobEvent refused = cluster.client().await(job, Duration.ofSeconds(30));
+            assertEquals(JobEvent.Type.REJECTED, refused.type());
+            assertTrue(refused.reason().contains("deleted by retention a moment ago") && refused.reason().contains("submit it again shortly"),
+                    refused.reason());
+            assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job), "no task was stored for it");
         }
     }
 }

@@ -55,17 +55,19 @@ final class JobAcceptance {
             return;
         }
         Instant acceptedAt = clock.instant();
-        Set<UUID> purging = jobs.beingPurged(conn, accepted.stream().map(j -> j.request().id()).toList());
-        if (!purging.isEmpty()) {
-            refuseWhilePurged(conn, accepted.stream().filter(j -> purging.contains(j.request().id())).toList(), after);
-            accepted = accepted.stream().filter(j -> !purging.contains(j.request().id())).toList();
-        }
         Set<UUID> created = jobs.insert(conn, accepted, acceptedAt);
+        List<UUID> notCreated = accepted.stream().map(j -> j.request().id()).filter(id -> !created.contains(id)).toList();
+        // only a request that created nothing can be for a job being purged: the common case pays no query
+        Set<UUID> purging = notCreated.isEmpty() ? Set.of() : jobs.beingPurged(conn, notCreated);
         Set<UUID> seen = new HashSet<>();
         for (JobStore.NewJob job : accepted) {
             JobRequest req = job.request();
             if (!seen.add(req.id())) {
                 continue; // the same request twice in one batch
+            }
+            if (purging.contains(req.id())) {
+                refuseWhilePurged(conn, req, after);
+                continue;
             }
             if (!created.contains(req.id())) {
                 // A request seen before (same id or key). What its first acceptance owes Kafka is in the outbox, re-sent by the
@@ -92,15 +94,12 @@ final class JobAcceptance {
     }
 
     /** A request for a job retention deleted a moment ago: rejected, with a reason that says to send it again shortly. */
-    private void refuseWhilePurged(Connection conn, List<JobStore.NewJob> refused, AfterCommit after) throws SQLException {
-        for (JobStore.NewJob job : refused) {
-            JobRequest req = job.request();
-            String reason = "job " + req.id() + " was deleted by retention a moment ago and its tasks are still being removed: submit it again shortly";
-            log.warn("request for job {} (key {}) rejected: {}", req.id(), req.key(), reason);
-            jobs.recordRejection(conn, req.id(), "retention", reason, null);
-            after.events.add(new JobEvent(JobEvent.Type.REJECTED, req.id(), req.key(), req.processor(), null, null, null, null, reason, "retention",
-                    clock.instant().toString()));
-        }
+    private void refuseWhilePurged(Connection conn, JobRequest req, AfterCommit after) throws SQLException {
+        String reason = "job " + req.id() + " was deleted by retention a moment ago and its tasks are still being removed: submit it again shortly";
+        log.warn("request for job {} (key {}) rejected: {}", req.id(), req.key(), reason);
+        jobs.recordRejection(conn, req.id(), "retention", reason, null);
+        after.events.add(new JobEvent(JobEvent.Type.REJECTED, req.id(), req.key(), req.processor(), null, null, null, null, reason, "retention",
+                clock.instant().toString()));
     }
 
     private static JobRow acceptedJob(JobRequest req, int ownerPartition, Instant acceptedAt) {

@@ -38,8 +38,8 @@ public final class JobStore {
     static final String COLUMNS_OF_J = "j." + COLUMNS.replace(", ", ", j.");
 
     /**
-     * Creates the jobs whose id and key are not taken yet, in one statement; returns the ids it
-     * created. Deadlines count from {@code acceptedAt}.
+     * Creates the jobs whose id and key are not taken yet, nor held by a deleted job whose tasks are
+     * still being removed ({@link #beingPurged}), in one statement; returns the ids it created. Deadlines count from {@code acceptedAt}.
      */
     public Set<UUID> insert(Connection conn, List<NewJob> jobs, Instant acceptedAt) throws SQLException {
         Set<UUID> created = new HashSet<>();
@@ -57,6 +57,7 @@ public final class JobStore {
                             ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int[], ?::int[], ?::int8[], ?::text[])
                      AS v(id, k, p, pool, part, params, attempts, backoff, mult, max_backoff, jitter, non_retryable, timeout_ms, deadline_ms, max_failed, par,
                           prio, ttl, hooks)
+                WHERE NOT EXISTS (SELECT 1 FROM fanout_purge p WHERE p.job_id = v.id)
                 ON CONFLICT DO NOTHING
                 RETURNING job_id""")) {
             ps.setObject(1, OffsetDateTime.ofInstant(acceptedAt, ZoneOffset.UTC));
