@@ -57,38 +57,24 @@ public final class Alerts implements AutoCloseable {
     }
 
     private void round(Lease lease, long token) throws Exception {
-        detect(lease, token);
+        detect(token);
         deliver();
     }
 
     /** Looks for every kind of condition in one transaction that also stores the alerts, fenced by the lease. */
-    private void detect(Lease lease, long token) throws SQLException {
+    private void detect(long token) throws Exception {
         List<AlertStore.NewAlert> found = new ArrayList<>();
         if (pools != null) {
             pools.look(clock.instant()).forEach(s -> found.addAll(AlertStore.stalledPool(policy.webhooks(), s.pool(), s.lag(), s.since())));
         }
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                if (!lease.check(c, token)) {
-                    c.rollback();
-                    leader.lost();
-                    return;
-                }
-                found.addAll(AlertStore.failedJobs(c, policy.webhooks()));
-                found.addAll(AlertStore.failedRuns(c, policy.webhooks()));
-                found.addAll(AlertStore.parkedLetters(c, policy.webhooks()));
-                int added = AlertStore.enqueue(c, found);
-                c.commit();
-                if (added > 0) {
-                    log.info("{} alert(s) to deliver", added);
-                }
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+        int added = leader.fenced(token, c -> {
+            found.addAll(AlertStore.failedJobs(c, policy.webhooks()));
+            found.addAll(AlertStore.failedRuns(c, policy.webhooks()));
+            found.addAll(AlertStore.parkedLetters(c, policy.webhooks()));
+            return AlertStore.enqueue(c, found);
+        }).orElse(0);
+        if (added > 0) {
+            log.info("{} alert(s) to deliver", added);
         }
     }
 

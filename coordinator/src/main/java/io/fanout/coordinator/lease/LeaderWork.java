@@ -4,6 +4,7 @@ import io.fanout.coordinator.store.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,11 @@ public final class LeaderWork implements AutoCloseable {
     /** The work, run by the lease holder only. */
     public interface Work {
         void run(Lease lease, long token) throws Exception;
+    }
+
+    /** Work done in a transaction fenced by the lease. */
+    public interface Fenced<T> {
+        T run(Connection c) throws Exception;
     }
 
     private static final Logger log = LoggerFactory.getLogger(LeaderWork.class);
@@ -56,6 +62,34 @@ public final class LeaderWork implements AutoCloseable {
     /** The work found the lease gone: stop working until it is renewed. */
     public void lost() {
         token = -1;
+    }
+
+    /**
+     * Runs {@code work} in one transaction that first checks the lease is still held with
+     * {@code token} (share-locking it until the commit, so no one takes it over meanwhile) and
+     * returns what the work returned; or, if the lease has passed to another coordinator, rolls back,
+     * stops working until the lease is renewed, and returns empty. What the work throws rolls back
+     * and is thrown.
+     */
+    public <T> Optional<T> fenced(long token, Fenced<T> work) throws Exception {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                if (!lease.check(c, token)) {
+                    c.rollback();
+                    lost();
+                    return Optional.empty();
+                }
+                T result = work.run(c);
+                c.commit();
+                return Optional.of(result);
+            } catch (Exception e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
     }
 
     private void run() {

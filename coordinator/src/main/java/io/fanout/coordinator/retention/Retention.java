@@ -6,11 +6,8 @@ import io.fanout.coordinator.lease.Lease;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.RetentionStore;
 import io.fanout.shared.metrics.FanoutMeters;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
-import java.util.UUID;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +24,6 @@ public final class Retention implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
     /** A round that keeps finding work yields after this long, so the lease is renewed in between. */
     private static final Duration ROUND_LIMIT = Duration.ofSeconds(5);
-
-    /** What one step deletes in one transaction; returns the rows deleted. */
-    private interface Step {
-        int delete(Connection c) throws SQLException;
-    }
 
     private final Database db;
     private final RetentionPolicy policy;
@@ -55,63 +47,44 @@ public final class Retention implements AutoCloseable {
         return leader.isLeader();
     }
 
-    private void round(Lease lease, long token) throws SQLException {
+    private void round(Lease lease, long token) throws Exception {
         long until = System.nanoTime() + ROUND_LIMIT.toNanos();
         int batch = policy.batchSize();
-        try {
-            drain("jobs", lease, token, until, c -> {
-                List<UUID> gone = RetentionStore.deleteExpiredJobs(c, policy.jobs(), batch);
-                return gone.size();
-            });
-            drain("tasks", lease, token, until, c -> RetentionStore.purgeTasks(c, batch));
-            if (!policy.deadLetters().isZero()) {
-                drain("dead_letters", lease, token, until, c -> RetentionStore.deleteOldLetters(c, policy.deadLetters(), batch));
-            }
-            if (!policy.jobs().isZero()) {
-                drain("workflow_runs", lease, token, until, c -> RetentionStore.deleteOldRuns(c, policy.jobs(), batch));
-                drain("rejected_requests", lease, token, until, c -> RetentionStore.deleteOldRejections(c, policy.jobs(), batch));
-            }
-            if (!policy.jobs().isZero()) {
-                drain("alerts", lease, token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch));
-            }
-            if (!policy.audit().isZero()) {
-                drain("audit", lease, token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_audit", "at", policy.audit(), batch));
-            }
-        } catch (LeaseLost e) {
+        boolean held = drain("jobs", token, until, c -> RetentionStore.deleteExpiredJobs(c, policy.jobs(), batch).size())
+                && drain("tasks", token, until, c -> RetentionStore.purgeTasks(c, batch))
+                && (policy.deadLetters().isZero()
+                    || drain("dead_letters", token, until, c -> RetentionStore.deleteOldLetters(c, policy.deadLetters(), batch)))
+                && (policy.jobs().isZero()
+                    || drain("workflow_runs", token, until, c -> RetentionStore.deleteOldRuns(c, policy.jobs(), batch))
+                    && drain("rejected_requests", token, until, c -> RetentionStore.deleteOldRejections(c, policy.jobs(), batch))
+                    && drain("alerts", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch)))
+                && (policy.audit().isZero()
+                    || drain("audit", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_audit", "at", policy.audit(), batch)));
+        if (!held) {
             log.warn("retention stopped: the lease passed to another coordinator");
-            leader.lost();
         }
     }
 
-    /** Runs the step in transactions of one batch each until it deletes less than a batch (or the round's time is up). */
-    private void drain(String what, Lease lease, long token, long until, Step step) throws SQLException, LeaseLost {
+    /**
+     * Runs the step in lease-fenced transactions of one batch each until it deletes less than a batch
+     * (or the round's time is up); false if the lease was lost.
+     */
+    private boolean drain(String what, long token, long until, LeaderWork.Fenced<Integer> step) throws Exception {
         long total = 0;
         int deleted;
         do {
-            try (Connection c = db.connection()) {
-                c.setAutoCommit(false);
-                try {
-                    if (!lease.check(c, token)) {
-                        throw new LeaseLost();
-                    }
-                    deleted = step.delete(c);
-                    c.commit();
-                } catch (SQLException | LeaseLost | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
-                }
+            Optional<Integer> done = leader.fenced(token, step);
+            if (done.isEmpty()) {
+                return false;
             }
+            deleted = done.get();
             total += deleted;
         } while (deleted >= policy.batchSize() && System.nanoTime() < until);
         if (total > 0) {
             meters.retentionDeleted(what).increment(total);
             log.debug("retention deleted {} {}", total, what);
         }
-    }
-
-    private static final class LeaseLost extends Exception {
+        return true;
     }
 
     @Override

@@ -81,20 +81,15 @@ public final class Scheduler implements AutoCloseable {
             due = ScheduleStore.due(c, clock.instant());
         }
         for (Schedule s : due) {
-            try (Connection c = db.connection()) {
-                c.setAutoCommit(false);
-                try {
-                    if (!lease.check(c, token)) {
-                        c.rollback();
-                        leader.lost();
-                        return;
-                    }
+            try {
+                if (leader.fenced(token, c -> {
                     fire(c, s, clock.instant());
-                    c.commit();
-                } catch (Exception e) {
-                    c.rollback();
-                    log.error("schedule {}: the run due {} was not fired; trying again at the next tick: {}", s.name(), s.nextFireAt(), e.toString());
+                    return true;
+                }).isEmpty()) {
+                    return; // the lease passed to another coordinator
                 }
+            } catch (Exception e) {
+                log.error("schedule {}: the run due {} was not fired; trying again at the next tick: {}", s.name(), s.nextFireAt(), e.toString());
             }
         }
     }
