@@ -1,12 +1,12 @@
 package io.fanout.cli;
 
+import io.fanout.shared.command.CommandResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
 import io.fanout.client.WorkflowBackfill;
 import io.fanout.console.WorkflowRunView;
-import io.fanout.coordinator.control.JobControl;
-import io.fanout.coordinator.control.WorkflowControl;
+import io.fanout.shared.command.RunCommand;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.shared.json.Json;
@@ -300,10 +300,13 @@ final class WorkflowCommand {
         }
     }
 
-    /** What the run actions share: which run, and who acts. */
+    /**
+     * What the run actions share: which run, and who acts. Each is a command on the jobs topic,
+     * carried out by the run's coordinator, whose answer is awaited (exit 3 when it does not come in time).
+     */
     abstract static class Action implements Callable<Integer> {
         @Mixin
-        InstallationOptions installation;
+        KafkaOptions kafka;
 
         @Parameters(index = "0", description = "The run id.")
         UUID runId;
@@ -311,37 +314,46 @@ final class WorkflowCommand {
         @Option(names = "--as", defaultValue = "${env:USER:-operator}", description = "Who does it, for the log (default ${DEFAULT-VALUE}).")
         String actor;
 
-        abstract JobControl.Result apply(WorkflowControl control) throws Exception;
+        @Option(names = "--timeout", defaultValue = "PT30S", description = "How long to wait for the run's coordinator to answer (ISO-8601, default ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        abstract RunCommand command() throws InvalidWorkflowException;
 
         @Override
         public Integer call() throws Exception {
-            JobControl.Result r = installation.with("fanout-control", (db, producer, topics) -> apply(new WorkflowControl(db, producer, topics)));
-            (r.done() ? System.out : System.err).println(r.message());
-            return r.done() ? ExitCodes.OK : r.found() ? ExitCodes.NOT_SUCCESSFUL : ExitCodes.NOT_FOUND;
+            RunCommand command = command();
+            try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
+                CommandResult r = client.command(command, timeout);
+                (r.done() ? System.out : System.err).println(r.message());
+                return r.done() ? ExitCodes.OK : r.found() ? ExitCodes.NOT_SUCCESSFUL : ExitCodes.NOT_FOUND;
+            } catch (TimeoutException e) {
+                System.err.println(e.getMessage());
+                return ExitCodes.TIMEOUT;
+            }
         }
     }
 
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a run: no node starts any more, running node jobs are cancelled.")
     static final class Cancel extends Action {
         @Override
-        JobControl.Result apply(WorkflowControl control) throws Exception {
-            return control.cancel(runId, actor);
+        RunCommand command() {
+            return RunCommand.of(RunCommand.Kind.CANCEL, runId, actor);
         }
     }
 
     @Command(name = "suspend", mixinStandardHelpOptions = true, description = "Suspends a run: no new node starts until it is resumed; running ones finish.")
     static final class Suspend extends Action {
         @Override
-        JobControl.Result apply(WorkflowControl control) throws Exception {
-            return control.suspend(runId, actor);
+        RunCommand command() {
+            return RunCommand.of(RunCommand.Kind.SUSPEND, runId, actor);
         }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a suspended run: the nodes that became due start.")
     static final class Resume extends Action {
         @Override
-        JobControl.Result apply(WorkflowControl control) throws Exception {
-            return control.resume(runId, actor);
+        RunCommand command() {
+            return RunCommand.of(RunCommand.Kind.RESUME, runId, actor);
         }
     }
 
@@ -353,8 +365,8 @@ final class WorkflowCommand {
         String from;
 
         @Override
-        JobControl.Result apply(WorkflowControl control) throws Exception {
-            return control.retry(runId, from, actor);
+        RunCommand command() {
+            return RunCommand.retry(runId, from, actor);
         }
     }
 
@@ -368,14 +380,14 @@ final class WorkflowCommand {
         String result;
 
         @Override
-        JobControl.Result apply(WorkflowControl control) throws Exception {
+        RunCommand command() throws InvalidWorkflowException {
             JsonNode value;
             try {
                 value = result == null ? null : Json.mapper().readTree(result);
             } catch (Exception e) {
-                return new JobControl.Result(false, true, "--result is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+                throw new InvalidWorkflowException("--result is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
-            return control.markSucceeded(runId, node, value, actor);
+            return RunCommand.markSucceeded(runId, node, value, actor);
         }
     }
 

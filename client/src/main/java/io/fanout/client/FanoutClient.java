@@ -1,6 +1,9 @@
 package io.fanout.client;
 
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.command.Command;
+import io.fanout.shared.command.CommandResult;
+import io.fanout.shared.command.JobCommand;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -46,6 +50,7 @@ public final class FanoutClient implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final TopicNames topics;
     private final Map<UUID, BlockingQueue<JobEvent>> watched = new ConcurrentHashMap<>();
+    private final Map<UUID, CompletableFuture<JobEvent>> answers = new ConcurrentHashMap<>();
     private final Thread listener;
     private volatile boolean running = true;
 
@@ -117,6 +122,48 @@ public final class FanoutClient implements AutoCloseable {
         return send(request.runId(), request.toJson(), "workflow run");
     }
 
+    /** Asks the job's coordinator to cancel it, and waits for its answer (see {@link #command}). */
+    public CommandResult cancel(UUID jobId, String actor, Duration timeout) throws InterruptedException, TimeoutException {
+        return command(JobCommand.of(JobCommand.Kind.CANCEL, jobId, actor), timeout);
+    }
+
+    /** Asks the job's coordinator to suspend it, and waits for its answer (see {@link #command}). */
+    public CommandResult suspend(UUID jobId, String actor, Duration timeout) throws InterruptedException, TimeoutException {
+        return command(JobCommand.of(JobCommand.Kind.SUSPEND, jobId, actor), timeout);
+    }
+
+    /** Asks the job's coordinator to resume it, and waits for its answer (see {@link #command}). */
+    public CommandResult resume(UUID jobId, String actor, Duration timeout) throws InterruptedException, TimeoutException {
+        return command(JobCommand.of(JobCommand.Kind.RESUME, jobId, actor), timeout);
+    }
+
+    /**
+     * Sends a command to the jobs topic, keyed by the job or run it names (so it lands where that
+     * one's request did), and waits for the owning coordinator's answer on the job-events topic:
+     * done, refused (the state does not allow it) or not found. A command not answered in time
+     * throws, saying it is still pending: it is carried out when the owner reads it, so it may still be.
+     */
+    public CommandResult command(Command command, Duration timeout) throws InterruptedException, TimeoutException {
+        CompletableFuture<JobEvent> answer = new CompletableFuture<>();
+        answers.put(command.id(), answer);
+        try {
+            producer.send(new ProducerRecord<>(topics.jobs(), command.target().toString().getBytes(StandardCharsets.UTF_8), command.toJson()))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            JobEvent e = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (e.type() != JobEvent.Type.REFUSED) {
+                return CommandResult.done(e.reason());
+            }
+            return e.state() == null ? CommandResult.notFound(e.reason()) : CommandResult.refused(e.reason());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(command.describe() + " was not accepted by Kafka: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new TimeoutException(command.describe() + " (command " + command.id() + ") is pending: not answered within " + timeout
+                    + "; the coordinator that owns it carries it out when it reads it (is one running?)");
+        } finally {
+            answers.remove(command.id());
+        }
+    }
+
     /** Sends a request keyed by its id to the jobs topic, following the id's events from now on. */
     private UUID send(UUID id, byte[] request, String what) {
         follow(id);
@@ -169,6 +216,12 @@ public final class FanoutClient implements AutoCloseable {
                     } catch (IOException e) {
                         log.warn("skipping unreadable job event at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
                         continue;
+                    }
+                    if (event.command() != null) {
+                        CompletableFuture<JobEvent> answer = answers.get(event.command());
+                        if (answer != null) {
+                            answer.complete(event);
+                        }
                     }
                     if (event.jobId() != null) {
                         BlockingQueue<JobEvent> q = watched.get(event.jobId());

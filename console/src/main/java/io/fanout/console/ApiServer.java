@@ -25,8 +25,6 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.control.JobControl;
-import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.store.Database;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.json.Json;
@@ -97,14 +95,14 @@ public final class ApiServer implements AutoCloseable {
         AuditLog audit = new AuditLog(ds);
         Audited audited = new Audited(audit);
         DeadLetters deadLetters = new DeadLetters(ds, producer, config.topics());
-        JobControl jobControl = new JobControl(ds, producer, config.topics());
+        Commander commander = new Commander(client);
         Schedules schedules = new Schedules(ds, Clock.systemUTC());
-        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit, ds, schedules,
+        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), commander, deadLetters, audit, ds, schedules,
                 () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()));
         List<Route> all = new ArrayList<>();
         all.add(new Route("GET", BASE + "/openapi.json", Scope.READ, "This document", null));
-        all.addAll(new JobRoutes(ds, jobControl, deadLetters, client, audited).routes(BASE));
-        all.addAll(new WorkflowRoutes(ds, new WorkflowControl(ds, producer, config.topics()), client, audited).routes(BASE));
+        all.addAll(new JobRoutes(ds, commander, deadLetters, client, audited).routes(BASE));
+        all.addAll(new WorkflowRoutes(ds, commander, client, audited).routes(BASE));
         all.addAll(new DeadLetterRoutes(deadLetters, audited).routes(BASE));
         all.addAll(new InstallationRoutes(admin, config.kafka(), config.topics(), config.executorGroup(), schedules, audit,
                 tokens, audited).routes(BASE));

@@ -1,8 +1,9 @@
 package io.fanout.console;
 
-import io.fanout.coordinator.control.JobControl;
+import io.fanout.shared.command.CommandResult;
 import io.javalin.http.Context;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 /** State-changing actions taken through the API, each written to the audit log with who, what, from where and how it ended. */
 public final class Audited {
@@ -10,7 +11,7 @@ public final class Audited {
     /** An operation on a job or run, as the control classes do them. */
     @FunctionalInterface
     interface Operation<I> {
-        JobControl.Result apply(I id, String actor) throws Exception;
+        CommandResult apply(I id, String actor) throws Exception;
     }
 
     private final AuditLog audit;
@@ -32,11 +33,17 @@ public final class Audited {
         audit.record(who(ctx).name(), action, target, outcome, ctx.ip(), detail);
     }
 
-    /** Runs the operation: 200 when done, 409 when the state does not allow it, 404 when there is no such thing. */
+    /**
+     * Runs the operation: 200 when done, 409 when the state does not allow it, 404 when there is no
+     * such thing, 504 when the owner did not answer in time (the command is pending, not done).
+     */
     <I> void control(Context ctx, String action, I id, Operation<I> op) throws Exception {
-        JobControl.Result r;
+        CommandResult r;
         try {
             r = op.apply(id, actor(ctx));
+        } catch (TimeoutException e) {
+            record(ctx, action, String.valueOf(id), "pending", e.getMessage());
+            throw new ApiError(504, "pending", e.getMessage(), null);
         } catch (Exception e) {
             record(ctx, action, String.valueOf(id), "failed", e.toString());
             throw e;

@@ -1,7 +1,6 @@
 package io.fanout.console;
 
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequest;
@@ -27,12 +26,12 @@ final class JobRoutes {
     private static final int MAX_BULK = 500;
 
     private final JobQueries queries;
-    private final JobControl control;
+    private final Commander control;
     private final DeadLetters deadLetters;
     private final FanoutClient client;
     private final Audited audited;
 
-    JobRoutes(DataSource db, JobControl control, DeadLetters deadLetters, FanoutClient client, Audited audited) {
+    JobRoutes(DataSource db, Commander control, DeadLetters deadLetters, FanoutClient client, Audited audited) {
         this.queries = new JobQueries(db);
         this.control = control;
         this.deadLetters = deadLetters;

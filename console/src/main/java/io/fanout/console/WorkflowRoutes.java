@@ -2,7 +2,6 @@ package io.fanout.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.workflow.InvalidWorkflowException;
@@ -20,11 +19,11 @@ final class WorkflowRoutes {
 
     private final DataSource db;
     private final WorkflowStore store = new WorkflowStore();
-    private final WorkflowControl control;
+    private final Commander control;
     private final FanoutClient client;
     private final Audited audited;
 
-    WorkflowRoutes(DataSource db, WorkflowControl control, FanoutClient client, Audited audited) {
+    WorkflowRoutes(DataSource db, Commander control, FanoutClient client, Audited audited) {
         this.db = db;
         this.control = control;
         this.client = client;
@@ -38,9 +37,9 @@ final class WorkflowRoutes {
                 new Route("POST", base + "/workflow-runs", Scope.OPERATE, "Start a workflow run (body: a run request)", this::start),
                 new Route("GET", base + "/workflow-runs/{id}", Scope.READ, "A workflow run and each of its nodes", this::show),
                 new Route("POST", base + "/workflow-runs/{id}/cancel", Scope.OPERATE, "Cancel a workflow run",
-                        ctx -> audited.control(ctx, "run.cancel", Params.uuid(ctx), control::cancel)),
+                        ctx -> audited.control(ctx, "run.cancel", Params.uuid(ctx), control::cancelRun)),
                 new Route("POST", base + "/workflow-runs/{id}/retry", Scope.OPERATE, "Retry a workflow run from failure (query: from)",
-                        ctx -> audited.control(ctx, "run.retry", Params.uuid(ctx), (id, actor) -> control.retry(id, ctx.queryParam("from"), actor))));
+                        ctx -> audited.control(ctx, "run.retry", Params.uuid(ctx), (id, actor) -> control.retryRun(id, ctx.queryParam("from"), actor))));
     }
 
     private void list(Context ctx) throws Exception {

@@ -1,8 +1,6 @@
 package io.fanout.coordinator;
 
 import io.fanout.coordinator.alert.Alerts;
-import io.fanout.coordinator.control.JobControl;
-import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.coordinator.deadletter.DeadLetterIndexer;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
@@ -54,8 +52,6 @@ public final class Coordinator implements AutoCloseable {
     private final CoordinatorLoop loop;
     private final Thread thread;
     private final DeadLetters deadLetters;
-    private final JobControl jobControl;
-    private final WorkflowControl workflowControl;
     private final Scheduler scheduler;
     private final Schedules schedules;
     private final DeadLetterIndexer indexer;
@@ -86,9 +82,7 @@ public final class Coordinator implements AutoCloseable {
         this.loop = new CoordinatorLoop(consumer, db, processor, new CoordinatorLoop.Outputs(effects, feeder, outbox), ownership, meters, config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
         this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics(), meters);
-        this.jobControl = new JobControl(db.dataSource(), effects, outbox);
-        this.workflowControl = new WorkflowControl(db.dataSource(), effects, outbox);
-        this.scheduler = new Scheduler(db, producer, config.topics(), jobControl, workflowControl, config.clock(), config.coordinatorId(),
+        this.scheduler = new Scheduler(db, producer, config.topics(), config.clock(), config.coordinatorId(),
                 config.sweeper().leaseTtl());
         this.schedules = new Schedules(db.dataSource(), config.clock());
         meters.schedulerLeader(() -> scheduler.isLeader() ? 1 : 0);
@@ -120,15 +114,6 @@ public final class Coordinator implements AutoCloseable {
         return deadLetters;
     }
 
-    /** Cancel, suspend and resume jobs of this installation. */
-    public JobControl jobControl() {
-        return jobControl;
-    }
-
-    /** Cancel, suspend, resume and retry workflow runs of this installation, and mark their nodes succeeded. */
-    public WorkflowControl workflowControl() {
-        return workflowControl;
-    }
 
     /** Recurring jobs of this installation: add, list, remove. */
     public Schedules schedules() {

@@ -150,7 +150,7 @@ class CliCommandsIT {
                 "--timeout", "PT5M"}, kafka, db));
         UUID job = await().atMost(Duration.ofMinutes(1)).until(() -> jobIdOrNull(processes.output(waiting)), id -> id != null);
         awaitRunning(job);
-        FanoutProcesses.Result cancelled = run(join(new String[] {"cancel", job.toString(), "--as", "cli-test"}, kafka, db));
+        FanoutProcesses.Result cancelled = run(join(new String[] {"cancel", job.toString(), "--as", "cli-test"}, kafka)); // a command to the job's coordinator: Kafka only
         assertEquals(0, cancelled.exitCode(), cancelled.err());
 
         assertTrue(waiting.waitFor(1, TimeUnit.MINUTES), "submit --wait ends with the job");

@@ -77,10 +77,10 @@ class CliProcessesIT {
         FanoutProcesses.Result badCron = run(concat(new String[] {"schedule", "add", "bad", "--cron", "nope", "--request", "{\"processor\": \"greet\"}"}, db));
         assertEquals(2, badCron.exitCode());
         assertThat(badCron.err()).contains("schedule cron 'nope' is not a cron expression");
-        FanoutProcesses.Result cancelDone = run(concat(concat(new String[] {"cancel", greetJob.toString()}, db), kafka));
+        FanoutProcesses.Result cancelDone = run(concat(new String[] {"cancel", greetJob.toString()}, kafka));
         assertEquals(1, cancelDone.exitCode(), "a finished job cannot be cancelled");
         assertThat(cancelDone.err()).contains("is SUCCEEDED: it cannot be cancelled");
-        assertEquals(4, run(concat(concat(new String[] {"suspend", UUID.randomUUID().toString()}, db), kafka)).exitCode(), "no such job");
+        assertEquals(4, run(concat(new String[] {"suspend", UUID.randomUUID().toString()}, kafka)).exitCode(), "no such job");
 
         String coordinatorScrape = scrape(coordinatorMetrics);
         assertThat(coordinatorScrape).contains("fanout_jobs_accepted_total 2.0").contains("fanout_jobs_finished_total{state=\"SUCCEEDED\"} 2.0")

@@ -1,5 +1,6 @@
 package io.fanout.it;
 
+import io.fanout.shared.command.CommandResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fanout.client.FanoutClient;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
-import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.embedded.EmbeddedKafka;
@@ -357,7 +357,7 @@ class SecurityIT {
             // a cancel: the order goes out on the control topic and stops the running tasks in the executor
             UUID slowJob = client.submit(JobRequests.builder("slow").items(List.of(1, 2), "wait").build());
             await().atMost(Duration.ofSeconds(30)).until(() -> slow.started.get() == 2);
-            JobControl.Result cancelled = coordinator.jobControl().cancel(slowJob, "security-it");
+            CommandResult cancelled = client.cancel(slowJob, "security-it", Duration.ofSeconds(30)); // a command, sent with the client's ACLs
             assertTrue(cancelled.done(), cancelled.message());
             assertEquals(JobEvent.Type.CANCELLED, client.await(slowJob, Duration.ofSeconds(30)).type());
             await().atMost(Duration.ofSeconds(30)).until(() -> slow.interrupted.get() == 2);

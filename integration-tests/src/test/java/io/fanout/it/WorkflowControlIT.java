@@ -1,5 +1,6 @@
 package io.fanout.it;
 
+import io.fanout.shared.command.CommandResult;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
-import io.fanout.coordinator.control.JobControl;
-import io.fanout.coordinator.control.WorkflowControl;
+import io.fanout.shared.command.RunCommand;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.Processor;
 import io.fanout.shared.model.JobEvent;
@@ -82,7 +82,7 @@ class WorkflowControlIT {
 
             broken.set(false);
             cluster.client().follow(run);
-            JobControl.Result retried = cluster.coordinator().workflowControl().retry(run, null, "test");
+            CommandResult retried = control(cluster, RunCommand.retry(run, null, "test"));
             assertTrue(retried.done(), retried.message());
             assertEquals("workflow run " + run + " retried: b, c, e run again", retried.message());
             JobEvent outcome = cluster.client().await(run, Duration.ofMinutes(2));
@@ -93,10 +93,10 @@ class WorkflowControlIT {
             assertEquals("1", nodeColumn(cluster, run, "b", "attempt"), "b's second attempt ran as a job of its own");
             assertEquals("0", nodeColumn(cluster, run, "a", "attempt"));
 
-            JobControl.Result again = cluster.coordinator().workflowControl().retry(run, null, "test");
+            CommandResult again = control(cluster, RunCommand.retry(run, null, "test"));
             assertFalse(again.done(), "a succeeded run has nothing to retry");
             cluster.client().follow(run);
-            assertTrue(cluster.coordinator().workflowControl().retry(run, "d", "test").done());
+            assertTrue(control(cluster, RunCommand.retry(run, "d", "test")).done());
             assertEquals(JobState.SUCCEEDED, cluster.client().await(run, Duration.ofMinutes(2)).state());
             assertEquals(List.of(1, 2, 1, 2, 2), List.of(ran("a"), ran("b"), ran("c"), ran("d"), ran("e")), "--from d: d and e only");
         }
@@ -117,12 +117,12 @@ class WorkflowControlIT {
             assertEquals("UPSTREAM_FAILED", nodeColumn(cluster, run, "g", "state"));
 
             cluster.client().follow(run);
-            JobControl.Result marked = cluster.coordinator().workflowControl().markSucceeded(run, "f", IntNode.valueOf(41), "test");
+            CommandResult marked = control(cluster, RunCommand.markSucceeded(run, "f", IntNode.valueOf(41), "test"));
             assertTrue(marked.done(), marked.message());
             JobEvent outcome = cluster.client().await(run, Duration.ofMinutes(2));
             assertEquals(JobState.SUCCEEDED, outcome.state(), outcome.toString());
             assertEquals("42", nodeColumn(cluster, run, "g", "result_json"), "g saw the result given by hand");
-            assertFalse(cluster.coordinator().workflowControl().markSucceeded(run, "nope", null, "test").done());
+            assertFalse(control(cluster, RunCommand.markSucceeded(run, "nope", null, "test")).done());
         }
     }
 
@@ -142,8 +142,7 @@ class WorkflowControlIT {
                     .build();
             UUID run = cluster.client().run(Workflows.run(def, null));
             started.await();
-            WorkflowControl control = cluster.coordinator().workflowControl();
-            assertTrue(control.cancel(run, "test").done());
+            assertTrue(control(cluster, RunCommand.of(RunCommand.Kind.CANCEL, run, "test")).done());
             JobEvent outcome = cluster.client().await(run, Duration.ofMinutes(1));
 
             assertEquals(JobEvent.Type.RUN_FINISHED, outcome.type());
@@ -152,13 +151,13 @@ class WorkflowControlIT {
             assertEquals("CANCELLED", nodeColumn(cluster, run, "t", "state"));
             String job = nodeColumn(cluster, run, "s", "job_id");
             assertEquals("CANCELLED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?::uuid", job));
-            assertFalse(control.cancel(run, "test").done(), "an ended run cannot be cancelled");
+            assertFalse(control(cluster, RunCommand.of(RunCommand.Kind.CANCEL, run, "test")).done(), "an ended run cannot be cancelled");
             assertEquals(0, ran("t"));
 
             // A cancelled run is retried from where it stopped: both nodes run, s as a new attempt.
             never.countDown();
             cluster.client().follow(run);
-            assertTrue(control.retry(run, null, "test").done());
+            assertTrue(control(cluster, RunCommand.retry(run, null, "test")).done());
             assertEquals(JobState.SUCCEEDED, cluster.client().await(run, Duration.ofMinutes(1)).state());
             assertEquals("1", nodeColumn(cluster, run, "s", "attempt"));
             assertEquals(1, ran("t"));
@@ -182,7 +181,7 @@ class WorkflowControlIT {
             UUID run = cluster.client().run(Workflows.run(def, null));
             await().atMost(Duration.ofMinutes(1)).until(() -> "RUNNING".equals(nodeColumn(cluster, run, "c", "state")));
 
-            JobControl.Result refused = cluster.coordinator().workflowControl().markSucceeded(run, "f", null, "test");
+            CommandResult refused = control(cluster, RunCommand.markSucceeded(run, "f", null, "test"));
             assertFalse(refused.done());
             assertTrue(refused.message().contains("nodes after f are running (c)"), refused.message());
             assertEquals("FAILED", nodeColumn(cluster, run, "f", "state"));
@@ -206,8 +205,7 @@ class WorkflowControlIT {
                     .build();
             UUID run = cluster.client().run(Workflows.run(def, null));
             await().atMost(Duration.ofMinutes(1)).until(() -> "RUNNING".equals(nodeColumn(cluster, run, "g", "state")));
-            WorkflowControl control = cluster.coordinator().workflowControl();
-            assertTrue(control.suspend(run, "test").done());
+            assertTrue(control(cluster, RunCommand.of(RunCommand.Kind.SUSPEND, run, "test")).done());
             release.countDown();
 
             // g's end is recorded in the same transaction that would start h: once g is SUCCEEDED, h was passed over.
@@ -216,11 +214,16 @@ class WorkflowControlIT {
             assertEquals("SUSPENDED", Sql.text(cluster.db(), "SELECT state FROM fanout_workflow_run WHERE run_id = ?", run));
 
             cluster.client().follow(run);
-            assertTrue(control.resume(run, "test").done());
+            assertTrue(control(cluster, RunCommand.of(RunCommand.Kind.RESUME, run, "test")).done());
             JobEvent outcome = cluster.client().await(run, Duration.ofMinutes(1));
             assertEquals(JobState.SUCCEEDED, outcome.state(), outcome.toString());
             assertEquals(1, ran("h"));
         }
+    }
+
+    /** A run command through the jobs topic, as the CLI and the API send it, answered by the run's coordinator. */
+    private static CommandResult control(FanoutCluster cluster, RunCommand command) throws Exception {
+        return cluster.client().command(command, Duration.ofSeconds(30));
     }
 
     private static String nodeColumn(FanoutCluster cluster, UUID run, String node, String column) {

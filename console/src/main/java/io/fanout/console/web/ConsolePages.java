@@ -1,5 +1,6 @@
 package io.fanout.console.web;
 
+import io.fanout.shared.command.CommandResult;
 import io.fanout.console.ApiError;
 import io.fanout.console.ApiTokens;
 import io.fanout.console.Audited;
@@ -10,7 +11,7 @@ import io.fanout.console.Params;
 import io.fanout.console.Throughput;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
-import io.fanout.coordinator.control.JobControl;
+import io.fanout.console.Commander;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The web console: server-rendered pages over the same services as the API, signed in with an API
@@ -50,7 +52,7 @@ public final class ConsolePages {
     private final ApiTokens tokens;
     private final Sessions sessions = new Sessions();
     private final JobQueries queries;
-    private final JobControl jobs;
+    private final Commander jobs;
     private final DeadLetters deadLetters;
     private final AuditLog audit;
     private final Audited audited;
@@ -60,7 +62,7 @@ public final class ConsolePages {
     private final Supplier<ExecutorsView> executors;
     private final Throughput throughput;
 
-    public ConsolePages(ApiTokens tokens, JobQueries queries, JobControl jobs, DeadLetters deadLetters, AuditLog audit, DataSource db, Schedules schedules,
+    public ConsolePages(ApiTokens tokens, JobQueries queries, Commander jobs, DeadLetters deadLetters, AuditLog audit, DataSource db, Schedules schedules,
                         Supplier<ExecutorsView> executors) {
         this.tokens = tokens;
         this.queries = queries;
@@ -240,8 +242,17 @@ public final class ConsolePages {
     private void cancel(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
         ApiTokens.Principal who = Audited.who(ctx);
-        JobControl.Result r = jobs.cancel(id, "console:" + who.name());
-        audited.record(ctx, "job.cancel", id.toString(), r.done() ? "done" : "refused", r.message());
+        String outcome;
+        String message;
+        try {
+            CommandResult r = jobs.cancel(id, "console:" + who.name());
+            outcome = r.done() ? "done" : "refused";
+            message = r.message();
+        } catch (TimeoutException e) {
+            outcome = "pending";
+            message = e.getMessage();
+        }
+        audited.record(ctx, "job.cancel", id.toString(), outcome, message);
         ctx.redirect(BASE + "/jobs/" + id);
     }
 

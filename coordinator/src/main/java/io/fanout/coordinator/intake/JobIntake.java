@@ -2,6 +2,7 @@ package io.fanout.coordinator.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fanout.coordinator.workflow.WorkflowRuns;
+import io.fanout.shared.command.Command;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequest;
@@ -17,7 +18,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Turns a record of the jobs topic into an accepted job request, a workflow run request, or a rejection with its reason. */
+/** Turns a record of the jobs topic into an accepted job request, a workflow run request, a command, or a rejection with its reason. */
 public final class JobIntake {
 
     private final Set<String> knownProcessors;
@@ -35,11 +36,15 @@ public final class JobIntake {
         this.webhookHosts = Set.copyOf(webhookHosts);
     }
 
-    public sealed interface Decision permits Accepted, Rejected, RunRequested {
+    public sealed interface Decision permits Accepted, Rejected, RunRequested, CommandReceived {
     }
 
     /** A request to run a workflow. */
     public record RunRequested(WorkflowRuns.Requested request) implements Decision {
+    }
+
+    /** An operator's command for a job or a workflow run, carried out by its owner. */
+    public record CommandReceived(Command command) implements Decision {
     }
 
     public record Accepted(JobRequest request, int partition) implements Decision {
@@ -52,6 +57,13 @@ public final class JobIntake {
     public Decision decide(ConsumerRecord<byte[], byte[]> record) {
         String source = record.topic() + "-" + record.partition() + "@" + record.offset();
         JsonNode root = tree(record.value());
+        if (Command.isCommand(root)) {
+            try {
+                return new CommandReceived(Command.parse(root));
+            } catch (Command.InvalidCommandException e) {
+                return new Rejected(Command.claimedTarget(root), source, "invalid command: " + e.getMessage(), text(record.value()));
+            }
+        }
         if (WorkflowRunRequest.isRunRequest(root)) {
             try {
                 WorkflowRunRequest run = WorkflowRunRequest.parse(root);

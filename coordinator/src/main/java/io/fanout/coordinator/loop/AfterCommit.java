@@ -1,5 +1,6 @@
 package io.fanout.coordinator.loop;
 
+import io.fanout.coordinator.control.CommandEffects;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
@@ -40,6 +41,10 @@ final class AfterCommit {
      * an executor that missed it (the suspending process died before sending it) hands them back.
      */
     final Set<UUID> suspendOrders = new HashSet<>();
+    /** Jobs cancelled by a command: every executor is told to stop their tasks. */
+    final Set<UUID> cancelOrders = new HashSet<>();
+    /** Commands read on a partition that does not own their job, produced again to the one that does. */
+    final List<CommandEffects.Forward> forwards = new ArrayList<>();
     /** The outbox rows that record what this batch owes Kafka. */
     List<Long> outboxIds = List.of();
     /** Failed attempts that got another attempt. */
@@ -53,6 +58,18 @@ final class AfterCommit {
         endedRuns.addAll(part.endedRuns);
         events.addAll(part.events);
         deadLetters.addAll(part.deadLetters);
+    }
+
+    /** Takes on what the batch's commands owe: answers, orders, released tasks, cancelled jobs' and runs' final events, forwards. */
+    void add(CommandEffects done) {
+        events.addAll(done.answers);
+        tasks.addAll(done.released);
+        ended.addAll(done.endedJobs);
+        endedRuns.addAll(done.endedRuns);
+        cancelOrders.addAll(done.cancelOrders);
+        suspendOrders.addAll(done.suspendOrders);
+        resumeOrders.addAll(done.resumeOrders);
+        forwards.addAll(done.forwards);
     }
 
     /** Once this batch's own transaction has committed: takes on what its committed parts do, and their outbox rows. */

@@ -1,5 +1,10 @@
 package io.fanout.coordinator.loop;
 
+import io.fanout.coordinator.control.CommandEffects;
+import io.fanout.coordinator.control.JobCommands;
+import io.fanout.coordinator.control.RunCommands;
+import io.fanout.shared.command.JobCommand;
+import io.fanout.shared.command.RunCommand;
 import io.fanout.coordinator.intake.JobIntake.Accepted;
 import io.fanout.coordinator.intake.JobIntake.Rejected;
 import io.fanout.coordinator.intake.JobIntake;
@@ -13,11 +18,9 @@ import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.coordinator.workflow.WorkflowRuns;
-import io.fanout.shared.json.Json;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobEvent;
-import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.Limits;
 import io.fanout.shared.model.JobState;
@@ -27,14 +30,12 @@ import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.StatusMessage.MapRequest;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
-import io.fanout.shared.wire.StatusMessage;
 import io.fanout.shared.wire.WireCodec;
 import io.fanout.shared.wire.WireFormatException;
 import io.micrometer.core.instrument.Counter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -74,18 +75,25 @@ public final class BatchProcessor {
     private final WorkflowRuns workflows;
 
     private final PriorityDispatch window;
+    private final JobCommands jobCommandControl;
+    private final RunCommands runCommandControl;
+    private final JobDecisions decisions;
 
     public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock, FanoutMeters meters, int dispatchWindow) {
         this.window = new PriorityDispatch(dispatchWindow, jobs, waiting);
         this.meters = meters;
         this.acceptance = new JobAcceptance(jobs, window, clock, meters.jobsAccepted());
-        this.workflows = new WorkflowRuns(new WorkflowStore(), clock);
+        WorkflowStore workflowStore = new WorkflowStore();
+        this.workflows = new WorkflowRuns(workflowStore, clock);
         this.rejectedJobs = meters.jobsRejected();
         this.intake = intake;
         this.jobs = jobs;
         this.tasks = tasks;
         this.clock = clock;
         this.failures = new FailurePolicy(clock, () -> ThreadLocalRandom.current().nextDouble());
+        this.jobCommandControl = new JobCommands(jobs, tasks, waiting, clock);
+        this.runCommandControl = new RunCommands(workflowStore, workflows, jobs, tasks, clock);
+        this.decisions = new JobDecisions(jobs, tasks, waiting, window, meters, clock);
     }
 
     TaskLiveness liveness() {
@@ -166,6 +174,17 @@ public final class BatchProcessor {
             }
         }
         synthetic.forEach(statuses::add);
+        List<JobIntake.Decision> requests = new ArrayList<>();
+        List<JobCommands.Received> jobCommands = new ArrayList<>();
+        List<RunCommands.Received> runCommands = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : jobRecords) {
+            JobIntake.Decision d = intake.decide(record);
+            switch (d) {
+                case JobIntake.CommandReceived(JobCommand c) -> jobCommands.add(new JobCommands.Received(c, record));
+                case JobIntake.CommandReceived(RunCommand c) -> runCommands.add(new RunCommands.Received(c, record));
+                default -> requests.add(d);
+            }
+        }
         List<NewTask> children = new ArrayList<>();
         Set<UUID> heldChildren = new HashSet<>();
         List<TaskDispatch> childDispatches = new ArrayList<>();
@@ -180,14 +199,14 @@ public final class BatchProcessor {
             boolean first = i == 0;
             List<NewTask> mine = first ? firstPart : newTasks.get(i);
             List<TaskDispatch> mineSent = dispatches.get(i);
-            if (mine.isEmpty() && !(first && !jobRecords.isEmpty())) {
+            if (mine.isEmpty() && !(first && !requests.isEmpty())) {
                 continue;
             }
             store.add(c -> {
                 AfterCommit a = new AfterCommit();
                 Set<UUID> held = first ? new HashSet<>(heldChildren) : Set.of(); // a job's held tasks stay in one part, in order
                 if (first) {
-                    accept(c, jobRecords, mine, held, a);
+                    accept(c, requests, mine, held, a);
                 }
                 tasks.insert(c, mine, held);
                 a.tasks.addAll(mineSent);
@@ -195,10 +214,21 @@ public final class BatchProcessor {
             });
         }
         apply(conn, store, width, parts, after);
-        if (children.isEmpty() && firstPart.isEmpty() && statuses.statuses().isEmpty()) {
-            return after;
+        if (!children.isEmpty() || !firstPart.isEmpty() || !statuses.statuses().isEmpty()) {
+            applyStatuses(conn, statuses, width, parts, owned, after);
         }
+        CommandEffects commanded = jobCommandControl.apply(conn, jobCommands, !window.enabled());
+        runCommandControl.apply(conn, runCommands, commanded);
+        after.add(commanded);
+        return after;
+    }
 
+    /**
+     * The batch's statuses applied (in parts with a wide {@code parts}), then the decisions on their
+     * jobs in {@code conn}'s transaction, and the waiting tasks a dispatch window has room for.
+     */
+    private void applyStatuses(Connection conn, StatusCoalescer statuses, int width, Parts parts, Collection<Integer> owned, AfterCommit after)
+            throws Exception {
         List<StagedStatus> staged = failures.decide(conn, jobs, statuses.statuses());
         Set<UUID> moved = ConcurrentHashMap.newKeySet();
         List<Part> apply = new ArrayList<>();
@@ -230,9 +260,8 @@ public final class BatchProcessor {
                 started.add(st.jobId());
             }
         }
-        decide(conn, touched, moved, returned, started, after);
+        decisions.decide(conn, touched, moved, returned, started, after);
         after.tasks.addAll(window.release(conn, owned));
-        return after;
     }
 
     /**
@@ -248,39 +277,6 @@ public final class BatchProcessor {
             return;
         }
         after.committed.addAll(parts.applyAll(steps));
-    }
-
-    /**
-     * The jobs whose statuses the batch applied, as they are now: those whose every task is done
-     * end (or start their reduce), the others progressed, and a job with a parallelism limit
-     * releases as many held tasks as finished. A job ends from its durable counters whether or not
-     * this try of the batch moved them; a reducing job only once its reduce task has finished. A
-     * running job some of whose tasks executors {@code returned} (they saw it suspended, it has been
-     * resumed since) dispatches its held tasks again and repeats the resume order; a suspended job
-     * whose tasks executors {@code started} repeats the suspend order.
-     */
-    private void decide(Connection conn, Set<UUID> touched, Set<UUID> moved, Set<UUID> returned, Set<UUID> started, AfterCommit after)
-            throws SQLException {
-        List<JobRow> done = new ArrayList<>();
-        for (JobRow job : jobs.load(conn, touched).values()) {
-            if (job.state().isTerminal()) {
-                continue; // a cancelled job's late news changes nothing
-            }
-            if (job.allTasksDone() && (job.state() != JobState.REDUCING || reduceEnded(conn, job))) {
-                done.add(job);
-            } else if (moved.contains(job.jobId())) {
-                after.progressed.add(job);
-            }
-            if (!window.enabled() && job.state() == JobState.RUNNING && (job.parallelism() > 0 || returned.contains(job.jobId()))) {
-                after.tasks.addAll(waiting.release(conn, job, job.dispatchBudget())); // finished tasks made room, or returned ones may run
-            }
-            if (job.state() == JobState.RUNNING && returned.contains(job.jobId())) {
-                after.resumeOrders.add(job.jobId());
-            } else if (job.state() == JobState.SUSPENDED && started.contains(job.jobId())) {
-                after.suspendOrders.add(job.jobId());
-            }
-        }
-        complete(conn, done, after);
     }
 
     private static int shard(UUID taskId, int width) {
@@ -299,15 +295,16 @@ public final class BatchProcessor {
     }
 
     /** The batch's job requests accepted (or rejected) and its workflow run requests started, with the first tasks in {@code newTasks}. */
-    private void accept(Connection conn, List<ConsumerRecord<byte[], byte[]>> records, List<NewTask> newTasks, Set<UUID> held, AfterCommit after)
+    private void accept(Connection conn, List<JobIntake.Decision> requests, List<NewTask> newTasks, Set<UUID> held, AfterCommit after)
             throws SQLException {
         List<JobStore.NewJob> accepted = new ArrayList<>();
         List<WorkflowRuns.Requested> runs = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            switch (intake.decide(record)) {
+        for (JobIntake.Decision request : requests) {
+            switch (request) {
                 case Rejected r -> reject(conn, r.jobId(), r.source(), r.reason(), r.request(), after);
                 case Accepted a -> accepted.add(new JobStore.NewJob(a.request(), a.partition()));
                 case JobIntake.RunRequested r -> runs.add(r.request());
+                case JobIntake.CommandReceived c -> throw new IllegalStateException("commands are carried out after the batch's statuses");
             }
         }
         acceptance.accept(conn, accepted, newTasks, held, after);
@@ -391,49 +388,6 @@ public final class BatchProcessor {
                 }
             }
         }
-    }
-
-    /** Every task of these jobs is done: decide what comes next from the durable counters, in one statement. */
-    private void complete(Connection conn, List<JobRow> done, AfterCommit after) throws SQLException {
-        if (done.isEmpty()) {
-            return;
-        }
-        Map<UUID, JobRow> byId = new HashMap<>();
-        List<JobStore.Transition> transitions = new ArrayList<>();
-        for (JobRow job : done) {
-            byId.put(job.jobId(), job);
-            JobState next = job.failed() > job.maxFailedTasks() || job.state() == JobState.REDUCING && reduceState(conn, job) != TaskState.SUCCEEDED ? JobState.FAILED
-                    : job.state() != JobState.REDUCING && job.reduceRequired() ? JobState.REDUCING
-                    : JobState.SUCCEEDED;
-            UUID resultTask = job.state() == JobState.REDUCING ? TaskIds.reduce(job.jobId()) : TaskIds.root(job.jobId());
-            transitions.add(new JobStore.Transition(job.jobId(), job.state(), next, resultTask));
-        }
-        for (JobStore.Finished f : jobs.transition(conn, transitions)) {
-            JobRow job = byId.get(f.jobId());
-            if (f.state() == JobState.REDUCING) {
-                log.info("job {}: all {} tasks succeeded, starting reduce", job.jobId(), job.total());
-                after.reduces.add(job.withState(JobState.REDUCING));
-                continue;
-            }
-            meters.jobsFinished(f.state().name()).increment();
-            after.ended.add(job.withState(f.state()));
-            log.info("job {} {}: tasks={} succeeded={} failed={}{}", job.jobId(), f.state(), job.total(), job.succeeded(), job.failed(),
-                    f.error() == null ? "" : " error=" + f.error());
-            after.events.add(new JobEvent(f.state() == JobState.SUCCEEDED ? JobEvent.Type.SUCCEEDED : JobEvent.Type.FAILED, job.jobId(), job.key(),
-                    job.processor(), f.state(), job.counts(), f.resultJson() == null ? null : Json.readTree(f.resultJson()), f.error(), null, null,
-                    now()));
-        }
-    }
-
-    private boolean reduceEnded(Connection conn, JobRow job) throws SQLException {
-        TaskState reduce = reduceState(conn, job);
-        return reduce != null && reduce.isTerminal();
-    }
-
-    /** The state of the job's reduce task, or null before it is stored. */
-    private TaskState reduceState(Connection conn, JobRow job) throws SQLException {
-        TaskStore.Current reduce = tasks.current(conn, job.jobId(), TaskIds.reduce(job.jobId()));
-        return reduce == null ? null : reduce.state();
     }
 
     private String now() {

@@ -303,7 +303,9 @@ public final class CoordinatorLoop implements Runnable {
             meters.deadLetters("POISON").increment();
             sends.add(out.effects().deadLetters().publishUnreadable(u.record(), u.why(), coordinatorId));
         }
+        after.cancelOrders.forEach(jobId -> sends.add(out.effects().control().cancel(jobId)));
         after.resumeOrders.forEach(jobId -> sends.add(out.effects().control().resume(jobId)));
+        after.forwards.forEach(f -> sends.add(out.effects().commands().forward(f.partition(), f.record())));
         after.suspendOrders.forEach(jobId -> sends.add(out.effects().control().suspend(jobId)));
         for (JobEvent event : after.events) {
             sends.add(out.effects().events().publish(event));

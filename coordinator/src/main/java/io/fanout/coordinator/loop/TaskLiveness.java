@@ -37,8 +37,8 @@ final class TaskLiveness {
             if (h != null && e.attempt() < h.attempt()) {
                 continue; // an older attempt's news
             }
-            if (e.state().isTerminal() || e.state() == TaskState.RETRY_WAIT) {
-                held.remove(e.taskId());
+            if (e.state().isTerminal() || e.state() == TaskState.RETRY_WAIT || e.state() == TaskState.SUSPENDED) {
+                held.remove(e.taskId()); // ended, or handed back unstarted (its job suspended): no executor holds it now
             } else if (e.state() == TaskState.RECEIVED || e.state() == TaskState.RUNNING) {
                 held.put(e.taskId(), new Held(batch.jobId(), e.attempt(), batch.executorId(), partition, now));
             }

@@ -57,7 +57,8 @@ public final class Retention implements AutoCloseable {
                 && (policy.jobs().isZero()
                     || drain("workflow_runs", token, until, c -> RetentionStore.deleteOldRuns(c, policy.jobs(), batch))
                     && drain("rejected_requests", token, until, c -> RetentionStore.deleteOldRejections(c, policy.jobs(), batch))
-                    && drain("alerts", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch)))
+                    && drain("alerts", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch))
+                    && drain("commands", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_command", "applied_at", policy.jobs(), batch)))
                 && (policy.audit().isZero()
                     || drain("audit", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_audit", "at", policy.audit(), batch)));
         if (!held) {

@@ -1,8 +1,9 @@
 package io.fanout.coordinator.schedule;
 
+import io.fanout.shared.command.Command;
+import io.fanout.shared.command.JobCommand;
+import io.fanout.shared.command.RunCommand;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fanout.coordinator.control.JobControl;
-import io.fanout.coordinator.control.WorkflowControl;
 import io.fanout.shared.workflow.InvalidWorkflowException;
 import io.fanout.shared.workflow.WorkflowRunRequest;
 import io.fanout.coordinator.lease.LeaderWork;
@@ -45,18 +46,14 @@ public final class Scheduler implements AutoCloseable {
     private final Database db;
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
-    private final JobControl control;
-    private final WorkflowControl workflowControl;
     private final Clock clock;
     private final LeaderWork leader;
 
-    public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, JobControl control, WorkflowControl workflowControl, Clock clock,
+    public Scheduler(Database db, Producer<byte[], byte[]> producer, TopicNames topics, Clock clock,
                      String coordinatorId, Duration leaseTtl) {
         this.db = db;
         this.producer = producer;
         this.topics = topics;
-        this.control = control;
-        this.workflowControl = workflowControl;
         this.clock = clock;
         this.leader = new LeaderWork(db, "scheduler", coordinatorId, leaseTtl, TICK, this::fireDue);
     }
@@ -106,8 +103,12 @@ public final class Scheduler implements AutoCloseable {
                 }
                 case REPLACE -> {
                     String actor = "schedule " + s.name() + " (policy replace)";
-                    JobControl.Result r = control.cancel(s.lastJobId(), actor);
-                    log.info("schedule {}: {}", s.name(), (r.found() ? r : workflowControl.cancel(s.lastJobId(), actor)).message());
+                    // the job's or run's owner cancels it: the scheduler only asks, as any client would
+                    Command cancel = isJob(c, s.lastJobId()) ? JobCommand.of(JobCommand.Kind.CANCEL, s.lastJobId(), actor)
+                            : RunCommand.of(RunCommand.Kind.CANCEL, s.lastJobId(), actor);
+                    producer.send(new ProducerRecord<>(topics.jobs(), cancel.target().toString().getBytes(StandardCharsets.UTF_8), cancel.toJson()))
+                            .get(30, TimeUnit.SECONDS);
+                    log.info("schedule {}: asked for the {} (command {})", s.name(), cancel.describe(), cancel.id());
                 }
                 case ALLOW -> { }
             }
@@ -144,6 +145,16 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Whether the job or workflow run is still going; one fired but neither stored nor rejected yet counts as going. */
+    private static boolean isJob(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM fanout_job WHERE job_id = ?)")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     private static boolean running(Connection c, UUID id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT coalesce((SELECT state FROM fanout_job WHERE job_id = ?), "
                 + "(SELECT state FROM fanout_workflow_run WHERE run_id = ?)), EXISTS (SELECT 1 FROM fanout_rejected_request WHERE job_id = ?)")) {

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.store;
 
 import io.fanout.shared.model.JobRequest;
+import io.fanout.shared.lifecycle.JobLifecycle;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.wire.ReduceInputRange;
 import java.sql.Connection;
@@ -131,6 +132,7 @@ public final class JobStore {
         if (transitions.isEmpty()) {
             return done;
         }
+        transitions.forEach(t -> JobLifecycle.TABLE.check(t.from(), t.to()));
         try (PreparedStatement ps = conn.prepareStatement("""
                 UPDATE fanout_job j SET
                     state = v.to_state,
@@ -200,6 +202,7 @@ public final class JobStore {
 
     /** Fails the open jobs of {@code partitions} whose deadline has passed by {@code now}. */
     public List<Expired> expire(Connection conn, Collection<Integer> partitions, Instant now) throws SQLException {
+        JobLifecycle.TABLE.check(JobState.OPEN, JobState.FAILED);
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = 'FAILED', finished_at = now(), expires_at = now() + ttl_after_finished_ms * interval '1 millisecond', "
                 + "error = '" + DEADLINE_ERROR + "' || deadline_at || ' with ' || (succeeded_tasks + failed_tasks) || ' of ' || total_tasks "
                 + "|| ' tasks done; the others are cancelled' "
@@ -222,6 +225,7 @@ public final class JobStore {
      * time when {@code to} is terminal); returns it as it is now, or null if it was in none of them.
      */
     public JobRow move(Connection conn, UUID jobId, List<JobState> from, JobState to, String error) throws SQLException {
+        from.forEach(f -> JobLifecycle.TABLE.check(f, to));
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET state = ?, error = coalesce(?, error), "
                 + "finished_at = CASE WHEN ? THEN now() ELSE finished_at END, "
                 + "expires_at = CASE WHEN ? THEN now() + ttl_after_finished_ms * interval '1 millisecond' ELSE expires_at END "

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.store;
 
 import io.fanout.coordinator.dispatch.TaskDispatch;
+import io.fanout.shared.lifecycle.JobLifecycle;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
@@ -66,6 +67,9 @@ public final class TaskReplay {
                 // runs again, and reduces once the subtask is done.
                 JobState reopenedAs = task.kind() == TaskKind.REDUCE ? (ended ? JobState.REDUCING : job.state())
                         : ended || job.state() == JobState.REDUCING ? JobState.RUNNING : job.state();
+                if (reopenedAs != job.state()) {
+                    JobLifecycle.TABLE.check(job.state(), reopenedAs);
+                }
                 return new Prepared(null, new TaskDispatch(task, rs.getInt(2) + 1, job.withState(reopenedAs),
                         task.kind() == TaskKind.REDUCE ? range : null), ended);
             }

@@ -283,7 +283,7 @@ public final class TaskStore {
         try (PreparedStatement ps = conn.prepareStatement("""
                 SELECT t.job_id, t.task_id, t.attempt, t.executor_id, j.owner_partition
                 FROM fanout_job j JOIN fanout_task t ON t.job_id = j.job_id
-                WHERE j.state IN ('RUNNING', 'REDUCING') AND j.owner_partition = ANY (?) AND t.state IN ('RECEIVED', 'RUNNING')""")) {
+                WHERE j.state IN (%s) AND j.owner_partition = ANY (?) AND t.state IN ('RECEIVED', 'RUNNING')""".formatted(JobStore.OPEN))) {
             ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
             List<HeldTask> held = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -300,6 +300,10 @@ public final class TaskStore {
         try (PreparedStatement ps = conn.prepareStatement("DELETE FROM fanout_task_held WHERE job_id = ANY (?)")) {
             ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
             ps.executeUpdate();
+        }
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_job SET in_flight = 0 WHERE job_id = ANY (?)")) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
+            ps.executeUpdate(); // every attempt in flight is cancelled with the rest
         }
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_task SET state = 'CANCELLED', due_at = NULL, finished_at = now() "
                 + "WHERE job_id = ANY (?) AND fanout_state_rank(state) < 4")) {

@@ -71,4 +71,15 @@ public final class WaitingTasks {
             return released;
         }
     }
+
+    /** Whether any of the job's tasks waits in the held queue. */
+    public boolean anyHeld(Connection conn, UUID jobId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT EXISTS (SELECT 1 FROM fanout_task_held WHERE job_id = ?)")) {
+            ps.setObject(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.store;
 
 import io.fanout.shared.json.Json;
+import io.fanout.shared.lifecycle.RunLifecycle;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.workflow.InvalidWorkflowException;
 import io.fanout.shared.workflow.NodeState;
@@ -239,6 +240,7 @@ public final class WorkflowStore {
      * returns it as it is now, or null if it was in none of them.
      */
     public Run moveRun(Connection conn, UUID runId, List<String> from, String to, String error, boolean wake) throws SQLException {
+        from.stream().filter(f -> !f.equals(to)).forEach(f -> RunLifecycle.TABLE.check(JobState.valueOf(f), JobState.valueOf(to))); // the same state: a wake
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_run SET state = ?, error = ?, wake = wake OR ?, "
                 + "finished_at = CASE WHEN ? IN ('RUNNING', 'SUSPENDED') THEN NULL ELSE now() END "
                 + "WHERE run_id = ? AND state = ANY (?) RETURNING " + RUN_COLUMNS)) {

@@ -11,7 +11,9 @@ import java.util.UUID;
  * carry the run id as {@code jobId} and say which workflow (and node) in {@code workflow}.
  *
  * @param result the job's result as JSON (SUCCEEDED only)
- * @param reason why a request was rejected (REJECTED only); {@code source} says which record
+ * @param reason why a request was rejected (REJECTED), or what a command did or why it was refused
+ *     (an event that answers a command); {@code source} says which record
+ * @param command the id of the command this event answers (see {@code JobCommand}), else null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobEvent(
@@ -26,12 +28,24 @@ public record JobEvent(
         String reason,
         String source,
         String time,
-        Workflow workflow) {
+        Workflow workflow,
+        UUID command) {
+
+    /** The event of a job, a run or a request, answering no command. */
+    public JobEvent(Type type, UUID jobId, String key, String processor, JobState state, TaskCounts tasks, JsonNode result, String error,
+                    String reason, String source, String time, Workflow workflow) {
+        this(type, jobId, key, processor, state, tasks, result, error, reason, source, time, workflow, null);
+    }
 
     /** The event of a job or a request (no workflow). */
     public JobEvent(Type type, UUID jobId, String key, String processor, JobState state, TaskCounts tasks, JsonNode result, String error,
                     String reason, String source, String time) {
-        this(type, jobId, key, processor, state, tasks, result, error, reason, source, time, null);
+        this(type, jobId, key, processor, state, tasks, result, error, reason, source, time, null, null);
+    }
+
+    /** This event as the answer to a command, saying what it did or why not. */
+    public JobEvent answering(UUID commandId, String message) {
+        return new JobEvent(type, jobId, key, processor, state, tasks, result, error, message, source, time, workflow, commandId);
     }
 
     /**
@@ -54,6 +68,8 @@ public record JobEvent(
         SUSPENDED,
         RESUMED,
         CANCELLED,
+        /** A command was not carried out: the job's state does not allow it (or there is no such job: no state). */
+        REFUSED,
         RUN_STARTED,
         NODE_STARTED,
         NODE_FINISHED,
