@@ -178,6 +178,8 @@ class DeadLetterReplayIT {
             DeadLetters letters = cluster.coordinator().deadLetters();
             assertEquals(10, letters.replayJob(job, "carol", false).stream().filter(DeadLetters.Result::done).count());
             assertEquals("RUNNING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job), "reopened to run the replayed tasks");
+            assertEquals(10, Sql.count(cluster.db(), "SELECT in_flight FROM fanout_job WHERE job_id = ?", job),
+                    "the replayed tasks are in flight, the discarded reduce no longer (issue C2: it stayed counted, and a job at its parallelism hung)");
             processor.letRepairedGo.countDown();
             assertTrue(processor.secondStarted.await(1, TimeUnit.MINUTES), "the job reduces again");
             CoordinatorProgress.awaitApplied(cluster, cluster.topics.status());
@@ -195,6 +197,7 @@ class DeadLetterReplayIT {
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
             assertEquals(sumOfSquares(true), outcome.result().asLong());
             assertEquals(0, outcome.tasks().failed());
+            assertEquals(0, Sql.count(cluster.db(), "SELECT in_flight FROM fanout_job WHERE job_id = ?", job));
         }
     }
 }

@@ -139,7 +139,7 @@ class JobCommandsIT {
             TimeoutException e = assertThrows(TimeoutException.class, () -> cluster.client().cancel(job, "frank", Duration.ofSeconds(3)));
             assertTrue(e.getMessage().startsWith("cancel of job " + job + " (command "), e.getMessage());
             assertTrue(e.getMessage().contains("is pending: not answered within PT3S"), e.getMessage());
-            assertFalse(Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job).equals("CANCELLED"));
+            assertFalse(Sql.text(Sql.at(cluster.jdbcUrl), "SELECT state FROM fanout_job WHERE job_id = ?", job).equals("CANCELLED"));
         }
     }
 }

@@ -12,8 +12,8 @@ import java.sql.ResultSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * The monotonic status update ranks states in SQL ({@code fanout_state_rank}); the lifecycle ranks
- * them in Java ({@link TaskState#rank}). They must agree for every stored state, and the states
+ * The monotonic status update ranks stored states in SQL ({@code fanout_state_rank}); the lifecycle
+ * ranks them in Java ({@link TaskState#rank}). They must agree for every stored state, and the states
  * the schema's partial indexes name must be the enum's.
  */
 class StateRankIT {
@@ -24,6 +24,9 @@ class StateRankIT {
              Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement("SELECT fanout_state_rank(?)")) {
             for (TaskState state : TaskState.values()) {
+                if (state == TaskState.SUSPENDED) {
+                    continue; // reported, never stored: its rank travels with the report (fanout_status_stage.rank)
+                }
                 ps.setString(1, state.name());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();

@@ -103,6 +103,7 @@ public final class TaskReplay {
         }
     }
 
+    /** A reduce that ran on counts the replay changes is dropped; one still in flight frees its place in the parallelism (issue C2). */
     private static void discardReduce(Connection c, UUID jobId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 WITH gone AS (DELETE FROM fanout_task WHERE job_id = ? AND task_id = ? RETURNING state, attempt)
@@ -110,6 +111,7 @@ public final class TaskReplay {
                     total_tasks = total_tasks - 1,
                     succeeded_tasks = succeeded_tasks - (SELECT count(*) FROM gone WHERE state = 'SUCCEEDED'),
                     failed_tasks = failed_tasks - (SELECT count(*) FROM gone WHERE state IN ('FAILED', 'TIMED_OUT')),
+                    in_flight = in_flight - (SELECT count(*) FROM gone WHERE state IN ('DISPATCHED', 'RECEIVED', 'RUNNING')),
                     reduce_partition = NULL, reduce_from = NULL, reduce_to = NULL, reduce_count = NULL, reduce_feed = NULL,
                     reduce_attempt = (SELECT attempt + 1 FROM gone)
                 WHERE job_id = ? AND EXISTS (SELECT 1 FROM gone)""")) {
