@@ -1,6 +1,7 @@
 package io.fanout.cli;
 
 import io.fanout.bench.BenchSite;
+import io.fanout.bench.CommandLatencyBenchmark;
 import io.fanout.bench.Benchmark;
 import io.fanout.bench.PeerComparison;
 import io.fanout.bench.ScalingBenchmark;
@@ -44,7 +45,12 @@ final class BenchCommand implements Callable<Integer> {
             + "--layers layers of 10 nodes (every node one no-op task).")
     boolean workflows;
 
-    @Option(names = "--runs", defaultValue = "1000", description = "With --workflows: concurrent runs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--commands", description = "Instead: how long cancel, suspend and resume take through the REST API, POST to answer "
+            + "(--runs of each).")
+    boolean commands;
+
+    @Option(names = "--runs", defaultValue = "1000", description = "With --workflows: concurrent runs; with --commands: commands of each kind "
+            + "(default ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--layers", defaultValue = "20", description = "With --workflows: layers of the large graph (default ${DEFAULT-VALUE}).")
@@ -67,7 +73,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         try (BenchSite site = BenchSite.open(bootstrapServers, jdbcUrl, dbUser, System.getenv("FANOUT_DB_PASSWORD"))) {
             Benchmark fanout = new Benchmark(tasks, latencyJobs, latencyRate, processes, applyConnections);
-            if (workflows) {
+            if (commands) {
+                new CommandLatencyBenchmark(runs).run(System.out, site);
+            } else if (workflows) {
                 new WorkflowBenchmark(runs, layers, 10).run(System.out, site);
             } else if (scaling) {
                 new ScalingBenchmark(Math.min(tasks, 200_000), 8_000, 20, 8).run(System.out, site, 1, 2, 4);
