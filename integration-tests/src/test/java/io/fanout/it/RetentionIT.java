@@ -116,12 +116,11 @@ class RetentionIT {
 
     @Test
     void aRequestForAJobWhoseTasksAreStillBeingRemovedIsRejectedSayingToSendItAgain() throws Exception {
-        try (FanoutCluster cluster = cluster(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90))) {
+        // retention rounds an hour apart (the first an hour after the start), so nothing empties the queue meanwhile
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.retention(new RetentionPolicy(Duration.ofDays(7), Duration.ofDays(30),
+                Duration.ofDays(90), Duration.ofHours(1), 50, Duration.ofSeconds(15))))) {
             cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
             UUID job = UUID.randomUUID();
-            // the test takes the retention lease (waiting for a retention transaction under way), so nothing empties the queue meanwhile
-            Sql.execute(cluster.db(), "UPDATE fanout_lease SET holder = 'test', token = token + 1, expires_at = now() + interval '1 hour' "
-                    + "WHERE name = 'retention'");
             Sql.execute(cluster.db(), "INSERT INTO fanout_purge (job_id) VALUES (?)", job); // as retention leaves a job it has just deleted
             cluster.client().submit(JobRequests.builder("squares").id(job).items(ITEMS, "square").build());
             JobEvent refused = cluster.client().await(job, Duration.ofSeconds(30));

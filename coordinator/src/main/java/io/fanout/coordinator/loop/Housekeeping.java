@@ -4,6 +4,7 @@ import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.outbox.Reconciler;
+import io.fanout.coordinator.retention.PartitionRetention;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
@@ -33,9 +34,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What the loop does between batches for the partitions it owns, at most every
  * {@value #INTERVAL_MILLIS} ms: fails jobs past their deadline, dispatches retries that are due and
- * waiting tasks there is room for, moves workflow runs on from the node jobs that ended, settles the outbox rows whose records the brokers have, and
+ * waiting tasks there is room for, moves workflow runs on from the node jobs that ended, settles the outbox rows whose records the brokers have,
  * re-drives what the outbox still owes (at once for partitions just taken over, then every
- * reconcile interval), along with reduces whose feed never finished. Each step is a transaction
+ * reconcile interval), along with reduces whose feed never finished, and deletes the expired jobs,
+ * tasks and workflow runs of its partitions. Each step is a transaction
  * that writes its decisions and what they owe Kafka together, then sends; nothing is lost between
  * the two, because whatever the outbox still holds is sent again.
  */
@@ -53,6 +55,7 @@ final class Housekeeping {
     private final CoordinatorLoop.Outputs out;
     private final InFlightBatches inFlight;
     private final Reconciler reconciler;
+    private final PartitionRetention retention;
     private final Clock clock;
     private final Duration reconcileInterval;
     private final Counter dispatchedFirst;
@@ -80,6 +83,7 @@ final class Housekeeping {
         this.reconciler = new Reconciler(out.outbox(), processor.jobs(), processor.tasks(), out.effects());
         this.clock = config.clock();
         this.reconcileInterval = config.reconcileInterval();
+        this.retention = new PartitionRetention(config.retention(), meters, clock.millis());
         this.dispatchedFirst = meters.tasksDispatched("first");
         this.dispatchedRetries = meters.tasksDispatched("retry");
         this.reconciled = meters.outboxReconciled();
@@ -136,7 +140,21 @@ final class Housekeeping {
         dispatchWaiting(owned);
         advanceWorkflows(owned);
         reconcile(owned, caughtUp);
+        retain(owned);
         countOpenJobs(owned);
+    }
+
+    /** Deletes a batch of the expired jobs, tasks and workflow runs of the owned partitions, when retention is due. */
+    private void retain(List<Integer> owned) throws Exception {
+        if (!retention.due(clock.millis())) {
+            return;
+        }
+        boolean more = tx.inTransaction(c -> {
+            boolean full = retention.deleteBatch(c, owned);
+            ownership.check(c, owned);
+            return full;
+        });
+        retention.scheduled(clock.millis(), more);
     }
 
     private void expireDeadlines(List<Integer> owned) throws Exception {

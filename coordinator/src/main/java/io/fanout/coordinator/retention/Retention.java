@@ -12,8 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes what has outlived its retention: finished jobs and their tasks, dead letters, workflow
- * runs, rejected requests and the audit log. Every coordinator runs one, but only the holder of the
+ * Deletes what has outlived its retention and belongs to no job's partition: dead letters past
+ * their retention, rejected requests, alerts, commands and the audit log (jobs, their tasks and
+ * workflow runs are deleted by their owners, see {@link PartitionRetention}). Every coordinator
+ * runs one, but only the holder of the
  * {@code retention} lease deletes, in transactions of at most {@link RetentionPolicy#batchSize()}
  * rows, each checking the lease (a coordinator that lost it stops at its next transaction). A round
  * goes on until nothing more is due, so a backlog (a first start on a large database) drains at
@@ -50,13 +52,10 @@ public final class Retention implements AutoCloseable {
     private void round(Lease lease, long token) throws Exception {
         long until = System.nanoTime() + ROUND_LIMIT.toNanos();
         int batch = policy.batchSize();
-        boolean held = drain("jobs", token, until, c -> RetentionStore.deleteExpiredJobs(c, policy.jobs(), batch).size())
-                && drain("tasks", token, until, c -> RetentionStore.purgeTasks(c, batch))
-                && (policy.deadLetters().isZero()
+        boolean held = (policy.deadLetters().isZero()
                     || drain("dead_letters", token, until, c -> RetentionStore.deleteOldLetters(c, policy.deadLetters(), batch)))
                 && (policy.jobs().isZero()
-                    || drain("workflow_runs", token, until, c -> RetentionStore.deleteOldRuns(c, policy.jobs(), batch))
-                    && drain("rejected_requests", token, until, c -> RetentionStore.deleteOldRejections(c, policy.jobs(), batch))
+                    || drain("rejected_requests", token, until, c -> RetentionStore.deleteOldRejections(c, policy.jobs(), batch))
                     && drain("alerts", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch))
                     && drain("commands", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_command", "applied_at", policy.jobs(), batch)))
                 && (policy.audit().isZero()

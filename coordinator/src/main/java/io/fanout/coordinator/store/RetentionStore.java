@@ -7,14 +7,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * The statements that delete expired rows, each bounded by a row count so that every transaction
- * is short. A job goes in two steps: its row (with its letters and held tasks) in one transaction,
- * which queues it in {@code fanout_purge}; then its tasks, a batch per transaction, until none is
- * left and the queue entry goes too.
+ * is short. Jobs, their tasks and workflow runs are deleted by the coordinator that owns their
+ * partition, in its loop (so nothing else writes them meanwhile); a job goes in two steps: its row
+ * (with its letters and held tasks) in one transaction, which queues it in {@code fanout_purge};
+ * then its tasks, a batch per transaction, until none is left and the queue entry goes too. What
+ * belongs to no job's partition (dead letters by age, rejected requests, alerts, commands, the
+ * audit log) is deleted by the retention leader.
  */
 public final class RetentionStore {
 
@@ -43,24 +47,28 @@ public final class RetentionStore {
      * another transaction holds (the loop, a replay) is skipped, never waited for, so this takes no
      * part in a lock cycle; the next round finds it again.
      */
-    public static List<UUID> deleteExpiredJobs(Connection c, Duration retention, int limit) throws SQLException {
+    public static List<UUID> deleteExpiredJobs(Connection c, Collection<Integer> partitions, Duration retention, int limit) throws SQLException {
         String byDefault = retention.isZero() ? "SELECT NULL::uuid AS job_id WHERE false" : """
                 SELECT j.job_id FROM fanout_job j
-                WHERE j.finished_at IS NOT NULL AND j.ttl_after_finished_ms IS NULL AND j.finished_at <= now() - ? * interval '1 millisecond' AND %s
+                WHERE j.finished_at IS NOT NULL AND j.ttl_after_finished_ms IS NULL AND j.finished_at <= now() - ? * interval '1 millisecond'
+                  AND j.owner_partition = ANY (?) AND %s
                 ORDER BY j.finished_at LIMIT ? FOR UPDATE SKIP LOCKED""".formatted(DELETABLE);
         List<UUID> gone = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 WITH own AS (
-                    SELECT j.job_id FROM fanout_job j WHERE j.expires_at IS NOT NULL AND j.expires_at <= now() AND %s
+                    SELECT j.job_id FROM fanout_job j WHERE j.expires_at IS NOT NULL AND j.expires_at <= now() AND j.owner_partition = ANY (?) AND %s
                     ORDER BY j.expires_at LIMIT ? FOR UPDATE SKIP LOCKED),
                 by_default AS (%s),
-                gone AS (DELETE FROM fanout_job j WHERE j.job_id IN (SELECT job_id FROM own UNION ALL SELECT job_id FROM by_default) RETURNING j.job_id),
-                queued AS (INSERT INTO fanout_purge (job_id) SELECT job_id FROM gone ON CONFLICT DO NOTHING)
+                gone AS (DELETE FROM fanout_job j WHERE j.job_id IN (SELECT job_id FROM own UNION ALL SELECT job_id FROM by_default)
+                         RETURNING j.job_id, j.owner_partition),
+                queued AS (INSERT INTO fanout_purge (job_id, owner_partition) SELECT job_id, owner_partition FROM gone ON CONFLICT DO NOTHING)
                 SELECT job_id FROM gone""".formatted(DELETABLE, byDefault))) {
-            ps.setInt(1, limit);
+            ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(2, limit);
             if (!retention.isZero()) {
-                ps.setLong(2, retention.toMillis());
-                ps.setInt(3, limit);
+                ps.setLong(3, retention.toMillis());
+                ps.setArray(4, c.createArrayOf("int4", partitions.toArray()));
+                ps.setInt(5, limit);
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -83,21 +91,25 @@ public final class RetentionStore {
     }
 
     /**
-     * Deletes up to {@code limit} tasks of deleted jobs, then the queue entries of jobs with no task
-     * left. Returns the tasks deleted: fewer than {@code limit} means the queue is empty.
+     * Deletes up to {@code limit} tasks of deleted jobs of these partitions (or queued before the
+     * queue knew partitions), then the queue entries of jobs with no task left. Returns the tasks
+     * deleted: fewer than {@code limit} means the queue is empty.
      */
-    public static int purgeTasks(Connection c, int limit) throws SQLException {
+    public static int purgeTasks(Connection c, Collection<Integer> partitions, int limit) throws SQLException {
         int deleted;
         try (PreparedStatement ps = c.prepareStatement("""
                 DELETE FROM fanout_task t USING (
-                    SELECT t.job_id, t.task_id FROM fanout_purge p JOIN fanout_task t ON t.job_id = p.job_id LIMIT ?) doomed
+                    SELECT t.job_id, t.task_id FROM fanout_purge p JOIN fanout_task t ON t.job_id = p.job_id
+                    WHERE p.owner_partition = ANY (?) OR p.owner_partition IS NULL LIMIT ?) doomed
                 WHERE t.job_id = doomed.job_id AND t.task_id = doomed.task_id""")) {
-            ps.setInt(1, limit);
+            ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(2, limit);
             deleted = ps.executeUpdate();
         }
         if (deleted < limit) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "DELETE FROM fanout_purge p WHERE NOT EXISTS (SELECT 1 FROM fanout_task t WHERE t.job_id = p.job_id)")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM fanout_purge p WHERE (p.owner_partition = ANY (?) OR p.owner_partition IS NULL) "
+                    + "AND NOT EXISTS (SELECT 1 FROM fanout_task t WHERE t.job_id = p.job_id)")) {
+                ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
                 ps.executeUpdate();
             }
         }
@@ -126,17 +138,18 @@ public final class RetentionStore {
      * Deletes up to {@code limit} workflow runs (with their nodes) that finished longer than
      * {@code retention} ago, except a schedule's last run.
      */
-    public static int deleteOldRuns(Connection c, Duration retention, int limit) throws SQLException {
+    public static int deleteOldRuns(Connection c, Collection<Integer> partitions, Duration retention, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 WITH runs AS (
                     SELECT r.run_id FROM fanout_workflow_run r
-                    WHERE r.finished_at IS NOT NULL AND r.finished_at <= now() - ? * interval '1 millisecond'
+                    WHERE r.finished_at IS NOT NULL AND r.finished_at <= now() - ? * interval '1 millisecond' AND r.owner_partition = ANY (?)
                       AND NOT EXISTS (SELECT 1 FROM fanout_schedule s WHERE s.last_job_id = r.run_id)
                     ORDER BY r.finished_at LIMIT ?),
                 nodes AS (DELETE FROM fanout_workflow_node n USING runs WHERE n.run_id = runs.run_id)
                 DELETE FROM fanout_workflow_run r USING runs WHERE r.run_id = runs.run_id""")) {
             ps.setLong(1, retention.toMillis());
-            ps.setInt(2, limit);
+            ps.setArray(2, c.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(3, limit);
             return ps.executeUpdate();
         }
     }

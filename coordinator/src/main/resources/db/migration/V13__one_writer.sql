@@ -13,3 +13,8 @@ CREATE TABLE fanout_command (
 );
 
 CREATE INDEX fanout_command_applied ON fanout_command (applied_at);
+
+-- Retention of jobs, their tasks and workflow runs is done by the coordinator that owns their
+-- partition: a deleted job's tasks are purged by that partition's owner (rows queued before this
+-- column existed, by any owner).
+ALTER TABLE fanout_purge ADD COLUMN owner_partition int;
