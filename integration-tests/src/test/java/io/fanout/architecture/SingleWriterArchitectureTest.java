@@ -1,0 +1,73 @@
+package io.fanout.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaAccess;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.RetentionStore;
+import io.fanout.coordinator.store.RetryQueue;
+import io.fanout.coordinator.store.TaskReplay;
+import io.fanout.coordinator.store.TaskStore;
+import io.fanout.coordinator.store.WaitingTasks;
+import io.fanout.coordinator.store.WorkflowStore;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One writer per job, checked on the compiled classes: the API, the console and the CLI send
+ * commands and never change a job, a task or a workflow run themselves, and within the
+ * coordinator only the owner's loop (and the repositories it calls) does.
+ */
+class SingleWriterArchitectureTest {
+
+    private static final JavaClasses CLASSES = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.fanout");
+
+    /** The methods that change the state of a job, its tasks or a workflow run, by their repository. */
+    private static final Map<Class<?>, Set<String>> STATE_CHANGES = Map.of(
+            JobStore.class, Set.of("insert", "transition", "expire", "move", "recordReduceInput"),
+            TaskStore.class, Set.of("insert", "stageStatuses", "applyStatuses", "cancelUnfinished"),
+            WorkflowStore.class, Set.of("insertRuns", "endNodesOfEndedJobs", "moveRun", "resetNodes", "markSucceeded", "cancelNodes", "updateNodes",
+                    "endRuns", "takeWoken"),
+            WaitingTasks.class, Set.of("release"),
+            RetryQueue.class, Set.of("markDispatched"),
+            TaskReplay.class, Set.of("apply"),
+            RetentionStore.class, Set.of("deleteExpiredJobs", "purgeTasks", "deleteOldRuns"));
+
+    private static final DescribedPredicate<JavaAccess<?>> CHANGES_STATE = DescribedPredicate.describe("change a job's, a task's or a run's state",
+            access -> STATE_CHANGES.entrySet().stream().anyMatch(e -> access.getTargetOwner().isEquivalentTo(e.getKey())
+                    && e.getValue().contains(access.getName())));
+
+    @Test
+    void theApiTheConsoleAndTheCommandLineSendCommandsAndChangeNoJobThemselves() {
+        noClasses().that().resideInAnyPackage("io.fanout.console..", "io.fanout.cli..", "io.fanout.client..")
+                .should().dependOnClassesThat().resideInAPackage("io.fanout.coordinator.control..")
+                .because("an operator's action is a command on the jobs topic, carried out by the job's coordinator")
+                .check(CLASSES);
+        noClasses().that().resideInAnyPackage("io.fanout.console..", "io.fanout.cli..", "io.fanout.client..")
+                .should().callCodeUnitWhere(CHANGES_STATE)
+                .because("only the coordinator that owns a job writes it")
+                .check(CLASSES);
+    }
+
+    @Test
+    void withinTheCoordinatorOnlyTheOwnersLoopChangesJobsTasksAndRuns() {
+        noClasses().that().resideInAPackage("io.fanout.coordinator..")
+                .and().resideOutsideOfPackages(
+                        "io.fanout.coordinator.loop..",      // the batch and the housekeeping
+                        "io.fanout.coordinator.control..",   // commands, carried out in the batch
+                        "io.fanout.coordinator.workflow..",  // workflow runs, moved on in the batch and the housekeeping
+                        "io.fanout.coordinator.retention..", // the owner's retention step
+                        "io.fanout.coordinator.store..",     // the repositories themselves
+                        "io.fanout.coordinator.reduce..",    // the reduce feeder records the input range of the owner's reducing jobs
+                        "io.fanout.coordinator.deadletter..") // dead-letter replay: still outside the owner's loop (issue 21's next step)
+                .should().callCodeUnitWhere(CHANGES_STATE)
+                .because("the coordinator that owns a job is its only writer, from its loop")
+                .check(CLASSES);
+    }
+}
