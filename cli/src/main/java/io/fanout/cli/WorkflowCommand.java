@@ -9,6 +9,7 @@ import io.fanout.console.WorkflowRunView;
 import io.fanout.shared.command.RunCommand;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.coordinator.store.WorkflowVersions;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.workflow.InvalidWorkflowException;
@@ -60,10 +61,10 @@ final class WorkflowCommand {
                 e.reasons().forEach(r -> System.err.println("  - " + r));
                 return ExitCodes.USAGE;
             }
-            WorkflowStore store = new WorkflowStore();
+            WorkflowVersions store = new WorkflowVersions();
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
                 c.setAutoCommit(false);
-                int latest = store.latest(c, def.name()).map(WorkflowStore.Version::version).orElse(0);
+                int latest = store.latest(c, def.name()).map(WorkflowVersions.Version::version).orElse(0);
                 int version = store.define(c, def);
                 c.commit();
                 System.out.printf("workflow %s: version %d (%d nodes, %d edges)%s%n", def.name(), version, def.nodes().size(), def.edges().size(),
@@ -88,13 +89,13 @@ final class WorkflowCommand {
         @Override
         public Integer call() throws Exception {
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
-                List<WorkflowStore.Version> versions = new WorkflowStore().latestOfEach(c);
+                List<WorkflowVersions.Version> versions = new WorkflowVersions().latestOfEach(c);
                 if (output.json()) {
                     output.print(versions.stream().map(v -> new Listed(v.definition().name(), v.version(), v.definition().nodes().size(), v.createdAt())).toList());
                     return 0;
                 }
                 System.out.printf("%-30s %-8s %-6s %s%n", "NAME", "VERSION", "NODES", "DEFINED");
-                for (WorkflowStore.Version v : versions) {
+                for (WorkflowVersions.Version v : versions) {
                     System.out.printf("%-30s %-8d %-6d %s%n", v.definition().name(), v.version(), v.definition().nodes().size(), v.createdAt());
                 }
             }
@@ -237,7 +238,7 @@ final class WorkflowCommand {
         }
         System.out.printf("%n%-24s %-16s %-7s %-36s %-9s %s%n", "NODE", "STATE", "ATTEMPT", "JOB", "TOOK", "RESULT / ERROR");
         Map<String, WorkflowStore.Node> nodes = store.nodes(c, List.of(runId)).getOrDefault(runId, Map.of());
-        WorkflowDefinition def = store.version(c, run.workflow(), run.version()).orElseThrow().definition();
+        WorkflowDefinition def = new WorkflowVersions().version(c, run.workflow(), run.version()).orElseThrow().definition();
         for (var wn : def.nodes()) {
             WorkflowStore.Node n = nodes.get(wn.name());
             String took = n.startedAt() != null && n.finishedAt() != null ? Duration.between(n.startedAt(), n.finishedAt()).toMillis() + " ms" : "-";

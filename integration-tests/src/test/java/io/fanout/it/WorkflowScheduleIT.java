@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fanout.client.WorkflowBackfill;
 import io.fanout.coordinator.schedule.Schedule;
-import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobRequests;
@@ -38,7 +37,7 @@ class WorkflowScheduleIT {
 
     private static void store(FanoutCluster cluster, WorkflowDefinition def) throws Exception {
         try (Connection c = cluster.db().getConnection()) {
-            new WorkflowStore().define(c, def);
+            new io.fanout.coordinator.store.WorkflowVersions().define(c, def);
         }
     }
 

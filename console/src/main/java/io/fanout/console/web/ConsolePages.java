@@ -16,6 +16,7 @@ import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.coordinator.store.WorkflowVersions;
 import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.shared.workflow.WorkflowDefinition;
 import java.sql.Connection;
@@ -393,7 +394,7 @@ public final class ConsolePages {
             if (run == null) {
                 throw ApiError.notFound("no workflow run " + id);
             }
-            WorkflowDefinition def = workflows.version(c, run.workflow(), run.version()).orElseThrow().definition();
+            WorkflowDefinition def = new WorkflowVersions().version(c, run.workflow(), run.version()).orElseThrow().definition();
             Map<String, WorkflowStore.Node> nodes = workflows.nodes(c, List.of(id)).getOrDefault(id, Map.of());
             Map<String, String> states = new java.util.HashMap<>();
             nodes.forEach((name, n) -> states.put(name, n.state().name()));

@@ -2,16 +2,12 @@ package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.coordinator.dispatch.Effects;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Outbox;
 import io.fanout.coordinator.reduce.ReduceFeeder;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.DatabaseRetry;
-import io.fanout.coordinator.store.JobRow;
-import io.fanout.coordinator.store.NewDeadLetter;
 import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.shared.TopicNames;
-import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.metrics.ProcessHealth;
@@ -24,12 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +51,6 @@ public final class CoordinatorLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(CoordinatorLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
-    private static final int MAX_TRACKED_PROGRESS = 10_000;
     /** Failures of one batch, for a reason that may belong to one of its records, before its records are applied one by one. */
     private static final int ISOLATE_AFTER = 3;
     /** A gap between two polls longer than this is a stall of the coordinator's own (GC, a stopped process, database retries). */
@@ -80,19 +73,13 @@ public final class CoordinatorLoop implements Runnable {
     private final Counter batchFailures;
     private final TopicNames topics;
     private final ProcessHealth health;
-    private final Duration progressInterval;
     private final Clock clock;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Map<UUID, Long> lastProgress = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
-            return size() > MAX_TRACKED_PROGRESS;
-        }
-    };
     private final InFlightBatches inFlight = new InFlightBatches();
     private final LoopConnection tx;
     private final ParallelParts parts;
     private final Housekeeping housekeeping;
+    private final BatchSends batchSends;
     private final Takeover takeover;
     private volatile boolean running = true;
     private long lastWatched;
@@ -118,10 +105,10 @@ public final class CoordinatorLoop implements Runnable {
         this.coordinatorId = config.coordinatorId();
         this.topics = config.topics();
         this.health = config.health();
-        this.progressInterval = config.progressInterval();
         this.clock = config.clock();
         this.tx = new LoopConnection(db, processor.tasks());
         this.parts = new ParallelParts(db, processor.tasks(), outputs.outbox(), ownership, config.applyConnections(), meters.batchParts());
+        this.batchSends = new BatchSends(outputs.effects(), meters, config.coordinatorId(), config.progressInterval(), config.clock());
         this.housekeeping = new Housekeeping(tx, db, processor, ownership, outputs, inFlight, meters, config);
         this.takeover = new Takeover(db, ownership, processor, housekeeping, topics, clock, () -> {
             commitAcknowledged(true);
@@ -289,31 +276,7 @@ public final class CoordinatorLoop implements Runnable {
         dispatchedFirst.increment(after.tasks.size());
         retries.increment(after.retries);
         lostTasks.increment(lost.size());
-        List<Future<RecordMetadata>> sends = new ArrayList<>(after.tasks.size() + after.events.size());
-        for (TaskDispatch d : after.tasks) {
-            sends.add(out.effects().tasks().publish(d));
-        }
-        for (NewDeadLetter letter : after.deadLetters) {
-            log.warn("job {}: task {} ({}) dead-lettered after {} attempts ({}): {}: {}", letter.job().jobId(), letter.task().taskId(),
-                    letter.task().taskName(), letter.attempt() + 1, letter.reason(), letter.failure().errorClass(), letter.failure().message());
-            sends.add(out.effects().deadLetters().publish(letter));
-            meters.deadLetters(letter.reason()).increment();
-        }
-        for (AfterCommit.Unreadable u : after.unreadable) {
-            meters.deadLetters("POISON").increment();
-            sends.add(out.effects().deadLetters().publishUnreadable(u.record(), u.why(), coordinatorId));
-        }
-        after.cancelOrders.forEach(jobId -> sends.add(out.effects().control().cancel(jobId)));
-        after.resumeOrders.forEach(jobId -> sends.add(out.effects().control().resume(jobId)));
-        after.forwards.forEach(f -> sends.add(out.effects().commands().forward(f.partition(), f.record())));
-        after.suspendOrders.forEach(jobId -> sends.add(out.effects().control().suspend(jobId)));
-        for (JobEvent event : after.events) {
-            sends.add(out.effects().events().publish(event));
-            if (event.isFinal()) {
-                lastProgress.remove(event.jobId());
-            }
-        }
-        emitProgress(after.progressed, sends);
+        List<Future<RecordMetadata>> sends = batchSends.send(after);
         if (!after.ended.isEmpty()) {
             housekeeping.jobsEnded();
         }
@@ -393,18 +356,6 @@ public final class CoordinatorLoop implements Runnable {
             consumer.commitSync(offsets);
         } else {
             consumer.commitAsync(offsets, null);
-        }
-    }
-
-    private void emitProgress(List<JobRow> progressed, List<Future<RecordMetadata>> sends) {
-        long now = clock.millis();
-        for (JobRow job : progressed) {
-            Long last = lastProgress.get(job.jobId());
-            if (last == null || now - last >= progressInterval.toMillis()) {
-                lastProgress.put(job.jobId(), now);
-                sends.add(out.effects().events().publish(new JobEvent(JobEvent.Type.PROGRESS, job.jobId(), job.key(), job.processor(), job.state(),
-                        job.counts(), null, null, null, null, clock.instant().toString())));
-            }
         }
     }
 

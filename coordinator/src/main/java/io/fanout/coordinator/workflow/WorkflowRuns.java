@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.coordinator.store.WorkflowVersions;
 import io.fanout.coordinator.store.WorkflowStore.Node;
 import io.fanout.coordinator.store.WorkflowStore.Run;
 import io.fanout.shared.Pools;
@@ -84,6 +85,7 @@ public final class WorkflowRuns {
     }
 
     private final WorkflowStore store;
+    private final WorkflowVersions definitions = new WorkflowVersions();
     private final Clock clock;
     /** Stored versions never change, so they are read once. */
     private final Map<String, WorkflowDefinition> versions = new ConcurrentHashMap<>();
@@ -100,7 +102,7 @@ public final class WorkflowRuns {
         Map<UUID, WorkflowDefinition> defs = new HashMap<>();
         for (Requested r : answerDuplicates(conn, requests, out)) {
             WorkflowRunRequest req = r.request();
-            Optional<WorkflowStore.Version> stored = req.definition() != null ? Optional.empty() : store.version(conn, req.workflow(), req.version());
+            Optional<WorkflowVersions.Version> stored = req.definition() != null ? Optional.empty() : definitions.version(conn, req.workflow(), req.version());
             if (req.definition() == null && stored.isEmpty()) {
                 out.rejected.add(new Rejection(req.runId(), r.source(), req.version() > 0 ? "no version " + req.version() + " of workflow '"
                         + req.workflow() + "'" : "no workflow '" + req.workflow() + "' (define it first: fanout workflow define FILE)", r.text()));
@@ -119,7 +121,7 @@ public final class WorkflowRuns {
                 continue;
             }
             // an inline definition is stored once it is known to run: as a new version only if no version is the same
-            int version = req.definition() != null ? store.define(conn, def) : stored.get().version();
+            int version = req.definition() != null ? definitions.define(conn, def) : stored.get().version();
             versions.putIfAbsent(def.name() + "@" + version, def);
             runs.add(new WorkflowStore.NewRun(req.runId(), req.key(), def.name(), version, r.partition(), Json.toText(req.params())));
             nodes.put(req.runId(), def.nodes().stream().map(WorkflowNode::name).toList());
@@ -317,7 +319,7 @@ public final class WorkflowRuns {
         String id = run.workflow() + "@" + run.version();
         WorkflowDefinition def = versions.get(id);
         if (def == null) {
-            def = store.version(conn, run.workflow(), run.version())
+            def = definitions.version(conn, run.workflow(), run.version())
                     .orElseThrow(() -> new IllegalStateException("run " + run.runId() + " names " + id + ", which is not stored")).definition();
             versions.put(id, def);
         }
