@@ -82,6 +82,7 @@ public final class DeadLetters {
     private final DataSource db;
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
+    private final ReplayTargets targets;
     private final TaskPublisher publisher;
     private final FanoutMeters meters;
     private final Outbox outbox = new Outbox();
@@ -95,6 +96,7 @@ public final class DeadLetters {
         this.db = db;
         this.producer = producer;
         this.topics = topics;
+        this.targets = new ReplayTargets(topics);
         this.publisher = new TaskPublisher(producer, topics);
     }
 
@@ -168,8 +170,11 @@ public final class DeadLetters {
                 results.add(parkOne(id, actor, fence));
             }
         }
+        // The age is counted from when the letter was indexed (created_at), not from its failed-at, which a
+        // letter written by an executor claims itself. Unreadable records go back only to task and status topics.
         for (List<Long> ids : byJob("SELECT id, job_id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count < ? "
-                + "AND failed_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[])) "
+                + "AND created_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[])) "
+                + "AND (task_id IS NOT NULL OR original_topic = ? OR original_topic = ? OR starts_with(original_topic, ?)) "
                 + "ORDER BY id LIMIT " + MAX_PER_SWEEP, policy.maxReplays(), policy.minAge(), policy.replayableErrors())) {
             for (Result r : replayTogether(ids, actor, false, fence, false)) {
                 if (r.outcome().startsWith(LEASE_LOST)) {
@@ -191,6 +196,9 @@ public final class DeadLetters {
                 ps.setLong(2, minAge.toMillis());
                 ps.setArray(3, c.createArrayOf("text", classes.toArray()));
                 ps.setArray(4, c.createArrayOf("text", classes.toArray()));
+                ps.setString(5, topics.status());
+                ps.setString(6, topics.tasks());
+                ps.setString(7, topics.tasks() + ".");
             }
             Map<Object, List<Long>> groups = new LinkedHashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -334,6 +342,10 @@ public final class DeadLetters {
     private Step replayRecord(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
         if (letter.originalTopic() == null) {
             return Step.refused(letter.id(), "not replayed: the letter does not say which topic its record came from");
+        }
+        if (!targets.allows(letter.originalTopic())) {
+            log.warn("dead letter {} not replayed by {}: {}", letter.id(), actor, targets.refusal(letter.originalTopic()));
+            return Step.refused(letter.id(), "not replayed: " + targets.refusal(letter.originalTopic()));
         }
         String outcome = "record sent back to " + letter.originalTopic() + (letter.originalPartition() == null ? "" : "-" + letter.originalPartition());
         if (dryRun) {
