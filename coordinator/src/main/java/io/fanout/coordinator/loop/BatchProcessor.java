@@ -79,7 +79,7 @@ public final class BatchProcessor {
         this.window = new PriorityDispatch(dispatchWindow, jobs, waiting);
         this.meters = meters;
         this.acceptance = new JobAcceptance(jobs, window, clock, meters.jobsAccepted());
-        this.workflows = new WorkflowRuns(new WorkflowStore(), clock);
+        this.workflows = new WorkflowRuns(new WorkflowStore(), clock, intake.webhooks());
         this.rejectedJobs = meters.jobsRejected();
         this.intake = intake;
         this.jobs = jobs;
