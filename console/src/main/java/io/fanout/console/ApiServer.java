@@ -11,6 +11,9 @@ import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.console.web.ConsolePages;
 import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import io.fanout.shared.model.JobRequests;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -76,6 +79,9 @@ public final class ApiServer implements AutoCloseable {
     public record Tls(java.nio.file.Path keyStore, String password) {
     }
 
+    /** No request body is larger: the largest job request, which the producer and the topic take too. */
+    static final long MAX_BODY_BYTES = JobRequests.MAX_REQUEST_BYTES;
+
     private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
@@ -118,6 +124,7 @@ public final class ApiServer implements AutoCloseable {
                 c.jetty.addConnector((server, http) -> httpsConnector(server, http, config));
             }
             c.startup.showJavalinBanner = false;
+            c.http.maxRequestSize = MAX_BODY_BYTES;
             c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages));
             for (Route r : routes) {
                 Handler h = r.handler() != null ? r.handler() : ctx -> ctx.contentType("application/json").result(openApi);
@@ -131,9 +138,13 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.field()));
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(),
+                    e.getStatus() == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : HttpStatus.forStatus(e.getStatus()).getMessage(), null));
             c.routes.exception(Exception.class, (e, ctx) -> {
-                log.error("API request {} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, 500, "internal", "the request failed: " + e, null);
+                // the exception's text stays in the log: it may name tables, hosts or values
+                String reference = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+                log.error("API request {} {} failed (reference {})", ctx.method(), ctx.path(), reference, e);
+                error(ctx, 500, "internal", "the request failed (reference " + reference + "; the server's log has the details)", null);
             });
             c.routes.error(404, "*", ctx -> {
                 if (ctx.attribute("fanout.answered") == null) {
@@ -193,6 +204,7 @@ public final class ApiServer implements AutoCloseable {
         securityHeaders(ctx);
         Set<RouteRole> roles = ctx.routeRoles();
         if (roles.contains(Open.PUBLIC)) {
+            InputGuard.check(ctx);
             return;
         }
         Optional<Scope> needed = roles.stream().filter(Scope.class::isInstance).map(Scope.class::cast).findFirst();
@@ -222,6 +234,7 @@ public final class ApiServer implements AutoCloseable {
             throw new ApiError(403, "forbidden", "this needs a token of scope " + needed.get().label() + "; this one is " + who.get().scope().label(), null);
         }
         ctx.attribute(PRINCIPAL, who.get());
+        InputGuard.check(ctx);
     }
 
     private static void securityHeaders(Context ctx) {

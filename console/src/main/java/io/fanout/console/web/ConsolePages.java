@@ -251,14 +251,14 @@ public final class ConsolePages {
         StringBuilder hidden = new StringBuilder();
         StringBuilder rows = new StringBuilder();
         long total = 0;
-        for (String job : ctx.formParams("job")) {
-            UUID id = UUID.fromString(job);
+        List<UUID> chosen = FormInput.jobIds(ctx);
+        for (UUID id : chosen) {
             long would = deadLetters.replayJob(id, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
             total += would;
             hidden.append("<input type=\"hidden\" name=\"job\" value=\"").append(id).append("\">");
             rows.append("<tr><td>").append(id).append("</td><td>").append(would).append("</td></tr>");
         }
-        page(ctx, "Retry " + ctx.formParams("job").size() + " jobs?", "<p id=\"dry-run\">A dry run found " + total
+        page(ctx, "Retry " + chosen.size() + " jobs?", "<p id=\"dry-run\">A dry run found " + total
                 + " dead letters to replay:</p><table><tr><th>job</th><th>dead letters</th></tr>" + rows + "</table>"
                 + "<form method=\"post\" action=\"/console/jobs/retry/confirmed\"><input type=\"hidden\" name=\"csrf\" value=\""
                 + Html.esc(session(ctx).csrf()) + "\">" + hidden + "<button id=\"confirm-retry\">Replay them</button></form>");
@@ -277,8 +277,7 @@ public final class ConsolePages {
     private void retryMany(Context ctx) throws Exception {
         ApiTokens.Principal who = Audited.who(ctx);
         StringBuilder b = new StringBuilder("<table><tr><th>job</th><th>dead letters replayed</th></tr>");
-        for (String job : ctx.formParams("job")) {
-            UUID id = UUID.fromString(job);
+        for (UUID id : FormInput.jobIds(ctx)) {
             List<DeadLetters.Result> results = deadLetters.replayJob(id, "console:" + who.name(), false);
             long replayed = results.stream().filter(DeadLetters.Result::done).count();
             audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " replayed");
@@ -333,10 +332,7 @@ public final class ConsolePages {
 
     /** The bulk replay's confirmation: how many of the error class's letters a dry run would replay, and the button that does it. */
     private void confirmReplayClass(Context ctx) throws Exception {
-        String errorClass = ctx.formParam("errorClass");
-        if (errorClass == null || errorClass.isBlank()) {
-            throw ApiError.badRequest("errorClass", "name the error class whose letters to replay");
-        }
+        String errorClass = FormInput.errorClass(ctx);
         ApiTokens.Principal who = Audited.who(ctx);
         long would = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
         page(ctx, "Replay " + errorClass + "?", "<p id=\"dry-run\">A dry run found " + would + " dead letters of " + Html.esc(errorClass)
@@ -346,7 +342,7 @@ public final class ConsolePages {
     }
 
     private void replayClass(Context ctx) throws Exception {
-        String errorClass = ctx.formParam("errorClass");
+        String errorClass = FormInput.errorClass(ctx); // without one, every waiting letter would be replayed
         ApiTokens.Principal who = Audited.who(ctx);
         List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), false);
         long done = results.stream().filter(DeadLetters.Result::done).count();

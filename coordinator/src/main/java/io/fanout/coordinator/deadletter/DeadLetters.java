@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +51,8 @@ public final class DeadLetters {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
     private static final int MAX_PER_SWEEP = 500;
+    /** The most letters one replay by job or by error class reads and replays: one request cannot load every letter. */
+    public static final int MAX_PER_REQUEST = 500;
 
     /** What happened to one letter. */
     public record Result(long letterId, boolean done, String outcome) {
@@ -118,14 +121,17 @@ public final class DeadLetters {
         return replayOne(id, "user " + actor, true, PERSON, dryRun);
     }
 
-    /** Replays every waiting or parked letter of a job. */
+    /** Replays the waiting or parked letters of a job, at most {@link #MAX_PER_REQUEST} (the oldest); a call again replays the rest. */
     public List<Result> replayJob(UUID jobId, String actor, boolean dryRun) throws SQLException {
-        return replayAll(new Filter(jobId, null, null, null, Integer.MAX_VALUE), actor, dryRun);
+        return replayAll(new Filter(Objects.requireNonNull(jobId, "jobId"), null, null, null, MAX_PER_REQUEST), actor, dryRun);
     }
 
-    /** Replays every waiting or parked letter with this error class. */
+    /** Replays the waiting or parked letters with this error class, at most {@link #MAX_PER_REQUEST}; a call again replays the rest. */
     public List<Result> replayErrorClass(String errorClass, String actor, boolean dryRun) throws SQLException {
-        return replayAll(new Filter(null, errorClass, null, null, Integer.MAX_VALUE), actor, dryRun);
+        if (errorClass == null || errorClass.isBlank()) { // no class would mean every letter
+            throw new IllegalArgumentException("name the error class whose letters to replay");
+        }
+        return replayAll(new Filter(null, errorClass, null, null, MAX_PER_REQUEST), actor, dryRun);
     }
 
     public Result park(long id, String actor) throws SQLException {
@@ -143,10 +149,12 @@ public final class DeadLetters {
      */
     private List<Result> replayAll(Filter filter, String actor, boolean dryRun) throws SQLException {
         Map<Object, List<Long>> byJob = new LinkedHashMap<>();
-        for (DeadLetter l : list(filter)) {
-            if (l.state().equals(DeadLetter.DEAD) || l.state().equals(DeadLetter.PARKED)) {
-                byJob.computeIfAbsent(l.jobId() == null ? (Object) l.id() : l.jobId(), k -> new ArrayList<>()).add(l.id());
-            }
+        List<DeadLetter> waiting = new ArrayList<>(list(new Filter(filter.jobId(), filter.errorClass(), null, DeadLetter.DEAD, filter.limit())));
+        if (waiting.size() < filter.limit()) {
+            waiting.addAll(list(new Filter(filter.jobId(), filter.errorClass(), null, DeadLetter.PARKED, filter.limit() - waiting.size())));
+        }
+        for (DeadLetter l : waiting) {
+            byJob.computeIfAbsent(l.jobId() == null ? (Object) l.id() : l.jobId(), k -> new ArrayList<>()).add(l.id());
         }
         List<Result> results = new ArrayList<>();
         for (List<Long> ids : byJob.values()) {

@@ -1,0 +1,110 @@
+package io.fanout.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fanout.console.ApiServer;
+import io.fanout.console.ApiTokens;
+import io.fanout.console.Scope;
+import io.fanout.coordinator.deadletter.DeadLetters;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 22: the requests that answered 500 with a Java exception's text (instants out of range, NUL
+ * bytes, bad ids in console forms), the 413 that was text/plain, and the bulk actions without bounds
+ * (M2). Each now answers 4xx with a JSON error naming the field, or stays within its bound.
+ */
+class ApiInputIT {
+
+    private static FanoutCluster cluster;
+    private static ApiServer server;
+    private static ApiCalls api;
+    private static String operator;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new FanoutCluster();
+        server = ApiCalls.start(cluster);
+        api = new ApiCalls(server);
+        operator = new ApiTokens(cluster.db()).create("operator", Scope.OPERATE, null, "test").secret();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+        cluster.close();
+    }
+
+    private static void assertBadRequest(ApiCalls.Reply r, String field, String what) {
+        assertEquals(400, r.status(), what + ": " + r.raw().body());
+        assertEquals(field, r.field(), what + ": " + r.raw().body());
+        assertFalse(r.raw().body().contains("Exception"), what + " leaks an exception: " + r.raw().body());
+    }
+
+    @Test
+    void instantsFarInThePastOrFutureAreA400NamingTheParameter() throws Exception {
+        for (String path : new String[] {"/api/v1/jobs", "/api/v1/workflow-runs", "/api/v1/dead-letters"}) {
+            for (String t : new String[] {"-999999999-01-01T00:00:00Z", "+999999999-12-31T23:59:59Z", "-290000000-01-01T00:00:00Z"}) {
+                assertBadRequest(api.get(path + "?since=" + t, operator), "since", path + " since " + t);
+            }
+        }
+        assertBadRequest(api.get("/api/v1/jobs?before=-999999999-01-01T00:00:00Z", operator), "before", "before far in the past");
+        assertEquals(200, api.get("/api/v1/jobs?since=0001-01-01T00:00:00Z&before=9999-12-31T00:00:00Z", operator).status());
+    }
+
+    @Test
+    void aNulByteOrBrokenEncodingInAnyParameterIsA400NamingIt() throws Exception {
+        assertBadRequest(api.get("/api/v1/jobs?key=%00", operator), "key", "key=%00");
+        assertBadRequest(api.get("/api/v1/jobs?processor=a%00b", operator), "processor", "processor with NUL");
+        assertBadRequest(api.get("/api/v1/dead-letters?errorClass=%00", operator), "errorClass", "errorClass=%00");
+        assertBadRequest(api.get("/api/v1/jobs?key=" + "k".repeat(3000), operator), "key", "an over-long value");
+        ApiCalls.Reply broken = api.get("/api/v1/jobs?key=%zz", operator);
+        assertEquals(400, broken.status(), broken.raw().body());
+    }
+
+    @Test
+    void theConsolesBulkRetryAnswersABadIdOrTooManyWithA400() throws Exception {
+        String session = api.signIn(operator);
+        String csrf = api.csrf(session);
+        assertBadRequest(api.call("POST", "/console/jobs/retry", null, "csrf=" + csrf + "&job=garbage", session), "job", "job=garbage");
+        assertBadRequest(api.call("POST", "/console/jobs/retry/confirmed", null, "csrf=" + csrf + "&job=garbage", session), "job", "confirmed job=garbage");
+        String many = IntStream.range(0, 501).mapToObj(i -> "job=" + UUID.randomUUID()).collect(Collectors.joining("&"));
+        assertBadRequest(api.call("POST", "/console/jobs/retry/confirmed", null, "csrf=" + csrf + "&" + many, session), "job", "501 jobs");
+    }
+
+    @Test
+    void theConsolesReplayByClassWithoutAClassIsRefusedAndNotAudited() throws Exception {
+        String session = api.signIn(operator);
+        String csrf = api.csrf(session);
+        long audited = Sql.count(cluster.db(), "SELECT count(*) FROM fanout_audit WHERE action = 'letter.replay'");
+        assertBadRequest(api.call("POST", "/console/dead-letters/replay/confirmed", null, "csrf=" + csrf, session), "errorClass", "no class");
+        assertBadRequest(api.call("POST", "/console/dead-letters/replay/confirmed", null, "csrf=" + csrf + "&errorClass=+", session), "errorClass",
+                "a blank class");
+        assertEquals(audited, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_audit WHERE action = 'letter.replay'"));
+    }
+
+    @Test
+    void aReplayByClassReadsAndReplaysAtMostItsBound() throws Exception {
+        String errorClass = "io.example.Many" + UUID.randomUUID().toString().substring(0, 8);
+        Sql.execute(cluster.db(), "INSERT INTO fanout_dead_letter (letter_key, reason, error_class, failed_at, original_topic, record_value) "
+                + "SELECT 'many-' || ? || '-' || i, 'POISON', ?, now(), ?, '\\x00'::bytea FROM generate_series(1, ?) i",
+                errorClass, errorClass, cluster.topics.status(), DeadLetters.MAX_PER_REQUEST + 20);
+        ApiCalls.Reply r = api.call("POST", "/api/v1/dead-letters/replay?dryRun=true&errorClass=" + errorClass, operator, null, null);
+        assertEquals(200, r.status(), r.raw().body());
+        assertEquals(DeadLetters.MAX_PER_REQUEST, r.body().get("letters").size());
+    }
+
+    @Test
+    void aBodyOverTheLimitIsA413WithAJsonError() throws Exception {
+        String big = "{\"workflow\":\"" + "w".repeat(1024 * 1024) + "\"}";
+        ApiCalls.Reply r = api.call("POST", "/api/v1/workflow-runs", operator, big, null, "Content-Type", "application/json");
+        assertEquals(413, r.status(), r.raw().body());
+        assertEquals("too_large", r.code());
+    }
+}
