@@ -67,11 +67,38 @@ public final class ApiServer implements AutoCloseable {
      * @param executorGroup the executors' base consumer group (each pool's group is derived from it)
      */
     public record Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
-                         String executorGroup, Tls tls) {
+                         String executorGroup, Tls tls, Limits limits) {
 
         public Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
                       String executorGroup) {
-            this(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, null);
+            this(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, null, Limits.DEFAULT);
+        }
+
+        public Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
+                      String executorGroup, Tls tls) {
+            this(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, tls, Limits.DEFAULT);
+        }
+
+        /** The same installation with other limits. */
+        public Config withLimits(Limits l) {
+            return new Config(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, tls, l);
+        }
+    }
+
+    /**
+     * What one caller may use of the server at once, so that no single token exhausts it.
+     *
+     * @param failedSignIns failed sign-ins (or requests with a token that is not valid) per minute, per address and per token prefix
+     * @param streamsPerToken open progress streams per token
+     * @param streams open progress streams in all
+     */
+    public record Limits(int failedSignIns, int streamsPerToken, int streams) {
+        public static final Limits DEFAULT = new Limits(SignInLimits.ATTEMPTS, 4, 32);
+
+        public Limits {
+            if (failedSignIns < 1 || streamsPerToken < 1 || streams < streamsPerToken) {
+                throw new IllegalArgumentException("API limits must be positive, and streams at least streams per token");
+            }
         }
     }
 
@@ -105,8 +132,9 @@ public final class ApiServer implements AutoCloseable {
         DeadLetters deadLetters = new DeadLetters(ds, producer, config.topics());
         JobControl jobControl = new JobControl(ds, producer, config.topics());
         Schedules schedules = new Schedules(ds, Clock.systemUTC());
+        SignInLimits limits = new SignInLimits(config.limits().failedSignIns(), SignInLimits.PERIOD);
         ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit, ds, schedules,
-                () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()));
+                () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()), limits);
         List<Route> all = new ArrayList<>();
         all.add(new Route("GET", BASE + "/openapi.json", Scope.READ, "This document", null));
         all.addAll(new JobRoutes(ds, jobControl, deadLetters, client, audited).routes(BASE));
@@ -125,7 +153,7 @@ public final class ApiServer implements AutoCloseable {
             }
             c.startup.showJavalinBanner = false;
             c.http.maxRequestSize = MAX_BODY_BYTES;
-            c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages));
+            c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages, limits, audit));
             for (Route r : routes) {
                 Handler h = r.handler() != null ? r.handler() : ctx -> ctx.contentType("application/json").result(openApi);
                 RouteRole role = r.isOpen() ? Open.PUBLIC : r.scope();
@@ -200,7 +228,7 @@ public final class ApiServer implements AutoCloseable {
      * request without a valid bearer token is 401; a console page without a session goes to the
      * sign-in page; a scope too small is 403.
      */
-    private static void authorize(Context ctx, ApiTokens tokens, ConsolePages pages) throws Exception {
+    private static void authorize(Context ctx, ApiTokens tokens, ConsolePages pages, SignInLimits limits, AuditLog audit) throws Exception {
         securityHeaders(ctx);
         Set<RouteRole> roles = ctx.routeRoles();
         if (roles.contains(Open.PUBLIC)) {
@@ -223,18 +251,37 @@ public final class ApiServer implements AutoCloseable {
                 throw new ApiError(401, "unauthenticated", "sign in first", null);
             }
         } else {
-            String header = ctx.header("Authorization");
-            who = header != null && header.startsWith("Bearer ") ? tokens.authenticate(header.substring(7).trim()) : Optional.empty();
+            String token = bearer(ctx.header("Authorization"));
+            if (token != null && !limits.mayTry(ctx.ip(), token)) { // a guesser: no lookup, no load on the pool
+                throw new ApiError(429, "too_many_attempts", "too many requests with tokens that are not valid: wait a minute", null);
+            }
+            who = token != null ? tokens.authenticate(token) : Optional.empty();
             if (who.isEmpty()) {
+                if (token != null) {
+                    limits.failed(ctx.ip(), token);
+                }
                 ctx.header("WWW-Authenticate", "Bearer");
                 throw new ApiError(401, "unauthenticated", "a valid API token is needed (Authorization: Bearer TOKEN; fanout token create)", null);
             }
         }
         if (!who.get().scope().includes(needed.get())) {
+            if (limits.mayAudit(who.get().tokenId())) {
+                audit.record(who.get().name(), "access", ctx.method().name() + " " + ctx.path(), "refused", ctx.ip(),
+                        "needs scope " + needed.get().label());
+            }
             throw new ApiError(403, "forbidden", "this needs a token of scope " + needed.get().label() + "; this one is " + who.get().scope().label(), null);
         }
         ctx.attribute(PRINCIPAL, who.get());
         InputGuard.check(ctx);
+    }
+
+    /** The token of an {@code Authorization: Bearer TOKEN} header (the scheme in any case, as RFC 9110 has it), or null. */
+    static String bearer(String header) {
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = header.substring(7).trim();
+        return token.isEmpty() ? null : token;
     }
 
     private static void securityHeaders(Context ctx) {

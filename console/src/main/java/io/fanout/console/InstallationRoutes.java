@@ -44,8 +44,8 @@ final class InstallationRoutes {
                 new Route("DELETE", base + "/schedules/{name}", Scope.OPERATE, "Remove a schedule", this::removeSchedule),
                 new Route("POST", base + "/schedules/{name}/trigger", Scope.OPERATE, "Fire a schedule now (its leader does, within a second)",
                         this::triggerSchedule),
-                new Route("GET", base + "/audit", Scope.ADMIN, "The audit log, newest first (query: limit)", ctx -> ApiServer.json(ctx, 200,
-                        audit.latest(Params.limit(ctx, 100)))),
+                new Route("GET", base + "/audit", Scope.ADMIN, "The audit log, newest first (query: before (an entry id: the page after it), action, limit)",
+                        ctx -> ApiServer.json(ctx, 200, audit.page(Params.longQuery(ctx, "before"), ctx.queryParam("action"), Params.limit(ctx, 100)))),
                 new Route("GET", base + "/tokens", Scope.ADMIN, "API tokens (never the tokens themselves)", ctx -> ApiServer.json(ctx, 200, tokens.list())));
     }
 

@@ -42,6 +42,20 @@ public final class Params {
         }
     }
 
+    /** A positive whole number query parameter, or null when absent. */
+    public static Long longQuery(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        try {
+            long n = v == null ? 1 : Long.parseLong(v);
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return v == null ? null : n;
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest(name, name + " is a positive whole number, got '" + v + "'");
+        }
+    }
+
     static int limit(Context ctx, int dflt) {
         String v = ctx.queryParam("limit");
         try {

@@ -10,6 +10,7 @@ import io.fanout.console.Params;
 import io.fanout.console.Throughput;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
+import io.fanout.console.SignInLimits;
 import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
@@ -42,13 +43,10 @@ import java.util.UUID;
 public final class ConsolePages {
 
     public static final String BASE = "/console";
-    static final String COOKIE = "fanout_session";
-    private static final String SESSION = "fanout.session";
     private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    private final ApiTokens tokens;
-    private final Sessions sessions = new Sessions();
+    private final SignIn signIn;
     private final JobQueries queries;
     private final JobControl jobs;
     private final DeadLetters deadLetters;
@@ -61,8 +59,8 @@ public final class ConsolePages {
     private final Throughput throughput;
 
     public ConsolePages(ApiTokens tokens, JobQueries queries, JobControl jobs, DeadLetters deadLetters, AuditLog audit, DataSource db, Schedules schedules,
-                        Supplier<ExecutorsView> executors) {
-        this.tokens = tokens;
+                        Supplier<ExecutorsView> executors, SignInLimits limits) {
+        this.signIn = new SignIn(tokens, audit, limits);
         this.queries = queries;
         this.jobs = jobs;
         this.deadLetters = deadLetters;
@@ -76,11 +74,11 @@ public final class ConsolePages {
 
     public List<Route> routes() {
         return List.of(
-                Route.open("GET", BASE + "/login", "The sign-in page", this::loginPage),
-                Route.open("POST", BASE + "/login", "Sign in with an API token", this::login),
+                Route.open("GET", BASE + "/login", "The sign-in page", signIn::loginPage),
+                Route.open("POST", BASE + "/login", "Sign in with an API token", signIn::login),
                 Route.open("GET", BASE + "/app.js", "The console's script", ctx -> resource(ctx, "app.js", "text/javascript")),
                 Route.open("GET", BASE + "/style.css", "The console's style sheet", ctx -> resource(ctx, "style.css", "text/css")),
-                new Route("POST", BASE + "/logout", Scope.READ, "Sign out", this::logout),
+                new Route("POST", BASE + "/logout", Scope.READ, "Sign out", signIn::logout),
                 new Route("GET", BASE, Scope.READ, "Overview", this::overview),
                 new Route("GET", BASE + "/jobs", Scope.READ, "Jobs", this::jobList),
                 new Route("POST", BASE + "/jobs/retry", Scope.OPERATE, "What retrying the chosen failed jobs would replay (a dry run), to confirm",
@@ -104,56 +102,9 @@ public final class ConsolePages {
                 new Route("POST", BASE + "/dead-letters/{id}/park", Scope.OPERATE, "Park a dead letter", ctx -> letterAction(ctx, false)));
     }
 
-    /**
-     * Who is signed in, for a console route: the session's token, if still valid; and a form post
-     * must carry the session's CSRF token. Empty when nobody is (the caller redirects to sign-in).
-     */
+    /** Who is signed in, for a console route (see {@link SignIn#authenticate}). */
     public Optional<ApiTokens.Principal> authenticate(Context ctx) throws Exception {
-        Optional<Sessions.Session> session = sessions.find(ctx.cookie(COOKIE));
-        if (session.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<ApiTokens.Principal> who = tokens.stillValid(session.get().tokenId());
-        if (who.isEmpty()) {
-            sessions.close(session.get().id());
-            return Optional.empty();
-        }
-        if (ctx.method().name().equals("POST") && !session.get().csrf().equals(ctx.formParam("csrf"))) {
-            throw new ApiError(403, "csrf", "this form is stale or forged (no valid CSRF token): reload the page and try again", null);
-        }
-        ctx.attribute(SESSION, session.get());
-        return who;
-    }
-
-    private void loginPage(Context ctx) {
-        page(ctx, 200, """
-                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · Fanout</title>
-                <link rel="stylesheet" href="/console/style.css"></head><body><main><h1>Fanout console</h1>
-                <p>Sign in with an API token (<code>fanout token create --name you --scope operate</code>).</p>%s
-                <form method="post" action="/console/login"><input type="password" name="token" id="token" placeholder="fo_..." size="50" autocomplete="off">
-                <button id="sign-in">Sign in</button></form></main></body></html>
-                """.formatted(ctx.queryParam("failed") != null ? "<p class=\"error\" id=\"login-error\">That token is not valid.</p>" : ""));
-    }
-
-    private void login(Context ctx) throws Exception {
-        Optional<ApiTokens.Principal> who = tokens.authenticate(ctx.formParam("token"));
-        if (who.isEmpty()) {
-            audit.record("(unknown)", "console.sign-in", null, "refused", ctx.ip(), null);
-            ctx.redirect(BASE + "/login?failed");
-            return;
-        }
-        Sessions.Session s = sessions.open(who.get().tokenId());
-        boolean tls = "https".equals(ctx.scheme()) || "https".equals(ctx.header("X-Forwarded-Proto"));
-        ctx.header("Set-Cookie", COOKIE + "=" + s.id() + "; Path=" + BASE + "; HttpOnly; SameSite=Strict; Max-Age=" + Sessions.LIFETIME.toSeconds()
-                + (tls ? "; Secure" : ""));
-        audit.record(who.get().name(), "console.sign-in", null, "done", ctx.ip(), null);
-        ctx.redirect(BASE);
-    }
-
-    private void logout(Context ctx) {
-        sessions.close(session(ctx).id());
-        ctx.header("Set-Cookie", COOKIE + "=; Path=" + BASE + "; HttpOnly; SameSite=Strict; Max-Age=0");
-        ctx.redirect(BASE + "/login");
+        return signIn.authenticate(ctx);
     }
 
     private void overview(Context ctx) throws Exception {
@@ -265,13 +216,7 @@ public final class ConsolePages {
     }
 
     private void auditPage(Context ctx) throws Exception {
-        StringBuilder b = new StringBuilder("<table><tr><th>at</th><th>who</th><th>action</th><th>target</th><th>outcome</th><th>from</th><th>detail</th></tr>");
-        for (AuditLog.Entry e : audit.latest(200)) {
-            b.append("<tr class=\"audit\"><td>").append(e.at()).append("</td><td>").append(Html.esc(e.actor())).append("</td><td>").append(Html.esc(e.action()))
-                    .append("</td><td>").append(Html.esc(e.target())).append("</td><td>").append(Html.esc(e.outcome())).append("</td><td>")
-                    .append(Html.esc(e.remote())).append("</td><td>").append(Html.esc(e.detail())).append("</td></tr>");
-        }
-        page(ctx, "Audit log", b.append("</table>").toString());
+        page(ctx, "Audit log", AuditPage.body(audit, ctx));
     }
 
     private void retryMany(Context ctx) throws Exception {
@@ -434,7 +379,7 @@ public final class ConsolePages {
     }
 
     private static Sessions.Session session(Context ctx) {
-        return ctx.attribute(SESSION);
+        return SignIn.session(ctx);
     }
 
     private void page(Context ctx, String title, String body) {
@@ -442,7 +387,7 @@ public final class ConsolePages {
         page(ctx, 200, Html.page(title, who.name() + " (" + who.scope().label() + ")", session(ctx).csrf(), body));
     }
 
-    private static void page(Context ctx, int status, String html) {
+    static void page(Context ctx, int status, String html) {
         ctx.header("Content-Security-Policy", PAGE_POLICY);
         ctx.status(status).contentType("text/html; charset=utf-8").result(html);
     }
