@@ -133,11 +133,12 @@ public final class ApiServer implements AutoCloseable {
         JobControl jobControl = new JobControl(ds, producer, config.topics());
         Schedules schedules = new Schedules(ds, Clock.systemUTC());
         SignInLimits limits = new SignInLimits(config.limits().failedSignIns(), SignInLimits.PERIOD);
+        JobProgress progress = new JobProgress(new JobQueries(ds), tokens, config.limits());
         ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit, ds, schedules,
-                () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()), limits);
+                () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()), limits, progress);
         List<Route> all = new ArrayList<>();
         all.add(new Route("GET", BASE + "/openapi.json", Scope.READ, "This document", null));
-        all.addAll(new JobRoutes(ds, jobControl, deadLetters, client, audited).routes(BASE));
+        all.addAll(new JobRoutes(ds, jobControl, deadLetters, client, audited, progress).routes(BASE));
         all.addAll(new WorkflowRoutes(ds, new WorkflowControl(ds, producer, config.topics()), client, audited).routes(BASE));
         all.addAll(new DeadLetterRoutes(deadLetters, audited).routes(BASE));
         all.addAll(new InstallationRoutes(admin, config.kafka(), config.topics(), config.executorGroup(), schedules, audit,
@@ -168,18 +169,27 @@ public final class ApiServer implements AutoCloseable {
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.field()));
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(),
                     e.getStatus() == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : HttpStatus.forStatus(e.getStatus()).getMessage(), null));
-            c.routes.exception(Exception.class, (e, ctx) -> {
-                // the exception's text stays in the log: it may name tables, hosts or values
-                String reference = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
-                log.error("API request {} {} failed (reference {})", ctx.method(), ctx.path(), reference, e);
-                error(ctx, 500, "internal", "the request failed (reference " + reference + "; the server's log has the details)", null);
-            });
+            c.routes.exception(Exception.class, ApiServer::internalError);
             c.routes.error(404, "*", ctx -> {
                 if (ctx.attribute("fanout.answered") == null) {
                     error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), null);
                 }
             });
         });
+    }
+
+    /** A failure no handler expected: a 500 with a reference to the log line, never the exception's text (it may name tables, hosts or values). */
+    private static void internalError(Exception e, Context ctx) {
+        String reference = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        String request;
+        try {
+            request = ctx.method() + " " + ctx.path();
+        } catch (RuntimeException gone) { // a stream whose request has already been recycled
+            log.debug("a request that had ended failed (reference {})", reference, e);
+            return;
+        }
+        log.error("API request {} failed (reference {})", request, reference, e);
+        error(ctx, 500, "internal", "the request failed (reference " + reference + "; the server's log has the details)", null);
     }
 
     /** The only connector when TLS is configured: HTTPS on the configured host and port. */

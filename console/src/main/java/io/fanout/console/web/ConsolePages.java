@@ -5,6 +5,7 @@ import io.fanout.console.ApiTokens;
 import io.fanout.console.Audited;
 import io.fanout.console.AuditLog;
 import io.fanout.console.ExecutorsView;
+import io.fanout.console.JobProgress;
 import io.fanout.console.JobQueries;
 import io.fanout.console.Params;
 import io.fanout.console.Throughput;
@@ -24,7 +25,6 @@ import javax.sql.DataSource;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobState;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +47,7 @@ public final class ConsolePages {
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     private final SignIn signIn;
+    private final JobProgress progress;
     private final JobQueries queries;
     private final JobControl jobs;
     private final DeadLetters deadLetters;
@@ -59,7 +60,8 @@ public final class ConsolePages {
     private final Throughput throughput;
 
     public ConsolePages(ApiTokens tokens, JobQueries queries, JobControl jobs, DeadLetters deadLetters, AuditLog audit, DataSource db, Schedules schedules,
-                        Supplier<ExecutorsView> executors, SignInLimits limits) {
+                        Supplier<ExecutorsView> executors, SignInLimits limits, JobProgress progress) {
+        this.progress = progress;
         this.signIn = new SignIn(tokens, audit, limits);
         this.queries = queries;
         this.jobs = jobs;
@@ -86,7 +88,7 @@ public final class ConsolePages {
                 new Route("POST", BASE + "/jobs/retry/confirmed", Scope.OPERATE, "Retry the chosen failed jobs", this::retryMany),
                 new Route("GET", BASE + "/audit", Scope.ADMIN, "The audit log", this::auditPage),
                 new Route("GET", BASE + "/jobs/{id}", Scope.READ, "A job", this::jobPage),
-                Route.events(BASE + "/jobs/{id}/progress", Scope.READ, "A job's progress (Server-Sent Events)", this::progress),
+                Route.events(BASE + "/jobs/{id}/progress", Scope.READ, "A job's progress (Server-Sent Events; counted with the API's)", progress::stream),
                 new Route("POST", BASE + "/jobs/{id}/cancel", Scope.OPERATE, "Cancel a job", this::cancel),
                 new Route("GET", BASE + "/workflow-runs", Scope.READ, "Workflow runs", this::runList),
                 new Route("GET", BASE + "/workflow-runs/{id}", Scope.READ, "A workflow run, drawn as its graph", this::runPage),
@@ -181,11 +183,6 @@ public final class ConsolePages {
         }
         b.append("</table>");
         page(ctx, "Job " + id, b.toString());
-    }
-
-    /** The same stream as the API's, for the job page's progress bar. */
-    private void progress(SseClient sse) {
-        io.fanout.console.JobProgress.stream(sse, queries);
     }
 
     private void cancel(Context ctx) throws Exception {
