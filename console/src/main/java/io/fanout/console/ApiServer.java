@@ -11,6 +11,7 @@ import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.console.web.ConsolePages;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.fanout.shared.model.JobRequests;
@@ -134,15 +135,15 @@ public final class ApiServer implements AutoCloseable {
         Schedules schedules = new Schedules(ds, Clock.systemUTC());
         SignInLimits limits = new SignInLimits(config.limits().failedSignIns(), SignInLimits.PERIOD);
         JobProgress progress = new JobProgress(new JobQueries(ds), tokens, config.limits());
-        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit, ds, schedules,
-                () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()), limits, progress);
+        java.util.function.Supplier<ExecutorsView> executors = ExecutorsView.cached(
+                () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()));
+        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), jobControl, deadLetters, audit, ds, schedules, executors, limits, progress);
         List<Route> all = new ArrayList<>();
         all.add(new Route("GET", BASE + "/openapi.json", Scope.READ, "This document", null));
         all.addAll(new JobRoutes(ds, jobControl, deadLetters, client, audited, progress).routes(BASE));
         all.addAll(new WorkflowRoutes(ds, new WorkflowControl(ds, producer, config.topics()), client, audited).routes(BASE));
         all.addAll(new DeadLetterRoutes(deadLetters, audited).routes(BASE));
-        all.addAll(new InstallationRoutes(admin, config.kafka(), config.topics(), config.executorGroup(), schedules, audit,
-                tokens, audited).routes(BASE));
+        all.addAll(new InstallationRoutes(executors, schedules, audit, tokens, audited).routes(BASE));
         all.addAll(pages.routes());
         this.routes = List.copyOf(all);
         String openApi = toJson(OpenApi.document(routes.stream().filter(r -> r.path().startsWith(BASE)).toList()));
@@ -230,6 +231,17 @@ public final class ApiServer implements AutoCloseable {
         return routes;
     }
 
+    /**
+     * The routes as the running server's router holds them ({@code "GET /api/v1/jobs"}): what a
+     * request can reach, read from the router itself (not from the list that registered them), for
+     * tests that walk every route.
+     */
+    public List<String> servedRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(e -> e.endpoint.method.isHttpMethod())
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).distinct().sorted().toList();
+    }
+
     /** The role of the routes anyone may use (the console's sign-in page and static files). */
     private enum Open implements RouteRole { PUBLIC }
 
@@ -240,6 +252,10 @@ public final class ApiServer implements AutoCloseable {
      */
     private static void authorize(Context ctx, ApiTokens tokens, ConsolePages pages, SignInLimits limits, AuditLog audit) throws Exception {
         securityHeaders(ctx);
+        if (ctx.method() == HandlerType.HEAD) { // not served (it used to meet no scope and answer 403 everywhere)
+            ctx.header("Allow", "GET");
+            throw new ApiError(405, "method_not_allowed", "HEAD is not served here; use GET", null);
+        }
         Set<RouteRole> roles = ctx.routeRoles();
         if (roles.contains(Open.PUBLIC)) {
             InputGuard.check(ctx);

@@ -98,6 +98,20 @@ class ApiInputIT {
         assertEquals(DeadLetters.MAX_PER_REQUEST, r.body().get("letters").size());
     }
 
+    /** Anyone who may write the executors topic may write a heartbeat whose time is not one: the view shows it as silent, not a 500. */
+    @Test
+    void aHeartbeatWithATimeThatIsNotOneIsShownAsSilent() throws Exception {
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(java.util.Map.of("bootstrap.servers", cluster.bootstrap),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cluster.topics.executors(), "evil".getBytes(),
+                    "{\"id\":\"evil\",\"pool\":\"default\",\"time\":\"not-a-time\",\"heartbeatIntervalMs\":1000}".getBytes())).get();
+        }
+        ApiCalls.Reply r = api.get("/api/v1/executors", operator);
+        assertEquals(200, r.status(), r.raw().body());
+        assertTrue(r.raw().body().contains("\"evil\""), r.raw().body());
+        assertEquals(0, r.body().get("live").size());
+    }
+
     @Test
     void aBodyOverTheLimitIsA413WithAJsonError() throws Exception {
         String big = "{\"workflow\":\"" + "w".repeat(1024 * 1024) + "\"}";
