@@ -155,6 +155,8 @@ public final class ApiServer implements AutoCloseable {
             }
             c.startup.showJavalinBanner = false;
             c.http.maxRequestSize = MAX_BODY_BYTES;
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
+            c.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrors()));
             c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages, limits, audit));
             for (Route r : routes) {
                 Handler h = r.handler() != null ? r.handler() : ctx -> ctx.contentType("application/json").result(openApi);
