@@ -18,8 +18,11 @@ final class SameOrigin {
 
     static void check(Context ctx) {
         String site = ctx.header("Sec-Fetch-Site");
-        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
-            throw refused();
+        if (site != null) { // the browser's own word; Origin may be "null" for a same-origin form under Referrer-Policy: no-referrer
+            if (!site.equals("same-origin") && !site.equals("none")) {
+                throw refused();
+            }
+            return;
         }
         String origin = ctx.header("Origin");
         if (origin == null) {
