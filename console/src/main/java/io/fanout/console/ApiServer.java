@@ -254,6 +254,9 @@ public final class ApiServer implements AutoCloseable {
      */
     private static void authorize(Context ctx, ApiTokens tokens, ConsolePages pages, SignInLimits limits, AuditLog audit) throws Exception {
         securityHeaders(ctx);
+        if (ctx.req().getContentLengthLong() > MAX_BODY_BYTES) { // refused before anything reads it (nor is "100 Continue" sent)
+            throw new ApiError(413, "too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes", null);
+        }
         if (ctx.method() == HandlerType.HEAD) { // not served (it used to meet no scope and answer 403 everywhere)
             ctx.header("Allow", "GET");
             throw new ApiError(405, "method_not_allowed", "HEAD is not served here; use GET", null);

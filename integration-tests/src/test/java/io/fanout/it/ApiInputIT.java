@@ -113,6 +113,30 @@ class ApiInputIT {
         assertEquals(0, r.body().get("live").size());
     }
 
+    /** A client that announces a large body and waits for "100 Continue" gets the 413 at once, and never sends the body. */
+    @Test
+    void aLargeBodyAnnouncedWithExpectContinueIsRefusedBeforeItIsSent() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /api/v1/workflow-runs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + operator
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            String status = in.readLine();
+            assertEquals("HTTP/1.1 413 Payload Too Large", status.replace("Content Too Large", "Payload Too Large"), status);
+            StringBuilder rest = new StringBuilder();
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                rest.append(line).append('\n');
+                if (line.contains("}")) {
+                    break;
+                }
+            }
+            assertTrue(rest.toString().contains("application/json") && rest.toString().contains("too_large"), rest.toString());
+        }
+    }
+
     @Test
     void aBodyOverTheLimitIsA413WithAJsonError() throws Exception {
         String big = "{\"workflow\":\"" + "w".repeat(1024 * 1024) + "\"}";
