@@ -115,6 +115,19 @@ class WebhookAllowListIT {
         }
     }
 
+    /** A schedule is stored by the API, which does not know the coordinator's allow-list: the coordinator checks each job it fires. */
+    @Test
+    void aScheduledJobNamingAForbiddenWebhookIsRejectedWhenItFires() throws Exception {
+        try (FanoutCluster cluster = cluster()) {
+            cluster.coordinator().schedules().put("hooked", "0 3 * * *", "UTC", "{\"processor\": \"failing\", \"alerts\": {\"webhooks\": [\""
+                    + forbiddenUrl() + "\"]}}", "allow");
+            cluster.coordinator().schedules().triggerNow("hooked");
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
+                    "SELECT count(*) FROM fanout_rejected_request WHERE reason LIKE '%is not allowed here%' AND request LIKE '%schedule:hooked%'") == 1);
+            assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_job WHERE client_key LIKE 'schedule:hooked:%'"));
+        }
+    }
+
     @Test
     void anAlertStoredForAForbiddenWebhookIsGivenUpNotSent() throws Exception {
         try (FanoutCluster cluster = cluster()) {
