@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.schedule.Schedules;
@@ -27,7 +26,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
 import io.fanout.coordinator.control.JobControl;
 import io.fanout.coordinator.control.WorkflowControl;
@@ -355,42 +353,5 @@ public final class ApiServer implements AutoCloseable {
         admin.close();
         producer.close();
         db.close();
-    }
-
-    /** An OpenAPI 3.1 document of the routes, with the scope each needs. */
-    static final class OpenApi {
-        private OpenApi() {
-        }
-
-        static ObjectNode document(List<Route> routes) {
-            JsonNodeFactory f = JsonNodeFactory.instance;
-            ObjectNode doc = f.objectNode();
-            doc.put("openapi", "3.1.0");
-            doc.putObject("info").put("title", "Fanout API").put("version", "1")
-                    .put("description", "Every route needs a bearer token (fanout token create) of the scope it names in x-fanout-scope.");
-            doc.putObject("components").putObject("securitySchemes").putObject("token").put("type", "http").put("scheme", "bearer");
-            doc.putArray("security").addObject().putArray("token");
-            ObjectNode paths = doc.putObject("paths");
-            for (Route r : routes) {
-                ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
-                ObjectNode op = path.putObject(r.httpMethod().toLowerCase(java.util.Locale.ROOT));
-                op.put("summary", r.summary());
-                op.put("x-fanout-scope", r.scope().label());
-                java.util.regex.Matcher param = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(r.path());
-                while (param.find()) {
-                    op.withArray("parameters").addObject().put("name", param.group(1)).put("in", "path").put("required", true)
-                            .putObject("schema").put("type", "string");
-                }
-                if (r.method().equals("SSE")) {
-                    op.put("x-fanout-stream", "text/event-stream");
-                }
-                ObjectNode responses = op.putObject("responses");
-                responses.putObject(r.method().equals("POST") && !r.path().contains("{id}") ? "202" : "200").put("description", "done");
-                responses.putObject("400").put("description", "bad input: {code, message, field}");
-                responses.putObject("401").put("description", "no valid token");
-                responses.putObject("403").put("description", "the token's scope is too small");
-            }
-            return doc;
-        }
     }
 }
