@@ -44,9 +44,12 @@ class ConsoleHostileTextIT {
         try (FanoutCluster cluster = new FanoutCluster(); ApiServer server = ApiCalls.start(cluster)) {
             cluster.startExecutor(Map.of("hostile", ctx -> {
                 throw new NonRetryableException(PAYLOAD);
-            }));
-            UUID job = cluster.client().submit(JobRequests.builder("hostile").items(List.of(1L), "fail").retry(once).build());
+            }, "echo", ctx -> PAYLOAD));
+            UUID job = cluster.client().submit(JobRequests.builder("hostile").params(Map.of("note", PAYLOAD)).items(List.of(1L), "fail").retry(once)
+                    .build());
             assertEquals(JobEvent.Type.FAILED, cluster.client().await(job, Duration.ofSeconds(60)).type());
+            UUID echoed = cluster.client().submit(JobRequests.builder("echo").params(Map.of("note", PAYLOAD)).build());
+            assertEquals(JobEvent.Type.SUCCEEDED, cluster.client().await(echoed, Duration.ofSeconds(60)).type());
             WorkflowDefinition flow = Workflows.define("hostile-" + UUID.randomUUID())
                     .node("only", JobRequests.builder("hostile").items(List.of(1L), "fail").retry(once).build()).build();
             UUID run = cluster.client().run(Workflows.run(flow, null));
@@ -65,7 +68,7 @@ class ConsoleHostileTextIT {
             ApiCalls api = new ApiCalls(server);
             String session = api.signIn(new ApiTokens(cluster.db()).create("viewer", Scope.ADMIN, null, "test").secret());
             List<String> problems = new ArrayList<>();
-            for (String page : List.of("/console", "/console/jobs", "/console/jobs/" + job, "/console/dead-letters", "/console/dead-letters/" + letter,
+            for (String page : List.of("/console", "/console/jobs", "/console/jobs/" + job, "/console/jobs/" + echoed, "/console/dead-letters", "/console/dead-letters/" + letter,
                     "/console/workflow-runs", "/console/workflow-runs/" + run, "/console/executors", "/console/audit", "/console/schedules")) {
                 ApiCalls.Reply r = api.call("GET", page, null, null, session);
                 assertEquals(200, r.status(), page);
