@@ -89,7 +89,8 @@ final class CoordinatorCommand implements Callable<Integer> {
     List<String> alertWebhooks = List.of();
 
     @Option(names = "--alert-allowed-hosts", split = ",", defaultValue = "${env:FANOUT_ALERT_ALLOWED_HOSTS}",
-            description = "Hosts a job's own alert webhooks may name (default: the hosts of --alert-webhook); requests naming others are rejected.")
+            description = "Where a job's own alert webhooks may point, each [scheme://]host[:port] (no port: the scheme's default; IP literals only as "
+                    + "written) (default: the scheme, host and port of each --alert-webhook); jobs and workflow nodes naming others are rejected.")
     List<String> alertAllowedHosts = List.of();
 
     @Option(names = "--alert-pool-stalled-after", defaultValue = "PT5M",

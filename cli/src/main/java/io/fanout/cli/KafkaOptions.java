@@ -29,7 +29,8 @@ final class KafkaOptions {
             description = "A Kafka client properties file (security.protocol, sasl.*, ssl.*...), passed through to every client.")
     Path kafkaConfig;
 
-    @Option(names = "-X", paramLabel = "KEY=VALUE", description = "A Kafka client property, e.g. -X security.protocol=SASL_SSL.")
+    @Option(names = "-X", paramLabel = "KEY=VALUE", description = "A Kafka client property, e.g. -X security.protocol=SASL_SSL. A secret's value "
+            + "can come from the environment or a file (-X sasl.jaas.config=@env:KAFKA_JAAS, =@file:/run/secrets/jaas), so that it is not shown by ps.")
     Map<String, String> extra = new HashMap<>();
 
     Map<String, Object> kafka() {
@@ -43,9 +44,32 @@ final class KafkaOptions {
             }
             p.forEach((k, v) -> props.put((String) k, v));
         }
-        props.putAll(extra);
+        extra.forEach((k, v) -> props.put(k, resolve(k, v)));
         props.put("bootstrap.servers", bootstrapServers);
         return props;
+    }
+
+    /** A -X value, read from the environment ({@code @env:NAME}) or a file ({@code @file:PATH}) when it says so. */
+    static String resolve(String key, String value) {
+        if (value.startsWith("@env:")) {
+            String v = System.getenv(value.substring(5));
+            if (v == null) {
+                throw new IllegalArgumentException("-X " + key + ": environment variable " + value.substring(5) + " is not set");
+            }
+            return v;
+        }
+        if (value.startsWith("@file:")) {
+            try {
+                return Files.readString(Path.of(value.substring(6))).strip();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("-X " + key + ": " + value.substring(6) + " cannot be read: " + e.getMessage(), e);
+            }
+        }
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        if (k.contains("password") || k.contains("jaas") || k.contains("secret")) {
+            System.err.println("fanout: -X " + key + " is visible to anyone who lists processes; give it as @env:NAME or @file:PATH");
+        }
+        return value;
     }
 
     /** How long a command's Kafka client waits for the brokers before the command fails naming them (Kafka's own default is 60 s). */

@@ -19,9 +19,9 @@ final class MetricsOptions implements AutoCloseable {
             description = "Serve Prometheus metrics at http://<host>:PORT/metrics (env FANOUT_METRICS_PORT; default: off).")
     int port;
 
-    @Option(names = "--metrics-bind", defaultValue = "${env:FANOUT_METRICS_BIND:-0.0.0.0}",
-            description = "The address the metrics endpoint listens on (env FANOUT_METRICS_BIND; default ${DEFAULT-VALUE}: every interface, "
-                    + "for a scraper on another host; 127.0.0.1 keeps it to this machine).")
+    @Option(names = "--metrics-bind", defaultValue = "${env:FANOUT_METRICS_BIND:-127.0.0.1}",
+            description = "The address the metrics endpoint listens on (env FANOUT_METRICS_BIND; default ${DEFAULT-VALUE}: this machine only; "
+                    + "0.0.0.0 for a scraper on another host, behind a firewall).")
     String bind;
 
     /** The exit status of a process one of whose long-running threads died (EX_SOFTWARE). */

@@ -1,6 +1,7 @@
 package io.fanout.cli;
 
 import io.fanout.console.ApiTokens;
+import io.fanout.console.AuditLog;
 import io.fanout.console.Scope;
 import io.fanout.coordinator.store.Database;
 import java.time.Duration;
@@ -23,6 +24,13 @@ final class TokenCommand {
     static <T> T with(DatabaseOptions db, Action<T> action) throws Exception {
         try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1)) {
             return action.run(new ApiTokens(database.dataSource()));
+        }
+    }
+
+    /** Writes a token change to the audit log, as the API and console write theirs (from here: the command line). */
+    static void audit(DatabaseOptions db, String actor, String action, String target, String detail) throws Exception {
+        try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1)) {
+            new AuditLog(database.dataSource()).record(actor, action, target, "done", "command line", detail);
         }
     }
 
@@ -53,6 +61,7 @@ final class TokenCommand {
                 return ExitCodes.USAGE;
             }
             ApiTokens.Created t = with(db, tokens -> tokens.create(name, s, expires, actor));
+            audit(db, actor, "token.create", t.id().toString(), name + ", scope " + s.label());
             System.out.println(t.secret());
             System.err.printf("token %s (%s, scope %s) created%s; it is shown only now%n", t.id(), name, s.label(),
                     t.expiresAt() == null ? "" : ", valid until " + t.expiresAt());
@@ -91,9 +100,15 @@ final class TokenCommand {
         @Parameters(index = "0", description = "The token's id (fanout token list).")
         UUID id;
 
+        @Option(names = "--as", defaultValue = "${env:USER:-operator}", description = "Who revokes it (default ${DEFAULT-VALUE}).")
+        String actor;
+
         @Override
         public Integer call() throws Exception {
             boolean revoked = with(db, tokens -> tokens.revoke(id));
+            if (revoked) {
+                audit(db, actor, "token.revoke", id.toString(), null);
+            }
             (revoked ? System.out : System.err).println(revoked ? "token " + id + " revoked" : "no token " + id + " to revoke");
             return revoked ? 0 : ExitCodes.NOT_FOUND;
         }

@@ -100,9 +100,14 @@ final class TopicsCommand {
         }
 
         @Option(names = "--coordinator-principal", paramLabel = "PRINCIPAL", defaultValue = "${env:FANOUT_COORDINATOR_PRINCIPAL:-" + RoleAcls.DEFAULT_COORDINATOR_PRINCIPAL + "}",
-                description = "The principal coordinators (and the console, the API, the operator commands) authenticate as "
+                description = "The principal coordinators (and the operator commands) authenticate as "
                         + "(env FANOUT_COORDINATOR_PRINCIPAL; default ${DEFAULT-VALUE}).")
         String coordinatorPrincipal;
+
+        @Option(names = "--console-principal", paramLabel = "PRINCIPAL", defaultValue = "${env:FANOUT_CONSOLE_PRINCIPAL:-" + RoleAcls.DEFAULT_CONSOLE_PRINCIPAL + "}",
+                description = "The principal the API and console authenticate as: it writes the jobs topic and reads job events, no more "
+                        + "(env FANOUT_CONSOLE_PRINCIPAL; default ${DEFAULT-VALUE}).")
+        String consolePrincipal;
 
         @Option(names = "--executor-principal", paramLabel = "PRINCIPAL", defaultValue = "${env:FANOUT_EXECUTOR_PRINCIPAL:-" + RoleAcls.DEFAULT_EXECUTOR_PRINCIPAL + "}",
                 description = "The principal executors authenticate as (env FANOUT_EXECUTOR_PRINCIPAL; default ${DEFAULT-VALUE}).")
@@ -148,6 +153,7 @@ final class TopicsCommand {
                     .coordinatorPrincipal(coordinatorPrincipal)
                     .executorPrincipal(executorPrincipal)
                     .clientPrincipal(clientPrincipal)
+                    .consolePrincipal(consolePrincipal)
                     .pools(new LinkedHashSet<>(pools.stream().map(String::trim).toList()))
                     .coordinatorGroup(coordinatorGroup)
                     .executorGroup(executorGroup)

@@ -31,8 +31,8 @@ class HealthCheckTest {
 
             health.failed("fanout-coordinator-loop", new IllegalStateException("could not claim partitions"));
             assertEquals(1, check(url));
-            assertTrue(err.toString(StandardCharsets.UTF_8).contains("answered 503: unhealthy: fanout-coordinator-loop stopped by "
-                    + "java.lang.IllegalStateException: could not claim partitions"), err.toString(StandardCharsets.UTF_8));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("answered 503: unhealthy: fanout-coordinator-loop stopped"), err.toString(StandardCharsets.UTF_8));
+            assertTrue(!err.toString(StandardCharsets.UTF_8).contains("could not claim partitions"), "no exception text: " + err);
         }
     }
 

@@ -53,7 +53,11 @@ class TopicsAclsTest {
                 base + "User:fanout-executor --operation Read --group fanout-executors",
                 base + "User:fanout-executor --operation Write --topic fanout.status --topic fanout.executors --topic fanout.dead-letters",
                 base + "User:fanout-client --operation Write --topic fanout.jobs",
-                base + "User:fanout-client --operation Read --topic fanout.job-events"), commands(out));
+                base + "User:fanout-client --operation Read --topic fanout.job-events",
+                base + "User:fanout-console --operation Write --topic fanout.jobs",
+                base + "User:fanout-console --operation Read --topic fanout.job-events --topic fanout.executors",
+                base + "User:fanout-console --operation Describe --topic fanout.tasks",
+                base + "User:fanout-console --operation Describe --group fanout-executors"), commands(out));
         assertTrue(out.contains("#   Write topic fanout.jobs: job and workflow run requests"), out);
         assertFalse(out.contains("--cluster"), "no cluster ACL unless asked for: " + out);
     }

@@ -4,13 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.console.web.ConsolePages;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import io.fanout.shared.model.JobRequests;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -23,7 +26,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
 import io.fanout.coordinator.store.Database;
 import io.fanout.shared.TopicNames;
@@ -62,17 +64,47 @@ public final class ApiServer implements AutoCloseable {
      * @param executorGroup the executors' base consumer group (each pool's group is derived from it)
      */
     public record Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
-                         String executorGroup, Tls tls) {
+                         String executorGroup, Tls tls, Limits limits) {
 
         public Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
                       String executorGroup) {
-            this(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, null);
+            this(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, null, Limits.DEFAULT);
+        }
+
+        public Config(String host, int port, String jdbcUrl, String dbUser, String dbPassword, Map<String, Object> kafka, TopicNames topics,
+                      String executorGroup, Tls tls) {
+            this(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, tls, Limits.DEFAULT);
+        }
+
+        /** The same installation with other limits. */
+        public Config withLimits(Limits l) {
+            return new Config(host, port, jdbcUrl, dbUser, dbPassword, kafka, topics, executorGroup, tls, l);
+        }
+    }
+
+    /**
+     * What one caller may use of the server at once, so that no single token exhausts it.
+     *
+     * @param failedSignIns failed sign-ins (or requests with a token that is not valid) per minute, per address and per token prefix
+     * @param streamsPerToken open progress streams per token
+     * @param streams open progress streams in all
+     */
+    public record Limits(int failedSignIns, int streamsPerToken, int streams) {
+        public static final Limits DEFAULT = new Limits(SignInLimits.ATTEMPTS, 4, 32);
+
+        public Limits {
+            if (failedSignIns < 1 || streamsPerToken < 1 || streams < streamsPerToken) {
+                throw new IllegalArgumentException("API limits must be positive, and streams at least streams per token");
+            }
         }
     }
 
     /** Serve HTTPS only, with the key and certificate of this PKCS#12 key store. */
     public record Tls(java.nio.file.Path keyStore, String password) {
     }
+
+    /** No request body is larger: the largest job request, which the producer and the topic take too. */
+    static final long MAX_BODY_BYTES = JobRequests.MAX_REQUEST_BYTES;
 
     private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
@@ -97,15 +129,17 @@ public final class ApiServer implements AutoCloseable {
         DeadLetters deadLetters = new DeadLetters(ds, producer, config.topics());
         Commander commander = new Commander(client);
         Schedules schedules = new Schedules(ds, Clock.systemUTC());
-        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), commander, deadLetters, audit, ds, schedules,
+        SignInLimits limits = new SignInLimits(config.limits().failedSignIns(), SignInLimits.PERIOD);
+        JobProgress progress = new JobProgress(new JobQueries(ds), tokens, config.limits());
+        java.util.function.Supplier<ExecutorsView> executors = ExecutorsView.cached(
                 () -> ExecutorsView.read(admin, config.kafka(), config.topics(), config.executorGroup()));
+        ConsolePages pages = new ConsolePages(tokens, new JobQueries(ds), commander, deadLetters, audit, ds, schedules, executors, limits, progress);
         List<Route> all = new ArrayList<>();
         all.add(new Route("GET", BASE + "/openapi.json", Scope.READ, "This document", null));
-        all.addAll(new JobRoutes(ds, commander, deadLetters, client, audited).routes(BASE));
+        all.addAll(new JobRoutes(ds, commander, deadLetters, client, audited, progress).routes(BASE));
         all.addAll(new WorkflowRoutes(ds, commander, client, audited).routes(BASE));
         all.addAll(new DeadLetterRoutes(deadLetters, audited).routes(BASE));
-        all.addAll(new InstallationRoutes(admin, config.kafka(), config.topics(), config.executorGroup(), schedules, audit,
-                tokens, audited).routes(BASE));
+        all.addAll(new InstallationRoutes(executors, schedules, audit, tokens, audited).routes(BASE));
         all.addAll(pages.routes());
         this.routes = List.copyOf(all);
         String openApi = toJson(OpenApi.document(routes.stream().filter(r -> r.path().startsWith(BASE)).toList()));
@@ -116,7 +150,10 @@ public final class ApiServer implements AutoCloseable {
                 c.jetty.addConnector((server, http) -> httpsConnector(server, http, config));
             }
             c.startup.showJavalinBanner = false;
-            c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages));
+            c.http.maxRequestSize = MAX_BODY_BYTES;
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
+            c.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrors()));
+            c.routes.beforeMatched(ctx -> authorize(ctx, tokens, pages, limits, audit));
             for (Route r : routes) {
                 Handler h = r.handler() != null ? r.handler() : ctx -> ctx.contentType("application/json").result(openApi);
                 RouteRole role = r.isOpen() ? Open.PUBLIC : r.scope();
@@ -129,16 +166,29 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.field()));
-            c.routes.exception(Exception.class, (e, ctx) -> {
-                log.error("API request {} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, 500, "internal", "the request failed: " + e, null);
-            });
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(),
+                    e.getStatus() == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : HttpStatus.forStatus(e.getStatus()).getMessage(), null));
+            c.routes.exception(Exception.class, ApiServer::internalError);
             c.routes.error(404, "*", ctx -> {
                 if (ctx.attribute("fanout.answered") == null) {
                     error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), null);
                 }
             });
         });
+    }
+
+    /** A failure no handler expected: a 500 with a reference to the log line, never the exception's text (it may name tables, hosts or values). */
+    private static void internalError(Exception e, Context ctx) {
+        String reference = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        String request;
+        try {
+            request = ctx.method() + " " + ctx.path();
+        } catch (RuntimeException gone) { // a stream whose request has already been recycled
+            log.debug("a request that had ended failed (reference {})", reference, e);
+            return;
+        }
+        log.error("API request {} failed (reference {})", request, reference, e);
+        error(ctx, 500, "internal", "the request failed (reference " + reference + "; the server's log has the details)", null);
     }
 
     /** The only connector when TLS is configured: HTTPS on the configured host and port. */
@@ -179,6 +229,17 @@ public final class ApiServer implements AutoCloseable {
         return routes;
     }
 
+    /**
+     * The routes as the running server's router holds them ({@code "GET /api/v1/jobs"}): what a
+     * request can reach, read from the router itself (not from the list that registered them), for
+     * tests that walk every route.
+     */
+    public List<String> servedRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(e -> e.endpoint.method.isHttpMethod())
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).distinct().sorted().toList();
+    }
+
     /** The role of the routes anyone may use (the console's sign-in page and static files). */
     private enum Open implements RouteRole { PUBLIC }
 
@@ -187,10 +248,18 @@ public final class ApiServer implements AutoCloseable {
      * request without a valid bearer token is 401; a console page without a session goes to the
      * sign-in page; a scope too small is 403.
      */
-    private static void authorize(Context ctx, ApiTokens tokens, ConsolePages pages) throws Exception {
+    private static void authorize(Context ctx, ApiTokens tokens, ConsolePages pages, SignInLimits limits, AuditLog audit) throws Exception {
         securityHeaders(ctx);
+        if (ctx.req().getContentLengthLong() > MAX_BODY_BYTES) { // refused before anything reads it (nor is "100 Continue" sent)
+            throw new ApiError(413, "too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes", null);
+        }
+        if (ctx.method() == HandlerType.HEAD) { // not served (it used to meet no scope and answer 403 everywhere)
+            ctx.header("Allow", "GET");
+            throw new ApiError(405, "method_not_allowed", "HEAD is not served here; use GET", null);
+        }
         Set<RouteRole> roles = ctx.routeRoles();
         if (roles.contains(Open.PUBLIC)) {
+            InputGuard.check(ctx);
             return;
         }
         Optional<Scope> needed = roles.stream().filter(Scope.class::isInstance).map(Scope.class::cast).findFirst();
@@ -209,17 +278,37 @@ public final class ApiServer implements AutoCloseable {
                 throw new ApiError(401, "unauthenticated", "sign in first", null);
             }
         } else {
-            String header = ctx.header("Authorization");
-            who = header != null && header.startsWith("Bearer ") ? tokens.authenticate(header.substring(7).trim()) : Optional.empty();
+            String token = bearer(ctx.header("Authorization"));
+            if (token != null && !limits.mayTry(ctx.ip(), token)) { // a guesser: no lookup, no load on the pool
+                throw new ApiError(429, "too_many_attempts", "too many requests with tokens that are not valid: wait a minute", null);
+            }
+            who = token != null ? tokens.authenticate(token) : Optional.empty();
             if (who.isEmpty()) {
+                if (token != null) {
+                    limits.failed(ctx.ip(), token);
+                }
                 ctx.header("WWW-Authenticate", "Bearer");
                 throw new ApiError(401, "unauthenticated", "a valid API token is needed (Authorization: Bearer TOKEN; fanout token create)", null);
             }
         }
         if (!who.get().scope().includes(needed.get())) {
+            if (limits.mayAudit(who.get().tokenId())) {
+                audit.record(who.get().name(), "access", ctx.method().name() + " " + ctx.path(), "refused", ctx.ip(),
+                        "needs scope " + needed.get().label());
+            }
             throw new ApiError(403, "forbidden", "this needs a token of scope " + needed.get().label() + "; this one is " + who.get().scope().label(), null);
         }
         ctx.attribute(PRINCIPAL, who.get());
+        InputGuard.check(ctx);
+    }
+
+    /** The token of an {@code Authorization: Bearer TOKEN} header (the scheme in any case, as RFC 9110 has it), or null. */
+    static String bearer(String header) {
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = header.substring(7).trim();
+        return token.isEmpty() ? null : token;
     }
 
     private static void securityHeaders(Context ctx) {
@@ -262,42 +351,5 @@ public final class ApiServer implements AutoCloseable {
         admin.close();
         producer.close();
         db.close();
-    }
-
-    /** An OpenAPI 3.1 document of the routes, with the scope each needs. */
-    static final class OpenApi {
-        private OpenApi() {
-        }
-
-        static ObjectNode document(List<Route> routes) {
-            JsonNodeFactory f = JsonNodeFactory.instance;
-            ObjectNode doc = f.objectNode();
-            doc.put("openapi", "3.1.0");
-            doc.putObject("info").put("title", "Fanout API").put("version", "1")
-                    .put("description", "Every route needs a bearer token (fanout token create) of the scope it names in x-fanout-scope.");
-            doc.putObject("components").putObject("securitySchemes").putObject("token").put("type", "http").put("scheme", "bearer");
-            doc.putArray("security").addObject().putArray("token");
-            ObjectNode paths = doc.putObject("paths");
-            for (Route r : routes) {
-                ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
-                ObjectNode op = path.putObject(r.httpMethod().toLowerCase(java.util.Locale.ROOT));
-                op.put("summary", r.summary());
-                op.put("x-fanout-scope", r.scope().label());
-                java.util.regex.Matcher param = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(r.path());
-                while (param.find()) {
-                    op.withArray("parameters").addObject().put("name", param.group(1)).put("in", "path").put("required", true)
-                            .putObject("schema").put("type", "string");
-                }
-                if (r.method().equals("SSE")) {
-                    op.put("x-fanout-stream", "text/event-stream");
-                }
-                ObjectNode responses = op.putObject("responses");
-                responses.putObject(r.method().equals("POST") && !r.path().contains("{id}") ? "202" : "200").put("description", "done");
-                responses.putObject("400").put("description", "bad input: {code, message, field}");
-                responses.putObject("401").put("description", "no valid token");
-                responses.putObject("403").put("description", "the token's scope is too small");
-            }
-            return doc;
-        }
     }
 }

@@ -37,9 +37,23 @@ public final class AuditLog {
 
     /** The latest entries, newest first. */
     public List<Entry> latest(int limit) throws SQLException {
+        return page(null, null, limit);
+    }
+
+    /**
+     * One page of entries, newest first: those older than entry {@code before} (null: from the
+     * newest), of one action only if {@code action} is set (the real entries stay findable
+     * however many refused sign-ins there are). The next page starts before the last id of this one.
+     */
+    public List<Entry> page(Long before, String action, int limit) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT id, at, actor, action, target, outcome, remote, detail FROM fanout_audit ORDER BY id DESC LIMIT ?")) {
-            ps.setInt(1, limit);
+                "SELECT id, at, actor, action, target, outcome, remote, detail FROM fanout_audit WHERE (?::bigint IS NULL OR id < ?) "
+                        + "AND (?::text IS NULL OR action = ?) ORDER BY id DESC LIMIT ?")) {
+            ps.setObject(1, before);
+            ps.setObject(2, before);
+            ps.setString(3, action);
+            ps.setString(4, action);
+            ps.setInt(5, limit);
             List<Entry> entries = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

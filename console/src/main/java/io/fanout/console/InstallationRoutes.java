@@ -2,32 +2,24 @@ package io.fanout.console;
 
 import io.fanout.coordinator.schedule.Schedule;
 import io.fanout.coordinator.schedule.Schedules;
-import io.fanout.shared.TopicNames;
 import io.fanout.shared.json.Json;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
+import java.util.function.Supplier;
 
 /** The installation: executor pools with their lag and members, schedules, the audit log and the tokens. */
 final class InstallationRoutes {
 
-    private final Admin admin;
-    private final Map<String, Object> kafka;
-    private final TopicNames topics;
-    private final String executorGroup;
+    private final Supplier<ExecutorsView> executors;
     private final Schedules schedules;
     private final AuditLog audit;
     private final ApiTokens tokens;
     private final Audited audited;
 
-    InstallationRoutes(Admin admin, Map<String, Object> kafka, TopicNames topics, String executorGroup, Schedules schedules, AuditLog audit,
-                       ApiTokens tokens, Audited audited) {
-        this.admin = admin;
-        this.kafka = kafka;
-        this.topics = topics;
-        this.executorGroup = executorGroup;
+    InstallationRoutes(Supplier<ExecutorsView> executors, Schedules schedules, AuditLog audit, ApiTokens tokens, Audited audited) {
+        this.executors = executors;
         this.schedules = schedules;
         this.audit = audit;
         this.tokens = tokens;
@@ -44,13 +36,13 @@ final class InstallationRoutes {
                 new Route("DELETE", base + "/schedules/{name}", Scope.OPERATE, "Remove a schedule", this::removeSchedule),
                 new Route("POST", base + "/schedules/{name}/trigger", Scope.OPERATE, "Fire a schedule now (its leader does, within a second)",
                         this::triggerSchedule),
-                new Route("GET", base + "/audit", Scope.ADMIN, "The audit log, newest first (query: limit)", ctx -> ApiServer.json(ctx, 200,
-                        audit.latest(Params.limit(ctx, 100)))),
+                new Route("GET", base + "/audit", Scope.ADMIN, "The audit log, newest first (query: before (an entry id: the page after it), action, limit)",
+                        ctx -> ApiServer.json(ctx, 200, audit.page(Params.longQuery(ctx, "before"), ctx.queryParam("action"), Params.limit(ctx, 100)))),
                 new Route("GET", base + "/tokens", Scope.ADMIN, "API tokens (never the tokens themselves)", ctx -> ApiServer.json(ctx, 200, tokens.list())));
     }
 
     private void executors(Context ctx) {
-        ApiServer.json(ctx, 200, ExecutorsView.read(admin, kafka, topics, executorGroup));
+        ApiServer.json(ctx, 200, executors.get());
     }
 
     private void putSchedule(Context ctx) throws Exception {

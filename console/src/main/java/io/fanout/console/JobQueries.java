@@ -72,6 +72,16 @@ public final class JobQueries {
         }
     }
 
+    /** The job's counts and state, without its params and result (up to 512 KiB each): what a progress stream reads twice a second. */
+    public Optional<JobView> counts(UUID id) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT " + JOB_COLUMNS + " FROM fanout_job WHERE job_id = ?")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(job(rs, null, null)) : Optional.empty();
+            }
+        }
+    }
+
     /** The job's tasks in the order they were created, optionally of one state. */
     public List<TaskView> tasks(UUID jobId, String state, int limit) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT task_id, task_name, state, attempt, executor_id, "

@@ -30,8 +30,10 @@ final class JobRoutes {
     private final DeadLetters deadLetters;
     private final FanoutClient client;
     private final Audited audited;
+    private final JobProgress progress;
 
-    JobRoutes(DataSource db, Commander control, DeadLetters deadLetters, FanoutClient client, Audited audited) {
+    JobRoutes(DataSource db, Commander control, DeadLetters deadLetters, FanoutClient client, Audited audited, JobProgress progress) {
+        this.progress = progress;
         this.queries = new JobQueries(db);
         this.control = control;
         this.deadLetters = deadLetters;
@@ -48,7 +50,7 @@ final class JobRoutes {
                 new Route("GET", base + "/jobs/{id}", Scope.READ, "A job: counts, times, result or error", this::show),
                 new Route("GET", base + "/jobs/{id}/tasks", Scope.READ, "A job's tasks (query: state, limit)", this::tasks),
                 Route.events(base + "/jobs/{id}/progress", Scope.READ, "A job's counts as Server-Sent Events (event progress), until it ends",
-                        sse -> JobProgress.stream(sse, queries)),
+                        progress::stream),
                 new Route("POST", base + "/jobs/{id}/cancel", Scope.OPERATE, "Cancel a job", ctx -> audited.control(ctx, "job.cancel", Params.uuid(ctx),
                         control::cancel)),
                 new Route("POST", base + "/jobs/{id}/suspend", Scope.OPERATE, "Suspend a job", ctx -> audited.control(ctx, "job.suspend", Params.uuid(ctx),

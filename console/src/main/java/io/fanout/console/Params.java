@@ -42,6 +42,20 @@ public final class Params {
         }
     }
 
+    /** A positive whole number query parameter, or null when absent. */
+    public static Long longQuery(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        try {
+            long n = v == null ? 1 : Long.parseLong(v);
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return v == null ? null : n;
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest(name, name + " is a positive whole number, got '" + v + "'");
+        }
+    }
+
     static int limit(Context ctx, int dflt) {
         String v = ctx.queryParam("limit");
         try {
@@ -55,13 +69,22 @@ public final class Params {
         }
     }
 
+    /** The earliest and latest instants a query may name: PostgreSQL and the windows computed from them hold these without overflow. */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     static Instant instant(Context ctx, String name, Instant dflt) {
         String v = ctx.queryParam(name);
+        Instant t;
         try {
-            return v == null ? dflt : Instant.parse(v);
+            t = v == null ? dflt : Instant.parse(v);
         } catch (DateTimeParseException e) {
             throw ApiError.badRequest(name, name + " is an ISO-8601 instant (e.g. 2026-12-01T00:00:00Z), got '" + v + "'");
         }
+        if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+            throw ApiError.badRequest(name, name + " is an instant from " + EARLIEST + " to " + LATEST + ", got '" + v + "'");
+        }
+        return t;
     }
 
     /** A query parameter that must be one of an enum's names (null when absent). */

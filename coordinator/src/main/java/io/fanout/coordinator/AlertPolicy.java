@@ -1,5 +1,6 @@
 package io.fanout.coordinator;
 
+import io.fanout.coordinator.alert.WebhookAllowList;
 import io.fanout.shared.model.Webhooks;
 import java.net.URI;
 import java.time.Duration;
@@ -12,8 +13,9 @@ import java.util.stream.Collectors;
  * secret is set, retried with backoff until a receiver answers 2xx or {@code maxAttempts} is reached.
  *
  * @param webhooks the installation's receivers (a job's request may name its own instead)
- * @param allowedHosts the hosts a job's own webhooks may name; the coordinator refuses others, so a job
- *     cannot make it POST (signed) anywhere it can reach. Empty: the hosts of {@code webhooks}
+ * @param allowedHosts where a job's own webhooks may point, each {@code [scheme://]host[:port]} (see
+ *     {@link io.fanout.coordinator.alert.WebhookAllowList}); the coordinator refuses others, so a job cannot
+ *     make it POST (signed) anywhere it can reach. Empty: the scheme, host and port of each of {@code webhooks}
  * @param secret the HMAC key of the {@code X-Fanout-Signature} header (null: unsigned)
  * @param poolStalledAfter a pool with tasks waiting and no executor for this long raises an alert
  * @param interval how often conditions are looked for and due deliveries made
@@ -29,7 +31,11 @@ public record AlertPolicy(List<URI> webhooks, Set<String> allowedHosts, String s
     public AlertPolicy {
         webhooks = List.copyOf(webhooks);
         webhooks.forEach(u -> Webhooks.check(u.toString()));
-        allowedHosts = allowedHosts.isEmpty() ? webhooks.stream().map(URI::getHost).collect(Collectors.toUnmodifiableSet()) : Set.copyOf(allowedHosts);
+        allowedHosts = allowedHosts.isEmpty()
+                ? webhooks.stream().map(u -> u.getScheme() + "://" + u.getHost() + ":" + (u.getPort() != -1 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80))
+                        .collect(Collectors.toUnmodifiableSet())
+                : Set.copyOf(allowedHosts);
+        new WebhookAllowList(webhooks, allowedHosts); // fails fast on an entry that is not [scheme://]host[:port]
         if (secret != null && secret.isEmpty()) {
             secret = null;
         }

@@ -1,6 +1,7 @@
 package io.fanout.coordinator;
 
 import io.fanout.coordinator.alert.Alerts;
+import io.fanout.coordinator.alert.WebhookAllowList;
 import io.fanout.coordinator.deadletter.DeadLetterIndexer;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.deadletter.Sweeper;
@@ -76,7 +77,7 @@ public final class Coordinator implements AutoCloseable {
         TaskStore tasks = new TaskStore();
         PartitionOwnership ownership = new PartitionOwnership(config.coordinatorId());
         this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics(), ownership, outbox);
-        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools(), config.alerts().allowedHosts()), jobs, tasks, config.clock(), meters,
+        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools(), WebhookAllowList.of(config.alerts())), jobs, tasks, config.clock(), meters,
                 config.dispatchWindow());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new CoordinatorLoop(consumer, db, processor, new CoordinatorLoop.Outputs(effects, feeder, outbox), ownership, meters, config);

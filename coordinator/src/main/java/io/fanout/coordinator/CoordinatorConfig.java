@@ -78,7 +78,7 @@ public record CoordinatorConfig(
     @Override
     public String toString() {
         return "CoordinatorConfig[kafka=" + Masking.mask(kafka) + ", topics=" + topics.prefix() + "*, groupId=" + groupId + ", jdbcUrl="
-                + jdbcUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
+                + Masking.jdbcUrl(jdbcUrl) + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
                 + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", executorGroup=" + executorGroup + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
                 + ", sweeper=" + sweeper + ", retention=[" + retention + "], alerts=[" + alerts + "], dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + ", reconcileInterval=" + reconcileInterval
                 + ", databasePoolSize=" + databasePoolSize + ", applyConnections=" + applyConnections + "]";

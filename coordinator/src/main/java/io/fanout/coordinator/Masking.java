@@ -15,6 +15,14 @@ final class Masking {
         return masked;
     }
 
+    /** A JDBC URL without the password it may carry (a {@code password=} parameter, or {@code user:password@}). */
+    static String jdbcUrl(String url) {
+        if (url == null) {
+            return null;
+        }
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1****").replaceAll("(//[^/:@]+:)[^@/]*@", "$1****@");
+    }
+
     private static boolean isSecret(String key) {
         String k = key.toLowerCase();
         return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.endsWith(".key");

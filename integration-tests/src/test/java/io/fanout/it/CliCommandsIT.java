@@ -290,6 +290,14 @@ class CliCommandsIT {
         JsonNode tokens = json(run(join(new String[] {"token", "list", "-o", "json"}, db)));
         assertThat(tokens.toString()).contains("json-bot").doesNotContain("fo_");
         assertThat(json(run(join(new String[] {"audit", "-o", "json"}, db))).isArray()).isTrue();
+        // issue 22: token changes from the command line are in the audit log, found by action
+        JsonNode created = json(run(join(new String[] {"audit", "--action", "token.create", "-o", "json"}, db)));
+        assertThat(created.toString()).contains("json-bot, scope read").contains("command line");
+        String botId = java.util.stream.StreamSupport.stream(tokens.spliterator(), false).filter(t -> t.get("name").asText().equals("json-bot"))
+                .findFirst().orElseThrow().get("id").asText();
+        assertEquals(0, run(join(new String[] {"token", "revoke", botId}, db)).exitCode());
+        assertThat(json(run(join(new String[] {"audit", "--action", "token.revoke", "-o", "json"}, db))).toString()).contains(botId);
+        assertEquals(2, run(join(new String[] {"audit", "--before", "0"}, db)).exitCode());
 
         Path def = Files.createTempFile("one-step", ".json");
         Files.writeString(def, "{\"name\": \"one-step\", \"nodes\": [{\"name\": \"only\", \"job\": {\"processor\": \"step\"}}]}");

@@ -87,7 +87,7 @@ class SecurityIT {
     private static final String SECURE = "SECURE";
     private static final String STORE_PASSWORD = "changeit-" + UUID.randomUUID();
     private static final String ADMIN = "fanout-admin";
-    private static final List<String> ROLES = List.of("coordinator", "executor", "client");
+    private static final List<String> ROLES = List.of("coordinator", "executor", "client", "console");
 
     private static final TopicNames TOPICS = new TopicNames("sec-" + UUID.randomUUID().toString().substring(0, 8) + ".");
     private static final String COORDINATOR_GROUP = TOPICS.prefix() + "coord";
@@ -156,6 +156,7 @@ class SecurityIT {
     /** The ACLs of this installation, as the command line is asked for them below. */
     private static RoleAcls expectedAcls() {
         return RoleAcls.builder(TOPICS).coordinatorPrincipal("User:coordinator").executorPrincipal("User:executor").clientPrincipal("User:client")
+                .consolePrincipal("User:console")
                 .pools(POOLS).coordinatorGroup(COORDINATOR_GROUP).executorGroup(EXECUTOR_GROUP)
                 .taskSources(Set.of(RoleAcls.TaskSource.GROUP, RoleAcls.TaskSource.SHARE)).build();
     }
@@ -175,7 +176,8 @@ class SecurityIT {
         return cli.run("topics", "acls", "--apply", "--bootstrap-servers", secureServers, "--kafka-config", adminConfig.toString(),
                 "--topic-prefix", TOPICS.prefix(), "--pools", "default,gpu", "--coordinator-group-id", COORDINATOR_GROUP,
                 "--executor-group-id", EXECUTOR_GROUP, "--task-source", "group,share", "--coordinator-principal", "User:coordinator",
-                "--executor-principal", "User:executor", "--client-principal", "User:client");
+                "--executor-principal", "User:executor", "--client-principal", "User:client",
+                "--console-principal", "User:console");
     }
 
     /** Client settings of a SCRAM user over the TLS listener, as a Fanout process of that role is given them. */
@@ -247,6 +249,24 @@ class SecurityIT {
         try (KafkaConsumer<byte[], byte[]> client = new KafkaConsumer<>(reader, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             assertThrows(TopicAuthorizationException.class, () -> client.partitionsFor(TOPICS.status(), Duration.ofSeconds(30)));
             assertEquals(2, client.partitionsFor(TOPICS.jobEvents(), Duration.ofSeconds(30)).size());
+        }
+    }
+
+    /** Issue 22: the console's role writes requests and commands and reads events; it cannot act as a coordinator or an executor. */
+    @Test
+    void theConsoleWritesTheJobsTopicAndReadsEventsAndNothingElse() throws Exception {
+        try (KafkaProducer<byte[], byte[]> console = producer("console")) {
+            console.send(new ProducerRecord<>(TOPICS.jobs(), "{}".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            for (String topic : List.of(TOPICS.tasks(), TOPICS.tasks("gpu"), TOPICS.status(), TOPICS.control(), TOPICS.jobEvents(), TOPICS.deadLetters(),
+                    TOPICS.parkedLetters(), TOPICS.reduceInputs(), TOPICS.executors())) {
+                assertDenied(console, topic);
+            }
+        }
+        try (KafkaConsumer<byte[], byte[]> console = new KafkaConsumer<>(new HashMap<>(as("console")), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            assertEquals(2, console.partitionsFor(TOPICS.jobEvents(), Duration.ofSeconds(30)).size());
+            assertThrows(TopicAuthorizationException.class, () -> console.partitionsFor(TOPICS.status(), Duration.ofSeconds(30)));
+            assertThrows(TopicAuthorizationException.class, () -> console.partitionsFor(TOPICS.deadLetters(), Duration.ofSeconds(30)));
         }
     }
 

@@ -39,6 +39,9 @@ public record ExecutorRegistry(List<ExecutorHeartbeat> live, List<ExecutorHeartb
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() == null) {
+                        continue; // not a heartbeat (they are keyed by executor id)
+                    }
                     String id = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
                     if (r.value() == null) {
                         latest.remove(id);
@@ -55,10 +58,18 @@ public record ExecutorRegistry(List<ExecutorHeartbeat> live, List<ExecutorHeartb
         List<ExecutorHeartbeat> live = new ArrayList<>();
         List<ExecutorHeartbeat> silent = new ArrayList<>();
         for (ExecutorHeartbeat h : latest.values()) {
-            boolean fresh = Duration.between(Instant.parse(h.time()), now).toMillis() <= SILENT_AFTER_INTERVALS * h.heartbeatIntervalMs();
-            (fresh ? live : silent).add(h);
+            (isFresh(h, now) ? live : silent).add(h);
         }
         return new ExecutorRegistry(live, silent);
+    }
+
+    /** Whether a heartbeat is recent; one whose time cannot be read (anyone may write the topic) counts as silent. */
+    private static boolean isFresh(ExecutorHeartbeat h, Instant now) {
+        try {
+            return h.time() != null && Duration.between(Instant.parse(h.time()), now).toMillis() <= SILENT_AFTER_INTERVALS * h.heartbeatIntervalMs();
+        } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+            return false;
+        }
     }
 
     /** Lines describing a pool's executors. */
@@ -68,7 +79,7 @@ public record ExecutorRegistry(List<ExecutorHeartbeat> live, List<ExecutorHeartb
             if (h.pool().equals(pool)) {
                 b.append(String.format("  executor %s on %s (version %s): runs %s, concurrency %d, %d in flight (%d running), %,d succeeded, %,d failed, seen %d ms ago%n",
                         h.id(), h.host(), h.version(), h.processors(), h.concurrency(), h.inFlight(), h.running(), h.completed(), h.failed(),
-                        Duration.between(Instant.parse(h.time()), now).toMillis()));
+                        isFresh(h, now) ? Duration.between(Instant.parse(h.time()), now).toMillis() : -1));
             }
         }
         for (ExecutorHeartbeat h : silent) {

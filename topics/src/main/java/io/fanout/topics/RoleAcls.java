@@ -42,9 +42,16 @@ import org.apache.kafka.common.utils.SecurityUtils;
  *   <li><b>coordinator</b>: everything else a running installation does: reads jobs and status in
  *       its group, indexes dead letters in a second group, writes tasks, job events, reduce inputs,
  *       control orders, dead and parked letters, recurring jobs, and replays dead letters to the
- *       topic their record came from (a task topic or status). The console, the API and the
- *       operator commands (dlq, cancel, suspend, resume, executors) run as this role too: they also
- *       read job events and the executors' heartbeats and describe the executors' groups.
+ *       topic their record came from (a task topic or status). The operator commands (dlq, cancel,
+ *       suspend, resume, executors) run as this role too: they also read job events and the
+ *       executors' heartbeats and describe the executors' groups.
+ *   <li><b>console</b> (the API and web console, which a browser or a token holder reaches): writes
+ *       requests and commands to the jobs topic and reads job events, and, read-only, the
+ *       executors' heartbeats and the pools' groups and task topics' offsets for the executors
+ *       page. It cannot write tasks, status, control orders or dead letters, so a compromised
+ *       console cannot act as the coordinator or an executor. (Until every action is a command the
+ *       owning coordinator applies, the console's replay, park and cancel write those topics
+ *       themselves and need the coordinator's principal.)
  * </ul>
  *
  * An idempotent producer (every Fanout producer is one) needs no cluster ACL on brokers 3.0 and
@@ -57,12 +64,13 @@ public final class RoleAcls {
     public static final String DEFAULT_COORDINATOR_PRINCIPAL = "User:fanout-coordinator";
     public static final String DEFAULT_EXECUTOR_PRINCIPAL = "User:fanout-executor";
     public static final String DEFAULT_CLIENT_PRINCIPAL = "User:fanout-client";
+    public static final String DEFAULT_CONSOLE_PRINCIPAL = "User:fanout-console";
 
     private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9._:/@=+,-]+");
 
     /** A Fanout process kind, with the principal it authenticates as. */
     public enum Role {
-        COORDINATOR, EXECUTOR, CLIENT;
+        COORDINATOR, EXECUTOR, CLIENT, CONSOLE;
 
         public String label() {
             return name().toLowerCase();
@@ -104,7 +112,8 @@ public final class RoleAcls {
 
     private RoleAcls(Builder b) {
         this.names = b.names;
-        this.principals = Map.of(Role.COORDINATOR, b.coordinatorPrincipal, Role.EXECUTOR, b.executorPrincipal, Role.CLIENT, b.clientPrincipal);
+        this.principals = Map.of(Role.COORDINATOR, b.coordinatorPrincipal, Role.EXECUTOR, b.executorPrincipal, Role.CLIENT, b.clientPrincipal,
+                Role.CONSOLE, b.consolePrincipal);
         Set<String> all = new TreeSet<>(b.pools);
         all.add(Pools.DEFAULT);
         this.pools = Set.copyOf(all);
@@ -123,7 +132,7 @@ public final class RoleAcls {
         return principals.get(role);
     }
 
-    /** Every ACL, role by role (coordinator, executor, client). */
+    /** Every ACL, role by role (coordinator, executor, client, console). */
     public List<Grant> grants() {
         List<Grant> g = new ArrayList<>();
         List<String> pools = this.pools.stream().sorted().toList();
@@ -179,6 +188,19 @@ public final class RoleAcls {
         add(g, cl, AclOperation.READ, ResourceType.TOPIC, names.jobEvents(), "job progress and outcomes (FanoutClient reads them without a group)");
         for (String group : clientGroups) {
             add(g, cl, AclOperation.READ, ResourceType.GROUP, group, "a consumer group of your own that reads the job events");
+        }
+
+        Role co = Role.CONSOLE;
+        add(g, co, AclOperation.WRITE, ResourceType.TOPIC, names.jobs(), "job and workflow run requests, and commands to the owning coordinator");
+        add(g, co, AclOperation.READ, ResourceType.TOPIC, names.jobEvents(), "job progress and outcomes (read without a group)");
+        add(g, co, AclOperation.READ, ResourceType.TOPIC, names.executors(), "the executors' heartbeats, for the executors page (no group)");
+        for (String pool : pools) {
+            String group = GroupIds.executors(executorGroup, pool);
+            add(g, co, AclOperation.DESCRIBE, ResourceType.TOPIC, names.tasks(pool), "the offsets of pool " + pool + "'s tasks, for its lag");
+            add(g, co, AclOperation.DESCRIBE, ResourceType.GROUP, group, "members and lag of pool " + pool + ", for the executors page");
+            if (taskSources.contains(TaskSource.SHARE)) {
+                add(g, co, AclOperation.DESCRIBE, ResourceType.GROUP, GroupIds.executorShare(group), "members and lag of pool " + pool + "'s share group");
+            }
         }
 
         if (idempotentWrite) {
@@ -273,6 +295,7 @@ public final class RoleAcls {
         private String coordinatorPrincipal = DEFAULT_COORDINATOR_PRINCIPAL;
         private String executorPrincipal = DEFAULT_EXECUTOR_PRINCIPAL;
         private String clientPrincipal = DEFAULT_CLIENT_PRINCIPAL;
+        private String consolePrincipal = DEFAULT_CONSOLE_PRINCIPAL;
         private Set<String> pools = Set.of(Pools.DEFAULT);
         private String coordinatorGroup = GroupIds.DEFAULT_COORDINATORS;
         private String executorGroup = GroupIds.DEFAULT_EXECUTORS;
@@ -296,6 +319,11 @@ public final class RoleAcls {
 
         public Builder clientPrincipal(String principal) {
             this.clientPrincipal = principal(principal, "client");
+            return this;
+        }
+
+        public Builder consolePrincipal(String principal) {
+            this.consolePrincipal = principal(principal, "console");
             return this;
         }
 

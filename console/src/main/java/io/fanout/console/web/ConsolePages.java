@@ -6,12 +6,14 @@ import io.fanout.console.ApiTokens;
 import io.fanout.console.Audited;
 import io.fanout.console.AuditLog;
 import io.fanout.console.ExecutorsView;
+import io.fanout.console.JobProgress;
 import io.fanout.console.JobQueries;
 import io.fanout.console.Params;
 import io.fanout.console.Throughput;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
 import io.fanout.console.Commander;
+import io.fanout.console.SignInLimits;
 import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
@@ -25,7 +27,6 @@ import javax.sql.DataSource;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobState;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -45,13 +46,11 @@ import java.util.concurrent.TimeoutException;
 public final class ConsolePages {
 
     public static final String BASE = "/console";
-    static final String COOKIE = "fanout_session";
-    private static final String SESSION = "fanout.session";
     private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    private final ApiTokens tokens;
-    private final Sessions sessions = new Sessions();
+    private final SignIn signIn;
+    private final JobProgress progress;
     private final JobQueries queries;
     private final Commander jobs;
     private final DeadLetters deadLetters;
@@ -64,8 +63,9 @@ public final class ConsolePages {
     private final Throughput throughput;
 
     public ConsolePages(ApiTokens tokens, JobQueries queries, Commander jobs, DeadLetters deadLetters, AuditLog audit, DataSource db, Schedules schedules,
-                        Supplier<ExecutorsView> executors) {
-        this.tokens = tokens;
+                        Supplier<ExecutorsView> executors, SignInLimits limits, JobProgress progress) {
+        this.progress = progress;
+        this.signIn = new SignIn(tokens, audit, limits);
         this.queries = queries;
         this.jobs = jobs;
         this.deadLetters = deadLetters;
@@ -79,11 +79,11 @@ public final class ConsolePages {
 
     public List<Route> routes() {
         return List.of(
-                Route.open("GET", BASE + "/login", "The sign-in page", this::loginPage),
-                Route.open("POST", BASE + "/login", "Sign in with an API token", this::login),
+                Route.open("GET", BASE + "/login", "The sign-in page", signIn::loginPage),
+                Route.open("POST", BASE + "/login", "Sign in with an API token", signIn::login),
                 Route.open("GET", BASE + "/app.js", "The console's script", ctx -> resource(ctx, "app.js", "text/javascript")),
                 Route.open("GET", BASE + "/style.css", "The console's style sheet", ctx -> resource(ctx, "style.css", "text/css")),
-                new Route("POST", BASE + "/logout", Scope.READ, "Sign out", this::logout),
+                new Route("POST", BASE + "/logout", Scope.READ, "Sign out", signIn::logout),
                 new Route("GET", BASE, Scope.READ, "Overview", this::overview),
                 new Route("GET", BASE + "/jobs", Scope.READ, "Jobs", this::jobList),
                 new Route("POST", BASE + "/jobs/retry", Scope.OPERATE, "What retrying the chosen failed jobs would replay (a dry run), to confirm",
@@ -91,7 +91,7 @@ public final class ConsolePages {
                 new Route("POST", BASE + "/jobs/retry/confirmed", Scope.OPERATE, "Retry the chosen failed jobs", this::retryMany),
                 new Route("GET", BASE + "/audit", Scope.ADMIN, "The audit log", this::auditPage),
                 new Route("GET", BASE + "/jobs/{id}", Scope.READ, "A job", this::jobPage),
-                Route.events(BASE + "/jobs/{id}/progress", Scope.READ, "A job's progress (Server-Sent Events)", this::progress),
+                Route.events(BASE + "/jobs/{id}/progress", Scope.READ, "A job's progress (Server-Sent Events; counted with the API's)", progress::stream),
                 new Route("POST", BASE + "/jobs/{id}/cancel", Scope.OPERATE, "Cancel a job", this::cancel),
                 new Route("GET", BASE + "/workflow-runs", Scope.READ, "Workflow runs", this::runList),
                 new Route("GET", BASE + "/workflow-runs/{id}", Scope.READ, "A workflow run, drawn as its graph", this::runPage),
@@ -107,56 +107,9 @@ public final class ConsolePages {
                 new Route("POST", BASE + "/dead-letters/{id}/park", Scope.OPERATE, "Park a dead letter", ctx -> letterAction(ctx, false)));
     }
 
-    /**
-     * Who is signed in, for a console route: the session's token, if still valid; and a form post
-     * must carry the session's CSRF token. Empty when nobody is (the caller redirects to sign-in).
-     */
+    /** Who is signed in, for a console route (see {@link SignIn#authenticate}). */
     public Optional<ApiTokens.Principal> authenticate(Context ctx) throws Exception {
-        Optional<Sessions.Session> session = sessions.find(ctx.cookie(COOKIE));
-        if (session.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<ApiTokens.Principal> who = tokens.stillValid(session.get().tokenId());
-        if (who.isEmpty()) {
-            sessions.close(session.get().id());
-            return Optional.empty();
-        }
-        if (ctx.method().name().equals("POST") && !session.get().csrf().equals(ctx.formParam("csrf"))) {
-            throw new ApiError(403, "csrf", "this form is stale or forged (no valid CSRF token): reload the page and try again", null);
-        }
-        ctx.attribute(SESSION, session.get());
-        return who;
-    }
-
-    private void loginPage(Context ctx) {
-        page(ctx, 200, """
-                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · Fanout</title>
-                <link rel="stylesheet" href="/console/style.css"></head><body><main><h1>Fanout console</h1>
-                <p>Sign in with an API token (<code>fanout token create --name you --scope operate</code>).</p>%s
-                <form method="post" action="/console/login"><input type="password" name="token" id="token" placeholder="fo_..." size="50" autocomplete="off">
-                <button id="sign-in">Sign in</button></form></main></body></html>
-                """.formatted(ctx.queryParam("failed") != null ? "<p class=\"error\" id=\"login-error\">That token is not valid.</p>" : ""));
-    }
-
-    private void login(Context ctx) throws Exception {
-        Optional<ApiTokens.Principal> who = tokens.authenticate(ctx.formParam("token"));
-        if (who.isEmpty()) {
-            audit.record("(unknown)", "console.sign-in", null, "refused", ctx.ip(), null);
-            ctx.redirect(BASE + "/login?failed");
-            return;
-        }
-        Sessions.Session s = sessions.open(who.get().tokenId());
-        boolean tls = "https".equals(ctx.scheme()) || "https".equals(ctx.header("X-Forwarded-Proto"));
-        ctx.header("Set-Cookie", COOKIE + "=" + s.id() + "; Path=" + BASE + "; HttpOnly; SameSite=Strict; Max-Age=" + Sessions.LIFETIME.toSeconds()
-                + (tls ? "; Secure" : ""));
-        audit.record(who.get().name(), "console.sign-in", null, "done", ctx.ip(), null);
-        ctx.redirect(BASE);
-    }
-
-    private void logout(Context ctx) {
-        sessions.close(session(ctx).id());
-        ctx.header("Set-Cookie", COOKIE + "=; Path=" + BASE + "; HttpOnly; SameSite=Strict; Max-Age=0");
-        ctx.redirect(BASE + "/login");
+        return signIn.authenticate(ctx);
     }
 
     private void overview(Context ctx) throws Exception {
@@ -235,11 +188,6 @@ public final class ConsolePages {
         page(ctx, "Job " + id, b.toString());
     }
 
-    /** The same stream as the API's, for the job page's progress bar. */
-    private void progress(SseClient sse) {
-        io.fanout.console.JobProgress.stream(sse, queries);
-    }
-
     private void cancel(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
         ApiTokens.Principal who = Audited.who(ctx);
@@ -263,34 +211,27 @@ public final class ConsolePages {
         StringBuilder hidden = new StringBuilder();
         StringBuilder rows = new StringBuilder();
         long total = 0;
-        for (String job : ctx.formParams("job")) {
-            UUID id = UUID.fromString(job);
+        List<UUID> chosen = FormInput.jobIds(ctx);
+        for (UUID id : chosen) {
             long would = deadLetters.replayJob(id, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
             total += would;
             hidden.append("<input type=\"hidden\" name=\"job\" value=\"").append(id).append("\">");
             rows.append("<tr><td>").append(id).append("</td><td>").append(would).append("</td></tr>");
         }
-        page(ctx, "Retry " + ctx.formParams("job").size() + " jobs?", "<p id=\"dry-run\">A dry run found " + total
+        page(ctx, "Retry " + chosen.size() + " jobs?", "<p id=\"dry-run\">A dry run found " + total
                 + " dead letters to replay:</p><table><tr><th>job</th><th>dead letters</th></tr>" + rows + "</table>"
                 + "<form method=\"post\" action=\"/console/jobs/retry/confirmed\"><input type=\"hidden\" name=\"csrf\" value=\""
                 + Html.esc(session(ctx).csrf()) + "\">" + hidden + "<button id=\"confirm-retry\">Replay them</button></form>");
     }
 
     private void auditPage(Context ctx) throws Exception {
-        StringBuilder b = new StringBuilder("<table><tr><th>at</th><th>who</th><th>action</th><th>target</th><th>outcome</th><th>from</th><th>detail</th></tr>");
-        for (AuditLog.Entry e : audit.latest(200)) {
-            b.append("<tr class=\"audit\"><td>").append(e.at()).append("</td><td>").append(Html.esc(e.actor())).append("</td><td>").append(Html.esc(e.action()))
-                    .append("</td><td>").append(Html.esc(e.target())).append("</td><td>").append(Html.esc(e.outcome())).append("</td><td>")
-                    .append(Html.esc(e.remote())).append("</td><td>").append(Html.esc(e.detail())).append("</td></tr>");
-        }
-        page(ctx, "Audit log", b.append("</table>").toString());
+        page(ctx, "Audit log", AuditPage.body(audit, ctx));
     }
 
     private void retryMany(Context ctx) throws Exception {
         ApiTokens.Principal who = Audited.who(ctx);
         StringBuilder b = new StringBuilder("<table><tr><th>job</th><th>dead letters replayed</th></tr>");
-        for (String job : ctx.formParams("job")) {
-            UUID id = UUID.fromString(job);
+        for (UUID id : FormInput.jobIds(ctx)) {
             List<DeadLetters.Result> results = deadLetters.replayJob(id, "console:" + who.name(), false);
             long replayed = results.stream().filter(DeadLetters.Result::done).count();
             audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " replayed");
@@ -345,10 +286,7 @@ public final class ConsolePages {
 
     /** The bulk replay's confirmation: how many of the error class's letters a dry run would replay, and the button that does it. */
     private void confirmReplayClass(Context ctx) throws Exception {
-        String errorClass = ctx.formParam("errorClass");
-        if (errorClass == null || errorClass.isBlank()) {
-            throw ApiError.badRequest("errorClass", "name the error class whose letters to replay");
-        }
+        String errorClass = FormInput.errorClass(ctx);
         ApiTokens.Principal who = Audited.who(ctx);
         long would = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
         page(ctx, "Replay " + errorClass + "?", "<p id=\"dry-run\">A dry run found " + would + " dead letters of " + Html.esc(errorClass)
@@ -358,7 +296,7 @@ public final class ConsolePages {
     }
 
     private void replayClass(Context ctx) throws Exception {
-        String errorClass = ctx.formParam("errorClass");
+        String errorClass = FormInput.errorClass(ctx); // without one, every waiting letter would be replayed
         ApiTokens.Principal who = Audited.who(ctx);
         List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), false);
         long done = results.stream().filter(DeadLetters.Result::done).count();
@@ -450,7 +388,7 @@ public final class ConsolePages {
     }
 
     private static Sessions.Session session(Context ctx) {
-        return ctx.attribute(SESSION);
+        return SignIn.session(ctx);
     }
 
     private void page(Context ctx, String title, String body) {
@@ -458,7 +396,7 @@ public final class ConsolePages {
         page(ctx, 200, Html.page(title, who.name() + " (" + who.scope().label() + ")", session(ctx).csrf(), body));
     }
 
-    private static void page(Context ctx, int status, String html) {
+    static void page(Context ctx, int status, String html) {
         ctx.header("Content-Security-Policy", PAGE_POLICY);
         ctx.status(status).contentType("text/html; charset=utf-8").result(html);
     }

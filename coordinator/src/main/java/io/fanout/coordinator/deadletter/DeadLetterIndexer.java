@@ -38,6 +38,7 @@ public final class DeadLetterIndexer implements AutoCloseable {
     private final Consumer<byte[], byte[]> consumer;
     private final Database db;
     private final TopicNames topics;
+    private final ReplayTargets targets;
     private final Retry retry = DatabaseRetry.create("dead-letter-index");
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -50,6 +51,7 @@ public final class DeadLetterIndexer implements AutoCloseable {
         this.consumer = consumer;
         this.db = db;
         this.topics = topics;
+        this.targets = new ReplayTargets(topics);
         this.thread = new Thread(this::run, "fanout-dead-letter-index");
     }
 
@@ -103,10 +105,10 @@ public final class DeadLetterIndexer implements AutoCloseable {
             Headers h = r.headers();
             UUID task = uuidOrNull(DeadLetterHeaders.text(h, DeadLetterHeaders.TASK));
             if (task != null) {
-                places.add(new DeadLetterStore.TaskLetterPlace(task, DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
+                places.add(new DeadLetterStore.TaskLetterPlace(task, originalTopic(r),
                         r.partition(), r.offset()));
             } else {
-                unreadable.add(new DeadLetterStore.UnreadableRecord(DeadLetterHeaders.text(h, DeadLetterHeaders.ORIGINAL_TOPIC),
+                unreadable.add(new DeadLetterStore.UnreadableRecord(originalTopic(r),
                         DeadLetterHeaders.originalPartition(h), DeadLetterHeaders.originalOffset(h), r.key(), r.value(),
                         DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_FQCN), DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_MESSAGE),
                         DeadLetterHeaders.text(h, DeadLetterHeaders.EXCEPTION_STACKTRACE), DeadLetterHeaders.text(h, DeadLetterHeaders.EXECUTOR),
@@ -119,6 +121,19 @@ public final class DeadLetterIndexer implements AutoCloseable {
             DeadLetterStore.indexUnreadableRecords(c, unreadable);
             c.commit();
         }
+    }
+
+    /**
+     * The letter's original topic if it may be replayed there, else null: the letter is indexed
+     * (people see it) but never sent anywhere.
+     */
+    private String originalTopic(ConsumerRecord<byte[], byte[]> r) {
+        String topic = DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.ORIGINAL_TOPIC);
+        if (topic == null || targets.allows(topic)) {
+            return topic;
+        }
+        log.warn("dead letter {}-{}@{} is indexed as not replayable: {}", r.topic(), r.partition(), r.offset(), targets.refusal(topic));
+        return null;
     }
 
     /** A task id header's value, or null if it is missing or not a task id (the record is then indexed as an unreadable record). */

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +51,8 @@ public final class DeadLetters {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
     private static final int MAX_PER_SWEEP = 500;
+    /** The most letters one replay by job or by error class reads and replays: one request cannot load every letter. */
+    public static final int MAX_PER_REQUEST = 500;
 
     /** What happened to one letter. */
     public record Result(long letterId, boolean done, String outcome) {
@@ -82,6 +85,7 @@ public final class DeadLetters {
     private final DataSource db;
     private final Producer<byte[], byte[]> producer;
     private final TopicNames topics;
+    private final ReplayTargets targets;
     private final TaskPublisher publisher;
     private final FanoutMeters meters;
     private final Outbox outbox = new Outbox();
@@ -95,6 +99,7 @@ public final class DeadLetters {
         this.db = db;
         this.producer = producer;
         this.topics = topics;
+        this.targets = new ReplayTargets(topics);
         this.publisher = new TaskPublisher(producer, topics);
     }
 
@@ -116,14 +121,17 @@ public final class DeadLetters {
         return replayOne(id, "user " + actor, true, PERSON, dryRun);
     }
 
-    /** Replays every waiting or parked letter of a job. */
+    /** Replays the waiting or parked letters of a job, at most {@link #MAX_PER_REQUEST} (the oldest); a call again replays the rest. */
     public List<Result> replayJob(UUID jobId, String actor, boolean dryRun) throws SQLException {
-        return replayAll(new Filter(jobId, null, null, null, Integer.MAX_VALUE), actor, dryRun);
+        return replayAll(new Filter(Objects.requireNonNull(jobId, "jobId"), null, null, null, MAX_PER_REQUEST), actor, dryRun);
     }
 
-    /** Replays every waiting or parked letter with this error class. */
+    /** Replays the waiting or parked letters with this error class, at most {@link #MAX_PER_REQUEST}; a call again replays the rest. */
     public List<Result> replayErrorClass(String errorClass, String actor, boolean dryRun) throws SQLException {
-        return replayAll(new Filter(null, errorClass, null, null, Integer.MAX_VALUE), actor, dryRun);
+        if (errorClass == null || errorClass.isBlank()) { // no class would mean every letter
+            throw new IllegalArgumentException("name the error class whose letters to replay");
+        }
+        return replayAll(new Filter(null, errorClass, null, null, MAX_PER_REQUEST), actor, dryRun);
     }
 
     public Result park(long id, String actor) throws SQLException {
@@ -141,10 +149,12 @@ public final class DeadLetters {
      */
     private List<Result> replayAll(Filter filter, String actor, boolean dryRun) throws SQLException {
         Map<Object, List<Long>> byJob = new LinkedHashMap<>();
-        for (DeadLetter l : list(filter)) {
-            if (l.state().equals(DeadLetter.DEAD) || l.state().equals(DeadLetter.PARKED)) {
-                byJob.computeIfAbsent(l.jobId() == null ? (Object) l.id() : l.jobId(), k -> new ArrayList<>()).add(l.id());
-            }
+        List<DeadLetter> waiting = new ArrayList<>(list(new Filter(filter.jobId(), filter.errorClass(), null, DeadLetter.DEAD, filter.limit())));
+        if (waiting.size() < filter.limit()) {
+            waiting.addAll(list(new Filter(filter.jobId(), filter.errorClass(), null, DeadLetter.PARKED, filter.limit() - waiting.size())));
+        }
+        for (DeadLetter l : waiting) {
+            byJob.computeIfAbsent(l.jobId() == null ? (Object) l.id() : l.jobId(), k -> new ArrayList<>()).add(l.id());
         }
         List<Result> results = new ArrayList<>();
         for (List<Long> ids : byJob.values()) {
@@ -168,8 +178,11 @@ public final class DeadLetters {
                 results.add(parkOne(id, actor, fence));
             }
         }
+        // The age is counted from when the letter was indexed (created_at), not from its failed-at, which a
+        // letter written by an executor claims itself. Unreadable records go back only to task and status topics.
         for (List<Long> ids : byJob("SELECT id, job_id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count < ? "
-                + "AND failed_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[])) "
+                + "AND created_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[])) "
+                + "AND (task_id IS NOT NULL OR original_topic = ? OR original_topic = ? OR starts_with(original_topic, ?)) "
                 + "ORDER BY id LIMIT " + MAX_PER_SWEEP, policy.maxReplays(), policy.minAge(), policy.replayableErrors())) {
             for (Result r : replayTogether(ids, actor, false, fence, false)) {
                 if (r.outcome().startsWith(LEASE_LOST)) {
@@ -191,6 +204,9 @@ public final class DeadLetters {
                 ps.setLong(2, minAge.toMillis());
                 ps.setArray(3, c.createArrayOf("text", classes.toArray()));
                 ps.setArray(4, c.createArrayOf("text", classes.toArray()));
+                ps.setString(5, topics.status());
+                ps.setString(6, topics.tasks());
+                ps.setString(7, topics.tasks() + ".");
             }
             Map<Object, List<Long>> groups = new LinkedHashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -334,6 +350,10 @@ public final class DeadLetters {
     private Step replayRecord(Connection c, DeadLetter letter, String actor, boolean dryRun) throws SQLException {
         if (letter.originalTopic() == null) {
             return Step.refused(letter.id(), "not replayed: the letter does not say which topic its record came from");
+        }
+        if (!targets.allows(letter.originalTopic())) {
+            log.warn("dead letter {} not replayed by {}: {}", letter.id(), actor, targets.refusal(letter.originalTopic()));
+            return Step.refused(letter.id(), "not replayed: " + targets.refusal(letter.originalTopic()));
         }
         String outcome = "record sent back to " + letter.originalTopic() + (letter.originalPartition() == null ? "" : "-" + letter.originalPartition());
         if (dryRun) {

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fanout.coordinator.alert.WebhookAllowList;
 import io.fanout.coordinator.workflow.WorkflowRuns;
 import io.fanout.shared.command.Command;
 import io.fanout.shared.json.Json;
@@ -12,8 +13,6 @@ import io.fanout.shared.workflow.WorkflowRunRequest;
 import java.io.IOException;
 import io.fanout.shared.Limits;
 import java.nio.charset.StandardCharsets;
-import java.net.URI;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,17 +22,22 @@ public final class JobIntake {
 
     private final Set<String> knownProcessors;
     private final Set<String> pools;
-    private final Set<String> webhookHosts;
+    private final WebhookAllowList webhooks;
 
     /**
      * @param knownProcessors processors that exist; empty means any well-formed name is accepted
      * @param pools the executor pools that exist
-     * @param webhookHosts the hosts a job's own alert webhooks may name (the coordinator POSTs to them)
+     * @param webhooks where a job's own alert webhooks may point (the coordinator POSTs to them)
      */
-    public JobIntake(Set<String> knownProcessors, Set<String> pools, Set<String> webhookHosts) {
+    public JobIntake(Set<String> knownProcessors, Set<String> pools, WebhookAllowList webhooks) {
         this.knownProcessors = Set.copyOf(knownProcessors);
         this.pools = Set.copyOf(pools);
-        this.webhookHosts = Set.copyOf(webhookHosts);
+        this.webhooks = webhooks;
+    }
+
+    /** Where jobs' and workflow nodes' own webhooks may point. */
+    public WebhookAllowList webhooks() {
+        return webhooks;
     }
 
     public sealed interface Decision permits Accepted, Rejected, RunRequested, CommandReceived {
@@ -80,7 +84,7 @@ public final class JobIntake {
         }
         String reason = reasonAgainst(request.processor(), request.pool());
         if (reason == null) {
-            reason = reasonAgainst(request.alertWebhooks());
+            reason = webhooks.reasonAgainst(request.alertWebhooks());
         }
         if (reason != null) {
             return new Rejected(request.id(), source, reason, text(record.value()));
@@ -95,17 +99,6 @@ public final class JobIntake {
         }
         if (!pools.contains(pool)) {
             return "unknown pool '" + pool + "' (known: " + String.join(", ", pools.stream().sorted().toList()) + ")";
-        }
-        return null;
-    }
-
-    /** Why the coordinator will not POST to a job's own webhooks (a host not allowed here), or null. */
-    private String reasonAgainst(List<URI> webhooks) {
-        for (URI url : webhooks == null ? List.<URI>of() : webhooks) {
-            if (!webhookHosts.contains(url.getHost())) {
-                return "alert webhook host '" + url.getHost() + "' is not allowed here (allowed: "
-                        + (webhookHosts.isEmpty() ? "none" : String.join(", ", webhookHosts.stream().sorted().toList())) + ")";
-            }
         }
         return null;
     }

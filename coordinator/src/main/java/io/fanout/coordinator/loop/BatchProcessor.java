@@ -84,7 +84,7 @@ public final class BatchProcessor {
         this.meters = meters;
         this.acceptance = new JobAcceptance(jobs, window, clock, meters.jobsAccepted());
         WorkflowStore workflowStore = new WorkflowStore();
-        this.workflows = new WorkflowRuns(workflowStore, clock);
+        this.workflows = new WorkflowRuns(workflowStore, clock, intake.webhooks());
         this.rejectedJobs = meters.jobsRejected();
         this.intake = intake;
         this.jobs = jobs;

@@ -2,6 +2,7 @@ package io.fanout.coordinator.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fanout.coordinator.alert.WebhookAllowList;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.coordinator.store.WorkflowVersions;
@@ -12,6 +13,7 @@ import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
+import io.fanout.shared.model.Webhooks;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.workflow.NodeState;
@@ -90,9 +92,17 @@ public final class WorkflowRuns {
     /** Stored versions never change, so they are read once. */
     private final Map<String, WorkflowDefinition> versions = new ConcurrentHashMap<>();
 
+    /** Where node jobs' own webhooks may point; null: not checked here (deliveries are still checked). */
+    private final WebhookAllowList webhooks;
+
     public WorkflowRuns(WorkflowStore store, Clock clock) {
+        this(store, clock, null);
+    }
+
+    public WorkflowRuns(WorkflowStore store, Clock clock, WebhookAllowList webhooks) {
         this.store = store;
         this.clock = clock;
+        this.webhooks = webhooks;
     }
 
     /** Creates the runs not created before (same id or key) and starts their first nodes. */
@@ -112,6 +122,7 @@ public final class WorkflowRuns {
             List<String> reasons = new ArrayList<>();
             for (WorkflowNode n : def.nodes()) {
                 String reason = check.reasonAgainst(n.processor(), n.job().path("pool").asText(Pools.DEFAULT));
+                reason = reason != null ? reason : reasonAgainstLiteralWebhooks(n.job());
                 if (reason != null) {
                     reasons.add("node " + n.name() + ": " + reason);
                 }
@@ -279,7 +290,7 @@ public final class WorkflowRuns {
     }
 
     /** The node's job, made from its template with the references resolved; a template that does not make a valid job fails the node. */
-    private static Node startNode(Run run, WorkflowNode wn, Node n, Map<String, Node> nodes, JsonNode params, Instant now, Decisions out) {
+    private Node startNode(Run run, WorkflowNode wn, Node n, Map<String, Node> nodes, JsonNode params, Instant now, Decisions out) {
         UUID jobId = WorkflowRunRequest.nodeJobId(run.runId(), wn.name(), n.attempt());
         JobRequest request;
         try {
@@ -292,8 +303,33 @@ public final class WorkflowRuns {
             log.warn("workflow run {}: node {} cannot start: {}", run.runId(), wn.name(), e.getMessage());
             return n.ended(NodeState.FAILED, "its job could not be made: " + e.getMessage(), now);
         }
+        String refused = webhooks == null ? null : webhooks.reasonAgainst(request.alertWebhooks());
+        if (refused != null) { // a webhook made of a ${...} reference, resolved only now
+            log.warn("workflow run {}: node {} cannot start: {}", run.runId(), wn.name(), refused);
+            return n.ended(NodeState.FAILED, "its job could not be made: " + refused, now);
+        }
         out.jobs.add(new JobStore.NewJob(request, run.ownerPartition()));
         return n.started(n.attempt(), jobId, now);
+    }
+
+    /** Why a node template's webhooks written as URLs are refused (those made of {@code ${...}} references are checked when resolved), or null. */
+    private String reasonAgainstLiteralWebhooks(JsonNode job) {
+        if (webhooks == null) {
+            return null;
+        }
+        for (JsonNode hook : job.path("alerts").path("webhooks")) {
+            if (hook.isTextual() && !hook.asText().contains("${")) {
+                try {
+                    String why = webhooks.reasonAgainst(Webhooks.check(hook.asText()));
+                    if (why != null) {
+                        return why;
+                    }
+                } catch (IllegalArgumentException e) {
+                    return "field 'alerts.webhooks': " + e.getMessage();
+                }
+            }
+        }
+        return null;
     }
 
     /**

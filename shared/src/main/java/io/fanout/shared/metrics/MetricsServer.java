@@ -7,11 +7,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Prometheus scrape endpoint, {@code GET /metrics}, for one process's meters, and its health,
- * {@code GET /healthz}: 200 while every long-running thread is alive, 503 with the failure once one
- * has died.
+ * {@code GET /healthz}: 200 while every long-running thread is alive, 503 naming the thread once one
+ * has died (the cause is in the process's log, not in the answer). Listens on loopback unless told
+ * otherwise, and answers on a small pool of threads, so one stalled connection cannot make the
+ * health check fail and get the process restarted.
  */
 public final class MetricsServer implements AutoCloseable {
 
@@ -24,19 +29,30 @@ public final class MetricsServer implements AutoCloseable {
         this.health = health;
     }
 
-    /** Serves on {@code port} (0: any free port) of every interface. */
+    /** The address it listens on unless told otherwise: this machine only. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    /** Exchanges answered at once; more wait in the accept queue. */
+    static final int THREADS = 4;
+
+    /** Serves on {@code port} (0: any free port) of loopback. */
     public static MetricsServer start(int port) throws IOException {
         return start(port, new ProcessHealth());
     }
 
-    /** Serves on {@code port} (0: any free port) of every interface, with {@code health} at {@code /healthz}. */
+    /** Serves on {@code port} (0: any free port) of loopback, with {@code health} at {@code /healthz}. */
     public static MetricsServer start(int port, ProcessHealth health) throws IOException {
         return start(null, port, health);
     }
 
-    /** Serves on {@code port} of {@code host} (null: every interface), with {@code health} at {@code /healthz}. */
+    /** Serves on {@code port} of {@code host} (null: {@value #DEFAULT_HOST}), with {@code health} at {@code /healthz}. */
     public static MetricsServer start(String host, int port, ProcessHealth health) throws IOException {
-        HttpServer http = HttpServer.create(host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port), 0);
+        HttpServer http = HttpServer.create(new InetSocketAddress(host == null ? DEFAULT_HOST : host, port), 0);
+        AtomicInteger n = new AtomicInteger();
+        http.setExecutor(Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "fanout-metrics-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }));
         MetricsServer m = new MetricsServer(http, health);
         m.health.bindTo(m.registry);
         http.createContext("/metrics", exchange -> {
@@ -49,7 +65,7 @@ public final class MetricsServer implements AutoCloseable {
         });
         http.createContext("/healthz", exchange -> {
             ProcessHealth.Failure f = m.health.failure();
-            byte[] body = (f == null ? "ok\n" : "unhealthy: " + f + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] body = (f == null ? "ok\n" : "unhealthy: " + f.thread() + " stopped (the process's log has the cause)\n").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
             exchange.sendResponseHeaders(f == null ? 200 : 503, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -76,6 +92,9 @@ public final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        if (server.getExecutor() instanceof ExecutorService pool) {
+            pool.shutdownNow();
+        }
         registry.close();
     }
 }
