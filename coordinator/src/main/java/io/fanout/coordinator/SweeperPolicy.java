@@ -12,10 +12,18 @@ import java.util.List;
  * @param replayableErrors error classes the sweeper replays (empty: every class)
  * @param leaseTtl how long the sweeper's leadership lasts without renewal; a new leader takes over within it
  * @param enabled false turns the sweeper off in this coordinator (letters can still be replayed by hand)
+ * @param perSweep letters parked, and letters replayed, at most per sweep
  */
-public record SweeperPolicy(Duration interval, int maxReplays, Duration minAge, List<String> replayableErrors, Duration leaseTtl, boolean enabled) {
+public record SweeperPolicy(Duration interval, int maxReplays, Duration minAge, List<String> replayableErrors, Duration leaseTtl, boolean enabled,
+                            int perSweep) {
 
+    /** Letters handled per sweep unless told otherwise. */
+    public static final int PER_SWEEP = 500;
     public static final SweeperPolicy DEFAULT = new SweeperPolicy(Duration.ofMinutes(1), 3, Duration.ofMinutes(5), List.of(), Duration.ofSeconds(15), true);
+
+    public SweeperPolicy(Duration interval, int maxReplays, Duration minAge, List<String> replayableErrors, Duration leaseTtl, boolean enabled) {
+        this(interval, maxReplays, minAge, replayableErrors, leaseTtl, enabled, PER_SWEEP);
+    }
 
     public SweeperPolicy {
         replayableErrors = List.copyOf(replayableErrors);
@@ -31,9 +39,12 @@ public record SweeperPolicy(Duration interval, int maxReplays, Duration minAge, 
         if (leaseTtl == null || leaseTtl.toMillis() < 100) {
             throw new IllegalArgumentException("sweeper setting 'lease-ttl' must be at least 100 ms");
         }
+        if (perSweep < 1) {
+            throw new IllegalArgumentException("sweeper setting 'per-sweep' must be positive, got " + perSweep);
+        }
     }
 
     public SweeperPolicy withEnabled(boolean on) {
-        return new SweeperPolicy(interval, maxReplays, minAge, replayableErrors, leaseTtl, on);
+        return new SweeperPolicy(interval, maxReplays, minAge, replayableErrors, leaseTtl, on, perSweep);
     }
 }

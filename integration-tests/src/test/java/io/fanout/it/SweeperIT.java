@@ -118,6 +118,41 @@ class SweeperIT {
         }
     }
 
+    /**
+     * A letter that can never be replayed (its job was cancelled) is not picked by the sweeper, so it
+     * holds no other letter back: with one letter per sweep, the replayable letter after it is
+     * replayed (issue C5: the sweeper picked the same unreplayable letters on every sweep, and as
+     * many of them as it takes per sweep stopped it for good).
+     */
+    @Test
+    void aLetterThatCanNeverBeReplayedHoldsNoOtherBack() throws Exception {
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        SweeperPolicy onePerSweep = new SweeperPolicy(Duration.ofMillis(200), 1, Duration.ZERO, List.of(), Duration.ofSeconds(2), true, 1);
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(onePerSweep.withEnabled(false)))) {
+            cluster.startExecutor(Map.of("broken", ALWAYS_BROKEN, "half", ctx -> {
+                if (ctx.payload(Long.class) == 1) {
+                    throw new NonRetryableException("broken for good");
+                }
+                hold.await(); // keeps the job running until it is cancelled
+                return null;
+            }));
+            DeadLetters letters = cluster.coordinator().deadLetters();
+            UUID cancelled = cluster.client().submit(JobRequests.builder("half").items(List.of(1L, 2L), "half").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(cancelled, null, null, null, 1)).size() == 1);
+            assertTrue(cluster.client().cancel(cancelled, "test", Duration.ofSeconds(30)).done());
+            UUID replayable = cluster.client().submit(JobRequests.builder("broken").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(replayable, null, null, null, 1)).size() == 1);
+
+            Coordinator sweeping = cluster.startCoordinator(b -> b.sweeper(onePerSweep).coordinatorId("sweeper"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(replayable, null, null, null, 1)).get(0).replayCount() == 1);
+            DeadLetter stuck = letters.list(new DeadLetterStore.Filter(cancelled, null, null, null, 1)).get(0);
+            assertEquals(DeadLetter.DEAD, stuck.state(), "a letter of a cancelled job stays as it is, for a person to look at");
+            assertEquals(0, stuck.replayCount());
+            assertTrue(sweeping.health().healthy());
+            hold.countDown();
+        }
+    }
+
     private static List<DeadLetterStore.Replay> replays(DeadLetters letters, UUID job) throws Exception {
         List<DeadLetter> l = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1));
         return l.isEmpty() ? List.of() : letters.show(l.get(0).id()).orElseThrow().replays();

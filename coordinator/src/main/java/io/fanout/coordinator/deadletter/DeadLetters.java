@@ -50,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class DeadLetters {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
-    private static final int MAX_PER_SWEEP = 500;
     /** The most letters one replay by job or by error class reads and replays: one request cannot load every letter. */
     public static final int MAX_PER_REQUEST = 500;
 
@@ -173,17 +172,22 @@ public final class DeadLetters {
         String actor = "sweeper " + lease.holder();
         List<Result> results = new ArrayList<>();
         for (List<Long> ids : byJob("SELECT id, job_id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count >= ? ORDER BY id LIMIT "
-                + MAX_PER_SWEEP, policy.maxReplays(), null, null)) {
+                + policy.perSweep(), policy.maxReplays(), null, null)) {
             for (long id : ids) {
                 results.add(parkOne(id, actor, fence));
             }
         }
         // The age is counted from when the letter was indexed (created_at), not from its failed-at, which a
         // letter written by an executor claims itself. Unreadable records go back only to task and status topics.
-        for (List<Long> ids : byJob("SELECT id, job_id FROM fanout_dead_letter WHERE state = 'DEAD' AND replay_count < ? "
+        // A task letter that cannot be replayed (its job cancelled or past its deadline, its task no longer failed) is not
+        // picked: it would be refused on every sweep and, enough of them, hold every other letter back for good.
+        for (List<Long> ids : byJob("SELECT id, job_id FROM fanout_dead_letter d WHERE state = 'DEAD' AND replay_count < ? "
                 + "AND created_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[])) "
                 + "AND (task_id IS NOT NULL OR original_topic = ? OR original_topic = ? OR starts_with(original_topic, ?)) "
-                + "ORDER BY id LIMIT " + MAX_PER_SWEEP, policy.maxReplays(), policy.minAge(), policy.replayableErrors())) {
+                + "AND (task_id IS NULL OR EXISTS (SELECT 1 FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id "
+                + "WHERE t.job_id = d.job_id AND t.task_id = d.task_id AND t.state IN ('FAILED', 'TIMED_OUT') AND j.state <> 'CANCELLED' "
+                + "AND (j.deadline_at IS NULL OR j.deadline_at > now()))) "
+                + "ORDER BY id LIMIT " + policy.perSweep(), policy.maxReplays(), policy.minAge(), policy.replayableErrors())) {
             for (Result r : replayTogether(ids, actor, false, fence, false)) {
                 if (r.outcome().startsWith(LEASE_LOST)) {
                     throw new LeaseLostException(r.outcome());
