@@ -251,7 +251,7 @@ public final class JobRequests {
         return Json.toBytes(node);
     }
 
-    private static ObjectNode retryJson(RetryPolicy policy) {
+    static ObjectNode retryJson(RetryPolicy policy) {
         ObjectNode retry = JsonNodeFactory.instance.objectNode();
         retry.put("maxAttempts", policy.maxAttempts());
         retry.put("initialBackoffMs", policy.initialBackoff().toMillis());
@@ -262,106 +262,8 @@ public final class JobRequests {
         return retry;
     }
 
-    public static Builder builder(String processor) {
-        return new Builder(processor);
-    }
-
-    /** Builds a request in Java; {@link #build()} applies the same rules as {@link #parse}. */
-    public static final class Builder {
-        private final ObjectNode node = JsonNodeFactory.instance.objectNode();
-
-        private Builder(String processor) {
-            node.put("processor", processor);
-        }
-
-        public Builder key(String key) {
-            node.put("key", key);
-            return this;
-        }
-
-        public Builder id(UUID id) {
-            node.put("id", id.toString());
-            return this;
-        }
-
-        /** Params for the root task: any value Jackson can write as JSON. */
-        public Builder params(Object params) {
-            node.set("params", Json.mapper().valueToTree(params));
-            return this;
-        }
-
-        /** The executor pool that runs the job (default: {@value Pools#DEFAULT}). */
-        public Builder pool(String pool) {
-            node.put("pool", pool);
-            return this;
-        }
-
-        /** A static fan-out: each item becomes one subtask, there is no root task. */
-        public Builder items(List<?> items, String taskName) {
-            node.putArray("items").addAll(items.stream().<JsonNode>map(i -> Json.mapper().valueToTree(i)).toList());
-            node.put("taskName", taskName);
-            return this;
-        }
-
-        /** How failed tasks are retried (default: {@link RetryPolicy#DEFAULT}). */
-        public Builder retry(RetryPolicy policy) {
-            node.set("retry", retryJson(policy));
-            return this;
-        }
-
-        /** How long one attempt of a task may run before the executor stops it. */
-        public Builder taskTimeout(Duration timeout) {
-            node.put("taskTimeoutMs", timeout.toMillis());
-            return this;
-        }
-
-        /** How long the whole job may take; past it the job fails and its remaining tasks are cancelled. */
-        public Builder deadline(Duration deadline) {
-            node.put("deadlineMs", deadline.toMillis());
-            return this;
-        }
-
-        /** How many tasks may fail for good (dead-lettered) while the job still succeeds. */
-        public Builder maxFailedTasks(long n) {
-            node.put("maxFailedTasks", n);
-            return this;
-        }
-
-        /** -1000 to 1000 (default 0): with a dispatch window, higher-priority jobs' tasks go first. */
-        public Builder priority(int priority) {
-            node.put("priority", priority);
-            return this;
-        }
-
-        /** At most this many of the job's tasks in flight at once. */
-        public Builder parallelism(int n) {
-            node.put("parallelism", n);
-            return this;
-        }
-
-        /** How long the job's rows are kept once it has finished (default: the installation's job retention). */
-        public Builder ttlAfterFinished(Duration ttl) {
-            node.put("ttlAfterFinishedMs", ttl.toMillis());
-            return this;
-        }
-
-        /** Where the job's alerts go instead of the installation's webhooks; none silences them. */
-        public Builder alertWebhooks(List<URI> webhooks) {
-            ArrayNode hooks = node.putObject("alerts").putArray("webhooks");
-            webhooks.forEach(u -> hooks.add(u.toString()));
-            return this;
-        }
-
-        public JobRequest build() {
-            if (!node.has("id") && !node.has("key")) {
-                node.put("id", UUID.randomUUID().toString());
-            }
-            try {
-                return parse(Json.toBytes(node));
-            } catch (InvalidJobRequestException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
-        }
+    public static JobRequestBuilder builder(String processor) {
+        return new JobRequestBuilder(processor);
     }
 
     private static UUID uuid(JsonNode root, String key) throws InvalidJobRequestException {
