@@ -28,7 +28,8 @@ final class InputGuard {
         checkAll(query, "query parameter");
         ctx.pathParamMap().forEach((name, value) -> checkValue(name, value, "path parameter"));
         String type = ctx.contentType();
-        if (type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+        String lower = type == null ? "" : type.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("application/x-www-form-urlencoded") || lower.startsWith("multipart/form-data")) {
             Map<String, List<String>> form;
             try {
                 form = ctx.formParamMap();

@@ -57,10 +57,20 @@ final class InstallationRoutes {
             s = schedules.put(r.name(), r.cron(), r.zone() == null ? "UTC" : r.zone(), r.request() == null ? null : Json.toText(r.request()),
                     r.policy() == null ? "forbid" : r.policy());
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw ApiError.badRequest(null, String.valueOf(e.getMessage()));
+            throw ApiError.badRequest(scheduleField(String.valueOf(e.getMessage())), String.valueOf(e.getMessage()));
         }
         audited.record(ctx, "schedule.put", s.name(), "done", s.cron() + " " + s.zone());
         ApiServer.json(ctx, 200, s);
+    }
+
+    /** The field a schedule's refusal is about, as its message names it ("schedule name ...", "cron ..."). */
+    static String scheduleField(String message) {
+        for (String field : new String[] {"name", "cron", "zone", "policy", "request"}) {
+            if (message.toLowerCase(java.util.Locale.ROOT).contains(field)) {
+                return field;
+            }
+        }
+        return "schedule";
     }
 
     /** A schedule as the API takes it: the request is a JSON object. */

@@ -126,6 +126,41 @@ class ApiFuzzIT {
         }
     }
 
+    @Provide
+    Arbitrary<String> bodyRoutes() {
+        return Arbitraries.of("/api/v1/jobs", "/api/v1/jobs/retry", "/api/v1/workflow-runs", "/api/v1/schedules");
+    }
+
+    /** A JSON body: an object whose known fields hold hostile values (strings, numbers, nesting), or text that is not JSON at all. */
+    @Provide
+    Arbitrary<String> bodies() {
+        Arbitrary<String> field = Arbitraries.of("processor", "key", "id", "params", "items", "taskName", "pool", "retry", "deadlineMs", "priority",
+                "parallelism", "alerts", "jobs", "workflow", "definition", "version", "name", "cron", "zone", "policy", "request", "ttlAfterFinishedMs");
+        Arbitrary<String> value = Arbitraries.oneOf(hostile().map(io.fanout.shared.json.Json::toText),
+                Arbitraries.of("null", "true", "-1", "1e400", "9223372036854775808", "[]", "{}", "[[[[[[[[]]]]]]]]", "{\"webhooks\":[\"http://127.0.0.1:1/\"]}",
+                        "[\"" + UUID.randomUUID() + "\", \"garbage\"]"));
+        Arbitrary<String> object = Combinators.combine(field.list().ofMaxSize(6), value.list().ofSize(6)).as((names, values) -> {
+            StringBuilder b = new StringBuilder("{");
+            for (int i = 0; i < names.size(); i++) {
+                b.append(i == 0 ? "" : ",").append('"').append(names.get(i)).append("\":").append(values.get(i));
+            }
+            return b.append('}').toString();
+        });
+        return Arbitraries.oneOf(object, Arbitraries.strings().ofMaxLength(50), Arbitraries.of("{", "[", "\"\u0000\"", "{\"processor\":\"a\u0000\"}"));
+    }
+
+    @Property(tries = 300)
+    void noHostileBodyGetsA5xxOrAnExceptionsText(@ForAll("bodyRoutes") String path, @ForAll("bodies") String body) throws Exception {
+        ApiCalls.Reply r = api.call("POST", path, admin, body, null, "Content-Type", "application/json");
+        String text = r.raw().body();
+        if (r.status() >= 500 || text.contains("Exception") || text.contains("\tat ") || text.contains("org.postgresql")) {
+            throw new AssertionError("POST " + path + " with " + printable(body) + " answered " + r.status() + ": " + text);
+        }
+        if (r.status() / 100 == 4 && (r.body() == null || r.code() == null)) {
+            throw new AssertionError("POST " + path + " with " + printable(body) + ": a " + r.status() + " that is not a JSON error: " + text);
+        }
+    }
+
     /** The request with the value in its place (null: a harmless value there instead). */
     private static ApiCalls.Reply send(Target t, String value) throws Exception {
         String enc = value == null ? null : URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");

@@ -67,6 +67,22 @@ class ApiInputIT {
     }
 
     @Test
+    void aBadScheduleIsA400NamingItsFieldAndAMultipartFormIsCheckedToo() throws Exception {
+        ApiCalls.Reply r = api.call("POST", "/api/v1/schedules", operator, "{\"name\": \"a\\u0000b\", \"cron\": \"0 2 * * *\", \"request\": {}}",
+                null, "Content-Type", "application/json");
+        assertBadRequest(r, "name", "a schedule name with a NUL");
+        assertBadRequest(api.call("POST", "/api/v1/schedules", operator, "{\"name\": \"ok\", \"cron\": \"often\", \"request\": {\"processor\": \"p\"}}", null,
+                "Content-Type", "application/json"), "cron", "a cron that is not one");
+        String session = api.signIn(operator);
+        String csrf = api.csrf(session);
+        String boundary = "b0undary";
+        String multipart = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + csrf + "\r\n--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"errorClass\"\r\n\r\na\u0000b\r\n--" + boundary + "--\r\n";
+        assertBadRequest(api.call("POST", "/console/dead-letters/replay", null, multipart, session, "Content-Type",
+                "multipart/form-data; boundary=" + boundary), "errorClass", "a NUL in a multipart form field");
+    }
+
+    @Test
     void theConsolesBulkRetryAnswersABadIdOrTooManyWithA400() throws Exception {
         String session = api.signIn(operator);
         String csrf = api.csrf(session);
