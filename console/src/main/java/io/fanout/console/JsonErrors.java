@@ -31,6 +31,9 @@ final class JsonErrors extends ErrorHandler {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put("X-Content-Type-Options", "nosniff");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        // Jetty closes the connection after a request it could not parse: say so, or a client sends its next request on it and
+        // gets no answer (a POST is not retried)
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(ApiServer.toJson(body).getBytes(StandardCharsets.UTF_8)), callback);
     }
 }
