@@ -118,33 +118,4 @@ class ShareSourceIT {
             assertTrue(seconds < 20, "the stopped executor's records waited for their lock: " + seconds + " s");
         }
     }
-
-    /**
-     * A stopped executor's tasks that were still running at the end of its grace are interrupted and
-     * their records released: another member runs them at once. They used to be renewed instead, so
-     * they stayed locked to the stopped member until the lock (30 s) expired.
-     */
-    @Test
-    void aStoppedExecutorsInterruptedTasksRunElsewhereAtOnce() throws Exception {
-        int n = 2;
-        try (FanoutCluster cluster = new FanoutCluster()) {
-            java.util.concurrent.CountDownLatch bothRunning = new java.util.concurrent.CountDownLatch(n);
-            Processor stuck = ctx -> {
-                bothRunning.countDown();
-                Thread.sleep(Duration.ofMinutes(5)); // until the stop interrupts it
-                return null;
-            };
-            FanoutExecutor first = shareExecutor(cluster, stuck, "share-stuck", n);
-            UUID job = squares(cluster, n);
-            assertTrue(bothRunning.await(1, java.util.concurrent.TimeUnit.MINUTES));
-            shareExecutor(cluster, new SlowSquares(0), "share-rescuer", n);
-            long stoppedAt = System.nanoTime();
-            first.close(); // a grace of 200 ms: both tasks are interrupted and handed back
-            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
-            double seconds = (System.nanoTime() - stoppedAt) / 1e9;
-            assertExact(cluster, job, outcome, n);
-            System.out.printf("share source: interrupted tasks finished elsewhere %.1f s after their executor stopped%n", seconds);
-            assertTrue(seconds < 15, "the interrupted tasks' records stayed locked to the stopped executor: " + seconds + " s");
-        }
-    }
 }
