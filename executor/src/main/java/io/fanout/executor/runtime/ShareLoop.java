@@ -37,8 +37,6 @@ public final class ShareLoop implements TaskSourceLoop {
     private static final Duration POLL = Duration.ofMillis(50);
     /** The broker's default acquisition lock, until the first fetch tells the group's own. */
     private static final int DEFAULT_LOCK_MS = 30_000;
-    /** On a graceful stop, how long the tasks interrupted at the end of the grace are waited for before their records are released anyway. */
-    private static final long HAND_BACK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(4);
     /**
      * After a poll that brought nothing new, how long to wait before the next: each poll must first
      * renew the records still running, so polling an idle topic in a tight loop would renew them
@@ -261,20 +259,9 @@ public final class ShareLoop implements TaskSourceLoop {
             log.warn("executor {}: {} tasks still unfinished after {}; handing them back", config.executorId(), held.size(), config.shutdownGrace());
             attempts.handBackRunning();
         }
-        // The interrupted tasks end and are handed back (RELEASE), and every decision is acknowledged as its record comes back through a
-        // poll; a task that ignores its interrupt is released all the same after a while: left renewed, its record would stay locked
-        // here until the lock expired, and run again only then.
-        long settleBy = System.nanoTime() + HAND_BACK_WAIT_NANOS;
-        while (!held.isEmpty() && System.nanoTime() < settleBy) {
-            if (System.nanoTime() > settleBy - HAND_BACK_WAIT_NANOS / 2) {
-                held.values().forEach(h -> {
-                    if (h.decision == null) {
-                        h.decision = AcknowledgeType.RELEASE;
-                    }
-                });
-            }
+        long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // the decisions of what just finished come back through a poll or two
+        while (held.values().stream().anyMatch(h -> h.decision != null) && System.nanoTime() < settleBy) {
             drainRound();
-            held.values().removeIf(h -> h.lost);
         }
         try {
             consumer.commitSync(Duration.ofSeconds(10));
