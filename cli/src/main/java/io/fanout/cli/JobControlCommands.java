@@ -1,11 +1,9 @@
 package io.fanout.cli;
 
-import io.fanout.client.FanoutClient;
-import io.fanout.shared.command.CommandResult;
+import io.fanout.shared.command.JobCommand;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,8 +11,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code fanout cancel|suspend|resume JOB}: a command on the jobs topic, carried out by the job's
- * coordinator, whose answer is awaited. Exit codes: 0 done, 1 the job's state does not allow it,
- * 3 not answered in time (still pending), 4 no such job.
+ * coordinator, whose answer is awaited (exit codes in {@link CommandCall}).
  */
 final class JobControlCommands {
 
@@ -35,44 +32,38 @@ final class JobControlCommands {
         @Option(names = "--timeout", defaultValue = "PT30S", description = "How long to wait for the job's coordinator to answer (ISO-8601, default ${DEFAULT-VALUE}).")
         Duration timeout;
 
-        abstract CommandResult apply(FanoutClient client) throws InterruptedException, TimeoutException;
+        private final JobCommand.Kind kind;
+
+        Base(JobCommand.Kind kind) {
+            this.kind = kind;
+        }
 
         @Override
         public Integer call() throws Exception {
-            try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
-                CommandResult r = apply(client);
-                (r.done() ? System.out : System.err).println(r.message());
-                return r.done() ? ExitCodes.OK : r.found() ? ExitCodes.NOT_SUCCESSFUL : ExitCodes.NOT_FOUND;
-            } catch (TimeoutException e) {
-                System.err.println(e.getMessage());
-                return ExitCodes.TIMEOUT;
-            }
+            return CommandCall.send(kafka, JobCommand.of(kind, jobId, actor), timeout);
         }
     }
 
     @Command(name = "cancel", mixinStandardHelpOptions = true,
             description = "Cancels a job: no new task of it starts anywhere, running ones are interrupted, the job ends CANCELLED.")
     static final class Cancel extends Base {
-        @Override
-        CommandResult apply(FanoutClient client) throws InterruptedException, TimeoutException {
-            return client.cancel(jobId, actor, timeout);
+        Cancel() {
+            super(JobCommand.Kind.CANCEL);
         }
     }
 
     @Command(name = "suspend", mixinStandardHelpOptions = true,
             description = "Suspends a running job: its new tasks (subtasks, retries) are held, not dispatched, until it is resumed.")
     static final class Suspend extends Base {
-        @Override
-        CommandResult apply(FanoutClient client) throws InterruptedException, TimeoutException {
-            return client.suspend(jobId, actor, timeout);
+        Suspend() {
+            super(JobCommand.Kind.SUSPEND);
         }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a suspended job and dispatches the tasks held meanwhile.")
     static final class Resume extends Base {
-        @Override
-        CommandResult apply(FanoutClient client) throws InterruptedException, TimeoutException {
-            return client.resume(jobId, actor, timeout);
+        Resume() {
+            super(JobCommand.Kind.RESUME);
         }
     }
 }

@@ -1,15 +1,12 @@
 package io.fanout.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fanout.client.FanoutClient;
-import io.fanout.shared.command.CommandResult;
 import io.fanout.shared.command.RunCommand;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.workflow.InvalidWorkflowException;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,15 +43,7 @@ final class WorkflowRunCommands {
 
         @Override
         public Integer call() throws Exception {
-            RunCommand command = command();
-            try (FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
-                CommandResult r = client.command(command, timeout);
-                (r.done() ? System.out : System.err).println(r.message());
-                return r.done() ? ExitCodes.OK : r.found() ? ExitCodes.NOT_SUCCESSFUL : ExitCodes.NOT_FOUND;
-            } catch (TimeoutException e) {
-                System.err.println(e.getMessage());
-                return ExitCodes.TIMEOUT;
-            }
+            return CommandCall.send(kafka, command(), timeout);
         }
     }
 
