@@ -10,7 +10,7 @@ public final class Audited {
 
     /** An operation on a job or run, as the control classes do them. */
     @FunctionalInterface
-    interface Operation<I> {
+    public interface Operation<I> {
         CommandResult apply(I id, String actor) throws Exception;
     }
 
@@ -40,15 +40,10 @@ public final class Audited {
     <I> void control(Context ctx, String action, I id, Operation<I> op) throws Exception {
         CommandResult r;
         try {
-            r = op.apply(id, actor(ctx));
+            r = audit(ctx, action, id, actor(ctx), op);
         } catch (TimeoutException e) {
-            record(ctx, action, String.valueOf(id), "pending", e.getMessage());
             throw new ApiError(504, "pending", e.getMessage(), null);
-        } catch (Exception e) {
-            record(ctx, action, String.valueOf(id), "failed", e.toString());
-            throw e;
         }
-        record(ctx, action, String.valueOf(id), r.done() ? "done" : "refused", r.message());
         if (!r.found()) {
             throw ApiError.notFound(r.message());
         }
@@ -56,5 +51,21 @@ public final class Audited {
             throw new ApiError(409, "conflict", r.message(), null);
         }
         ApiServer.json(ctx, 200, Map.of("message", r.message()));
+    }
+
+    /** Runs the operation as {@code actor} and writes how it ended to the audit log: done, refused, pending (then rethrown) or failed. */
+    public <I> CommandResult audit(Context ctx, String action, I id, String actor, Operation<I> op) throws Exception {
+        CommandResult r;
+        try {
+            r = op.apply(id, actor);
+        } catch (TimeoutException e) {
+            record(ctx, action, String.valueOf(id), "pending", e.getMessage());
+            throw e;
+        } catch (Exception e) {
+            record(ctx, action, String.valueOf(id), "failed", e.toString());
+            throw e;
+        }
+        record(ctx, action, String.valueOf(id), r.done() ? "done" : "refused", r.message());
+        return r;
     }
 }

@@ -1,6 +1,5 @@
 package io.fanout.console.web;
 
-import io.fanout.shared.command.CommandResult;
 import io.fanout.console.ApiError;
 import io.fanout.console.ApiTokens;
 import io.fanout.console.Audited;
@@ -190,30 +189,22 @@ public final class ConsolePages {
 
     private void cancel(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
-        ApiTokens.Principal who = Audited.who(ctx);
-        String outcome;
-        String message;
         try {
-            CommandResult r = jobs.cancel(id, "console:" + who.name());
-            outcome = r.done() ? "done" : "refused";
-            message = r.message();
+            audited.audit(ctx, "job.cancel", id, actor(ctx), jobs::cancel);
         } catch (TimeoutException e) {
-            outcome = "pending";
-            message = e.getMessage();
+            // audited as pending; the job's page shows whether it has been cancelled since
         }
-        audited.record(ctx, "job.cancel", id.toString(), outcome, message);
         ctx.redirect(BASE + "/jobs/" + id);
     }
 
     /** The bulk retry's confirmation: what a dry run found for each chosen job, and the button that does it. */
     private void confirmRetry(Context ctx) throws Exception {
-        ApiTokens.Principal who = Audited.who(ctx);
         StringBuilder hidden = new StringBuilder();
         StringBuilder rows = new StringBuilder();
         long total = 0;
         List<UUID> chosen = FormInput.jobIds(ctx);
         for (UUID id : chosen) {
-            long would = deadLetters.replayJob(id, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
+            long would = deadLetters.replayJob(id, actor(ctx), true).stream().filter(DeadLetters.Result::wouldReplay).count();
             total += would;
             hidden.append("<input type=\"hidden\" name=\"job\" value=\"").append(id).append("\">");
             rows.append("<tr><td>").append(id).append("</td><td>").append(would).append("</td></tr>");
@@ -229,10 +220,9 @@ public final class ConsolePages {
     }
 
     private void retryMany(Context ctx) throws Exception {
-        ApiTokens.Principal who = Audited.who(ctx);
         StringBuilder b = new StringBuilder("<table><tr><th>job</th><th>dead letters replayed</th></tr>");
         for (UUID id : FormInput.jobIds(ctx)) {
-            List<DeadLetters.Result> results = deadLetters.replayJob(id, "console:" + who.name(), false);
+            List<DeadLetters.Result> results = deadLetters.replayJob(id, actor(ctx), false);
             long replayed = results.stream().filter(DeadLetters.Result::done).count();
             audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " replayed");
             b.append("<tr><td><a class=\"retried\" href=\"/console/jobs/").append(id).append("\">").append(id).append("</a></td><td>").append(replayed)
@@ -287,8 +277,7 @@ public final class ConsolePages {
     /** The bulk replay's confirmation: how many of the error class's letters a dry run would replay, and the button that does it. */
     private void confirmReplayClass(Context ctx) throws Exception {
         String errorClass = FormInput.errorClass(ctx);
-        ApiTokens.Principal who = Audited.who(ctx);
-        long would = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), true).stream().filter(DeadLetters.Result::wouldReplay).count();
+        long would = deadLetters.replayErrorClass(errorClass, actor(ctx), true).stream().filter(DeadLetters.Result::wouldReplay).count();
         page(ctx, "Replay " + errorClass + "?", "<p id=\"dry-run\">A dry run found " + would + " dead letters of " + Html.esc(errorClass)
                 + " to replay.</p><form method=\"post\" action=\"/console/dead-letters/replay/confirmed\"><input type=\"hidden\" name=\"csrf\" value=\""
                 + Html.esc(session(ctx).csrf()) + "\"><input type=\"hidden\" name=\"errorClass\" value=\"" + Html.esc(errorClass) + "\">"
@@ -297,8 +286,7 @@ public final class ConsolePages {
 
     private void replayClass(Context ctx) throws Exception {
         String errorClass = FormInput.errorClass(ctx); // without one, every waiting letter would be replayed
-        ApiTokens.Principal who = Audited.who(ctx);
-        List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, "console:" + who.name(), false);
+        List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, actor(ctx), false);
         long done = results.stream().filter(DeadLetters.Result::done).count();
         audited.record(ctx, "letter.replay", "errorClass " + errorClass, done > 0 ? "done" : "refused", done + " of " + results.size() + " replayed");
         ctx.redirect(BASE + "/dead-letters");
@@ -306,10 +294,13 @@ public final class ConsolePages {
 
     private void letterAction(Context ctx, boolean replay) throws Exception {
         long id = Params.number(ctx);
-        ApiTokens.Principal who = Audited.who(ctx);
-        DeadLetters.Result r = replay ? deadLetters.replay(id, "console:" + who.name(), false) : deadLetters.park(id, "console:" + who.name());
+        DeadLetters.Result r = replay ? deadLetters.replay(id, actor(ctx), false) : deadLetters.park(id, actor(ctx));
         audited.record(ctx, replay ? "letter.replay" : "letter.park", Long.toString(id), r.done() ? "done" : "refused", r.outcome());
         ctx.redirect(BASE + "/dead-letters");
+    }
+
+    private static String actor(Context ctx) {
+        return "console:" + Audited.who(ctx).name();
     }
 
     private void runList(Context ctx) throws Exception {
