@@ -1,13 +1,16 @@
 package io.fanout.cli;
 
-import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.shared.command.LetterResult;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,8 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code fanout dlq}: the dead letters, by hand. Exit codes: 0 done, 1 some letters could not be
- * replayed or parked (each says why), 2 bad usage, 4 nothing matched.
+ * {@code fanout dlq}: the dead letters, by hand. Listed and shown from PostgreSQL; replayed and
+ * parked by commands to the coordinator that owns them. Exit codes: 0 done, 1 some letters could
+ * not be replayed or parked (each says why), 2 bad usage, 3 not answered in time (pending), 4 nothing matched.
  */
 @Command(name = "dlq", mixinStandardHelpOptions = true, description = "Lists, shows, replays and parks dead letters.",
         subcommands = {DlqCommand.ListLetters.class, DlqCommand.Show.class, DlqCommand.Replay.class, DlqCommand.Park.class})
@@ -27,13 +31,23 @@ final class DlqCommand {
         @Mixin
         InstallationOptions installation;
 
-        <T> T with(Action<T> action) throws Exception {
-            return installation.with("fanout-dlq", (db, producer, topics) -> action.run(new DeadLetters(db, producer, topics)));
-        }
-    }
+        @Option(names = "--timeout", defaultValue = "PT30S",
+                description = "How long a replay or park waits for the letters' coordinator to answer (ISO-8601, default ${DEFAULT-VALUE}).")
+        Duration timeout;
 
-    interface Action<T> {
-        T run(DeadLetters letters) throws Exception;
+        <T> T read(InstallationOptions.Use<T> use) throws Exception {
+            return installation.read(use);
+        }
+
+        /** Runs {@code use}; one its coordinator did not answer in time says so and exits 3 (the command is pending). */
+        int command(InstallationOptions.Use<Integer> use) throws Exception {
+            try {
+                return installation.command(timeout, use);
+            } catch (TimeoutException e) {
+                System.err.println(e.getMessage());
+                return ExitCodes.TIMEOUT;
+            }
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists dead letters, oldest first.")
@@ -61,7 +75,7 @@ final class DlqCommand {
 
         @Override
         public Integer call() throws Exception {
-            List<DeadLetter> letters = conn.with(l -> l.list(new DeadLetterStore.Filter(job, errorClass, since, state, limit)));
+            List<DeadLetter> letters = conn.read(l -> l.list(new DeadLetterStore.Filter(job, errorClass, since, state, limit)));
             if (output.json()) {
                 output.print(letters); // as GET /api/v1/dead-letters
                 return letters.isEmpty() ? ExitCodes.NOT_FOUND : 0;
@@ -92,7 +106,7 @@ final class DlqCommand {
 
         @Override
         public Integer call() throws Exception {
-            Optional<DeadLetters.Details> found = conn.with(l -> l.show(id));
+            Optional<DeadLetters.Details> found = conn.read(l -> l.show(id));
             if (found.isEmpty()) {
                 System.err.println("no dead letter " + id);
                 return ExitCodes.NOT_FOUND;
@@ -156,10 +170,9 @@ final class DlqCommand {
 
         @Override
         public Integer call() throws Exception {
-            List<DeadLetters.Result> results = conn.with(l -> which.id != null ? List.of(l.replay(which.id, actor, dryRun))
+            return conn.command(l -> report(which.id != null ? List.of(l.replay(which.id, actor, dryRun))
                     : which.job != null ? l.replayJob(which.job, actor, dryRun)
-                    : l.replayErrorClass(which.errorClass, actor, dryRun));
-            return report(results, dryRun);
+                    : l.replayErrorClass(which.errorClass, actor, dryRun), dryRun));
         }
     }
 
@@ -176,18 +189,17 @@ final class DlqCommand {
 
         @Override
         public Integer call() throws Exception {
-            DeadLetters.Result result = conn.with(l -> l.park(id, actor));
-            return report(List.of(result), false);
+            return conn.command(l -> report(List.of(l.park(id, actor)), false));
         }
     }
 
-    private static int report(List<DeadLetters.Result> results, boolean dryRun) {
+    private static int report(List<LetterResult> results, boolean dryRun) {
         if (results.isEmpty() || results.size() == 1 && results.get(0).outcome().startsWith("no dead letter")) {
             System.err.println(results.isEmpty() ? "no dead letters match" : results.get(0).outcome());
             return ExitCodes.NOT_FOUND;
         }
         int refused = 0;
-        for (DeadLetters.Result r : results) {
+        for (LetterResult r : results) {
             System.out.printf("%-6d %s%n", r.letterId(), r.outcome());
             if (!r.done() && !dryRun) {
                 refused++;

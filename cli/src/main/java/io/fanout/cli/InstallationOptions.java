@@ -1,15 +1,12 @@
 package io.fanout.cli;
 
+import io.fanout.client.FanoutClient;
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.store.Database;
-import io.fanout.shared.KafkaClientSettings;
-import io.fanout.shared.TopicNames;
-import javax.sql.DataSource;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import java.time.Duration;
 import picocli.CommandLine.Mixin;
 
-/** An installation's Kafka and PostgreSQL, for commands that act on its state (dead letters, job control). */
+/** An installation's PostgreSQL (to read) and Kafka (to send commands), for the commands on its dead letters. */
 final class InstallationOptions {
 
     @Mixin
@@ -18,17 +15,23 @@ final class InstallationOptions {
     @Mixin
     DatabaseOptions db;
 
-    /** What a command does with the installation. */
+    /** What a command does with the dead letters. */
     interface Use<T> {
-        T run(DataSource db, Producer<byte[], byte[]> producer, TopicNames topics) throws Exception;
+        T run(DeadLetters letters) throws Exception;
     }
 
-    /** Connects to both for the length of {@code use}. */
-    <T> T with(String clientId, Use<T> use) throws Exception {
+    /** Reads the dead letters (no Kafka needed) for the length of {@code use}. */
+    <T> T read(Use<T> use) throws Exception {
+        try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 2)) {
+            return use.run(DeadLetters.reader(database.dataSource()));
+        }
+    }
+
+    /** Reads the dead letters and sends commands for them, each answer awaited for {@code timeout}, for the length of {@code use}. */
+    <T> T command(Duration timeout, Use<T> use) throws Exception {
         try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 2);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(kafka.forCommand(), clientId),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
-            return use.run(database.dataSource(), producer, kafka.topics());
+             FanoutClient client = FanoutClient.connect(kafka.forCommand(), kafka.topics())) {
+            return use.run(new DeadLetters(database.dataSource(), client, timeout));
         }
     }
 }

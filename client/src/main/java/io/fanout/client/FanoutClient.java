@@ -4,6 +4,8 @@ import io.fanout.shared.TopicNames;
 import io.fanout.shared.command.Command;
 import io.fanout.shared.command.CommandResult;
 import io.fanout.shared.command.JobCommand;
+import io.fanout.shared.command.LetterCommand;
+import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
@@ -144,16 +146,34 @@ public final class FanoutClient implements AutoCloseable {
      * throws, saying it is still pending: it is carried out when the owner reads it, so it may still be.
      */
     public CommandResult command(Command command, Duration timeout) throws InterruptedException, TimeoutException {
+        JobEvent e = exchange(command, timeout);
+        if (e.type() != JobEvent.Type.REFUSED) {
+            return CommandResult.done(e.reason());
+        }
+        return e.state() == null ? CommandResult.notFound(e.reason()) : CommandResult.refused(e.reason());
+    }
+
+    /**
+     * Sends a dead-letter command (see {@link #command}) and returns what its letters' owner did to
+     * each letter, in the command's order.
+     */
+    public List<LetterResult> letters(LetterCommand command, Duration timeout) throws InterruptedException, TimeoutException {
+        JobEvent e = exchange(command, timeout);
+        List<LetterResult> results = LetterResult.fromJson(e.result());
+        if (results.isEmpty()) { // refused as a whole: each letter says why
+            return command.letters().stream().map(id -> new LetterResult(id, false, e.reason())).toList();
+        }
+        return results;
+    }
+
+    /** Sends the command keyed by its target and returns the event that answers it. */
+    private JobEvent exchange(Command command, Duration timeout) throws InterruptedException, TimeoutException {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         answers.put(command.id(), answer);
         try {
             producer.send(new ProducerRecord<>(topics.jobs(), command.target().toString().getBytes(StandardCharsets.UTF_8), command.toJson()))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            JobEvent e = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (e.type() != JobEvent.Type.REFUSED) {
-                return CommandResult.done(e.reason());
-            }
-            return e.state() == null ? CommandResult.notFound(e.reason()) : CommandResult.refused(e.reason());
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException(command.describe() + " was not accepted by Kafka: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {

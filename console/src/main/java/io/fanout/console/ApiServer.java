@@ -5,15 +5,29 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.fanout.coordinator.deadletter.DeadLetters;
-import io.fanout.coordinator.schedule.Schedules;
-import io.fanout.shared.KafkaClientSettings;
+import io.fanout.client.FanoutClient;
 import io.fanout.console.web.ConsolePages;
+import io.fanout.coordinator.schedule.Schedules;
+import io.fanout.coordinator.store.Database;
+import io.fanout.shared.TopicNames;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.model.JobRequests;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
-import io.fanout.shared.model.JobRequests;
+import io.javalin.security.RouteRole;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -22,25 +36,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import java.time.Clock;
-import java.util.ArrayList;
-import javax.sql.DataSource;
-import org.apache.kafka.clients.admin.Admin;
-import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.store.Database;
-import io.fanout.shared.TopicNames;
-import io.fanout.shared.json.Json;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.security.RouteRole;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +105,6 @@ public final class ApiServer implements AutoCloseable {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
     private final Database db;
-    private final Producer<byte[], byte[]> producer;
     private final Admin admin;
     private final FanoutClient client;
     private final List<Route> routes;
@@ -118,15 +112,13 @@ public final class ApiServer implements AutoCloseable {
 
     private ApiServer(Config config) {
         this.db = Database.connect(config.jdbcUrl(), config.dbUser(), config.dbPassword(), 4);
-        this.producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(config.kafka(), "fanout-api"), new ByteArraySerializer(),
-                new ByteArraySerializer());
         this.admin = Admin.create(config.kafka());
         this.client = FanoutClient.connect(config.kafka(), config.topics());
         DataSource ds = db.dataSource();
         ApiTokens tokens = new ApiTokens(ds);
         AuditLog audit = new AuditLog(ds);
         Audited audited = new Audited(audit);
-        DeadLetters deadLetters = new DeadLetters(ds, producer, config.topics());
+        DeadLetters deadLetters = new DeadLetters(ds, client, Commander.ANSWER_WITHIN);
         Commander commander = new Commander(client);
         Schedules schedules = new Schedules(ds, Clock.systemUTC());
         SignInLimits limits = new SignInLimits(config.limits().failedSignIns(), SignInLimits.PERIOD);
@@ -168,6 +160,7 @@ public final class ApiServer implements AutoCloseable {
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.field()));
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getStatus() == 413 ? "too_large" : "http_" + e.getStatus(),
                     e.getStatus() == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : HttpStatus.forStatus(e.getStatus()).getMessage(), null));
+            c.routes.exception(java.util.concurrent.TimeoutException.class, (e, ctx) -> error(ctx, 504, "pending", e.getMessage(), null));
             c.routes.exception(Exception.class, ApiServer::internalError);
             c.routes.error(404, "*", ctx -> {
                 if (ctx.attribute("fanout.answered") == null) {
@@ -349,7 +342,6 @@ public final class ApiServer implements AutoCloseable {
         app.stop();
         client.close();
         admin.close();
-        producer.close();
         db.close();
     }
 }

@@ -1,11 +1,12 @@
 package io.fanout.console;
 
-import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.shared.command.LetterResult;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 /** Dead letters: list with filters, show (with the stack and replay log), replay (one or by error class, with a dry run), park. */
 final class DeadLetterRoutes {
@@ -45,7 +46,7 @@ final class DeadLetterRoutes {
         long id = Params.number(ctx);
         boolean dryRun = Params.flag(ctx, "dryRun");
         deadLetters.show(id).orElseThrow(() -> ApiError.notFound("no dead letter " + id));
-        DeadLetters.Result r = deadLetters.replay(id, Audited.actor(ctx), dryRun);
+        LetterResult r = pendingAudited(ctx, "letter.replay", Long.toString(id), dryRun, () -> deadLetters.replay(id, Audited.actor(ctx), dryRun));
         if (!dryRun) {
             audited.record(ctx, "letter.replay", Long.toString(id), r.done() ? "done" : "refused", r.outcome());
         }
@@ -58,18 +59,35 @@ final class DeadLetterRoutes {
             throw ApiError.badRequest("errorClass", "name the error class whose letters to replay");
         }
         boolean dryRun = Params.flag(ctx, "dryRun");
-        List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, Audited.actor(ctx), dryRun);
-        long done = results.stream().filter(dryRun ? DeadLetters.Result::wouldReplay : DeadLetters.Result::done).count();
+        List<LetterResult> results = pendingAudited(ctx, "letter.replay", "errorClass " + errorClass, dryRun,
+                () -> deadLetters.replayErrorClass(errorClass, Audited.actor(ctx), dryRun));
+        long done = results.stream().filter(dryRun ? LetterResult::wouldReplay : LetterResult::done).count();
         if (!dryRun) {
             audited.record(ctx, "letter.replay", "errorClass " + errorClass, done > 0 ? "done" : "refused", done + " of " + results.size() + " replayed");
         }
         ApiServer.json(ctx, 200, Map.of("dryRun", dryRun, dryRun ? "wouldReplay" : "replayed", done, "letters", results));
     }
 
+    private interface Action<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs the action; one its owner did not answer in time is audited as pending and answered 504 (see ApiServer). */
+    private <T> T pendingAudited(Context ctx, String action, String target, boolean dryRun, Action<T> op) throws Exception {
+        try {
+            return op.run();
+        } catch (TimeoutException e) {
+            if (!dryRun) {
+                audited.record(ctx, action, target, "pending", e.getMessage());
+            }
+            throw e;
+        }
+    }
+
     private void park(Context ctx) throws Exception {
         long id = Params.number(ctx);
         deadLetters.show(id).orElseThrow(() -> ApiError.notFound("no dead letter " + id));
-        DeadLetters.Result r = deadLetters.park(id, Audited.actor(ctx));
+        LetterResult r = pendingAudited(ctx, "letter.park", Long.toString(id), false, () -> deadLetters.park(id, Audited.actor(ctx)));
         audited.record(ctx, "letter.park", Long.toString(id), r.done() ? "done" : "refused", r.outcome());
         ApiServer.json(ctx, r.done() ? 200 : 409, r);
     }

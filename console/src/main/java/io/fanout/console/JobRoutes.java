@@ -1,13 +1,13 @@
 package io.fanout.console;
 
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.shared.command.LetterResult;
+import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.TaskState;
-import io.fanout.shared.json.Json;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,8 +120,8 @@ final class JobRoutes {
     }
 
     private Map<String, Object> retry(Context ctx, UUID id, boolean dryRun) throws Exception {
-        List<DeadLetters.Result> results = deadLetters.replayJob(id, Audited.actor(ctx), dryRun);
-        long replayed = results.stream().filter(dryRun ? DeadLetters.Result::wouldReplay : DeadLetters.Result::done).count();
+        List<LetterResult> results = deadLetters.replayJob(id, Audited.actor(ctx), dryRun);
+        long replayed = results.stream().filter(dryRun ? LetterResult::wouldReplay : LetterResult::done).count();
         if (!dryRun) {
             audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " dead letters replayed");
         }

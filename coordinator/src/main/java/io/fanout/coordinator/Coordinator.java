@@ -3,18 +3,17 @@ package io.fanout.coordinator;
 import io.fanout.coordinator.alert.Alerts;
 import io.fanout.coordinator.alert.WebhookAllowList;
 import io.fanout.coordinator.deadletter.DeadLetterIndexer;
-import io.fanout.coordinator.deadletter.DeadLetters;
-import io.fanout.coordinator.deadletter.Sweeper;
+import io.fanout.coordinator.deadletter.LetterActions;
 import io.fanout.coordinator.dispatch.Effects;
-import io.fanout.coordinator.outbox.Outbox;
-import io.fanout.coordinator.pools.PoolWatch;
-import io.fanout.coordinator.schedule.Scheduler;
-import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.coordinator.intake.JobIntake;
 import io.fanout.coordinator.loop.BatchProcessor;
 import io.fanout.coordinator.loop.CoordinatorLoop;
+import io.fanout.coordinator.outbox.Outbox;
+import io.fanout.coordinator.pools.PoolWatch;
 import io.fanout.coordinator.reduce.ReduceFeeder;
 import io.fanout.coordinator.retention.Retention;
+import io.fanout.coordinator.schedule.Scheduler;
+import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.PartitionOwnership;
@@ -52,11 +51,9 @@ public final class Coordinator implements AutoCloseable {
     private final ReduceFeeder feeder;
     private final CoordinatorLoop loop;
     private final Thread thread;
-    private final DeadLetters deadLetters;
     private final Scheduler scheduler;
     private final Schedules schedules;
     private final DeadLetterIndexer indexer;
-    private final Sweeper sweeper;
     private final Retention retention;
     private final Alerts alerts;
     private final PoolWatch poolWatch;
@@ -77,12 +74,12 @@ public final class Coordinator implements AutoCloseable {
         TaskStore tasks = new TaskStore();
         PartitionOwnership ownership = new PartitionOwnership(config.coordinatorId());
         this.feeder = new ReduceFeeder(db, jobs, tasks, producer, config.topics(), ownership, outbox);
-        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools(), WebhookAllowList.of(config.alerts())), jobs, tasks, config.clock(), meters,
+        BatchProcessor processor = new BatchProcessor(new JobIntake(config.knownProcessors(), config.pools(), WebhookAllowList.of(config.alerts())), jobs, tasks,
+                new LetterActions(config.topics(), meters), config.clock(), meters,
                 config.dispatchWindow());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.loop = new CoordinatorLoop(consumer, db, processor, new CoordinatorLoop.Outputs(effects, feeder, outbox), ownership, meters, config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
-        this.deadLetters = new DeadLetters(db.dataSource(), producer, config.topics(), meters);
         this.scheduler = new Scheduler(db, producer, config.topics(), config.clock(), config.coordinatorId(),
                 config.sweeper().leaseTtl());
         this.schedules = new Schedules(db.dataSource(), config.clock());
@@ -90,7 +87,6 @@ public final class Coordinator implements AutoCloseable {
         new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
                 config.topics(), health);
-        this.sweeper = config.sweeper().enabled() ? new Sweeper(db, deadLetters, config.sweeper(), config.coordinatorId(), meters) : null;
         this.retention = new Retention(db, config.retention(), config.coordinatorId(), meters);
         this.poolWatch = new PoolWatch(config.kafka(), config.topics(), config.pools(), config.executorGroup(), meters);
         this.alerts = new Alerts(db, config.alerts(), poolWatch, config.coordinatorId(), meters, config.clock());
@@ -103,16 +99,8 @@ public final class Coordinator implements AutoCloseable {
         c.scheduler.start();
         c.retention.start();
         c.alerts.start();
-        if (c.sweeper != null) {
-            c.sweeper.start();
-        }
         c.poolWatch.start();
         return c;
-    }
-
-    /** Dead letters of this installation: list, show, replay, park. */
-    public DeadLetters deadLetters() {
-        return deadLetters;
     }
 
 
@@ -124,11 +112,6 @@ public final class Coordinator implements AutoCloseable {
     /** Whether this coordinator fires the recurring jobs now. */
     public boolean leadsScheduler() {
         return scheduler.isLeader();
-    }
-
-    /** Whether this coordinator leads the dead-letter sweeper. */
-    public boolean leadsSweeper() {
-        return sweeper != null && sweeper.isLeader();
     }
 
     /** Whether every long-running thread of this coordinator is alive; a dead one makes it unhealthy for good. */
@@ -145,9 +128,6 @@ public final class Coordinator implements AutoCloseable {
     public void close() throws InterruptedException {
         if (!closed.compareAndSet(false, true)) {
             return;
-        }
-        if (sweeper != null) {
-            sweeper.close();
         }
         scheduler.close();
         retention.close();

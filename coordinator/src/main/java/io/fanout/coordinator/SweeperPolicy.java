@@ -10,7 +10,8 @@ import java.util.List;
  * @param maxReplays replays per letter; a letter that has had them all is parked
  * @param minAge a letter is replayed only once it is at least this old
  * @param replayableErrors error classes the sweeper replays (empty: every class)
- * @param leaseTtl how long the sweeper's leadership lasts without renewal; a new leader takes over within it
+ * @param leaseTtl how long the scheduler's leadership lasts without renewal (a new leader takes over within it); the sweeper itself
+ *     runs in the coordinator that owns each partition and takes no lease
  * @param enabled false turns the sweeper off in this coordinator (letters can still be replayed by hand)
  * @param perSweep letters parked, and letters replayed, at most per sweep
  */

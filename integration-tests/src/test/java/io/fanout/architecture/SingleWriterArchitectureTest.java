@@ -1,5 +1,6 @@
 package io.fanout.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -7,6 +8,7 @@ import com.tngtech.archunit.core.domain.JavaAccess;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.RetentionStore;
 import io.fanout.coordinator.store.RetryQueue;
@@ -28,7 +30,7 @@ class SingleWriterArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.fanout");
 
-    /** The methods that change the state of a job, its tasks or a workflow run, by their repository. */
+    /** The methods that change the state of a job, its tasks, its dead letters or a workflow run, by their repository. */
     private static final Map<Class<?>, Set<String>> STATE_CHANGES = Map.of(
             JobStore.class, Set.of("insert", "transition", "expire", "move", "recordReduceInput"),
             TaskStore.class, Set.of("insert", "stageStatuses", "applyStatuses", "cancelUnfinished"),
@@ -37,7 +39,8 @@ class SingleWriterArchitectureTest {
             WaitingTasks.class, Set.of("release"),
             RetryQueue.class, Set.of("markDispatched"),
             TaskReplay.class, Set.of("apply"),
-            RetentionStore.class, Set.of("deleteExpiredJobs", "purgeTasks", "deleteOldRuns"));
+            RetentionStore.class, Set.of("deleteExpiredJobs", "purgeTasks", "deleteOldRuns", "deleteOldLetters"),
+            DeadLetterStore.class, Set.of("setState"));
 
     private static final DescribedPredicate<JavaAccess<?>> CHANGES_STATE = DescribedPredicate.describe("change a job's, a task's or a run's state",
             access -> STATE_CHANGES.entrySet().stream().anyMatch(e -> access.getTargetOwner().isEquivalentTo(e.getKey())
@@ -65,9 +68,14 @@ class SingleWriterArchitectureTest {
                         "io.fanout.coordinator.retention..", // the owner's retention step
                         "io.fanout.coordinator.store..",     // the repositories themselves
                         "io.fanout.coordinator.reduce..",    // the reduce feeder records the input range of the owner's reducing jobs
-                        "io.fanout.coordinator.deadletter..") // dead-letter replay: still outside the owner's loop (issue 21's next step)
+                        "io.fanout.coordinator.deadletter..") // replay and park, called from the batch and the housekeeping only (below)
                 .should().callCodeUnitWhere(CHANGES_STATE)
                 .because("the coordinator that owns a job is its only writer, from its loop")
+                .check(CLASSES);
+        classes().that().haveSimpleName("LetterActions").or().haveSimpleName("PartitionSweeper")
+                .should().onlyBeAccessed().byAnyPackage("io.fanout.coordinator", "io.fanout.coordinator.loop..", "io.fanout.coordinator.control..",
+                        "io.fanout.coordinator.deadletter..")
+                .because("dead letters are replayed and parked by their partition's owner: by its commands in the batch, by its sweeper in the housekeeping")
                 .check(CLASSES);
     }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.console.ApiServer;
 import io.fanout.console.ApiTokens;
+import io.fanout.console.DeadLetters;
 import io.fanout.console.Scope;
-import io.fanout.coordinator.deadletter.DeadLetters;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;

@@ -6,18 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.SweeperPolicy;
-import io.fanout.coordinator.deadletter.DeadLetters;
-import io.fanout.coordinator.lease.Lease;
+import io.fanout.coordinator.deadletter.LetterActions;
+import io.fanout.coordinator.deadletter.PartitionSweeper;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.shared.DeadLetterHeaders;
+import io.fanout.shared.command.LetterResult;
+import io.fanout.shared.json.Json;
+import io.fanout.shared.metrics.FanoutMeters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,21 +41,26 @@ import org.junit.jupiter.api.Test;
 class DeadLetterForgeryIT {
 
     private static final String FORGED_CLASS = "io.example.Forged";
+    private static final String FORGED_EVENT = "{\"type\":\"SUCCEEDED\"}";
 
     @Test
     void aLetterNamingTheJobEventsTopicIsNeverReplayedThere() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster(2, b -> b.sweeper(SweeperPolicy.DEFAULT.withEnabled(false)))) {
             long eventsBefore = endOffsets(cluster, cluster.topics.jobEvents());
-            forge(cluster, cluster.topics.jobEvents(), Instant.parse("2000-01-01T00:00:00Z"), "{\"type\":\"SUCCEEDED\"}");
-            DeadLetters letters = cluster.coordinator().deadLetters();
+            forge(cluster, cluster.topics.jobEvents(), Instant.parse("2000-01-01T00:00:00Z"), FORGED_EVENT);
+            DeadLetters letters = cluster.deadLetters();
             DeadLetter letter = awaitLetter(letters, FORGED_CLASS);
             assertNull(letter.originalTopic(), "refused at index time: the letter keeps no topic to be sent to");
 
-            List<DeadLetters.Result> byHand = letters.replayErrorClass(FORGED_CLASS, "mallory", false);
+            List<LetterResult> byHand = letters.replayErrorClass(FORGED_CLASS, "mallory", false);
             assertFalse(byHand.get(0).done(), byHand.toString());
-            List<DeadLetters.Result> bySweeper = sweepNow(cluster, letters, Duration.ZERO);
+            List<LetterResult> bySweeper = sweepNow(cluster, letters, Duration.ZERO);
             assertTrue(bySweeper.stream().noneMatch(r -> r.letterId() == letter.id()), "the sweeper does not even pick it: " + bySweeper);
-            assertEquals(eventsBefore, endOffsets(cluster, cluster.topics.jobEvents()), "nothing reached job-events");
+            List<ConsumerRecord<byte[], byte[]>> events = DeadLetterTopic.read(cluster, cluster.topics.jobEvents(),
+                    (int) endOffsets(cluster, cluster.topics.jobEvents()), Duration.ofSeconds(30));
+            assertEquals(eventsBefore + 1, events.size(), "one event: the answer to the replay command");
+            assertTrue(events.stream().noneMatch(r -> new String(r.value(), StandardCharsets.UTF_8).equals(FORGED_EVENT)), "the forged record never got there");
+            assertEquals("REFUSED", Json.readTree(events.getLast().value()).path("type").asText());
         }
     }
 
@@ -60,10 +71,10 @@ class DeadLetterForgeryIT {
             long controlBefore = endOffsets(cluster, cluster.topics.control());
             Sql.execute(cluster.db(), "INSERT INTO fanout_dead_letter (letter_key, reason, error_class, failed_at, original_topic, record_value) "
                     + "VALUES ('forged-row', 'POISON', 'io.example.Stored', now(), ?, '\\x7b7d'::bytea)", cluster.topics.control());
-            DeadLetters letters = cluster.coordinator().deadLetters();
+            DeadLetters letters = cluster.deadLetters();
             DeadLetter letter = awaitLetter(letters, "io.example.Stored");
 
-            DeadLetters.Result byHand = letters.replay(letter.id(), "mallory", false);
+            LetterResult byHand = letters.replay(letter.id(), "mallory", false);
             assertFalse(byHand.done());
             assertTrue(byHand.outcome().contains("only task topics"), byHand.outcome());
             assertTrue(sweepNow(cluster, letters, Duration.ZERO).stream().noneMatch(r -> r.letterId() == letter.id()));
@@ -76,7 +87,7 @@ class DeadLetterForgeryIT {
     void aBackDatedFailedAtDoesNotSkipTheSweepersMinimumAge() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster(2, b -> b.sweeper(SweeperPolicy.DEFAULT.withEnabled(false)))) {
             forge(cluster, cluster.topics.status(), Instant.parse("2000-01-01T00:00:00Z"), "garbage");
-            DeadLetters letters = cluster.coordinator().deadLetters();
+            DeadLetters letters = cluster.deadLetters();
             DeadLetter letter = awaitLetter(letters, FORGED_CLASS);
             assertEquals(cluster.topics.status(), letter.originalTopic(), "the status topic is a valid original topic");
 
@@ -103,14 +114,17 @@ class DeadLetterForgeryIT {
                 l -> l.size() == 1).get(0);
     }
 
-    private static List<DeadLetters.Result> sweepNow(FanoutCluster cluster, DeadLetters letters, Duration minAge) throws Exception {
-        Lease lease = new Lease("sweeper", "test-sweeper");
-        OptionalLong token;
-        try (Connection c = cluster.db().getConnection()) {
-            token = lease.acquire(c, Duration.ofSeconds(30));
-        }
+    /** One sweep of every partition's letters, as their owners' housekeeping runs it (in a transaction of the test's own). */
+    private static List<LetterResult> sweepNow(FanoutCluster cluster, DeadLetters letters, Duration minAge) throws Exception {
         SweeperPolicy policy = new SweeperPolicy(Duration.ofSeconds(1), 3, minAge, List.of(), Duration.ofSeconds(30), true);
-        return letters.sweep(policy, lease, token.orElseThrow());
+        PartitionSweeper sweeper = new PartitionSweeper(policy, new LetterActions(cluster.topics, new FanoutMeters(new SimpleMeterRegistry())),
+                cluster.topics, "test", 0);
+        try (Connection c = cluster.db().getConnection()) {
+            c.setAutoCommit(false);
+            List<LetterResult> results = sweeper.sweep(c, List.of(0, 1)).stream().map(LetterActions.Step::result).toList();
+            c.commit();
+            return results;
+        }
     }
 
     private static long endOffsets(FanoutCluster cluster, String topic) {

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.MapReduceProcessor;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
+import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import java.time.Duration;
@@ -71,16 +72,16 @@ class DeadLetterReplayIT {
             assertEquals(N + 1 - 10, failed.tasks().succeeded());
             assertThat(failed.error()).contains("10 of 101 tasks failed").contains("is broken");
 
-            DeadLetters letters = cluster.coordinator().deadLetters();
-            List<DeadLetters.Result> dry = letters.replayJob(job, "alice", true);
+            DeadLetters letters = cluster.deadLetters();
+            List<LetterResult> dry = letters.replayJob(job, "alice", true);
             assertEquals(10, dry.size());
             assertTrue(dry.stream().allMatch(r -> !r.done() && r.outcome().startsWith("would be task")), dry.toString());
             assertEquals("FAILED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job), "a dry run changes nothing");
 
             processor.broken.set(false);
             cluster.client().follow(job);
-            List<DeadLetters.Result> replayed = letters.replayJob(job, "alice", false);
-            assertEquals(10, replayed.stream().filter(DeadLetters.Result::done).count(), replayed.toString());
+            List<LetterResult> replayed = letters.replayJob(job, "alice", false);
+            assertEquals(10, replayed.stream().filter(LetterResult::done).count(), replayed.toString());
             JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
             assertEquals(sumOfSquares(true), outcome.result().asLong());
@@ -109,9 +110,9 @@ class DeadLetterReplayIT {
 
             processor.broken.set(false);
             cluster.client().follow(job);
-            DeadLetters letters = cluster.coordinator().deadLetters();
+            DeadLetters letters = cluster.deadLetters();
             UUID oneTask = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0).taskId();
-            assertEquals(10, letters.replayErrorClass(NonRetryableException.class.getName(), "bob", false).stream().filter(DeadLetters.Result::done).count());
+            assertEquals(10, letters.replayErrorClass(NonRetryableException.class.getName(), "bob", false).stream().filter(LetterResult::done).count());
             JobEvent second = cluster.client().await(job, Duration.ofMinutes(1));
             assertEquals(JobEvent.Type.SUCCEEDED, second.type());
             assertEquals(sumOfSquares(true), second.result().asLong());
@@ -175,8 +176,8 @@ class DeadLetterReplayIT {
             assertEquals("REDUCING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
 
             processor.squares.broken.set(false);
-            DeadLetters letters = cluster.coordinator().deadLetters();
-            assertEquals(10, letters.replayJob(job, "carol", false).stream().filter(DeadLetters.Result::done).count());
+            DeadLetters letters = cluster.deadLetters();
+            assertEquals(10, letters.replayJob(job, "carol", false).stream().filter(LetterResult::done).count());
             assertEquals("RUNNING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job), "reopened to run the replayed tasks");
             assertEquals(10, Sql.count(cluster.db(), "SELECT in_flight FROM fanout_job WHERE job_id = ?", job),
                     "the replayed tasks are in flight, the discarded reduce no longer (issue C2: it stayed counted, and a job at its parallelism hung)");

@@ -1,6 +1,7 @@
 package io.fanout.it;
 
 import io.fanout.client.FanoutClient;
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.executor.ExecutorConfig;
@@ -9,6 +10,7 @@ import io.fanout.executor.api.Processor;
 import io.fanout.shared.TopicNames;
 import io.fanout.topics.TopicLayout;
 import io.fanout.topics.TopicProvisioner;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +139,11 @@ final class FanoutCluster implements AutoCloseable {
 
     DataSource db() {
         return coordinator.dataSource();
+    }
+
+    /** The installation's dead letters as a person reaches them: read from PostgreSQL, replayed and parked by commands. */
+    DeadLetters deadLetters() {
+        return new DeadLetters(db(), client(), Duration.ofSeconds(30));
     }
 
     @Override

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.Coordinator;
+import io.fanout.coordinator.store.DeadLetter;
+import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.MapReduceProcessor;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.Processor;
 import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
+import io.fanout.shared.DeadLetterHeaders;
+import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.RetryPolicy;
@@ -178,10 +183,35 @@ class OutboxIT {
             broken.set(false);
             cluster.client().follow(job);
             sends.failNth(1, to(cluster.topics.tasks()));
-            List<io.fanout.coordinator.deadletter.DeadLetters.Result> replayed = cluster.coordinator().deadLetters().replayJob(job, "dana", false);
+            List<io.fanout.shared.command.LetterResult> replayed = cluster.deadLetters().replayJob(job, "dana", false);
             assertThat(replayed).singleElement().satisfies(r -> assertThat(r.done()).isTrue());
             JobEvent outcome = cluster.client().await(job, OUTCOME);
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type(), () -> "outcome: " + outcome);
+            assertEquals(1, sends.failed());
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_outbox") == 0);
+        }
+    }
+
+    /**
+     * A park commits the letter PARKED and owes its record on the parking topic: a send that fails
+     * after the commit is re-driven from the outbox (the letter is never parked without its record).
+     */
+    @Test
+    void aParkedLetterWhoseParkingRecordFailedReachesTheParkingTopic() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            cluster.startExecutor(Map.of("refuses", ctx -> {
+                throw new NonRetryableException("never");
+            }));
+            UUID job = cluster.client().submit(JobRequests.builder("refuses").build());
+            assertEquals(JobEvent.Type.FAILED, cluster.client().await(job, OUTCOME).type());
+            DeadLetters letters = cluster.deadLetters();
+            long id = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0).id();
+            sends.failNth(1, to(cluster.topics.parkedLetters()));
+            assertThat(letters.park(id, "erin").done()).isTrue();
+            assertEquals(DeadLetter.PARKED, letters.show(id).orElseThrow().letter().state());
+            List<ConsumerRecord<byte[], byte[]>> parked = DeadLetterTopic.read(cluster, cluster.topics.parkedLetters(), 1, OUTCOME);
+            assertEquals(job.toString(), DeadLetterHeaders.text(parked.get(0).headers(), DeadLetterHeaders.JOB));
             assertEquals(1, sends.failed());
             await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_outbox") == 0);
         }

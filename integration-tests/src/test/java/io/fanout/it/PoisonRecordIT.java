@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.examples.Greeter;
@@ -66,7 +66,7 @@ class PoisonRecordIT {
             }
             assertEquals(TASK_GARBAGE, tasksGarbage.size(), "every garbage record, byte for byte, once");
 
-            DeadLetters index = cluster.coordinator().deadLetters();
+            DeadLetters index = cluster.deadLetters();
             await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 5000)).size()
                     == TASK_GARBAGE + STATUS_GARBAGE);
             DeadLetter first = index.list(new DeadLetterStore.Filter(null, "io.fanout.shared.wire.WireFormatException", null, null, 1)).get(0);
@@ -140,7 +140,7 @@ class PoisonRecordIT {
             ProducerRecord<byte[], byte[]> foreign = new ProducerRecord<>(cluster.topics.deadLetters(), 0, null, "foreign".getBytes());
             foreign.headers().add(DeadLetterHeaders.TASK, "not-a-task-id".getBytes());
             producer.send(foreign).get();
-            DeadLetters index = cluster.coordinator().deadLetters();
+            DeadLetters index = cluster.deadLetters();
             await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 10)).size() == 3);
         }
     }

@@ -148,11 +148,11 @@ class RetryIT {
             assertEquals("1", DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.ATTEMPTS));
             assertEquals("exec-a", DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.EXECUTOR));
 
-            DeadLetter indexed = cluster.coordinator().deadLetters().list(new DeadLetterStore.Filter(job, null, null, null, 10)).get(0);
+            DeadLetter indexed = cluster.deadLetters().list(new DeadLetterStore.Filter(job, null, null, null, 10)).get(0);
             assertEquals(NonRetryableException.class.getName(), indexed.errorClass());
             assertEquals(original.taskId(), indexed.taskId());
             assertEquals(DeadLetter.DEAD, indexed.state());
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.coordinator().deadLetters().show(indexed.id()).orElseThrow().letter().dltOffset() != null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.deadLetters().show(indexed.id()).orElseThrow().letter().dltOffset() != null);
         }
     }
 

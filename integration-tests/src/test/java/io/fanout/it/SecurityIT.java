@@ -1,6 +1,5 @@
 package io.fanout.it;
 
-import io.fanout.shared.command.CommandResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.client.FanoutClient;
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
-import io.fanout.coordinator.deadletter.DeadLetters;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.embedded.EmbeddedKafka;
 import io.fanout.executor.ExecutorConfig;
@@ -23,6 +22,8 @@ import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.command.CommandResult;
+import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.model.ExecutorHeartbeat;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
@@ -354,12 +355,12 @@ class SecurityIT {
             JobEvent failed = client.await(job, Duration.ofMinutes(2));
             assertEquals(JobEvent.Type.FAILED, failed.type(), failed.toString());
             assertEquals(1, failed.tasks().failed());
-            DeadLetters letters = coordinator.deadLetters();
+            DeadLetters letters = new DeadLetters(coordinator.dataSource(), client, Duration.ofSeconds(30)); // replays and parks are commands, sent with the client's ACLs
             DeadLetterStore.Filter ofJob = new DeadLetterStore.Filter(job, null, null, null, 10);
             await().atMost(Duration.ofMinutes(1)).until(() -> letters.list(ofJob).size() == 1);
             squares.broken.set(false);
             client.follow(job);
-            assertTrue(letters.replayJob(job, "security-it", false).stream().allMatch(DeadLetters.Result::done));
+            assertTrue(letters.replayJob(job, "security-it", false).stream().allMatch(LetterResult::done));
             JobEvent replayed = client.await(job, Duration.ofMinutes(2));
             assertEquals(JobEvent.Type.SUCCEEDED, replayed.type(), replayed.toString());
             assertEquals(sum, replayed.result().asLong());
@@ -370,7 +371,7 @@ class SecurityIT {
             assertEquals(JobEvent.Type.FAILED, client.await(failing, Duration.ofMinutes(2)).type());
             DeadLetterStore.Filter ofFailing = new DeadLetterStore.Filter(failing, null, null, null, 10);
             await().atMost(Duration.ofMinutes(1)).until(() -> letters.list(ofFailing).size() == 1);
-            DeadLetters.Result parked = letters.park(letters.list(ofFailing).get(0).id(), "security-it");
+            LetterResult parked = letters.park(letters.list(ofFailing).get(0).id(), "security-it");
             assertTrue(parked.done(), parked.outcome());
             squares.broken.set(false);
 

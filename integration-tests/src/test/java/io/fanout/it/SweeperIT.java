@@ -3,13 +3,11 @@ package io.fanout.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.SweeperPolicy;
-import io.fanout.coordinator.deadletter.DeadLetters;
-import io.fanout.coordinator.lease.Lease;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.NonRetryableException;
@@ -17,11 +15,9 @@ import io.fanout.executor.api.Processor;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.RetryPolicy;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -47,7 +43,7 @@ class SweeperIT {
             UUID job = cluster.client().submit(JobRequests.builder("broken").build());
             RetryPolicy noRetry = new RetryPolicy(1, Duration.ZERO, 1, Duration.ZERO, 0, List.of());
             UUID other = cluster.client().submit(JobRequests.builder("refuses").retry(noRetry).build());
-            DeadLetters letters = cluster.coordinator().deadLetters();
+            DeadLetters letters = cluster.deadLetters();
 
             await().atMost(Duration.ofSeconds(60)).until(() -> letters.list(new DeadLetterStore.Filter(job, null, null, DeadLetter.PARKED, 1)).size() == 1);
             DeadLetter parked = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0);
@@ -68,53 +64,27 @@ class SweeperIT {
         }
     }
 
+    /**
+     * Each partition's letters are swept by the coordinator that owns it, in its loop: one sweeper
+     * per letter, and when the owner leaves, the coordinator that takes its partitions over sweeps them.
+     */
     @Test
-    void onlyOneOfTwoCoordinatorsSweepsAndTheOtherTakesOverWhenItLeaves() throws Exception {
+    void theOwnerOfALettersPartitionSweepsItAndItsSuccessorTakesOver() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(sweepEvery200ms(100)).coordinatorId("coord-a"))) {
             Coordinator b = cluster.startCoordinator(c -> c.sweeper(sweepEvery200ms(100)).coordinatorId("coord-b"));
             cluster.startExecutor(Map.of("broken", ALWAYS_BROKEN));
             UUID job = cluster.client().submit(JobRequests.builder("broken").build());
-            DeadLetters letters = cluster.coordinator().deadLetters();
+            DeadLetters letters = DeadLetters.reader(b.dataSource());
             await().atMost(Duration.ofSeconds(60)).until(() -> replays(letters, job).size() >= 5);
-            assertEquals(1, replays(letters, job).stream().map(DeadLetterStore.Replay::actor).distinct().count(), "one sweeper at a time");
-            String leader = replays(letters, job).get(0).actor();
-            assertTrue(cluster.coordinator().leadsSweeper() != b.leadsSweeper());
+            assertEquals(1, replays(letters, job).stream().map(DeadLetterStore.Replay::actor).distinct().count(), "one sweeper per letter");
+            String owner = replays(letters, job).get(0).actor();
 
-            Coordinator leaving = leader.equals("sweeper coord-a") ? cluster.coordinator() : b;
+            Coordinator leaving = owner.equals("sweeper coord-a") ? cluster.coordinator() : b;
+            Coordinator staying = leaving == b ? cluster.coordinator() : b;
             leaving.close();
-            String successor = leader.equals("sweeper coord-a") ? "sweeper coord-b" : "sweeper coord-a";
-            DeadLetters remaining = (leaving == b ? cluster.coordinator() : b).deadLetters();
-            await().atMost(Duration.ofSeconds(10)).until(() -> replays(remaining, job).stream().anyMatch(r -> r.actor().equals(successor)));
-        }
-    }
-
-    @Test
-    void aCoordinatorThatLostTheLeaseCannotReplay() throws Exception {
-        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(SweeperPolicy.DEFAULT.withEnabled(false)))) {
-            cluster.startExecutor(Map.of("broken", ALWAYS_BROKEN));
-            UUID job = cluster.client().submit(JobRequests.builder("broken").build());
-            DeadLetters letters = cluster.coordinator().deadLetters();
-            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).size() == 1);
-
-            Lease old = new Lease("sweeper", "old-leader");
-            Lease next = new Lease("sweeper", "new-leader");
-            OptionalLong oldToken;
-            try (Connection c = cluster.db().getConnection()) {
-                oldToken = old.acquire(c, Duration.ofMillis(300));
-                assertTrue(oldToken.isPresent());
-                assertTrue(next.acquire(c, Duration.ofSeconds(30)).isEmpty(), "held by the old leader");
-            }
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                try (Connection c = cluster.db().getConnection()) {
-                    return next.acquire(c, Duration.ofSeconds(30)).isPresent();
-                }
-            });
-            SweeperPolicy policy = new SweeperPolicy(Duration.ofSeconds(1), 3, Duration.ZERO, List.of(), Duration.ofSeconds(30), true);
-            assertThrows(DeadLetters.LeaseLostException.class, () -> letters.sweep(policy, old, oldToken.getAsLong()));
-            DeadLetter untouched = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0);
-            assertEquals(DeadLetter.DEAD, untouched.state());
-            assertEquals(0, untouched.replayCount());
-            assertEquals(List.of(), letters.show(untouched.id()).orElseThrow().replays());
+            String successor = owner.equals("sweeper coord-a") ? "sweeper coord-b" : "sweeper coord-a";
+            DeadLetters remaining = DeadLetters.reader(staying.dataSource());
+            await().atMost(Duration.ofSeconds(30)).until(() -> replays(remaining, job).stream().anyMatch(r -> r.actor().equals(successor)));
         }
     }
 
@@ -136,7 +106,7 @@ class SweeperIT {
                 hold.await(); // keeps the job running until it is cancelled
                 return null;
             }));
-            DeadLetters letters = cluster.coordinator().deadLetters();
+            DeadLetters letters = cluster.deadLetters();
             UUID cancelled = cluster.client().submit(JobRequests.builder("half").items(List.of(1L, 2L), "half").build());
             await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(cancelled, null, null, null, 1)).size() == 1);
             assertTrue(cluster.client().cancel(cancelled, "test", Duration.ofSeconds(30)).done());

@@ -41,17 +41,18 @@ import org.apache.kafka.common.utils.SecurityUtils;
  *       dead letters of task records it cannot read.
  *   <li><b>coordinator</b>: everything else a running installation does: reads jobs and status in
  *       its group, indexes dead letters in a second group, writes tasks, job events, reduce inputs,
- *       control orders, dead and parked letters, recurring jobs, and replays dead letters to the
- *       topic their record came from (a task topic or status). The operator commands (dlq, cancel,
- *       suspend, resume, executors) run as this role too: they also read job events and the
- *       executors' heartbeats and describe the executors' groups.
+ *       control orders, dead and parked letters, recurring jobs and forwarded commands, and replays
+ *       dead letters to the topic their record came from (a task topic or status). The operator
+ *       commands ({@code fanout executors}) run as this role too: they also read job events and the
+ *       executors' heartbeats and describe the executors' groups; dlq, cancel, suspend and resume
+ *       are commands that the client role may send.
  *   <li><b>console</b> (the API and web console, which a browser or a token holder reaches): writes
  *       requests and commands to the jobs topic and reads job events, and, read-only, the
  *       executors' heartbeats and the pools' groups and task topics' offsets for the executors
  *       page. It cannot write tasks, status, control orders or dead letters, so a compromised
- *       console cannot act as the coordinator or an executor. (Until every action is a command the
- *       owning coordinator applies, the console's replay, park and cancel write those topics
- *       themselves and need the coordinator's principal.)
+ *       console cannot act as the coordinator or an executor. Its actions (cancel, suspend,
+ *       resume, retry, dead-letter replay and park) are commands that the owning coordinator
+ *       carries out and whose records it writes.
  * </ul>
  *
  * An idempotent producer (every Fanout producer is one) needs no cluster ACL on brokers 3.0 and
@@ -152,8 +153,8 @@ public final class RoleAcls {
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.reduceInputs(), "subtask results streamed to the executor running a reduce");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.control(), "orders to cancel, suspend or resume a job's tasks");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.deadLetters(), "tasks that failed for good, status records it cannot read");
-        add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.parkedLetters(), "dead letters parked after their last replay");
-        add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.jobs(), "recurring jobs, submitted by the scheduler");
+        add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.parkedLetters(), "dead letters parked by the sweeper or by a person's command");
+        add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.jobs(), "recurring jobs (the scheduler), and commands forwarded to the partition that owns their job");
         add(g, c, AclOperation.WRITE, ResourceType.TOPIC, names.status(), "replaying an unreadable status record sends it back");
         for (String pool : pools) {
             String group = GroupIds.executors(executorGroup, pool);

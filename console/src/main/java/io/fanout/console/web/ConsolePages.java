@@ -2,40 +2,42 @@ package io.fanout.console.web;
 
 import io.fanout.console.ApiError;
 import io.fanout.console.ApiTokens;
-import io.fanout.console.Audited;
 import io.fanout.console.AuditLog;
+import io.fanout.console.Audited;
+import io.fanout.console.Commander;
+import io.fanout.console.DeadLetters;
 import io.fanout.console.ExecutorsView;
 import io.fanout.console.JobProgress;
 import io.fanout.console.JobQueries;
 import io.fanout.console.Params;
-import io.fanout.console.Throughput;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
-import io.fanout.console.Commander;
 import io.fanout.console.SignInLimits;
-import io.fanout.coordinator.deadletter.DeadLetters;
+import io.fanout.console.Throughput;
+import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.coordinator.store.WorkflowVersions;
-import io.fanout.coordinator.schedule.Schedules;
-import io.fanout.shared.workflow.WorkflowDefinition;
-import java.sql.Connection;
-import java.util.function.Supplier;
-import javax.sql.DataSource;
+import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobState;
+import io.fanout.shared.workflow.WorkflowDefinition;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 
 /**
  * The web console: server-rendered pages over the same services as the API, signed in with an API
@@ -53,6 +55,7 @@ public final class ConsolePages {
     private final JobQueries queries;
     private final Commander jobs;
     private final DeadLetters deadLetters;
+    private final LetterPages letters;
     private final AuditLog audit;
     private final Audited audited;
     private final DataSource db;
@@ -70,6 +73,7 @@ public final class ConsolePages {
         this.deadLetters = deadLetters;
         this.audit = audit;
         this.audited = new Audited(audit);
+        this.letters = new LetterPages(deadLetters, audited);
         this.db = db;
         this.schedules = schedules;
         this.executors = executors;
@@ -77,7 +81,7 @@ public final class ConsolePages {
     }
 
     public List<Route> routes() {
-        return List.of(
+        List<Route> all = new ArrayList<>(List.of(
                 Route.open("GET", BASE + "/login", "The sign-in page", signIn::loginPage),
                 Route.open("POST", BASE + "/login", "Sign in with an API token", signIn::login),
                 Route.open("GET", BASE + "/app.js", "The console's script", ctx -> resource(ctx, "app.js", "text/javascript")),
@@ -95,15 +99,9 @@ public final class ConsolePages {
                 new Route("GET", BASE + "/workflow-runs", Scope.READ, "Workflow runs", this::runList),
                 new Route("GET", BASE + "/workflow-runs/{id}", Scope.READ, "A workflow run, drawn as its graph", this::runPage),
                 new Route("GET", BASE + "/executors", Scope.READ, "Executor pools and executors", this::executorPage),
-                new Route("GET", BASE + "/schedules", Scope.READ, "Schedules", this::schedulePage),
-                new Route("GET", BASE + "/dead-letters", Scope.READ, "Dead letters", this::letterList),
-                new Route("GET", BASE + "/dead-letters/{id}", Scope.READ, "A dead letter, with its stack trace and replay log", this::letterPage),
-                new Route("POST", BASE + "/dead-letters/replay", Scope.OPERATE, "What replaying an error class's letters would do (a dry run), to confirm",
-                        this::confirmReplayClass),
-                new Route("POST", BASE + "/dead-letters/replay/confirmed", Scope.OPERATE, "Replay the waiting letters of an error class",
-                        this::replayClass),
-                new Route("POST", BASE + "/dead-letters/{id}/replay", Scope.OPERATE, "Replay a dead letter", ctx -> letterAction(ctx, true)),
-                new Route("POST", BASE + "/dead-letters/{id}/park", Scope.OPERATE, "Park a dead letter", ctx -> letterAction(ctx, false)));
+                new Route("GET", BASE + "/schedules", Scope.READ, "Schedules", this::schedulePage)));
+        all.addAll(letters.routes());
+        return List.copyOf(all);
     }
 
     /** Who is signed in, for a console route (see {@link SignIn#authenticate}). */
@@ -204,7 +202,7 @@ public final class ConsolePages {
         long total = 0;
         List<UUID> chosen = FormInput.jobIds(ctx);
         for (UUID id : chosen) {
-            long would = deadLetters.replayJob(id, actor(ctx), true).stream().filter(DeadLetters.Result::wouldReplay).count();
+            long would = deadLetters.replayJob(id, actor(ctx), true).stream().filter(LetterResult::wouldReplay).count();
             total += would;
             hidden.append("<input type=\"hidden\" name=\"job\" value=\"").append(id).append("\">");
             rows.append("<tr><td>").append(id).append("</td><td>").append(would).append("</td></tr>");
@@ -222,8 +220,8 @@ public final class ConsolePages {
     private void retryMany(Context ctx) throws Exception {
         StringBuilder b = new StringBuilder("<table><tr><th>job</th><th>dead letters replayed</th></tr>");
         for (UUID id : FormInput.jobIds(ctx)) {
-            List<DeadLetters.Result> results = deadLetters.replayJob(id, actor(ctx), false);
-            long replayed = results.stream().filter(DeadLetters.Result::done).count();
+            List<LetterResult> results = deadLetters.replayJob(id, actor(ctx), false);
+            long replayed = results.stream().filter(LetterResult::done).count();
             audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " replayed");
             b.append("<tr><td><a class=\"retried\" href=\"/console/jobs/").append(id).append("\">").append(id).append("</a></td><td>").append(replayed)
                     .append(" of ").append(results.size()).append("</td></tr>");
@@ -231,75 +229,7 @@ public final class ConsolePages {
         page(ctx, "Retried", b.append("</table>").toString());
     }
 
-    private void letterList(Context ctx) throws Exception {
-        String csrf = session(ctx).csrf();
-        StringBuilder b = new StringBuilder("<form method=\"post\" action=\"/console/dead-letters/replay\" class=\"filters\"><input type=\"hidden\" "
-                + "name=\"csrf\" value=\"" + Html.esc(csrf) + "\"><input name=\"errorClass\" id=\"error-class\" placeholder=\"error class\" size=\"50\">"
-                + "<button id=\"replay-class\">Replay every waiting letter of this class...</button></form>");
-        b.append("<table><tr><th>letter</th><th>state</th><th>job</th><th>task</th><th>error</th><th>failed</th><th></th></tr>");
-        for (DeadLetter l : deadLetters.list(new DeadLetterStore.Filter(null, null, Instant.EPOCH, null, 200))) {
-            b.append("<tr id=\"letter-").append(l.id()).append("\"><td><a href=\"/console/dead-letters/").append(l.id()).append("\">").append(l.id())
-                    .append("</a></td><td class=\"letter-state\">").append(Html.esc(l.state()))
-                    .append("</td><td>").append(l.jobId() == null ? "" : "<a href=\"/console/jobs/" + l.jobId() + "\">" + l.jobId() + "</a>").append("</td><td>")
-                    .append(Html.esc(l.taskName())).append("</td><td>").append(Html.esc(l.errorClass())).append(": ").append(Html.esc(l.errorMessage()))
-                    .append("</td><td>").append(Html.esc(l.failedAt())).append("</td><td>");
-            if (!DeadLetter.RESOLVED.equals(l.state())) {
-                b.append(Html.button("/console/dead-letters/" + l.id() + "/replay", csrf, "Replay", "replay-" + l.id()));
-                if (!DeadLetter.PARKED.equals(l.state())) {
-                    b.append(Html.button("/console/dead-letters/" + l.id() + "/park", csrf, "Park", "park-" + l.id()));
-                }
-            }
-            b.append("</td></tr>");
-        }
-        page(ctx, "Dead letters", b.append("</table>").toString());
-    }
-
-    private void letterPage(Context ctx) throws Exception {
-        long id = Params.number(ctx);
-        DeadLetters.Details d = deadLetters.show(id).orElseThrow(() -> ApiError.notFound("no dead letter " + id));
-        DeadLetter l = d.letter();
-        StringBuilder b = new StringBuilder("<p>state <b id=\"letter-state\">").append(Html.esc(l.state())).append("</b>, job ")
-                .append(l.jobId() == null ? "-" : "<a href=\"/console/jobs/" + l.jobId() + "\">" + l.jobId() + "</a>").append(", task ")
-                .append(Html.esc(l.taskName())).append(", ").append(l.attempts() == null ? "" : l.attempts() + " attempts, ").append(l.replayCount())
-                .append(" replays</p><p class=\"error\">").append(Html.esc(l.errorClass())).append(": ").append(Html.esc(l.errorMessage())).append("</p>");
-        if (!DeadLetter.RESOLVED.equals(l.state())) {
-            b.append(Html.button("/console/dead-letters/" + id + "/replay", session(ctx).csrf(), "Replay", "replay"));
-        }
-        b.append("<h2>Stack trace</h2><pre id=\"stack\">").append(Html.esc(l.stackTrace())).append("</pre><h2>Replays</h2><table><tr><th>at</th><th>action</th>"
-                + "<th>by</th><th>outcome</th></tr>");
-        for (var r : d.replays()) {
-            b.append("<tr><td>").append(r.at()).append("</td><td>").append(Html.esc(r.action())).append("</td><td>").append(Html.esc(r.actor()))
-                    .append("</td><td>").append(Html.esc(r.outcome())).append("</td></tr>");
-        }
-        page(ctx, "Dead letter " + id, b.append("</table>").toString());
-    }
-
-    /** The bulk replay's confirmation: how many of the error class's letters a dry run would replay, and the button that does it. */
-    private void confirmReplayClass(Context ctx) throws Exception {
-        String errorClass = FormInput.errorClass(ctx);
-        long would = deadLetters.replayErrorClass(errorClass, actor(ctx), true).stream().filter(DeadLetters.Result::wouldReplay).count();
-        page(ctx, "Replay " + errorClass + "?", "<p id=\"dry-run\">A dry run found " + would + " dead letters of " + Html.esc(errorClass)
-                + " to replay.</p><form method=\"post\" action=\"/console/dead-letters/replay/confirmed\"><input type=\"hidden\" name=\"csrf\" value=\""
-                + Html.esc(session(ctx).csrf()) + "\"><input type=\"hidden\" name=\"errorClass\" value=\"" + Html.esc(errorClass) + "\">"
-                + "<button id=\"confirm-replay\">Replay them</button></form>");
-    }
-
-    private void replayClass(Context ctx) throws Exception {
-        String errorClass = FormInput.errorClass(ctx); // without one, every waiting letter would be replayed
-        List<DeadLetters.Result> results = deadLetters.replayErrorClass(errorClass, actor(ctx), false);
-        long done = results.stream().filter(DeadLetters.Result::done).count();
-        audited.record(ctx, "letter.replay", "errorClass " + errorClass, done > 0 ? "done" : "refused", done + " of " + results.size() + " replayed");
-        ctx.redirect(BASE + "/dead-letters");
-    }
-
-    private void letterAction(Context ctx, boolean replay) throws Exception {
-        long id = Params.number(ctx);
-        DeadLetters.Result r = replay ? deadLetters.replay(id, actor(ctx), false) : deadLetters.park(id, actor(ctx));
-        audited.record(ctx, replay ? "letter.replay" : "letter.park", Long.toString(id), r.done() ? "done" : "refused", r.outcome());
-        ctx.redirect(BASE + "/dead-letters");
-    }
-
-    private static String actor(Context ctx) {
+    static String actor(Context ctx) {
         return "console:" + Audited.who(ctx).name();
     }
 
@@ -378,11 +308,11 @@ public final class ConsolePages {
         page(ctx, "Schedules", b.append("</table>").toString());
     }
 
-    private static Sessions.Session session(Context ctx) {
+    static Sessions.Session session(Context ctx) {
         return SignIn.session(ctx);
     }
 
-    private void page(Context ctx, String title, String body) {
+    static void page(Context ctx, String title, String body) {
         ApiTokens.Principal who = Audited.who(ctx);
         page(ctx, 200, Html.page(title, who.name() + " (" + who.scope().label() + ")", session(ctx).csrf(), body));
     }

@@ -1,5 +1,6 @@
 package io.fanout.coordinator.control;
 
+import io.fanout.coordinator.deadletter.LetterSend;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.workflow.WorkflowRuns;
@@ -12,7 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * What the commands of one batch owe Kafka once its transaction has committed: the answers, the
  * executors' orders, the tasks a resume released, the jobs and runs a cancel ended (their final
- * events and cancel orders are owed in the outbox by the caller), and the commands to forward.
+ * events and cancel orders are owed in the outbox by the caller), the records replayed and parked
+ * dead letters owe, and the commands to forward.
  */
 public final class CommandEffects {
 
@@ -28,4 +30,6 @@ public final class CommandEffects {
     public final List<JobRow> endedJobs = new ArrayList<>();
     public final List<WorkflowRuns.EndedRun> endedRuns = new ArrayList<>();
     public final List<Forward> forwards = new ArrayList<>();
+    /** Records that replayed or parked letters owe (the outbox keeps them owed until sent). */
+    public final List<LetterSend> letterSends = new ArrayList<>();
 }

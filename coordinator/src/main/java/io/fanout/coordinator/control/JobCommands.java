@@ -25,13 +25,13 @@ import org.slf4j.LoggerFactory;
  * with its outcome ({@link CommandLog}), so one read again is answered again and carried out once.
  * What must reach Kafka is returned as {@link CommandEffects}.
  */
-public final class JobCommands {
+final class JobCommands {
 
     private static final Logger log = LoggerFactory.getLogger(JobCommands.class);
     private static final int RESUME_CHUNK = 5_000;
 
     /** A command as read from the jobs topic. */
-    public record Received(JobCommand command, ConsumerRecord<byte[], byte[]> record) {
+    record Received(JobCommand command, ConsumerRecord<byte[], byte[]> record) {
     }
 
     private final JobStore jobs;
@@ -40,7 +40,7 @@ public final class JobCommands {
     private final CommandLog commands = new CommandLog();
     private final Clock clock;
 
-    public JobCommands(JobStore jobs, TaskStore tasks, WaitingTasks waiting, Clock clock) {
+    JobCommands(JobStore jobs, TaskStore tasks, WaitingTasks waiting, Clock clock) {
         this.jobs = jobs;
         this.tasks = tasks;
         this.waiting = waiting;
@@ -52,7 +52,7 @@ public final class JobCommands {
      *
      * @param releaseHeld whether a resume releases the job's held tasks itself (not with a dispatch window, which releases them by priority)
      */
-    public CommandEffects apply(Connection c, List<Received> received, boolean releaseHeld) throws SQLException {
+    CommandEffects apply(Connection c, List<Received> received, boolean releaseHeld) throws SQLException {
         CommandEffects out = new CommandEffects();
         for (Received r : received) {
             JobCommand cmd = r.command();

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * node: resume, retry and mark-succeeded wake the run, and the same loop's next round starts what
  * is due.
  */
-public final class RunCommands {
+final class RunCommands {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommands.class);
     private static final List<String> OPEN = List.of(JobState.RUNNING.name(), JobState.SUSPENDED.name());
@@ -40,7 +40,7 @@ public final class RunCommands {
             NodeState.SKIPPED);
 
     /** A command as read from the jobs topic. */
-    public record Received(RunCommand command, ConsumerRecord<byte[], byte[]> record) {
+    record Received(RunCommand command, ConsumerRecord<byte[], byte[]> record) {
     }
 
     /** Why a command was not carried out. */
@@ -57,7 +57,7 @@ public final class RunCommands {
     private final CommandLog commands = new CommandLog();
     private final Clock clock;
 
-    public RunCommands(WorkflowStore store, WorkflowRuns workflows, JobStore jobs, TaskStore tasks, Clock clock) {
+    RunCommands(WorkflowStore store, WorkflowRuns workflows, JobStore jobs, TaskStore tasks, Clock clock) {
         this.store = store;
         this.workflows = workflows;
         this.jobs = jobs;
@@ -66,7 +66,7 @@ public final class RunCommands {
     }
 
     /** Carries out the commands in order, in {@code c}'s transaction, adding what they owe Kafka to {@code out}. */
-    public void apply(Connection c, List<Received> received, CommandEffects out) throws SQLException {
+    void apply(Connection c, List<Received> received, CommandEffects out) throws SQLException {
         for (Received r : received) {
             RunCommand cmd = r.command();
             Run run = store.lockRuns(c, List.of(cmd.runId())).get(cmd.runId());

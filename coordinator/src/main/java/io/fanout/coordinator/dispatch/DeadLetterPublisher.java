@@ -43,6 +43,11 @@ public final class DeadLetterPublisher {
                 WireCodec.encodeTask(failed.record()), headers.build()));
     }
 
+    /** A record a replayed or parked letter owes: to the parking topic, or an unreadable record back where it came from. */
+    public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+        return producer.send(record);
+    }
+
     /** An input record of the coordinator (a status record) that could not be read. */
     public Future<RecordMetadata> publishUnreadable(ConsumerRecord<byte[], byte[]> r, Exception why, String coordinatorId) {
         StringWriter stack = new StringWriter();

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.control.CommandEffects;
+import io.fanout.coordinator.deadletter.LetterSend;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
@@ -45,6 +46,8 @@ final class AfterCommit {
     final Set<UUID> cancelOrders = new HashSet<>();
     /** Commands read on a partition that does not own their job, produced again to the one that does. */
     final List<CommandEffects.Forward> forwards = new ArrayList<>();
+    /** Records replayed and parked dead letters owe. */
+    final List<LetterSend> letterSends = new ArrayList<>();
     /** The outbox rows that record what this batch owes Kafka. */
     List<Long> outboxIds = List.of();
     /** Failed attempts that got another attempt. */
@@ -70,6 +73,7 @@ final class AfterCommit {
         suspendOrders.addAll(done.suspendOrders);
         resumeOrders.addAll(done.resumeOrders);
         forwards.addAll(done.forwards);
+        letterSends.addAll(done.letterSends);
     }
 
     /** Once this batch's own transaction has committed: takes on what its committed parts do, and their outbox rows. */
@@ -91,6 +95,7 @@ final class AfterCommit {
         ended.forEach(j -> owed.finalEvent(j.ownerPartition(), j.jobId()));
         deadLetters.forEach(l -> owed.letter(l.job().ownerPartition(), l.id()));
         endedRuns.forEach(r -> owed.finalRun(r.ownerPartition(), r.runId()));
+        letterSends.forEach(l -> owed.letterSend(l.ownerPartition(), l.letterId()));
         return owed;
     }
 }

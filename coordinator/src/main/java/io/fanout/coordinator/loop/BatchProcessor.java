@@ -1,28 +1,25 @@
 package io.fanout.coordinator.loop;
 
-import io.fanout.coordinator.control.CommandEffects;
-import io.fanout.coordinator.control.JobCommands;
-import io.fanout.coordinator.control.RunCommands;
-import io.fanout.shared.command.JobCommand;
-import io.fanout.shared.command.RunCommand;
+import io.fanout.coordinator.control.Commands;
+import io.fanout.coordinator.deadletter.LetterActions;
+import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.intake.JobIntake.Accepted;
 import io.fanout.coordinator.intake.JobIntake.Rejected;
 import io.fanout.coordinator.intake.JobIntake;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
-import io.fanout.coordinator.store.StagedStatus;
 import io.fanout.coordinator.store.RetryQueue;
+import io.fanout.coordinator.store.StagedStatus;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.coordinator.workflow.WorkflowRuns;
+import io.fanout.shared.Limits;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
-import io.fanout.shared.Limits;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.PayloadFormat;
 import io.fanout.shared.model.TaskIds;
@@ -75,11 +72,12 @@ public final class BatchProcessor {
     private final WorkflowRuns workflows;
 
     private final PriorityDispatch window;
-    private final JobCommands jobCommandControl;
-    private final RunCommands runCommandControl;
+    private final Commands commands;
+    private final LetterActions letters;
     private final JobDecisions decisions;
 
-    public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, Clock clock, FanoutMeters meters, int dispatchWindow) {
+    public BatchProcessor(JobIntake intake, JobStore jobs, TaskStore tasks, LetterActions letters, Clock clock, FanoutMeters meters, int dispatchWindow) {
+        this.letters = letters;
         this.window = new PriorityDispatch(dispatchWindow, jobs, waiting);
         this.meters = meters;
         this.acceptance = new JobAcceptance(jobs, window, clock, meters.jobsAccepted());
@@ -91,8 +89,7 @@ public final class BatchProcessor {
         this.tasks = tasks;
         this.clock = clock;
         this.failures = new FailurePolicy(clock, () -> ThreadLocalRandom.current().nextDouble());
-        this.jobCommandControl = new JobCommands(jobs, tasks, waiting, clock);
-        this.runCommandControl = new RunCommands(workflowStore, workflows, jobs, tasks, clock);
+        this.commands = new Commands(jobs, tasks, waiting, workflowStore, workflows, letters, clock);
         this.decisions = new JobDecisions(jobs, tasks, waiting, window, meters, clock);
     }
 
@@ -114,6 +111,10 @@ public final class BatchProcessor {
 
     RetryQueue retries() {
         return retries;
+    }
+
+    LetterActions letters() {
+        return letters;
     }
 
     /**
@@ -175,14 +176,13 @@ public final class BatchProcessor {
         }
         synthetic.forEach(statuses::add);
         List<JobIntake.Decision> requests = new ArrayList<>();
-        List<JobCommands.Received> jobCommands = new ArrayList<>();
-        List<RunCommands.Received> runCommands = new ArrayList<>();
+        List<Commands.Received> received = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : jobRecords) {
             JobIntake.Decision d = intake.decide(record);
-            switch (d) {
-                case JobIntake.CommandReceived(JobCommand c) -> jobCommands.add(new JobCommands.Received(c, record));
-                case JobIntake.CommandReceived(RunCommand c) -> runCommands.add(new RunCommands.Received(c, record));
-                default -> requests.add(d);
+            if (d instanceof JobIntake.CommandReceived(var command)) {
+                received.add(new Commands.Received(command, record));
+            } else {
+                requests.add(d);
             }
         }
         List<NewTask> children = new ArrayList<>();
@@ -217,9 +217,7 @@ public final class BatchProcessor {
         if (!children.isEmpty() || !firstPart.isEmpty() || !statuses.statuses().isEmpty()) {
             applyStatuses(conn, statuses, width, parts, owned, after);
         }
-        CommandEffects commanded = jobCommandControl.apply(conn, jobCommands, !window.enabled());
-        runCommandControl.apply(conn, runCommands, commanded);
-        after.add(commanded);
+        after.add(commands.apply(conn, received, !window.enabled()));
         return after;
     }
 

@@ -67,6 +67,7 @@ final class BatchSends {
         after.resumeOrders.forEach(jobId -> sends.add(effects.control().resume(jobId)));
         after.suspendOrders.forEach(jobId -> sends.add(effects.control().suspend(jobId)));
         after.forwards.forEach(f -> sends.add(effects.commands().forward(f.partition(), f.record())));
+        after.letterSends.forEach(l -> sends.add(effects.deadLetters().send(l.record())));
         for (JobEvent event : after.events) {
             sends.add(effects.events().publish(event));
             if (event.isFinal()) {

@@ -1,6 +1,9 @@
 package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.CoordinatorConfig;
+import io.fanout.coordinator.deadletter.LetterActions;
+import io.fanout.coordinator.deadletter.LetterRecords;
+import io.fanout.coordinator.deadletter.PartitionSweeper;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.outbox.Reconciler;
@@ -19,8 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -37,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * waiting tasks there is room for, moves workflow runs on from the node jobs that ended, settles the outbox rows whose records the brokers have,
  * re-drives what the outbox still owes (at once for partitions just taken over, then every
  * reconcile interval), along with reduces whose feed never finished, and deletes the expired jobs,
- * tasks and workflow runs of its partitions. Each step is a transaction
+ * tasks, workflow runs and dead letters of its partitions, and sweeps their dead letters. Each step is a transaction
  * that writes its decisions and what they owe Kafka together, then sends; nothing is lost between
  * the two, because whatever the outbox still holds is sent again.
  */
@@ -56,6 +59,9 @@ final class Housekeeping {
     private final InFlightBatches inFlight;
     private final Reconciler reconciler;
     private final PartitionRetention retention;
+    /** Null when this coordinator does not sweep. */
+    private final PartitionSweeper sweeper;
+    private final Counter sweeps;
     private final Clock clock;
     private final Duration reconcileInterval;
     private final Counter dispatchedFirst;
@@ -80,7 +86,10 @@ final class Housekeeping {
         this.ownership = ownership;
         this.out = out;
         this.inFlight = inFlight;
-        this.reconciler = new Reconciler(out.outbox(), processor.jobs(), processor.tasks(), out.effects());
+        this.reconciler = new Reconciler(out.outbox(), processor.jobs(), processor.tasks(), out.effects(), new LetterRecords(config.topics()));
+        this.sweeper = config.sweeper().enabled()
+                ? new PartitionSweeper(config.sweeper(), processor.letters(), config.topics(), config.coordinatorId(), config.clock().millis()) : null;
+        this.sweeps = meters.sweeperRuns();
         this.clock = config.clock();
         this.reconcileInterval = config.reconcileInterval();
         this.retention = new PartitionRetention(config.retention(), meters, clock.millis());
@@ -141,7 +150,48 @@ final class Housekeeping {
         advanceWorkflows(owned);
         reconcile(owned, caughtUp);
         retain(owned);
+        sweep(owned);
         countOpenJobs(owned);
+    }
+
+    /** Parks and replays the dead letters of the owned partitions the sweeper's policy picks, when a sweep is due. */
+    private void sweep(List<Integer> owned) throws Exception {
+        if (sweeper == null || !sweeper.due(clock.millis())) {
+            return;
+        }
+        List<LetterActions.Step> steps = new ArrayList<>();
+        List<Long> ids = tx.inTransaction(c -> {
+            steps.clear();
+            steps.addAll(sweeper.sweep(c, owned));
+            Owed owed = new Owed();
+            for (LetterActions.Step s : steps) {
+                if (s.task() != null) {
+                    owed.task(s.task().job().ownerPartition(), s.task().task().jobId(), s.task().task().taskId());
+                }
+                if (s.send() != null) {
+                    owed.letterSend(s.send().ownerPartition(), s.send().letterId());
+                }
+            }
+            List<Long> recorded = out.outbox().record(c, owed);
+            ownership.check(c, owned);
+            return recorded;
+        });
+        sweeper.swept(clock.millis());
+        sweeps.increment();
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
+        for (LetterActions.Step s : steps) {
+            if (s.task() != null) {
+                sends.add(out.effects().tasks().publish(s.task()));
+            }
+            if (s.send() != null) {
+                sends.add(out.effects().deadLetters().send(s.send().record()));
+            }
+        }
+        send(sends, ids);
+        long done = steps.stream().filter(s -> s.result().done()).count();
+        if (!steps.isEmpty()) {
+            log.info("sweeper: {} of {} dead letters of partitions {} replayed or parked", done, steps.size(), owned);
+        }
     }
 
     /** Deletes a batch of the expired jobs, tasks and workflow runs of the owned partitions, when retention is due. */

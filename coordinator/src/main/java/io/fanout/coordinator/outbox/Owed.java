@@ -20,6 +20,7 @@ public final class Owed {
         final List<UUID> finalJobs = new ArrayList<>();
         final List<Long> letters = new ArrayList<>();
         final List<UUID> finalRuns = new ArrayList<>();
+        final List<Long> letterSends = new ArrayList<>();
     }
 
     private final Map<Integer, Effects> byPartition = new TreeMap<>();
@@ -47,6 +48,12 @@ public final class Owed {
     /** The dead-letter record of a task letter. */
     public Owed letter(int partition, long letterId) {
         of(partition).letters.add(letterId);
+        return this;
+    }
+
+    /** The record a replayed or parked letter owes (see {@code LetterRecords}). */
+    public Owed letterSend(int partition, long letterId) {
+        of(partition).letterSends.add(letterId);
         return this;
     }
 

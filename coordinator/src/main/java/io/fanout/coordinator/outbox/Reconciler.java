@@ -1,5 +1,7 @@
 package io.fanout.coordinator.outbox;
 
+import io.fanout.coordinator.deadletter.LetterRecords;
+import io.fanout.coordinator.deadletter.LetterSend;
 import io.fanout.coordinator.dispatch.Effects;
 import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.DeadLetterStore;
@@ -17,13 +19,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Re-drives what the outbox says is owed: derives every record again from the rows it names (a
  * task still DISPATCHED gets its current attempt's record, an ended job its final event, an ended workflow run its final event, a letter
- * its dead-letter record), sends them, and settles the rows once the brokers have them all. What is
+ * its dead-letter record, a parked letter its parking record, a replayed unreadable record its bytes), sends them, and settles the rows once the brokers have them all. What is
  * no longer owed (a task an executor has reported since) is not sent. Receivers absorb the
  * duplicates a re-drive can make: statuses are keyed by attempt, and events and letters are
  * idempotent.
@@ -48,8 +50,10 @@ public final class Reconciler {
     private final TaskStore tasks;
     private final Effects effects;
     private final WorkflowStore workflows = new WorkflowStore();
+    private final LetterRecords letterRecords;
 
-    public Reconciler(Outbox outbox, JobStore jobs, TaskStore tasks, Effects effects) {
+    public Reconciler(Outbox outbox, JobStore jobs, TaskStore tasks, Effects effects, LetterRecords letterRecords) {
+        this.letterRecords = letterRecords;
         this.outbox = outbox;
         this.jobs = jobs;
         this.tasks = tasks;
@@ -95,6 +99,8 @@ public final class Reconciler {
             endedRuns.forEach(r -> sends.add(effects.events().publish(WorkflowRuns.runFinished(r))));
             List<NewDeadLetter> owedLetters = e.letters().isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, e.letters());
             owedLetters.forEach(l -> sends.add(effects.deadLetters().publish(l)));
+            List<LetterSend> letterSends = e.letterSends().isEmpty() ? List.of() : letterRecords.owed(conn, e.letterSends());
+            letterSends.forEach(l -> sends.add(effects.deadLetters().send(l.record())));
             try {
                 for (Future<RecordMetadata> f : sends) {
                     f.get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -115,7 +121,7 @@ public final class Reconciler {
             settled++;
             taskCount += owedTasks.size();
             eventCount += ended.size() + endedRuns.size();
-            letterCount += owedLetters.size();
+            letterCount += owedLetters.size() + letterSends.size();
         }
         Pass pass = new Pass(entries.size(), settled, taskCount, eventCount, letterCount, failed, false);
         if (!pass.isEmpty()) {

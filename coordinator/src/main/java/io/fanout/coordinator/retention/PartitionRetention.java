@@ -8,7 +8,7 @@ import java.sql.SQLException;
 import java.util.Collection;
 
 /**
- * Deletes the expired jobs, their tasks and the finished workflow runs of the partitions this
+ * Deletes the expired jobs, their tasks, the finished workflow runs and the old dead letters of the partitions this
  * coordinator owns, from its own loop (between batches, in the loop's transaction fenced by the
  * partitions' epochs): so a job is never deleted while its owner re-accepts, replays or retries
  * it, since the owner does one thing at a time. One batch of each per round, every
@@ -40,10 +40,12 @@ public final class PartitionRetention {
         int jobs = RetentionStore.deleteExpiredJobs(c, partitions, policy.jobs(), batch).size();
         int tasks = RetentionStore.purgeTasks(c, partitions, batch);
         int runs = policy.jobs().isZero() ? 0 : RetentionStore.deleteOldRuns(c, partitions, policy.jobs(), batch);
+        int letters = policy.deadLetters().isZero() ? 0 : RetentionStore.deleteOldLetters(c, partitions, policy.deadLetters(), batch);
         count("jobs", jobs);
         count("tasks", tasks);
         count("workflow_runs", runs);
-        return jobs >= batch || tasks >= batch || runs >= batch;
+        count("dead_letters", letters);
+        return jobs >= batch || tasks >= batch || runs >= batch || letters >= batch;
     }
 
     /** After a round: the next one at once when {@code more} is due, else after the interval. */

@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes what has outlived its retention and belongs to no job's partition: dead letters past
- * their retention, rejected requests, alerts, commands and the audit log (jobs, their tasks and
- * workflow runs are deleted by their owners, see {@link PartitionRetention}). Every coordinator
+ * Deletes what has outlived its retention and belongs to no job's partition: rejected requests,
+ * alerts, commands and the audit log (jobs, their tasks, workflow runs and dead letters are deleted
+ * by their owners, see {@link PartitionRetention}). Every coordinator
  * runs one, but only the holder of the
  * {@code retention} lease deletes, in transactions of at most {@link RetentionPolicy#batchSize()}
  * rows, each checking the lease (a coordinator that lost it stops at its next transaction). A round
@@ -52,9 +52,7 @@ public final class Retention implements AutoCloseable {
     private void round(Lease lease, long token) throws Exception {
         long until = System.nanoTime() + ROUND_LIMIT.toNanos();
         int batch = policy.batchSize();
-        boolean held = (policy.deadLetters().isZero()
-                    || drain("dead_letters", token, until, c -> RetentionStore.deleteOldLetters(c, policy.deadLetters(), batch)))
-                && (policy.jobs().isZero()
+        boolean held = (policy.jobs().isZero()
                     || drain("rejected_requests", token, until, c -> RetentionStore.deleteOldRejections(c, policy.jobs(), batch))
                     && drain("alerts", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_alert", "created_at", policy.jobs(), batch))
                     && drain("commands", token, until, c -> RetentionStore.deleteOlderThan(c, "fanout_command", "applied_at", policy.jobs(), batch)))

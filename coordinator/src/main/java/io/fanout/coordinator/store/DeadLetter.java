@@ -9,6 +9,7 @@ import java.util.UUID;
  *
  * @param state DEAD (waiting), REPLAYED (sent again, outcome pending), RESOLVED (succeeded after a replay) or PARKED
  * @param attempts how many attempts the task had when it was dead-lettered
+ * @param ownerPartition the partition whose coordinator replays, parks and deletes the letter (its job's; 0 for an unreadable record)
  */
 public record DeadLetter(
         long id,
@@ -31,7 +32,8 @@ public record DeadLetter(
         Integer dltPartition,
         Long dltOffset,
         int replayCount,
-        Instant lastReplayedAt) {
+        Instant lastReplayedAt,
+        int ownerPartition) {
 
     public static final String DEAD = "DEAD";
     public static final String REPLAYED = "REPLAYED";

@@ -7,9 +7,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +23,7 @@ public final class DeadLetterStore {
 
     private static final String COLUMNS = "id, reason, state, job_id, task_id, task_name, processor, attempts, error_class, error_message, stack_trace, "
             + "executor_id, first_failed_at, failed_at, original_topic, original_partition, original_offset, dlt_partition, dlt_offset, replay_count, "
-            + "last_replayed_at";
+            + "last_replayed_at, owner_partition";
 
     /** Which letters to list; null fields do not filter. */
     public record Filter(UUID jobId, String errorClass, Instant since, String state, int limit) {
@@ -84,9 +87,10 @@ public final class DeadLetterStore {
         Map<String, Long> ids = new HashMap<>();
         try (PreparedStatement ps = conn.prepareStatement("""
                 INSERT INTO fanout_dead_letter AS d (letter_key, reason, job_id, task_id, task_name, processor, attempts, error_class, error_message,
-                                                     stack_trace, executor_id, first_failed_at, failed_at, original_partition, original_offset)
+                                                     stack_trace, executor_id, first_failed_at, failed_at, original_partition, original_offset,
+                                                     owner_partition)
                 SELECT * FROM unnest(?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::int8[])
+                                     ?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::int8[], ?::int[])
                 ON CONFLICT (letter_key) DO UPDATE SET
                     reason = excluded.reason, state = CASE WHEN d.state = 'PARKED' THEN 'PARKED' ELSE 'DEAD' END, attempts = excluded.attempts, error_class = excluded.error_class,
                     error_message = excluded.error_message, stack_trace = excluded.stack_trace, executor_id = excluded.executor_id,
@@ -107,6 +111,7 @@ public final class DeadLetterStore {
             ps.setArray(13, conn.createArrayOf("timestamptz", letters.stream().map(l -> Timestamp.from(l.failedAt())).toArray()));
             ps.setArray(14, conn.createArrayOf("int4", letters.stream().map(l -> l.failure().sourcePartition() < 0 ? null : l.failure().sourcePartition()).toArray()));
             ps.setArray(15, conn.createArrayOf("int8", letters.stream().map(l -> l.failure().sourceOffset() < 0 ? null : l.failure().sourceOffset()).toArray()));
+            ps.setArray(16, conn.createArrayOf("int4", letters.stream().map(l -> l.job().ownerPartition()).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     ids.put(rs.getString(1), rs.getLong(2));
@@ -204,12 +209,76 @@ public final class DeadLetterStore {
         }
     }
 
-    /** Locks the letter for a replay or a park, or returns empty if it does not exist. */
-    public static Optional<DeadLetter> lock(Connection conn, long id) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS + " FROM fanout_dead_letter WHERE id = ? FOR UPDATE")) {
-            ps.setLong(1, id);
-            return read(ps).stream().findFirst();
+    /** These letters as they stand; those that do not exist are missing. */
+    public static Map<Long, DeadLetter> read(Connection conn, Collection<Long> ids) throws SQLException {
+        return byId(conn, ids, "");
+    }
+
+    /** Locks these letters for a replay or a park, in id order; those that do not exist are missing. */
+    public static Map<Long, DeadLetter> lock(Connection conn, Collection<Long> ids) throws SQLException {
+        return byId(conn, ids, " FOR UPDATE");
+    }
+
+    private static Map<Long, DeadLetter> byId(Connection conn, Collection<Long> ids, String lock) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS + " FROM fanout_dead_letter WHERE id = ANY (?) ORDER BY id" + lock)) {
+            ps.setArray(1, conn.createArrayOf("int8", ids.toArray()));
+            Map<Long, DeadLetter> found = new LinkedHashMap<>();
+            read(ps).forEach(l -> found.put(l.id(), l));
+            return found;
         }
+    }
+
+    /** Up to {@code limit} waiting letters of these partitions that have had {@code maxReplays} replays or more: the sweeper parks them. */
+    public static List<Long> exhausted(Connection conn, Collection<Integer> partitions, int maxReplays, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT id FROM fanout_dead_letter WHERE owner_partition = ANY (?) AND state = 'DEAD' "
+                + "AND replay_count >= ? ORDER BY id LIMIT ?")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(2, maxReplays);
+            ps.setInt(3, limit);
+            return ids(ps);
+        }
+    }
+
+    /**
+     * Up to {@code limit} waiting letters of these partitions the sweeper replays: fewer than
+     * {@code maxReplays} replays, indexed at least {@code minAge} ago (not the letter's own
+     * failed-at, which a letter written by an executor claims itself), of an allowed error class (all
+     * when none is listed), and replayable at all: an unreadable record only back to a task or the
+     * status topic, a task letter only while its task is failed and its job neither cancelled nor
+     * past its deadline (else it would be refused on every sweep and, enough of them, hold every
+     * other letter back for good).
+     */
+    public static List<Long> dueForReplay(Connection conn, Collection<Integer> partitions, int maxReplays, Duration minAge, List<String> errorClasses,
+                                          String statusTopic, String tasksTopic, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT id FROM fanout_dead_letter d WHERE owner_partition = ANY (?) AND state = 'DEAD' AND replay_count < ?
+                  AND created_at <= now() - ? * interval '1 millisecond' AND (cardinality(?::text[]) = 0 OR error_class = ANY (?::text[]))
+                  AND (task_id IS NOT NULL OR original_topic = ? OR original_topic = ? OR starts_with(original_topic, ?))
+                  AND (task_id IS NULL OR EXISTS (SELECT 1 FROM fanout_task t JOIN fanout_job j ON j.job_id = t.job_id
+                       WHERE t.job_id = d.job_id AND t.task_id = d.task_id AND t.state IN ('FAILED', 'TIMED_OUT') AND j.state <> 'CANCELLED'
+                         AND (j.deadline_at IS NULL OR j.deadline_at > now())))
+                ORDER BY id LIMIT ?""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(2, maxReplays);
+            ps.setLong(3, minAge.toMillis());
+            ps.setArray(4, conn.createArrayOf("text", errorClasses.toArray()));
+            ps.setArray(5, conn.createArrayOf("text", errorClasses.toArray()));
+            ps.setString(6, statusTopic);
+            ps.setString(7, tasksTopic);
+            ps.setString(8, tasksTopic + ".");
+            ps.setInt(9, limit);
+            return ids(ps);
+        }
+    }
+
+    private static List<Long> ids(PreparedStatement ps) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
     }
 
     /** The original key and value of a letter for an unreadable record. */
@@ -263,7 +332,8 @@ public final class DeadLetterStore {
                 out.add(new DeadLetter(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getObject(4, UUID.class), rs.getObject(5, UUID.class),
                         rs.getString(6), rs.getString(7), (Integer) rs.getObject(8), rs.getString(9), rs.getString(10), rs.getString(11),
                         rs.getString(12), instant(rs.getTimestamp(13)), instant(rs.getTimestamp(14)), rs.getString(15), (Integer) rs.getObject(16),
-                        (Long) rs.getObject(17), (Integer) rs.getObject(18), (Long) rs.getObject(19), rs.getInt(20), instant(rs.getTimestamp(21))));
+                        (Long) rs.getObject(17), (Integer) rs.getObject(18), (Long) rs.getObject(19), rs.getInt(20), instant(rs.getTimestamp(21)),
+                        rs.getInt(22)));
             }
         }
         return out;

@@ -116,17 +116,24 @@ public final class RetentionStore {
         return deleted;
     }
 
-    /** Deletes up to {@code limit} dead letters whose last failure is older than {@code retention}, with their replay log. */
-    public static int deleteOldLetters(Connection c, Duration retention, int limit) throws SQLException {
+    /**
+     * Deletes up to {@code limit} dead letters of these partitions whose last failure is older than
+     * {@code retention}, with their replay log, except those the outbox still owes a record for.
+     */
+    public static int deleteOldLetters(Connection c, Collection<Integer> partitions, Duration retention, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 WITH letters AS (
                     DELETE FROM fanout_dead_letter WHERE id IN (
-                        SELECT id FROM fanout_dead_letter WHERE failed_at <= now() - ? * interval '1 millisecond' ORDER BY failed_at LIMIT ?)
+                        SELECT id FROM fanout_dead_letter d WHERE owner_partition = ANY (?) AND failed_at <= now() - ? * interval '1 millisecond'
+                          AND NOT EXISTS (SELECT 1 FROM fanout_outbox o WHERE o.owner_partition = d.owner_partition
+                                          AND (d.id = ANY (o.letters) OR d.id = ANY (o.letter_sends)))
+                        ORDER BY failed_at LIMIT ?)
                     RETURNING id),
                 replays AS (DELETE FROM fanout_replay WHERE letter_id IN (SELECT id FROM letters))
                 SELECT count(*) FROM letters""")) {
-            ps.setLong(1, retention.toMillis());
-            ps.setInt(2, limit);
+            ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
+            ps.setLong(2, retention.toMillis());
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);

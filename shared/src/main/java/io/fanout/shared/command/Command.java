@@ -9,7 +9,7 @@ import java.util.UUID;
  * {@code id} (sent twice, it is carried out once and answered each time) and an {@code actor}.
  * The owner answers on the job-events topic with an event carrying {@code "command": id}.
  */
-public sealed interface Command permits JobCommand, RunCommand {
+public sealed interface Command permits JobCommand, RunCommand, LetterCommand {
 
     /** The longest actor name kept. */
     int MAX_ACTOR = 200;
@@ -19,10 +19,10 @@ public sealed interface Command permits JobCommand, RunCommand {
     /** Who asks, for the log and the audit. */
     String actor();
 
-    /** The job or run it acts on: the record's key, and what decides its owner. */
+    /** The job or run it acts on: the record's key, and what decides its owner (for letters with no job, {@link LetterCommand#NO_JOB}). */
     UUID target();
 
-    /** The command's name on the wire: cancel, suspend, resume, retry, mark-succeeded. */
+    /** The command's name on the wire: cancel, suspend, resume, retry, mark-succeeded, replay, park. */
     String verb();
 
     /** What it asks, for messages: "cancel of job 3f2a…". */
@@ -35,15 +35,15 @@ public sealed interface Command permits JobCommand, RunCommand {
         return root != null && root.isObject() && root.has("command");
     }
 
-    /** A job command, or, naming a {@code run}, a workflow run command. */
+    /** A job command, or, naming a {@code run}, a workflow run command, or, naming {@code letters}, a dead-letter command. */
     static Command parse(JsonNode root) throws InvalidCommandException {
-        return root.has("run") ? RunCommand.parse(root) : JobCommand.parse(root);
+        return root.has("run") ? RunCommand.parse(root) : root.has("letters") ? LetterCommand.parse(root) : JobCommand.parse(root);
     }
 
     /** The job or run an unreadable command names, for its rejection, or null. */
     static UUID claimedTarget(JsonNode root) {
         try {
-            return CommandFields.uuid(root, root.has("run") ? "run" : "job");
+            return root.has("letters") && !root.hasNonNull("job") ? null : CommandFields.uuid(root, root.has("run") ? "run" : "job");
         } catch (InvalidCommandException e) {
             return null;
         }

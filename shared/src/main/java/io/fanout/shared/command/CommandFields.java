@@ -2,7 +2,9 @@ package io.fanout.shared.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fanout.shared.command.Command.InvalidCommandException;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -49,6 +51,21 @@ final class CommandFields {
         } catch (IllegalArgumentException e) {
             throw new InvalidCommandException("field '" + field + "' must be a UUID, got '" + (s.length() > 60 ? s.substring(0, 60) + "…" : s) + "'");
         }
+    }
+
+    /** The kind whose wire name is {@code name}: a command's names are its kinds in lower case, with dashes. */
+    static <K extends Enum<K>> K kind(K[] kinds, String name, String what) throws InvalidCommandException {
+        for (K k : kinds) {
+            if (wire(k).equals(name)) {
+                return k;
+            }
+        }
+        throw new InvalidCommandException("unknown command '" + name + "' for " + what + " (known: "
+                + String.join(", ", Arrays.stream(kinds).map(CommandFields::wire).toList()) + ")");
+    }
+
+    static String wire(Enum<?> kind) {
+        return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     static String actor(String actor) {

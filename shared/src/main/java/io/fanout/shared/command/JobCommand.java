@@ -3,8 +3,6 @@ package io.fanout.shared.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.shared.json.Json;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
@@ -28,17 +26,11 @@ public record JobCommand(UUID id, Kind kind, UUID jobId, String actor) implement
 
         /** The name on the wire: lower case. */
         public String wire() {
-            return name().toLowerCase(Locale.ROOT);
+            return CommandFields.wire(this);
         }
 
         static Kind ofWire(String name) throws InvalidCommandException {
-            for (Kind k : values()) {
-                if (k.wire().equals(name)) {
-                    return k;
-                }
-            }
-            throw new InvalidCommandException("unknown command '" + name + "' for a job (known: "
-                    + String.join(", ", Arrays.stream(values()).map(Kind::wire).toList()) + ")");
+            return CommandFields.kind(values(), name, "a job");
         }
     }
 

@@ -3,8 +3,6 @@ package io.fanout.shared.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.shared.json.Json;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
@@ -32,17 +30,11 @@ public record RunCommand(UUID id, Kind kind, UUID runId, String actor, String no
 
         /** The name on the wire: lower case, with a dash. */
         public String wire() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+            return CommandFields.wire(this);
         }
 
         static Kind ofWire(String name) throws InvalidCommandException {
-            for (Kind k : values()) {
-                if (k.wire().equals(name)) {
-                    return k;
-                }
-            }
-            throw new InvalidCommandException("unknown command '" + name + "' for a workflow run (known: "
-                    + String.join(", ", Arrays.stream(values()).map(Kind::wire).toList()) + ")");
+            return CommandFields.kind(values(), name, "a workflow run");
         }
     }
 

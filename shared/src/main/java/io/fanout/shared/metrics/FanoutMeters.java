@@ -1,5 +1,6 @@
 package io.fanout.shared.metrics;
 
+import io.fanout.shared.DeadLetterHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -12,7 +13,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.fanout.shared.DeadLetterHeaders;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
@@ -136,15 +136,11 @@ public final class FanoutMeters {
                 .register(registry);
     }
 
-    /** Sweeps of the dead-letter sweeper run by this coordinator. */
+    /** Sweeps of its partitions' dead letters run by this coordinator. */
     public Counter sweeperRuns() {
         return Counter.builder("fanout.sweeper.runs").description("Dead-letter sweeps run by this coordinator").register(registry);
     }
 
-    /** 1 while this coordinator leads the sweeper, else 0. */
-    public void sweeperLeader(Supplier<Number> leading) {
-        Gauge.builder("fanout.sweeper.leader", leading).description("1 while this coordinator holds the sweeper lease").register(registry);
-    }
 
     /** Attempts an executor did not start because their job was suspended, handed back to the coordinator. */
     public Counter tasksReturned() {

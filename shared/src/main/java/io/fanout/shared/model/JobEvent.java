@@ -70,6 +70,10 @@ public record JobEvent(
         CANCELLED,
         /** A command was not carried out: the job's state does not allow it (or there is no such job: no state). */
         REFUSED,
+        /** A replay command was carried out on at least one of its dead letters ({@code result} says what of each). */
+        REPLAYED,
+        /** A park command was carried out on at least one of its dead letters ({@code result} says what of each). */
+        PARKED,
         RUN_STARTED,
         NODE_STARTED,
         NODE_FINISHED,
