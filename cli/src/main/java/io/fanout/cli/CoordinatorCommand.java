@@ -61,7 +61,8 @@ final class CoordinatorCommand implements Callable<Integer> {
     List<String> sweeperErrors = List.of();
 
     @Option(names = "--sweeper-lease", defaultValue = "PT15S",
-            description = "Sweeper leadership lease; a new leader takes over within it after the leader dies (default ${DEFAULT-VALUE}).")
+            description = "The leaders' lease (scheduler, retention, alerts; the sweeper runs in each partition's owner and needs none): a new "
+                    + "leader takes over within it after the leader dies (default ${DEFAULT-VALUE}).")
     Duration sweeperLease;
 
     @Option(names = "--no-sweeper", description = "Never sweep from this coordinator (dead letters can still be replayed by hand).")

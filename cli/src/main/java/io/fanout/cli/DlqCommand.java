@@ -206,7 +206,7 @@ final class DlqCommand {
             }
         }
         System.out.printf("%d of %d %s%n", results.size() - refused, results.size(), dryRun ? "would be replayed" : "done");
-        return refused == 0 ? 0 : 1;
+        return results.stream().anyMatch(LetterResult::awaitsAnswer) ? ExitCodes.TIMEOUT : refused == 0 ? 0 : 1;
     }
 
     private static String oneLine(String s, int max) {

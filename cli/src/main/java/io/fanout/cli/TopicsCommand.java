@@ -80,7 +80,8 @@ final class TopicsCommand {
             description = {"The Kafka ACLs each role needs and no more: prints them as kafka-acls.sh commands (--print) or creates the missing ones "
                     + "through the AdminClient (--apply; idempotent, never removes an ACL).",
                     "Client: writes jobs, reads job events. Executor: reads its pools' tasks, the reduce inputs and control orders; writes status, "
-                            + "heartbeats and dead letters. Coordinator (also the console, the API and the operator commands): the rest.",
+                            + "heartbeats and dead letters. Coordinator (also fanout executors): the rest. "
+                            + "Console (the API and the web console): writes jobs (requests and commands), reads job events and, read-only, the executors' state.",
                     "Topic and group names come from the same options the processes take (--topic-prefix, --pools, the group ids), so pass "
                             + "the ones your installation uses. --apply runs as an administrator (DESCRIBE and ALTER on the cluster): pass its "
                             + "credentials with --kafka-config."})
@@ -100,7 +101,7 @@ final class TopicsCommand {
         }
 
         @Option(names = "--coordinator-principal", paramLabel = "PRINCIPAL", defaultValue = "${env:FANOUT_COORDINATOR_PRINCIPAL:-" + RoleAcls.DEFAULT_COORDINATOR_PRINCIPAL + "}",
-                description = "The principal coordinators (and the operator commands) authenticate as "
+                description = "The principal coordinators (and fanout executors) authenticate as "
                         + "(env FANOUT_COORDINATOR_PRINCIPAL; default ${DEFAULT-VALUE}).")
         String coordinatorPrincipal;
 

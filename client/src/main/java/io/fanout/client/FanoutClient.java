@@ -14,6 +14,7 @@ import io.fanout.shared.workflow.WorkflowRunRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -158,30 +159,82 @@ public final class FanoutClient implements AutoCloseable {
      * each letter, in the command's order.
      */
     public List<LetterResult> letters(LetterCommand command, Duration timeout) throws InterruptedException, TimeoutException {
-        JobEvent e = exchange(command, timeout);
-        List<LetterResult> results = LetterResult.fromJson(e.result());
-        if (results.isEmpty()) { // refused as a whole: each letter says why
-            return command.letters().stream().map(id -> new LetterResult(id, false, e.reason())).toList();
+        return results(command, exchange(command, timeout));
+    }
+
+    /**
+     * Sends dead-letter commands all at once (for the letters of several jobs) and waits for their
+     * answers together, up to {@code timeout} in all. A command not answered in time is not an error:
+     * each of its letters is {@link LetterResult#pending}, since its owner may still carry it out.
+     */
+    public List<LetterResult> letters(List<LetterCommand> commands, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<CompletableFuture<JobEvent>> asked = new ArrayList<>();
+        try {
+            for (LetterCommand command : commands) {
+                try {
+                    asked.add(ask(command, deadline));
+                } catch (TimeoutException e) {
+                    asked.add(CompletableFuture.failedFuture(e)); // not sent in time: pending like one not answered
+                }
+            }
+            List<LetterResult> results = new ArrayList<>();
+            for (int i = 0; i < commands.size(); i++) {
+                LetterCommand command = commands.get(i);
+                try {
+                    results.addAll(results(command, asked.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)));
+                } catch (TimeoutException | ExecutionException e) {
+                    String why = pending(command, timeout);
+                    command.letters().forEach(id -> results.add(LetterResult.pending(id, why)));
+                }
+            }
+            return results;
+        } finally {
+            commands.forEach(c -> answers.remove(c.id()));
         }
-        return results;
+    }
+
+    /** The letters' results an answer lists; a command refused as a whole gives each of its letters the reason. */
+    private static List<LetterResult> results(LetterCommand command, JobEvent answer) {
+        List<LetterResult> results = LetterResult.fromJson(answer.result());
+        return results.isEmpty() ? command.letters().stream().map(id -> new LetterResult(id, false, answer.reason())).toList() : results;
     }
 
     /** Sends the command keyed by its target and returns the event that answers it. */
     private JobEvent exchange(Command command, Duration timeout) throws InterruptedException, TimeoutException {
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            return ask(command, deadline).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(command.describe() + " was not sent: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new TimeoutException(pending(command, timeout));
+        } finally {
+            answers.remove(command.id());
+        }
+    }
+
+    /**
+     * Sends the command keyed by its target (where its target's request landed), waiting until
+     * {@code deadline} (a {@link System#nanoTime}) for Kafka to have it; the future completes with the
+     * event that answers it. The caller removes the answer's registration when done with it.
+     */
+    private CompletableFuture<JobEvent> ask(Command command, long deadline) throws InterruptedException, TimeoutException {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         answers.put(command.id(), answer);
         try {
             producer.send(new ProducerRecord<>(topics.jobs(), command.target().toString().getBytes(StandardCharsets.UTF_8), command.toJson()))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException(command.describe() + " was not accepted by Kafka: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new TimeoutException(command.describe() + " (command " + command.id() + ") is pending: not answered within " + timeout
-                    + "; the coordinator that owns it carries it out when it reads it (is one running?)");
-        } finally {
             answers.remove(command.id());
+            throw new IllegalStateException(command.describe() + " was not accepted by Kafka: " + e.getCause().getMessage(), e.getCause());
         }
+        return answer;
+    }
+
+    private static String pending(Command command, Duration timeout) {
+        return command.describe() + " (command " + command.id() + ") is pending: not answered within " + timeout
+                + "; the coordinator that owns it carries it out when it reads it (is one running?)";
     }
 
     /** Sends a request keyed by its id to the jobs topic, following the id's events from now on. */

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,39 +102,60 @@ public final class DeadLetters {
     }
 
     /** Replays the waiting or parked letters of a job, at most {@link #MAX_PER_REQUEST} (the oldest); a call again replays the rest. */
-    public List<LetterResult> replayJob(UUID jobId, String actor, boolean dryRun) throws SQLException, InterruptedException, TimeoutException {
-        return replayAll(new Filter(Objects.requireNonNull(jobId, "jobId"), null, null, null, MAX_PER_REQUEST), actor, dryRun);
-    }
-
-    /** Replays the waiting or parked letters with this error class, at most {@link #MAX_PER_REQUEST}; a call again replays the rest. */
-    public List<LetterResult> replayErrorClass(String errorClass, String actor, boolean dryRun)
-            throws SQLException, InterruptedException, TimeoutException {
-        if (errorClass == null || errorClass.isBlank()) { // no class would mean every letter
-            throw new IllegalArgumentException("name the error class whose letters to replay");
-        }
-        return replayAll(new Filter(null, errorClass, null, null, MAX_PER_REQUEST), actor, dryRun);
+    public List<LetterResult> replayJob(UUID jobId, String actor, boolean dryRun) throws SQLException, InterruptedException {
+        return replayJobs(List.of(Objects.requireNonNull(jobId, "jobId")), actor, dryRun).get(jobId);
     }
 
     /**
-     * Replays the waiting (then parked) letters that match, one command per job: a job's letters
-     * are replayed in one transaction of its owner, so the job reopens once and cannot end again
-     * half-way through.
+     * Replays the waiting or parked letters of each job (at most {@link #MAX_PER_REQUEST} each), one
+     * command per job, all sent at once: the results by job, a job without letters with none.
      */
-    private List<LetterResult> replayAll(Filter filter, String actor, boolean dryRun) throws SQLException, InterruptedException, TimeoutException {
+    public Map<UUID, List<LetterResult>> replayJobs(List<UUID> chosen, String actor, boolean dryRun) throws SQLException, InterruptedException {
+        List<UUID> jobIds = chosen.stream().distinct().toList();
+        List<DeadLetter> letters = new ArrayList<>();
+        for (UUID jobId : jobIds) {
+            letters.addAll(waiting(new Filter(jobId, null, null, null, MAX_PER_REQUEST)));
+        }
+        Map<UUID, List<LetterResult>> byJob = new LinkedHashMap<>();
+        jobIds.forEach(id -> byJob.put(id, new ArrayList<>()));
+        Map<Long, UUID> jobOf = new HashMap<>();
+        letters.forEach(l -> jobOf.put(l.id(), l.jobId()));
+        for (LetterResult r : replay(letters, actor, dryRun)) {
+            byJob.get(jobOf.get(r.letterId())).add(r);
+        }
+        return byJob;
+    }
+
+    /** Replays the waiting or parked letters with this error class, at most {@link #MAX_PER_REQUEST}; a call again replays the rest. */
+    public List<LetterResult> replayErrorClass(String errorClass, String actor, boolean dryRun) throws SQLException, InterruptedException {
+        if (errorClass == null || errorClass.isBlank()) { // no class would mean every letter
+            throw new IllegalArgumentException("name the error class whose letters to replay");
+        }
+        return replay(waiting(new Filter(null, errorClass, null, null, MAX_PER_REQUEST)), actor, dryRun);
+    }
+
+    /** The waiting letters that match, then the parked ones, at most the filter's limit. */
+    private List<DeadLetter> waiting(Filter filter) throws SQLException {
         List<DeadLetter> waiting = new ArrayList<>(list(new Filter(filter.jobId(), filter.errorClass(), null, DeadLetter.DEAD, filter.limit())));
         if (waiting.size() < filter.limit()) {
             waiting.addAll(list(new Filter(filter.jobId(), filter.errorClass(), null, DeadLetter.PARKED, filter.limit() - waiting.size())));
         }
+        return waiting;
+    }
+
+    /**
+     * Replays the letters, one command per job, sent at once: a job's letters are replayed in one
+     * transaction of its owner, so the job reopens once and cannot end again half-way through. A
+     * command its owner does not answer in time leaves its letters pending.
+     */
+    private List<LetterResult> replay(List<DeadLetter> letters, String actor, boolean dryRun) throws InterruptedException {
         Map<UUID, List<Long>> byJob = new LinkedHashMap<>();
-        for (DeadLetter l : waiting) {
+        for (DeadLetter l : letters) {
             byJob.computeIfAbsent(l.jobId() == null ? LetterCommand.NO_JOB : l.jobId(), k -> new ArrayList<>()).add(l.id());
         }
-        List<LetterResult> results = new ArrayList<>();
-        for (Map.Entry<UUID, List<Long>> job : byJob.entrySet()) {
-            UUID jobId = job.getKey().equals(LetterCommand.NO_JOB) ? null : job.getKey();
-            results.addAll(client().letters(LetterCommand.replay(jobId, job.getValue(), dryRun, actor), answerWithin));
-        }
-        return results;
+        List<LetterCommand> commands = new ArrayList<>();
+        byJob.forEach((job, ids) -> commands.add(LetterCommand.replay(job.equals(LetterCommand.NO_JOB) ? null : job, ids, dryRun, actor)));
+        return commands.isEmpty() ? List.of() : client().letters(commands, answerWithin);
     }
 
     private Optional<DeadLetter> find(long id) throws SQLException {

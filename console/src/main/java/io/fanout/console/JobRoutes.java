@@ -95,7 +95,7 @@ final class JobRoutes {
         UUID id = Params.uuid(ctx);
         boolean dryRun = Params.flag(ctx, "dryRun"); // bad input is answered before the lookup
         queries.job(id).orElseThrow(() -> ApiError.notFound("no job " + id));
-        ApiServer.json(ctx, 200, retry(ctx, id, dryRun));
+        ApiServer.json(ctx, 200, outcome(ctx, id, deadLetters.replayJob(id, Audited.actor(ctx), dryRun), dryRun));
     }
 
     /** The bulk retry: each job's dead letters replayed (or, with dryRun, what would be), job by job; one job's trouble does not stop the others. */
@@ -112,18 +112,26 @@ final class JobRoutes {
             throw ApiError.badRequest("jobs", "name 1 to " + MAX_BULK + " jobs, got " + ids.size());
         }
         boolean dryRun = Params.flag(ctx, "dryRun");
+        List<UUID> known = new ArrayList<>();
+        for (UUID id : ids) {
+            if (queries.job(id).isPresent()) {
+                known.add(id);
+            }
+        }
+        Map<UUID, List<LetterResult>> replayed = deadLetters.replayJobs(known, Audited.actor(ctx), dryRun); // one command per job, all at once
         List<Map<String, Object>> outcomes = new ArrayList<>();
         for (UUID id : ids) {
-            outcomes.add(queries.job(id).isEmpty() ? Map.of("jobId", id, "error", "no job " + id) : retry(ctx, id, dryRun));
+            outcomes.add(replayed.containsKey(id) ? outcome(ctx, id, replayed.get(id), dryRun) : Map.of("jobId", id, "error", "no job " + id));
         }
         ApiServer.json(ctx, 200, outcomes);
     }
 
-    private Map<String, Object> retry(Context ctx, UUID id, boolean dryRun) throws Exception {
-        List<LetterResult> results = deadLetters.replayJob(id, Audited.actor(ctx), dryRun);
+    /** One job's retry as the API answers it, audited unless it was a dry run. */
+    private Map<String, Object> outcome(Context ctx, UUID id, List<LetterResult> results, boolean dryRun) throws Exception {
         long replayed = results.stream().filter(dryRun ? LetterResult::wouldReplay : LetterResult::done).count();
         if (!dryRun) {
-            audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " dead letters replayed");
+            String how = results.stream().anyMatch(LetterResult::awaitsAnswer) ? "pending" : replayed > 0 ? "done" : "refused";
+            audited.record(ctx, "job.retry", id.toString(), how, replayed + " of " + results.size() + " dead letters replayed");
         }
         Map<String, Object> outcome = new LinkedHashMap<>();
         outcome.put("jobId", id);

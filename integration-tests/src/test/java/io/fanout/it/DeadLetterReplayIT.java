@@ -13,6 +13,7 @@ import io.fanout.executor.api.MapReduceProcessor;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
+import io.fanout.shared.command.LetterCommand;
 import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
@@ -94,6 +95,38 @@ class DeadLetterReplayIT {
             assertEquals("user alice", log.actor());
             assertThat(log.outcome()).contains("dispatched as attempt 2").contains("job reopened");
             assertFalse(letters.replay(after.get(0).id(), "alice", false).done(), "a resolved letter is not replayed again");
+        }
+    }
+
+    /**
+     * A replay command read twice (a coordinator that died before committing its offset, a client
+     * sending again) is carried out once and answered alike; a command naming another job's letter
+     * is refused whole, since it is keyed, forwarded and logged as its own job's.
+     */
+    @Test
+    void aReplayCommandSentTwiceIsCarriedOutOnceAndOneNamingAnotherJobsLetterIsRefused() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("broken", ctx -> {
+                throw new NonRetryableException("broken");
+            }));
+            UUID first = cluster.client().submit(JobRequests.builder("broken").build());
+            UUID second = cluster.client().submit(JobRequests.builder("broken").build());
+            DeadLetters letters = cluster.deadLetters();
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(first, null, null, null, 1)).size()
+                    + letters.list(new DeadLetterStore.Filter(second, null, null, null, 1)).size() == 2);
+            long mine = letters.list(new DeadLetterStore.Filter(first, null, null, null, 1)).get(0).id();
+            long theirs = letters.list(new DeadLetterStore.Filter(second, null, null, null, 1)).get(0).id();
+
+            LetterCommand replay = LetterCommand.replay(first, List.of(mine), false, "erin");
+            List<LetterResult> once = cluster.client().letters(replay, Duration.ofSeconds(30));
+            assertTrue(once.get(0).done(), once.toString());
+            assertEquals(once, cluster.client().letters(replay, Duration.ofSeconds(30)), "answered as the first time");
+            assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_replay WHERE letter_id = " + mine), "carried out once");
+
+            List<LetterResult> refused = cluster.client().letters(LetterCommand.replay(first, List.of(theirs), false, "erin"), Duration.ofSeconds(30));
+            assertFalse(refused.get(0).done());
+            assertThat(refused.get(0).outcome()).contains("of job " + second);
+            assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_replay WHERE letter_id = " + theirs));
         }
     }
 

@@ -201,8 +201,9 @@ public final class ConsolePages {
         StringBuilder rows = new StringBuilder();
         long total = 0;
         List<UUID> chosen = FormInput.jobIds(ctx);
+        Map<UUID, List<LetterResult>> dryRun = deadLetters.replayJobs(chosen, actor(ctx), true);
         for (UUID id : chosen) {
-            long would = deadLetters.replayJob(id, actor(ctx), true).stream().filter(LetterResult::wouldReplay).count();
+            long would = dryRun.get(id).stream().filter(LetterResult::wouldReplay).count();
             total += would;
             hidden.append("<input type=\"hidden\" name=\"job\" value=\"").append(id).append("\">");
             rows.append("<tr><td>").append(id).append("</td><td>").append(would).append("</td></tr>");
@@ -219,10 +220,12 @@ public final class ConsolePages {
 
     private void retryMany(Context ctx) throws Exception {
         StringBuilder b = new StringBuilder("<table><tr><th>job</th><th>dead letters replayed</th></tr>");
-        for (UUID id : FormInput.jobIds(ctx)) {
-            List<LetterResult> results = deadLetters.replayJob(id, actor(ctx), false);
+        for (Map.Entry<UUID, List<LetterResult>> job : deadLetters.replayJobs(FormInput.jobIds(ctx), actor(ctx), false).entrySet()) {
+            UUID id = job.getKey();
+            List<LetterResult> results = job.getValue();
             long replayed = results.stream().filter(LetterResult::done).count();
-            audited.record(ctx, "job.retry", id.toString(), replayed > 0 ? "done" : "refused", replayed + " of " + results.size() + " replayed");
+            String how = results.stream().anyMatch(LetterResult::awaitsAnswer) ? "pending" : replayed > 0 ? "done" : "refused";
+            audited.record(ctx, "job.retry", id.toString(), how, replayed + " of " + results.size() + " replayed");
             b.append("<tr><td><a class=\"retried\" href=\"/console/jobs/").append(id).append("\">").append(id).append("</a></td><td>").append(replayed)
                     .append(" of ").append(results.size()).append("</td></tr>");
         }

@@ -13,13 +13,12 @@ import io.fanout.shared.command.RunCommand;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The commands of one batch, carried out by kind (jobs, then workflow runs, then dead letters) in
- * the loop's transaction, each kind in the order read; what they owe Kafka is returned.
+ * The commands of one batch, carried out one by one in the order read, in the loop's transaction
+ * (after the batch's requests and statuses); what they owe Kafka is returned.
  */
 public final class Commands {
 
@@ -44,19 +43,14 @@ public final class Commands {
      * @param releaseHeld whether a resume releases the job's held tasks itself (not with a dispatch window, which releases them by priority)
      */
     public CommandEffects apply(Connection c, List<Received> received, boolean releaseHeld) throws SQLException {
-        List<JobCommands.Received> forJobs = new ArrayList<>();
-        List<RunCommands.Received> forRuns = new ArrayList<>();
-        List<LetterCommands.Received> forLetters = new ArrayList<>();
-        for (Received r : received) {
+        CommandEffects out = new CommandEffects();
+        for (Received r : received) { // in the order read: a replay then a cancel of one job is not a cancel then a replay
             switch (r.command()) {
-                case JobCommand cmd -> forJobs.add(new JobCommands.Received(cmd, r.record()));
-                case RunCommand cmd -> forRuns.add(new RunCommands.Received(cmd, r.record()));
-                case LetterCommand cmd -> forLetters.add(new LetterCommands.Received(cmd, r.record()));
+                case JobCommand cmd -> jobs.apply(c, List.of(new JobCommands.Received(cmd, r.record())), releaseHeld, out);
+                case RunCommand cmd -> runs.apply(c, List.of(new RunCommands.Received(cmd, r.record())), out);
+                case LetterCommand cmd -> letters.apply(c, List.of(new LetterCommands.Received(cmd, r.record())), out);
             }
         }
-        CommandEffects out = jobs.apply(c, forJobs, releaseHeld);
-        runs.apply(c, forRuns, out);
-        letters.apply(c, forLetters, out);
         return out;
     }
 }

@@ -48,12 +48,11 @@ final class JobCommands {
     }
 
     /**
-     * Carries out the commands in order, in {@code c}'s transaction.
+     * Carries out the commands in order, in {@code c}'s transaction, adding what they owe Kafka to {@code out}.
      *
      * @param releaseHeld whether a resume releases the job's held tasks itself (not with a dispatch window, which releases them by priority)
      */
-    CommandEffects apply(Connection c, List<Received> received, boolean releaseHeld) throws SQLException {
-        CommandEffects out = new CommandEffects();
+    void apply(Connection c, List<Received> received, boolean releaseHeld, CommandEffects out) throws SQLException {
         for (Received r : received) {
             JobCommand cmd = r.command();
             JobRow job = jobs.load(c, List.of(cmd.jobId())).get(cmd.jobId());
@@ -79,7 +78,6 @@ final class JobCommands {
             JobEvent answer = out.answers.getLast();
             commands.record(c, cmd, answer.type() != JobEvent.Type.REFUSED, message);
         }
-        return out;
     }
 
     private String cancel(Connection c, JobCommand cmd, JobRow job, CommandEffects out) throws SQLException {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,6 +45,12 @@ final class LetterCommands {
         for (Received r : received) {
             LetterCommand cmd = r.command();
             Map<Long, DeadLetter> found = DeadLetterStore.read(c, cmd.letters());
+            DeadLetter stranger = found.values().stream().filter(l -> !Objects.equals(l.jobId(), cmd.jobId())).findFirst().orElse(null);
+            if (stranger != null) { // the command is keyed, forwarded, logged and answered as the job's
+                out.answers.add(answer(cmd, JobEvent.Type.REFUSED, "dead letter " + stranger.id() + " is " + (stranger.jobId() == null
+                        ? "of an unreadable record, not of a job" : "of job " + stranger.jobId()) + ": send one command per job", List.of()));
+                continue;
+            }
             Set<Integer> owners = found.values().stream().map(DeadLetter::ownerPartition).collect(Collectors.toSet());
             if (owners.size() > 1) {
                 out.answers.add(answer(cmd, JobEvent.Type.REFUSED, "the letters belong to " + owners.size()
@@ -104,8 +111,9 @@ final class LetterCommands {
         return done + " of " + results.size() + " dead letters " + what;
     }
 
+    /** The answer; a dry run's is not one of the job's events (it changed nothing), so its followers do not see it. */
     private JobEvent answer(LetterCommand cmd, JobEvent.Type type, String message, List<LetterResult> results) {
-        return new JobEvent(type, cmd.jobId(), null, null, null, null, results.isEmpty() ? null : LetterResult.toJson(results), null, null, null,
+        return new JobEvent(type, cmd.dryRun() ? null : cmd.jobId(), null, null, null, null, results.isEmpty() ? null : LetterResult.toJson(results), null, null, null,
                 clock.instant().toString()).answering(cmd.id(), message);
     }
 }

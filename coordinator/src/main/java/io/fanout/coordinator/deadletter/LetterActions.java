@@ -58,6 +58,10 @@ public final class LetterActions {
             return Step.refused(letter.id(), "not replayed: " + prepared.refusal());
         }
         TaskDispatch next = prepared.next();
+        if (next.job().ownerPartition() != letter.ownerPartition()) { // never write another partition's job
+            return Step.refused(letter.id(), "not replayed: the letter is filed under partition " + letter.ownerPartition() + ", its job under "
+                    + next.job().ownerPartition());
+        }
         String outcome = "task " + letter.taskId() + " dispatched as attempt " + (next.attempt() + 1) + (prepared.reopens() ? ", job reopened" : "");
         if (dryRun) {
             return new Step(LetterResult.wouldBe(letter.id(), outcome), null, null);
@@ -80,7 +84,7 @@ public final class LetterActions {
             return new Step(LetterResult.wouldBe(letter.id(), outcome), null, null);
         }
         replayed(c, letter, actor, outcome);
-        return new Step(new LetterResult(letter.id(), true, outcome), null, new LetterSend(letter.id(), letter.ownerPartition(), records.sentBack(c, letter)));
+        return new Step(new LetterResult(letter.id(), true, outcome), null, records.returned(c, letter));
     }
 
     private void replayed(Connection c, DeadLetter letter, String actor, String outcome) throws SQLException {
@@ -100,7 +104,7 @@ public final class LetterActions {
         DeadLetterStore.log(c, letter.id(), "PARK", actor, outcome);
         meters.replays(kind(actor), "PARK").increment();
         log.info("dead letter {} parked by {}", letter.id(), actor);
-        return new Step(new LetterResult(letter.id(), true, outcome), null, new LetterSend(letter.id(), letter.ownerPartition(), records.parking(c, letter)));
+        return new Step(new LetterResult(letter.id(), true, outcome), null, records.parked(c, letter));
     }
 
     private static String kind(String actor) {

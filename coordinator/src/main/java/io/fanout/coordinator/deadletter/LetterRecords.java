@@ -16,10 +16,11 @@ import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The record a letter's state owes Kafka, derived from its row: a PARKED letter's record on the
- * parking topic (the task's record, or the unreadable bytes, with the letter's headers), a REPLAYED
- * unreadable record's bytes on the topic and partition it came from. Derived again by the
- * reconciler from the rows the outbox names, so a re-drive sends what is true now.
+ * The records a park or a replay owes Kafka, derived from the letter's row: a parked letter's
+ * record on the parking topic (the task's record, or the unreadable bytes, with the letter's
+ * headers), a replayed unreadable record's bytes on the topic and partition it came from. Derived
+ * again by the reconciler from the letters the outbox names by kind: each is owed because it was
+ * decided, whatever has happened to the letter since.
  */
 public final class LetterRecords {
 
@@ -29,21 +30,32 @@ public final class LetterRecords {
         this.topics = topics;
     }
 
-    /** The records still owed for these letters, as their rows stand now. */
-    public List<LetterSend> owed(Connection c, Collection<Long> ids) throws SQLException {
+    /** The records owed for these parked and these replayed letters (a letter deleted since owes nothing). */
+    public List<LetterSend> owed(Connection c, Collection<Long> parked, Collection<Long> returned) throws SQLException {
         List<LetterSend> out = new ArrayList<>();
-        for (DeadLetter l : DeadLetterStore.read(c, ids).values()) {
-            if (l.state().equals(DeadLetter.PARKED)) {
-                out.add(new LetterSend(l.id(), l.ownerPartition(), parking(c, l)));
-            } else if (l.state().equals(DeadLetter.REPLAYED) && !l.isTaskLetter()) {
-                out.add(new LetterSend(l.id(), l.ownerPartition(), sentBack(c, l)));
+        for (DeadLetter l : DeadLetterStore.read(c, parked).values()) {
+            out.add(parked(c, l));
+        }
+        for (DeadLetter l : DeadLetterStore.read(c, returned).values()) {
+            if (!l.isTaskLetter()) {
+                out.add(returned(c, l));
             }
         }
         return out;
     }
 
+    /** What parking the letter owes. */
+    LetterSend parked(Connection c, DeadLetter l) throws SQLException {
+        return new LetterSend(l.id(), l.ownerPartition(), LetterSend.Kind.PARK, parking(c, l));
+    }
+
+    /** What replaying an unreadable record owes. */
+    LetterSend returned(Connection c, DeadLetter l) throws SQLException {
+        return new LetterSend(l.id(), l.ownerPartition(), LetterSend.Kind.RETURN, sentBack(c, l));
+    }
+
     /** The letter as a record of the parking topic. */
-    ProducerRecord<byte[], byte[]> parking(Connection c, DeadLetter l) throws SQLException {
+    private ProducerRecord<byte[], byte[]> parking(Connection c, DeadLetter l) throws SQLException {
         DeadLetterHeaders h = DeadLetterHeaders.of(DeadLetterHeaders.Reason.valueOf(l.reason()))
                 .original(l.originalTopic(), l.originalPartition() == null ? -1 : l.originalPartition(), l.originalOffset() == null ? -1 : l.originalOffset())
                 .exception(l.errorClass(), l.errorMessage(), l.stackTrace())
@@ -62,7 +74,7 @@ public final class LetterRecords {
     }
 
     /** An unreadable record's bytes, for the topic and partition it came from. */
-    ProducerRecord<byte[], byte[]> sentBack(Connection c, DeadLetter l) throws SQLException {
+    private ProducerRecord<byte[], byte[]> sentBack(Connection c, DeadLetter l) throws SQLException {
         byte[][] bytes = DeadLetterStore.recordBytes(c, l.id());
         return new ProducerRecord<>(l.originalTopic(), l.originalPartition(), bytes[0], bytes[1]);
     }

@@ -95,7 +95,7 @@ final class AfterCommit {
         ended.forEach(j -> owed.finalEvent(j.ownerPartition(), j.jobId()));
         deadLetters.forEach(l -> owed.letter(l.job().ownerPartition(), l.id()));
         endedRuns.forEach(r -> owed.finalRun(r.ownerPartition(), r.runId()));
-        letterSends.forEach(l -> owed.letterSend(l.ownerPartition(), l.letterId()));
+        letterSends.forEach(l -> owed.letterSend(l.ownerPartition(), l.letterId(), l.kind() == LetterSend.Kind.PARK));
         return owed;
     }
 }

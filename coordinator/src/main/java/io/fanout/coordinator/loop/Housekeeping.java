@@ -5,7 +5,6 @@ import io.fanout.coordinator.deadletter.LetterActions;
 import io.fanout.coordinator.deadletter.LetterRecords;
 import io.fanout.coordinator.deadletter.PartitionSweeper;
 import io.fanout.coordinator.dispatch.TaskDispatch;
-import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.outbox.Reconciler;
 import io.fanout.coordinator.retention.PartitionRetention;
 import io.fanout.coordinator.store.Database;
@@ -28,9 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * waiting tasks there is room for, moves workflow runs on from the node jobs that ended, settles the outbox rows whose records the brokers have,
  * re-drives what the outbox still owes (at once for partitions just taken over, then every
  * reconcile interval), along with reduces whose feed never finished, and deletes the expired jobs,
- * tasks, workflow runs and dead letters of its partitions, and sweeps their dead letters. Each step is a transaction
- * that writes its decisions and what they owe Kafka together, then sends; nothing is lost between
- * the two, because whatever the outbox still holds is sent again.
+ * tasks, workflow runs and dead letters of its partitions, and sweeps their dead letters. Each step is a
+ * {@link UnitOfWork}: a transaction that writes its decisions and what they owe Kafka together, then
+ * sends; nothing is lost between the two, because whatever the outbox still holds is sent again.
  */
 final class Housekeeping {
 
@@ -52,9 +49,9 @@ final class Housekeeping {
     private static final long OPEN_JOBS_COUNT_MILLIS = 5_000;
 
     private final LoopConnection tx;
+    private final UnitOfWork work;
     private final Database db;
     private final BatchProcessor processor;
-    private final PartitionOwnership ownership;
     private final CoordinatorLoop.Outputs out;
     private final InFlightBatches inFlight;
     private final Reconciler reconciler;
@@ -81,9 +78,9 @@ final class Housekeeping {
     Housekeeping(LoopConnection tx, Database db, BatchProcessor processor, PartitionOwnership ownership, CoordinatorLoop.Outputs out,
                  InFlightBatches inFlight, FanoutMeters meters, CoordinatorConfig config) {
         this.tx = tx;
+        this.work = new UnitOfWork(tx, out.outbox(), ownership, inFlight, out.effects());
         this.db = db;
         this.processor = processor;
-        this.ownership = ownership;
         this.out = out;
         this.inFlight = inFlight;
         this.reconciler = new Reconciler(out.outbox(), processor.jobs(), processor.tasks(), out.effects(), new LetterRecords(config.topics()));
@@ -159,38 +156,23 @@ final class Housekeeping {
         if (sweeper == null || !sweeper.due(clock.millis())) {
             return;
         }
-        List<LetterActions.Step> steps = new ArrayList<>();
-        List<Long> ids = tx.inTransaction(c -> {
-            steps.clear();
-            steps.addAll(sweeper.sweep(c, owned));
-            Owed owed = new Owed();
-            for (LetterActions.Step s : steps) {
+        List<LetterActions.Step> steps = work.run(owned, (c, owing) -> {
+            List<LetterActions.Step> done = sweeper.sweep(c, owned);
+            for (LetterActions.Step s : done) {
                 if (s.task() != null) {
-                    owed.task(s.task().job().ownerPartition(), s.task().task().jobId(), s.task().task().taskId());
+                    owing.task(s.task());
                 }
                 if (s.send() != null) {
-                    owed.letterSend(s.send().ownerPartition(), s.send().letterId());
+                    owing.letter(s.send());
                 }
             }
-            List<Long> recorded = out.outbox().record(c, owed);
-            ownership.check(c, owned);
-            return recorded;
+            return done;
         });
         sweeper.swept(clock.millis());
         sweeps.increment();
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        for (LetterActions.Step s : steps) {
-            if (s.task() != null) {
-                sends.add(out.effects().tasks().publish(s.task()));
-            }
-            if (s.send() != null) {
-                sends.add(out.effects().deadLetters().send(s.send().record()));
-            }
-        }
-        send(sends, ids);
-        long done = steps.stream().filter(s -> s.result().done()).count();
         if (!steps.isEmpty()) {
-            log.info("sweeper: {} of {} dead letters of partitions {} replayed or parked", done, steps.size(), owned);
+            log.info("sweeper: {} of {} dead letters of partitions {} replayed or parked", steps.stream().filter(s -> s.result().done()).count(),
+                    steps.size(), owned);
         }
     }
 
@@ -199,44 +181,35 @@ final class Housekeeping {
         if (!retention.due(clock.millis())) {
             return;
         }
-        boolean more = tx.inTransaction(c -> {
-            boolean full = retention.deleteBatch(c, owned);
-            ownership.check(c, owned);
-            return full;
-        });
+        boolean more = work.run(owned, (c, owing) -> retention.deleteBatch(c, owned));
         retention.scheduled(clock.millis(), more);
     }
 
+    /** Fails the jobs past their deadline and cancels their unfinished tasks; their final events are owed. */
     private void expireDeadlines(List<Integer> owned) throws Exception {
-        Owed owed = new Owed();
-        List<JobStore.Expired> expired = new ArrayList<>();
-        List<Long> ids = tx.inTransaction(c -> {
-            expired.addAll(processor.jobs().expire(c, owned, clock.instant()));
-            if (expired.isEmpty()) {
-                return List.of();
+        List<JobStore.Expired> expired = work.run(owned, (c, owing) -> {
+            List<JobStore.Expired> past = processor.jobs().expire(c, owned, clock.instant());
+            if (!past.isEmpty()) {
+                processor.tasks().cancelUnfinished(c, past.stream().map(x -> x.job().jobId()).toList());
             }
-            processor.tasks().cancelUnfinished(c, expired.stream().map(x -> x.job().jobId()).toList());
-            expired.forEach(e -> owed.finalEvent(e.job().ownerPartition(), e.job().jobId()));
-            List<Long> recorded = out.outbox().record(c, owed);
-            ownership.check(c, owned);
-            return recorded;
+            for (JobStore.Expired e : past) {
+                JobRow job = e.job();
+                owing.finalEvent(job, new JobEvent(JobEvent.Type.FAILED, job.jobId(), job.key(), job.processor(), JobState.FAILED, job.counts(), null,
+                        e.error(), null, null, clock.instant().toString()));
+            }
+            return past;
         });
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
         for (JobStore.Expired e : expired) {
-            JobRow job = e.job();
-            log.info("job {} FAILED: {}", job.jobId(), e.error());
+            log.info("job {} FAILED: {}", e.job().jobId(), e.error());
             pastDeadline.increment();
             failedJobs.increment();
-            sends.add(out.effects().events().publish(new JobEvent(JobEvent.Type.FAILED, job.jobId(), job.key(), job.processor(), JobState.FAILED,
-                    job.counts(), null, e.error(), null, null, clock.instant().toString())));
         }
-        send(sends, ids);
     }
 
     /** Marks the attempts whose backoff has passed dispatched (as far as their jobs' parallelism allows), then sends them. */
     private void dispatchDueRetries(List<Integer> owned) throws Exception {
-        List<TaskDispatch> due = new ArrayList<>();
-        List<Long> ids = tx.inTransaction(c -> {
+        int sent = work.run(owned, (c, owing) -> {
+            List<TaskDispatch> due = new ArrayList<>();
             Map<UUID, Long> budgets = new HashMap<>();
             for (TaskDispatch d : processor.retries().due(c, owned, clock.instant(), MAX_RETRIES_PER_ROUND)) {
                 long budget = budgets.computeIfAbsent(d.job().jobId(), id -> d.job().dispatchBudget());
@@ -245,18 +218,15 @@ final class Housekeeping {
                     due.add(d);
                 }
             }
-            if (due.isEmpty()) {
-                return List.of();
+            if (!due.isEmpty()) {
+                processor.retries().markDispatched(c, due);
+                due.forEach(owing::task);
             }
-            processor.retries().markDispatched(c, due);
-            List<Long> recorded = out.outbox().record(c, owedTasks(due));
-            ownership.check(c, owned);
-            return recorded;
+            return owing.tasks();
         });
-        sendTasks(due, ids);
-        dispatchedRetries.increment(due.size());
-        if (!due.isEmpty()) {
-            log.info("dispatched {} retries", due.size());
+        dispatchedRetries.increment(sent);
+        if (sent > 0) {
+            log.info("dispatched {} retries", sent);
         }
     }
 
@@ -265,49 +235,20 @@ final class Housekeeping {
         if (!processor.window().enabled()) {
             return;
         }
-        List<TaskDispatch> released = new ArrayList<>();
-        List<Long> ids = tx.inTransaction(c -> {
-            released.addAll(processor.window().release(c, owned));
-            List<Long> recorded = out.outbox().record(c, owedTasks(released));
-            ownership.check(c, owned);
-            return recorded;
+        int sent = work.run(owned, (c, owing) -> {
+            processor.window().release(c, owned).forEach(owing::task);
+            return owing.tasks();
         });
-        sendTasks(released, ids);
-        dispatchedFirst.increment(released.size());
+        dispatchedFirst.increment(sent);
     }
 
     /** Moves on the workflow runs whose node jobs have ended: records the nodes' outcomes and starts the nodes now due, with what they owe Kafka. */
     private void advanceWorkflows(List<Integer> owned) throws Exception {
-        AfterCommit after = tx.inTransaction(c -> {
-            AfterCommit a = processor.advanceWorkflows(c, owned);
-            a.outboxIds = out.outbox().record(c, a.owed());
-            ownership.check(c, owned);
-            return a;
+        int sent = work.run(owned, (c, owing) -> {
+            owing.add(processor.advanceWorkflows(c, owned));
+            return owing.tasks();
         });
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        after.tasks.forEach(d -> sends.add(out.effects().tasks().publish(d)));
-        after.events.forEach(e -> sends.add(out.effects().events().publish(e)));
-        send(sends, after.outboxIds);
-        dispatchedFirst.increment(after.tasks.size());
-    }
-
-    private static Owed owedTasks(List<TaskDispatch> dispatches) {
-        Owed owed = new Owed();
-        dispatches.forEach(d -> owed.task(d.job().ownerPartition(), d.task().jobId(), d.task().taskId()));
-        return owed;
-    }
-
-    private void sendTasks(List<TaskDispatch> dispatches, List<Long> outboxIds) {
-        List<Future<RecordMetadata>> sends = new ArrayList<>(dispatches.size());
-        dispatches.forEach(d -> sends.add(out.effects().tasks().publish(d)));
-        send(sends, outboxIds);
-    }
-
-    /** The sends join the batches in flight, so their outbox rows are settled (and offsets committed) in order. */
-    private void send(List<Future<RecordMetadata>> sends, List<Long> outboxIds) {
-        if (!sends.isEmpty() || !outboxIds.isEmpty()) {
-            inFlight.add(InFlightBatches.Batch.ofSends(sends, outboxIds));
-        }
+        dispatchedFirst.increment(sent);
     }
 
     /**

@@ -23,7 +23,7 @@ public final class Outbox {
 
     /** One outbox row. */
     public record Entry(long id, int partition, List<UUID> taskJobs, List<UUID> taskIds, List<UUID> finalJobs, List<Long> letters, List<UUID> finalRuns,
-                        List<Long> letterSends) {
+                        List<Long> letterParks, List<Long> letterReturns) {
     }
 
     /** Writes what {@code owed} names, a row per partition; returns the rows' ids (none when nothing is owed). */
@@ -33,7 +33,7 @@ public final class Outbox {
             return ids;
         }
         try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_outbox (owner_partition, task_jobs, task_ids, final_jobs, letters, final_runs, "
-                + "letter_sends) VALUES (?, ?::uuid[], ?::uuid[], ?::uuid[], ?::int8[], ?::uuid[], ?::int8[]) RETURNING id")) {
+                + "letter_parks, letter_returns) VALUES (?, ?::uuid[], ?::uuid[], ?::uuid[], ?::int8[], ?::uuid[], ?::int8[], ?::int8[]) RETURNING id")) {
             for (Map.Entry<Integer, Owed.Effects> e : owed.byPartition().entrySet()) {
                 Owed.Effects x = e.getValue();
                 ps.setInt(1, e.getKey());
@@ -42,7 +42,8 @@ public final class Outbox {
                 ps.setArray(4, conn.createArrayOf("uuid", x.finalJobs.toArray()));
                 ps.setArray(5, conn.createArrayOf("int8", x.letters.toArray()));
                 ps.setArray(6, conn.createArrayOf("uuid", x.finalRuns.toArray()));
-                ps.setArray(7, conn.createArrayOf("int8", x.letterSends.toArray()));
+                ps.setArray(7, conn.createArrayOf("int8", x.letterParks.toArray()));
+                ps.setArray(8, conn.createArrayOf("int8", x.letterReturns.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     ids.add(rs.getLong("id"));
@@ -69,7 +70,7 @@ public final class Outbox {
      */
     public List<Entry> owed(Connection conn, Collection<Integer> partitions, Duration minAge, Collection<Long> excluded, int limit) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
-                SELECT id, owner_partition, task_jobs, task_ids, final_jobs, letters, final_runs, letter_sends FROM fanout_outbox
+                SELECT id, owner_partition, task_jobs, task_ids, final_jobs, letters, final_runs, letter_parks, letter_returns FROM fanout_outbox
                 WHERE owner_partition = ANY (?) AND created_at <= now() - ? * interval '1 millisecond' AND NOT (id = ANY (?))
                 ORDER BY id LIMIT ?""")) {
             ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
@@ -81,7 +82,8 @@ public final class Outbox {
                 while (rs.next()) {
                     entries.add(new Entry(rs.getLong("id"), rs.getInt("owner_partition"), list(rs.getArray("task_jobs"), UUID.class),
                             list(rs.getArray("task_ids"), UUID.class), list(rs.getArray("final_jobs"), UUID.class), list(rs.getArray("letters"), Long.class),
-                            list(rs.getArray("final_runs"), UUID.class), list(rs.getArray("letter_sends"), Long.class)));
+                            list(rs.getArray("final_runs"), UUID.class), list(rs.getArray("letter_parks"), Long.class),
+                            list(rs.getArray("letter_returns"), Long.class)));
                 }
             }
             return entries;

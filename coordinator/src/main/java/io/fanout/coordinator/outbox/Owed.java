@@ -20,7 +20,8 @@ public final class Owed {
         final List<UUID> finalJobs = new ArrayList<>();
         final List<Long> letters = new ArrayList<>();
         final List<UUID> finalRuns = new ArrayList<>();
-        final List<Long> letterSends = new ArrayList<>();
+        final List<Long> letterParks = new ArrayList<>();
+        final List<Long> letterReturns = new ArrayList<>();
     }
 
     private final Map<Integer, Effects> byPartition = new TreeMap<>();
@@ -51,9 +52,35 @@ public final class Owed {
         return this;
     }
 
-    /** The record a replayed or parked letter owes (see {@code LetterRecords}). */
-    public Owed letterSend(int partition, long letterId) {
-        of(partition).letterSends.add(letterId);
+    /** What a replayed or parked letter owes, by its kind. */
+    public Owed letterSend(int partition, long letterId, boolean parked) {
+        return parked ? letterPark(partition, letterId) : letterReturn(partition, letterId);
+    }
+
+    /** The parking record of a parked letter (see {@code LetterRecords}). */
+    public Owed letterPark(int partition, long letterId) {
+        of(partition).letterParks.add(letterId);
+        return this;
+    }
+
+    /** The bytes of a replayed unreadable record, back where they came from (see {@code LetterRecords}). */
+    public Owed letterReturn(int partition, long letterId) {
+        of(partition).letterReturns.add(letterId);
+        return this;
+    }
+
+    /** Takes on what {@code other} owes. */
+    public Owed add(Owed other) {
+        other.byPartition.forEach((partition, x) -> {
+            Effects e = of(partition);
+            e.taskJobs.addAll(x.taskJobs);
+            e.taskIds.addAll(x.taskIds);
+            e.finalJobs.addAll(x.finalJobs);
+            e.letters.addAll(x.letters);
+            e.finalRuns.addAll(x.finalRuns);
+            e.letterParks.addAll(x.letterParks);
+            e.letterReturns.addAll(x.letterReturns);
+        });
         return this;
     }
 

@@ -99,7 +99,8 @@ public final class Reconciler {
             endedRuns.forEach(r -> sends.add(effects.events().publish(WorkflowRuns.runFinished(r))));
             List<NewDeadLetter> owedLetters = e.letters().isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, e.letters());
             owedLetters.forEach(l -> sends.add(effects.deadLetters().publish(l)));
-            List<LetterSend> letterSends = e.letterSends().isEmpty() ? List.of() : letterRecords.owed(conn, e.letterSends());
+            List<LetterSend> letterSends = e.letterParks().isEmpty() && e.letterReturns().isEmpty() ? List.of()
+                    : letterRecords.owed(conn, e.letterParks(), e.letterReturns());
             letterSends.forEach(l -> sends.add(effects.deadLetters().send(l.record())));
             try {
                 for (Future<RecordMetadata> f : sends) {

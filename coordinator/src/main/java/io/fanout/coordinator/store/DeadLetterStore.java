@@ -145,12 +145,13 @@ public final class DeadLetterStore {
         }
     }
 
-    /** Indexes dead-lettered records that could not be read (one batch; each once, however often it is consumed). */
+    /** Indexes dead-lettered records that could not be read (one batch; each once, however often it is consumed), owned by partition 0: they have no job. */
     public static void indexUnreadableRecords(Connection conn, List<UnreadableRecord> records) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
                 INSERT INTO fanout_dead_letter (letter_key, reason, error_class, error_message, stack_trace, executor_id, first_failed_at, failed_at,
-                                                original_topic, original_partition, original_offset, record_key, record_value, dlt_partition, dlt_offset)
-                VALUES (?, 'POISON', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                original_topic, original_partition, original_offset, record_key, record_value, dlt_partition, dlt_offset,
+                                                owner_partition)
+                VALUES (?, 'POISON', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
                 ON CONFLICT (letter_key) DO NOTHING""")) {
             for (UnreadableRecord r : records) {
                 ps.setString(1, r.originalTopic() == null ? "dlt:" + r.dltPartition() + "@" + r.dltOffset()

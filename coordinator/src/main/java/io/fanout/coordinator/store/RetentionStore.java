@@ -126,7 +126,7 @@ public final class RetentionStore {
                     DELETE FROM fanout_dead_letter WHERE id IN (
                         SELECT id FROM fanout_dead_letter d WHERE owner_partition = ANY (?) AND failed_at <= now() - ? * interval '1 millisecond'
                           AND NOT EXISTS (SELECT 1 FROM fanout_outbox o WHERE o.owner_partition = d.owner_partition
-                                          AND (d.id = ANY (o.letters) OR d.id = ANY (o.letter_sends)))
+                                          AND (d.id = ANY (o.letters) OR d.id = ANY (o.letter_parks) OR d.id = ANY (o.letter_returns)))
                         ORDER BY failed_at LIMIT ?)
                     RETURNING id),
                 replays AS (DELETE FROM fanout_replay WHERE letter_id IN (SELECT id FROM letters))

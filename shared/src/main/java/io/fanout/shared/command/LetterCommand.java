@@ -20,7 +20,8 @@ import java.util.UUID;
  * letter goes to the parking topic and the sweeper leaves it alone). Letters of unreadable records
  * have no job: omit {@code job}. At most {@value #MAX_LETTERS} letters. The owner of the letters
  * answers REPLAYED or PARKED when it did it to at least one, else REFUSED; the event's
- * {@code result} lists what happened to each letter ({@code [{"letter": 12, "done": true, "outcome": "…"}]}).
+ * {@code result} lists what happened to each letter ({@code [{"letterId": 12, "done": true, "outcome": "…"}]}); a dry
+ * run's answer names no job, so the job's followers do not see it.
  */
 public record LetterCommand(UUID id, Kind kind, UUID jobId, List<Long> letters, boolean dryRun, String actor) implements Command {
 
