@@ -83,12 +83,17 @@ public final class ApiServer implements AutoCloseable {
      * @param failedSignIns failed sign-ins (or requests with a token that is not valid) per minute, per address and per token prefix
      * @param streamsPerToken open progress streams per token
      * @param streams open progress streams in all
+     * @param answerWithin how long an action waits for the owning coordinator's answer; past it, 504 {@code pending}
      */
-    public record Limits(int failedSignIns, int streamsPerToken, int streams) {
+    public record Limits(int failedSignIns, int streamsPerToken, int streams, java.time.Duration answerWithin) {
         public static final Limits DEFAULT = new Limits(SignInLimits.ATTEMPTS, 4, 32);
 
+        public Limits(int failedSignIns, int streamsPerToken, int streams) {
+            this(failedSignIns, streamsPerToken, streams, Commander.ANSWER_WITHIN);
+        }
+
         public Limits {
-            if (failedSignIns < 1 || streamsPerToken < 1 || streams < streamsPerToken) {
+            if (failedSignIns < 1 || streamsPerToken < 1 || streams < streamsPerToken || answerWithin == null || !answerWithin.isPositive()) {
                 throw new IllegalArgumentException("API limits must be positive, and streams at least streams per token");
             }
         }
@@ -118,8 +123,8 @@ public final class ApiServer implements AutoCloseable {
         ApiTokens tokens = new ApiTokens(ds);
         AuditLog audit = new AuditLog(ds);
         Audited audited = new Audited(audit);
-        DeadLetters deadLetters = new DeadLetters(ds, client, Commander.ANSWER_WITHIN);
-        Commander commander = new Commander(client);
+        DeadLetters deadLetters = new DeadLetters(ds, client, config.limits().answerWithin());
+        Commander commander = new Commander(client, config.limits().answerWithin());
         Schedules schedules = new Schedules(ds, Clock.systemUTC());
         SignInLimits limits = new SignInLimits(config.limits().failedSignIns(), SignInLimits.PERIOD);
         JobProgress progress = new JobProgress(new JobQueries(ds), tokens, config.limits());

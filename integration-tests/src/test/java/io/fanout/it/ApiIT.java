@@ -1,5 +1,6 @@
 package io.fanout.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -188,6 +189,43 @@ class ApiIT {
             Reply openApi = call(server, "GET", "/api/v1/openapi.json", operate, null);
             assertEquals("3.1.0", openApi.body().get("openapi").asText());
             assertEquals("operate", openApi.body().get("paths").get("/api/v1/jobs/{id}/cancel").get("post").get("x-fanout-scope").asText());
+        }
+    }
+
+    /**
+     * An action whose coordinator does not answer in time is a 504 {@code pending}, audited as
+     * pending, never a false "done": the command waits on the jobs topic, and the coordinator that
+     * owns the job carries it out when it reads it.
+     */
+    @Test
+    void anActionNoCoordinatorAnswersIsPendingAndCarriedOutWhenOneIsBack() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (FanoutCluster cluster = new FanoutCluster();
+             ApiServer server = ApiServer.start(new ApiServer.Config("127.0.0.1", 0, cluster.jdbcUrl, SharedInfrastructure.dbUser(), null,
+                     Map.of("bootstrap.servers", cluster.bootstrap), cluster.topics, cluster.executorGroup())
+                     .withLimits(new ApiServer.Limits(10_000, 4, 32, Duration.ofSeconds(2))))) {
+            cluster.startExecutor(Map.of("blocks", ctx -> {
+                release.await();
+                return null;
+            }));
+            ApiTokens tokens = new ApiTokens(cluster.db());
+            String admin = tokens.create("admin", Scope.ADMIN, null, "test").secret();
+            String job = call(server, "POST", "/api/v1/jobs", admin, "{\"processor\": \"blocks\"}").body().get("jobId").asText();
+            await().atMost(Duration.ofMinutes(1)).until(() -> "RUNNING".equals(call(server, "GET", "/api/v1/jobs/" + job, admin, null).body().get("state").asText()));
+
+            cluster.coordinator().close(); // no coordinator reads the jobs topic now
+            Reply pending = call(server, "POST", "/api/v1/jobs/" + job + "/cancel", admin, null);
+            assertEquals(504, pending.status(), String.valueOf(pending.body()));
+            assertEquals("pending", pending.body().get("code").asText());
+            assertThat(pending.body().get("message").asText()).contains("is pending");
+            JsonNode audited = call(server, "GET", "/api/v1/audit", admin, null).body().get(0);
+            assertEquals("job.cancel", audited.get("action").asText());
+            assertEquals("pending", audited.get("outcome").asText());
+            assertEquals("RUNNING", call(server, "GET", "/api/v1/jobs/" + job, admin, null).body().get("state").asText(), "not done: pending");
+
+            cluster.restartCoordinator();
+            await().atMost(Duration.ofMinutes(1)).until(() -> "CANCELLED".equals(call(server, "GET", "/api/v1/jobs/" + job, admin, null).body().get("state").asText()));
+            release.countDown();
         }
     }
 
