@@ -73,6 +73,32 @@ class TimeoutIT {
     }
 
     /**
+     * Issue C4: a coordinator that takes a partition over watches the running tasks of its
+     * suspended jobs too. Here the executor running the task vanished and the job was suspended
+     * before the takeover: the new owner presumes the task lost, and once the job is resumed it runs
+     * again and the job ends (before the fix, the task stayed RUNNING for ever and the job never ended).
+     */
+    @Test
+    void aTakeoverWatchesTheRunningTasksOfASuspendedJob() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.taskLostAfter(Duration.ofSeconds(8)))) {
+            UUID job = cluster.client().submit(JobRequests.builder("greet-later").retry(QUICK).build());
+            takeAndVanish(cluster);
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(Sql.text(cluster.db(), "SELECT state FROM fanout_task WHERE job_id = ?", job)));
+            assertThat(cluster.client().suspend(job, "test", Duration.ofSeconds(30)).done()).isTrue();
+            cluster.restartCoordinator(); // within task-lost-after: the first owner has not given the task up yet
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> "io.fanout.TaskLost".equals(
+                    Sql.text(cluster.db(), "SELECT coalesce(error_class, '') FROM fanout_task WHERE job_id = ?", job)));
+            cluster.client().follow(job);
+            assertThat(cluster.client().resume(job, "test", Duration.ofSeconds(30)).done()).isTrue();
+            cluster.startExecutor(Map.of("greet-later", ctx -> "hello from attempt " + ctx.attempt()));
+            JobEvent outcome = cluster.client().await(job, Duration.ofMinutes(1));
+            assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
+            assertEquals("hello from attempt 1", outcome.result().asText());
+        }
+    }
+
+    /**
      * An executor that takes the task, commits its offset, says it is running it, and is never
      * heard of again: without the coordinator noticing, the task would wait forever.
      */
