@@ -103,14 +103,14 @@ final class Attempts {
         try {
             slots.acquire();
         } catch (InterruptedException e) {
-            handBack(attempt); // stopping before it started: handed back uncommitted
+            giveUp(attempt); // stopping before it started
             return;
         } finally {
             waitingTasks.remove(self);
         }
         if (stopping || attempt.withdrawn) {
             slots.release();
-            handBack(attempt); // not started before the stop or the rebalance: the partition's next owner runs it
+            giveUp(attempt); // not started before the stop or the rebalance
             return;
         }
         runningTasks.add(self);
@@ -184,6 +184,20 @@ final class Attempts {
             meters.tasksReturned().increment();
             reporter.report(attempt.task.jobId(), attempt.task.statusPartition(), StatusEvent.suspended(attempt.task.taskId(), attempt.task.attempt(), now),
                     () -> settlement.reported(attempt));
+        }
+    }
+
+    /**
+     * An attempt not started before a stop goes back to the coordinator (reported SUSPENDED, unstarted:
+     * it dispatches the task again at once and stops watching it here), so it neither waits for the
+     * partition's next owner to read it again nor is presumed lost meanwhile (issue C7). One whose
+     * partition moved in a rebalance, and a reduce, go back uncommitted to the partition's next owner.
+     */
+    private void giveUp(Attempt attempt) {
+        if (stopping && !attempt.withdrawn && attempt.task.kind() != TaskKind.REDUCE) {
+            returnToCoordinator(attempt, config.clock().millis());
+        } else {
+            handBack(attempt);
         }
     }
 

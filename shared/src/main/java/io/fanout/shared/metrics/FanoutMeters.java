@@ -142,9 +142,9 @@ public final class FanoutMeters {
     }
 
 
-    /** Attempts an executor did not start because their job was suspended, handed back to the coordinator. */
+    /** Attempts an executor did not start, handed back to the coordinator: their job was suspended, or the executor is stopping. */
     public Counter tasksReturned() {
-        return Counter.builder("fanout.executor.tasks.returned").description("Attempts handed back unstarted because their job is suspended")
+        return Counter.builder("fanout.executor.tasks.returned").description("Attempts handed back unstarted: their job is suspended, or the executor is stopping")
                 .register(registry);
     }
 
