@@ -99,6 +99,35 @@ class TimeoutIT {
     }
 
     /**
+     * Issue S3: a housekeeping step that fails on every round holds no other back. Here PostgreSQL
+     * refuses every deadline expiry (a trigger in this test's own database) of a job whose tasks
+     * nobody takes; a job submitted afterwards still gets its retry dispatched and succeeds (before,
+     * the failing first step ended each round, and no retry was ever dispatched).
+     */
+    @Test
+    void aHousekeepingStepThatKeepsFailingHoldsNoOtherBack() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(2, java.util.Set.of(), Map.of("nobody", 1), b -> { })) {
+            Sql.execute(cluster.db(), "CREATE FUNCTION refuse_expiry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "IF NEW.error LIKE 'deadline passed at %' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$");
+            Sql.execute(cluster.db(), "CREATE TRIGGER refuse_expiry BEFORE UPDATE ON fanout_job FOR EACH ROW EXECUTE FUNCTION refuse_expiry()");
+            UUID stuck = cluster.client().submit(JobRequests.builder("greet").pool("nobody").deadline(Duration.ofMillis(500)).build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
+                    "SELECT count(*) FROM fanout_job WHERE job_id = ? AND deadline_at < now() - interval '1 second'", stuck) == 1);
+
+            cluster.startExecutor(Map.of("flaky", ctx -> {
+                if (ctx.attempt() == 0) {
+                    throw new IllegalStateException("first attempt fails");
+                }
+                return "attempt " + ctx.attempt();
+            }));
+            UUID retried = cluster.client().submit(JobRequests.builder("flaky").retry(QUICK).build());
+            JobEvent outcome = cluster.client().await(retried, Duration.ofSeconds(30));
+            assertEquals("attempt 1", outcome.result().asText(), outcome.toString());
+            assertEquals("RUNNING", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", stuck), "its expiry is still refused");
+        }
+    }
+
+    /**
      * An executor that takes the task, commits its offset, says it is running it, and is never
      * heard of again: without the coordinator noticing, the task would wait forever.
      */

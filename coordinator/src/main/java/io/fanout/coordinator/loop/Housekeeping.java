@@ -66,6 +66,9 @@ final class Housekeeping {
     private final Counter reconciled;
     private final Counter pastDeadline;
     private final Counter failedJobs;
+    private static final long STEP_WARNING_EVERY_MILLIS = 30_000;
+    private final Map<String, Long> stepWarnedUntil = new HashMap<>();
+    private final FanoutMeters meters;
     private volatile double outboxOldestAge;
     private final Map<JobState, AtomicLong> openJobs = new HashMap<>();
     /** Partitions taken over whose outbox has not been reconciled yet (the rebalance listener adds, the loop drains). */
@@ -95,6 +98,7 @@ final class Housekeeping {
         this.reconciled = meters.outboxReconciled();
         this.pastDeadline = meters.jobsPastDeadline();
         this.failedJobs = meters.jobsFinished(JobState.FAILED.name());
+        this.meters = meters;
         meters.outboxOldestAge(() -> outboxOldestAge);
         for (JobState state : List.of(JobState.RUNNING, JobState.REDUCING)) {
             AtomicLong count = new AtomicLong();
@@ -124,8 +128,10 @@ final class Housekeeping {
     /**
      * One round, if one is due. {@code caughtUp}: the status partitions read to their end (a partition
      * taken over is reconciled only then, so that tasks whose reports wait in the backlog are not sent
-     * again). Throws what failed; nothing is lost by a failed round, the next finds it all again in the
-     * database.
+     * again). Each step runs on its own: one that fails is logged and counted, and the others go on
+     * (issue S3: a step failing on every round held back all those after it, the reconciler
+     * included); nothing is lost by a failed step, the next round finds it all again in the database.
+     * A partition lost to another coordinator, or an interrupt, ends the round.
      */
     void run(List<Integer> owned, Set<Integer> caughtUp) throws Exception {
         if (!due()) {
@@ -141,14 +147,34 @@ final class Housekeeping {
             outboxOldestAge = 0; // nothing of this coordinator's is owed
             return;
         }
-        expireDeadlines(owned);
-        dispatchDueRetries(owned);
-        dispatchWaiting(owned);
-        advanceWorkflows(owned);
-        reconcile(owned, caughtUp);
-        retain(owned);
-        sweep(owned);
-        countOpenJobs(owned);
+        step("deadlines", () -> expireDeadlines(owned));
+        step("retries", () -> dispatchDueRetries(owned));
+        step("dispatch_window", () -> dispatchWaiting(owned));
+        step("workflows", () -> advanceWorkflows(owned));
+        step("reconcile", () -> reconcile(owned, caughtUp));
+        step("retention", () -> retain(owned));
+        step("sweeper", () -> sweep(owned));
+        step("gauges", () -> countOpenJobs(owned));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void step(String name, Step step) throws InterruptedException {
+        try {
+            step.run();
+        } catch (InterruptedException | PartitionOwnership.LostException e) {
+            throw e;
+        } catch (Exception e) {
+            meters.housekeepingFailures(name).increment();
+            long now = clock.millis();
+            if (now >= stepWarnedUntil.getOrDefault(name, 0L)) { // a step failing every 100 ms is logged every 30 s, not every time
+                stepWarnedUntil.put(name, now + STEP_WARNING_EVERY_MILLIS);
+                log.warn("housekeeping step {} failed; the other steps go on, and it is tried again at each round "
+                        + "(fanout.coordinator.housekeeping.failures counts each failure): {}", name, e.toString());
+            }
+        }
     }
 
     /** Parks and replays the dead letters of the owned partitions the sweeper's policy picks, when a sweep is due. */

@@ -115,6 +115,12 @@ public final class FanoutMeters {
         return Counter.builder("fanout.tasks.lost").description("Attempts presumed lost: their executor went silent").register(registry);
     }
 
+    /** Housekeeping steps that failed (each is tried again at the next round; the others go on), by step. */
+    public Counter housekeepingFailures(String step) {
+        return Counter.builder("fanout.coordinator.housekeeping.failures").description("Housekeeping steps that failed, by step").tag("step", step)
+                .register(registry);
+    }
+
     /** Coordinator batches whose transaction failed and that are applied again (the database away or unwell, a record it rejects). */
     public Counter batchFailures() {
         return Counter.builder("fanout.coordinator.batch.failures").description("Coordinator batches that failed to apply and are retried").register(registry);
