@@ -25,11 +25,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,6 +98,48 @@ class OutboxIT {
         assertEquals(tasks, outcome.tasks().succeeded());
         assertEquals(0, Sql.count(db, "SELECT in_flight FROM fanout_job WHERE job_id = ?", job), "attempts left in flight");
         await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_outbox") == 0);
+    }
+
+    /**
+     * Issue S1: one record that cannot be sent leaves only itself owed. Before, the reconciler sent
+     * its whole outbox row again at every pass, so the row's other tasks, waiting on the topic, ran
+     * again each time.
+     */
+    @Test
+    void oneUnsendableRecordLeavesOnlyItselfOwed() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            AtomicReference<UUID> doomed = new AtomicReference<>();
+            sends.failWhen(r -> r.topic().equals(cluster.topics.tasks()) && doomed(doomed, WireCodec.decodeTask(r.value()).taskId()));
+            UUID job = squares(cluster, 10, 100);
+            await().atMost(Duration.ofSeconds(30)).until(() -> sends.failed() >= 5); // its first send and four reconcile passes
+
+            Map<UUID, Long> copies = recordsByTask(cluster);
+            assertEquals(9, copies.size(), "all but the unsendable one are on the topic");
+            assertThat(copies.values()).allMatch(n -> n <= 2, "sent by the batch and at most once more, not at every pass: " + copies);
+            sends.heal();
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
+            assertFinishedExactly(cluster, job, cluster.client().await(job, OUTCOME), sumOfSquares(10), 11);
+        }
+    }
+
+    /** Whether the task is the one whose records never reach the broker: the first task seen. */
+    private static boolean doomed(AtomicReference<UUID> doomed, UUID taskId) {
+        doomed.compareAndSet(null, taskId);
+        return doomed.get().equals(taskId);
+    }
+
+    /** How many records of each task the tasks topic holds. */
+    private static Map<UUID, Long> recordsByTask(FanoutCluster cluster) {
+        int all;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", cluster.bootstrap), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(cluster.topics.tasks()).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            all = (int) consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+        return DeadLetterTopic.read(cluster, cluster.topics.tasks(), all, OUTCOME).stream()
+                .collect(Collectors.groupingBy(r -> WireCodec.decodeTask(r.value()).taskId(), Collectors.counting()));
     }
 
     @Test

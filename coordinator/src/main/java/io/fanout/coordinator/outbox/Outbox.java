@@ -53,6 +53,29 @@ public final class Outbox {
         return ids;
     }
 
+    /**
+     * The row owes only {@code rest} now (what of it could not be sent), which names the row's own
+     * partition or nothing.
+     */
+    public void narrow(Connection conn, long id, Owed rest) throws SQLException {
+        if (rest.byPartition().size() != 1) {
+            throw new IllegalArgumentException("an outbox row owes effects of its own partition only");
+        }
+        Owed.Effects x = rest.byPartition().values().iterator().next();
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_outbox SET task_jobs = ?::uuid[], task_ids = ?::uuid[], final_jobs = ?::uuid[], "
+                + "letters = ?::int8[], final_runs = ?::uuid[], letter_parks = ?::int8[], letter_returns = ?::int8[] WHERE id = ?")) {
+            ps.setArray(1, conn.createArrayOf("uuid", x.taskJobs.toArray()));
+            ps.setArray(2, conn.createArrayOf("uuid", x.taskIds.toArray()));
+            ps.setArray(3, conn.createArrayOf("uuid", x.finalJobs.stream().distinct().toArray()));
+            ps.setArray(4, conn.createArrayOf("int8", x.letters.toArray()));
+            ps.setArray(5, conn.createArrayOf("uuid", x.finalRuns.toArray()));
+            ps.setArray(6, conn.createArrayOf("int8", x.letterParks.toArray()));
+            ps.setArray(7, conn.createArrayOf("int8", x.letterReturns.toArray()));
+            ps.setLong(8, id);
+            ps.executeUpdate();
+        }
+    }
+
     /** The brokers have every record of these rows: they are owed no more. */
     public void settle(Connection conn, Collection<Long> ids) throws SQLException {
         if (ids.isEmpty()) {

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
@@ -84,39 +85,51 @@ public final class Reconciler {
         int letterCount = 0;
         Set<Long> failed = new HashSet<>();
         for (Outbox.Entry e : entries) {
-            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            int p = e.partition();
+            List<Send> sends = new ArrayList<>();
             List<TaskDispatch> owedTasks = e.taskIds().isEmpty() ? List.of() : tasks.stillDispatched(conn, e.taskJobs(), e.taskIds());
-            owedTasks.forEach(d -> sends.add(effects.tasks().publish(d)));
+            owedTasks.forEach(d -> sends.add(new Send(effects.tasks().publish(d), o -> o.task(p, d.task().jobId(), d.task().taskId()))));
             List<JobStore.Ended> ended = e.finalJobs().isEmpty() ? List.of() : jobs.ended(conn, e.finalJobs());
             for (JobStore.Ended x : ended) {
                 if (x.job().state() == JobState.CANCELLED) {
-                    sends.add(effects.control().cancel(x.job().jobId()));
+                    sends.add(new Send(effects.control().cancel(x.job().jobId()), o -> o.finalEvent(p, x.job().jobId())));
                 }
-                sends.add(effects.events().publish(finalEvent(x)));
+                sends.add(new Send(effects.events().publish(finalEvent(x)), o -> o.finalEvent(p, x.job().jobId())));
             }
             List<WorkflowStore.Run> endedRuns = e.finalRuns().isEmpty() ? List.of()
                     : workflows.runs(conn, e.finalRuns()).values().stream().filter(r -> JobState.valueOf(r.state()).isTerminal()).toList();
-            endedRuns.forEach(r -> sends.add(effects.events().publish(WorkflowRuns.runFinished(r))));
+            endedRuns.forEach(r -> sends.add(new Send(effects.events().publish(WorkflowRuns.runFinished(r)), o -> o.finalRun(p, r.runId()))));
             List<NewDeadLetter> owedLetters = e.letters().isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, e.letters());
-            owedLetters.forEach(l -> sends.add(effects.deadLetters().publish(l)));
+            owedLetters.forEach(l -> sends.add(new Send(effects.deadLetters().publish(l), o -> o.letter(p, l.id()))));
             List<LetterSend> letterSends = e.letterParks().isEmpty() && e.letterReturns().isEmpty() ? List.of()
                     : letterRecords.owed(conn, e.letterParks(), e.letterReturns());
-            letterSends.forEach(l -> sends.add(effects.deadLetters().send(l.record())));
+            letterSends.forEach(l -> sends.add(new Send(effects.deadLetters().send(l.record()),
+                    o -> o.letterSend(p, l.letterId(), l.kind() == LetterSend.Kind.PARK))));
+            Owed unsent = new Owed();
+            Throwable why = null;
             try {
-                for (Future<RecordMetadata> f : sends) {
-                    f.get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                for (Send s : sends) {
+                    try {
+                        s.future().get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (ExecutionException x) {
+                        s.stillOwed().accept(unsent);
+                        why = x.getCause();
+                    }
                 }
-            } catch (ExecutionException x) {
-                log.error("outbox row {} of partition {}: its records could not be sent ({}); it stays owed and is tried again at the next pass", e.id(),
-                        e.partition(), x.getCause());
-                failed.add(e.id());
-                continue;
             } catch (TimeoutException x) {
                 // The brokers are away: the rest of the pass would wait the same. What is left stays owed for the next one.
                 log.warn("outbox row {} of partition {}: no acknowledgement within {} ms; the reconcile pass stops here", e.id(), e.partition(),
                         SEND_WAIT.toMillis());
                 failed.add(e.id());
                 return new Pass(entries.size(), settled, taskCount, eventCount, letterCount, failed, true);
+            }
+            if (!unsent.isEmpty()) {
+                // Only what could not be sent stays owed: the rest is not sent again at every pass (issue S1), where its tasks would run again.
+                outbox.narrow(conn, e.id(), unsent);
+                log.error("outbox row {} of partition {}: some of its records could not be sent ({}); only those stay owed and are tried again at the "
+                        + "next pass", e.id(), e.partition(), why.toString());
+                failed.add(e.id());
+                continue;
             }
             outbox.settle(conn, List.of(e.id()));
             settled++;
@@ -130,6 +143,10 @@ public final class Reconciler {
                     partitions, taskCount, eventCount, letterCount);
         }
         return pass;
+    }
+
+    /** A record re-sent, and how to say it is still owed if it is not acknowledged. */
+    private record Send(Future<RecordMetadata> future, Consumer<Owed> stillOwed) {
     }
 
     /** The final event of a job that is over, as its ending transaction decided it. */
