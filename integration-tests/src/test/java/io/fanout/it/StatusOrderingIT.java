@@ -67,6 +67,46 @@ class StatusOrderingIT {
         }
     }
 
+    /**
+     * Issue S7: reports of an attempt handed back unstarted (reported SUSPENDED, so held again and
+     * no longer counted in flight) come from a copy of its record that no longer counts (a
+     * redelivery, the record read again by the next owner of its partition): they change nothing.
+     * Before, its success was counted and lowered {@code in_flight} a second time, so the job could
+     * run more tasks at once than its parallelism.
+     */
+    @Test
+    void reportsOfAnAttemptHandedBackAndHeldAgainChangeNothing() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").items(List.of(1, 2), "item").parallelism(1).build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 2);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            UUID a = UUID.fromString(Sql.text(cluster.db(), "SELECT task_id::text FROM fanout_task WHERE job_id = ? AND state = 'DISPATCHED'", job));
+            UUID b = a.equals(TaskIds.child(job, 0, 0)) ? TaskIds.child(job, 0, 1) : TaskIds.child(job, 0, 0);
+            long t = System.currentTimeMillis();
+            Sender send = events -> producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null,
+                    WireCodec.encodeStatus(new StatusBatch(job, "fake-executor", events)))).get();
+
+            send.batch(List.of(StatusEvent.received(a, 0, t), StatusEvent.suspended(a, 0, t + 1))); // handed back: held again, b goes instead
+            await().atMost(Duration.ofSeconds(30)).until(() -> "DISPATCHED".equals(state(cluster, job, b)));
+            send.batch(List.of(StatusEvent.received(a, 0, t + 2), StatusEvent.succeeded(a, 0, t + 3, false, null, null))); // a stale copy's
+            send.batch(List.of(StatusEvent.running(b, 0, t + 4)));                                  // marks the point all above were applied
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(cluster, job, b)));
+
+            assertEquals("CREATED", state(cluster, job, a), "still held, waiting for room");
+            assertEquals(1, Sql.count(cluster.db(), "SELECT in_flight FROM fanout_job WHERE job_id = ?", job), "b alone is in flight");
+            assertEquals(0, Sql.count(cluster.db(), "SELECT succeeded_tasks FROM fanout_job WHERE job_id = ?", job));
+
+            send.batch(List.of(StatusEvent.succeeded(b, 0, t + 5, false, null, null)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "DISPATCHED".equals(state(cluster, job, a)));
+            send.batch(List.of(StatusEvent.succeeded(a, 0, t + 6, false, null, null)));
+            JobEvent outcome = cluster.client().await(job, Duration.ofSeconds(30));
+            assertEquals(new JobEvent.TaskCounts(2, 2, 0), outcome.tasks());
+            assertEquals(0, Sql.count(cluster.db(), "SELECT in_flight FROM fanout_job WHERE job_id = ?", job));
+        }
+    }
+
     @Test
     void aMapSentAgainStoresAndCountsItsChildrenOnce() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster();

@@ -53,7 +53,9 @@ public final class TaskStore {
      * an executor handed back unstarted (its job suspended) goes back to CREATED, keeping its number
      * (it never ran, so it uses up no retry), and waits in the job's held queue until the job is
      * resumed; only a dispatched or received one can be handed back, so a duplicate of the hand-back
-     * finds it CREATED and changes nothing.
+     * finds it CREATED and changes nothing. No report changes a CREATED task: it was never sent, or
+     * it was handed back (and is no longer counted in flight), so the report comes from a copy of its
+     * record that no longer counts (issue S7: its success was counted, and in_flight lowered twice).
      */
     private static final String APPLY_STAGE = """
             WITH upd AS (
@@ -72,6 +74,7 @@ public final class TaskStore {
                     first_failed_at = CASE WHEN s.error_class IS NULL THEN t.first_failed_at ELSE coalesce(t.first_failed_at, s.finished_at) END
                 FROM fanout_status_stage s
                 WHERE t.job_id = s.job_id AND t.task_id = s.task_id AND t.attempt = s.attempt AND s.rank > fanout_state_rank(t.state)
+                  AND t.state <> 'CREATED'
                   AND (s.state <> 'SUSPENDED' OR t.state IN ('DISPATCHED', 'RECEIVED') AND t.kind <> %d)
                 RETURNING t.job_id, t.task_id, s.attempt, s.state, s.reduce_required, s.retry_at, s.letter_reason, s.executor_id, s.error_class,
                           s.error_message, s.stack_trace, s.finished_at, s.source_partition, s.source_offset),
