@@ -44,7 +44,7 @@ final class PriorityDispatch {
         }
         Map<String, Long> room = new HashMap<>();
         jobs.inFlightByPool(conn, partitions).forEach((pool, inFlight) -> room.put(pool, window - inFlight));
-        List<WaitingTasks.Waiting> queued = waiting.byPriority(conn, partitions, 10 * window);
+        List<WaitingTasks.Waiting> queued = waiting.byPriority(conn, partitions, room, window);
         if (queued.isEmpty()) {
             return List.of();
         }

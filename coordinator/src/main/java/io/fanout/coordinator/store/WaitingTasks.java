@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -22,16 +23,30 @@ public final class WaitingTasks {
     }
 
     /**
-     * Held tasks of the running jobs of these partitions, highest job priority first, then oldest:
-     * the order a dispatch window releases them in.
+     * The held tasks of the running jobs of these partitions that a dispatch window can release now,
+     * highest job priority first, then oldest: of each job no more than its parallelism has room
+     * for, of each pool no more than its room ({@code room}, or {@code window} for a pool not named).
+     * Only releasable tasks are read, so a job at its parallelism, or a full pool, with a long queue
+     * holds no other back (issue S2: the window read the first tasks in order, whatever their room).
      */
-    public List<Waiting> byPriority(Connection conn, Collection<Integer> partitions, int limit) throws SQLException {
+    public List<Waiting> byPriority(Connection conn, Collection<Integer> partitions, Map<String, Long> room, int window) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
-                SELECT h.job_id, j.pool FROM fanout_task_held h JOIN fanout_job j ON j.job_id = h.job_id
-                WHERE j.state = 'RUNNING' AND j.owner_partition = ANY (?)
-                ORDER BY j.priority DESC, h.seq LIMIT ?""")) {
-            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
-            ps.setInt(2, limit);
+                WITH room AS (SELECT * FROM unnest(?::text[], ?::int8[]) AS r (pool, room)),
+                releasable AS (
+                    SELECT h.job_id, j.pool, j.priority, h.seq, row_number() OVER (PARTITION BY j.pool ORDER BY j.priority DESC, h.seq) AS place
+                    FROM fanout_job j
+                    CROSS JOIN LATERAL (
+                        SELECT h.job_id, h.seq FROM fanout_task_held h WHERE h.job_id = j.job_id ORDER BY h.seq
+                        LIMIT CASE WHEN j.parallelism = 0 THEN ? ELSE greatest(j.parallelism - j.in_flight, 0) END) h
+                    WHERE j.state = 'RUNNING' AND j.owner_partition = ANY (?))
+                SELECT x.job_id, x.pool FROM releasable x LEFT JOIN room r ON r.pool = x.pool
+                WHERE x.place <= coalesce(r.room, ?)
+                ORDER BY x.priority DESC, x.seq""")) {
+            ps.setArray(1, conn.createArrayOf("text", room.keySet().toArray()));
+            ps.setArray(2, conn.createArrayOf("int8", room.values().toArray()));
+            ps.setInt(3, window);
+            ps.setArray(4, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(5, window);
             List<Waiting> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
