@@ -10,6 +10,7 @@ import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.executor.FanoutExecutor;
+import io.fanout.executor.api.NonRetryableException;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.topics.TopicLayout;
@@ -35,16 +36,17 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.LoggerFactory;
 
 /**
- * How long an operator waits for cancel, suspend and resume through the REST API: each POST is a
- * command on the jobs topic, carried out by the job's coordinator in its loop, and answered when
- * the coordinator's event comes back, so the time of a POST is command to event. One JVM: a
- * coordinator, an executor whose tasks wait until the end, and the API server.
+ * How long an operator waits for cancel, suspend, resume, dead-letter replay and park through the
+ * REST API: each POST is a command on the jobs topic, carried out by the coordinator that owns the
+ * job (or letter) in its loop, and answered when the coordinator's event comes back, so the time of
+ * a POST is command to event. One JVM: a coordinator, an executor whose tasks wait until the end
+ * (or, for the letters, fail for good), and the API server.
  */
 public final class CommandLatencyBenchmark {
 
     private final int commands;
 
-    /** @param commands suspend/resume pairs, and cancels, measured (after a tenth as many to warm up) */
+    /** @param commands suspend/resume pairs, cancels, replays and parks measured (suspend/resume after a tenth as many to warm up) */
     public CommandLatencyBenchmark(int commands) {
         this.commands = commands;
     }
@@ -63,10 +65,12 @@ public final class CommandLatencyBenchmark {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
                 .database(site.jdbcUrl(), site.user(), site.password()).build());
              FanoutExecutor executor = FanoutExecutor.start(ExecutorConfig.builder().bootstrapServers(bootstrap).topics(topics)
-                     .executorId("cmdbench-executor").concurrency(4).processor("wait", ctx -> {
+                     .executorId("cmdbench-executor").concurrency(4).processors(Map.of("wait", ctx -> {
                          end.await();
                          return null;
-                     }).build());
+                     }, "fails", ctx -> {
+                         throw new NonRetryableException("fails for good");
+                     })).build());
              FanoutClient client = FanoutClient.connect(bootstrap, topics);
              ApiServer api = ApiServer.start(new ApiServer.Config("127.0.0.1", 0, site.jdbcUrl(), site.user(), site.password(),
                      Map.of("bootstrap.servers", bootstrap), topics, topics.prefix() + "executors"))) {
@@ -96,6 +100,22 @@ public final class CommandLatencyBenchmark {
             }
             report(out, "cancel", cancels);
             http.post("/api/v1/jobs/" + running + "/cancel");
+
+            List<UUID> failing = new ArrayList<>();
+            for (int i = 0; i < commands; i++) {
+                failing.add(client.submit(JobRequests.builder("fails").build()));
+            }
+            List<Long> letters = awaitLetters(site, failing);
+            double[] replays = new double[commands];
+            for (int i = 0; i < commands; i++) { // the task runs again, fails again, and its letter waits again
+                replays[i] = http.post("/api/v1/dead-letters/" + letters.get(i) + "/replay");
+            }
+            report(out, "replay", replays);
+            double[] parks = new double[commands];
+            for (int i = 0; i < commands; i++) {
+                parks[i] = http.post("/api/v1/dead-letters/" + letters.get(i) + "/park");
+            }
+            report(out, "park", parks);
         } finally {
             end.countDown();
         }
@@ -134,6 +154,28 @@ public final class CommandLatencyBenchmark {
             }
         }
         throw new IllegalStateException("job " + job + " was not stored within 2 minutes");
+    }
+
+    /** Waits until each job's dead letter is indexed; returns their ids, in the jobs' order. */
+    private static List<Long> awaitLetters(BenchSite site, List<UUID> jobs) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        try (Connection c = DriverManager.getConnection(site.jdbcUrl(), site.user(), site.password());
+             PreparedStatement ps = c.prepareStatement("SELECT job_id, id FROM fanout_dead_letter WHERE job_id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("uuid", jobs.toArray()));
+            while (System.nanoTime() < deadline) {
+                Map<UUID, Long> found = new java.util.HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.put(rs.getObject(1, UUID.class), rs.getLong(2));
+                    }
+                }
+                if (found.size() == jobs.size()) {
+                    return jobs.stream().map(found::get).toList();
+                }
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("the jobs' dead letters were not indexed within 2 minutes");
     }
 
     /** The API, as an operator's script calls it. */

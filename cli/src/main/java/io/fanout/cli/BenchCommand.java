@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
             + "--layers layers of 10 nodes (every node one no-op task).")
     boolean workflows;
 
-    @Option(names = "--commands", description = "Instead: how long cancel, suspend and resume take through the REST API, POST to answer "
+    @Option(names = "--commands", description = "Instead: how long cancel, suspend, resume, dead-letter replay and park take through the REST API, POST to answer "
             + "(--runs of each).")
     boolean commands;
 

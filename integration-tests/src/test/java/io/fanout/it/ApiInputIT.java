@@ -106,8 +106,8 @@ class ApiInputIT {
     @Test
     void aReplayByClassReadsAndReplaysAtMostItsBound() throws Exception {
         String errorClass = "io.example.Many" + UUID.randomUUID().toString().substring(0, 8);
-        Sql.execute(cluster.db(), "INSERT INTO fanout_dead_letter (letter_key, reason, error_class, failed_at, original_topic, record_value) "
-                + "SELECT 'many-' || ? || '-' || i, 'POISON', ?, now(), ?, '\\x00'::bytea FROM generate_series(1, ?) i",
+        Sql.execute(cluster.db(), "INSERT INTO fanout_dead_letter (letter_key, reason, error_class, failed_at, original_topic, record_value, "
+                + "owner_partition) SELECT 'many-' || ? || '-' || i, 'POISON', ?, now(), ?, '\\x00'::bytea, 0 FROM generate_series(1, ?) i",
                 errorClass, errorClass, cluster.topics.status(), DeadLetters.MAX_PER_REQUEST + 20);
         ApiCalls.Reply r = api.call("POST", "/api/v1/dead-letters/replay?dryRun=true&errorClass=" + errorClass, operator, null, null);
         assertEquals(200, r.status(), r.raw().body());

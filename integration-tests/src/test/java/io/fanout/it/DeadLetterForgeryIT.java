@@ -69,8 +69,8 @@ class DeadLetterForgeryIT {
     void aStoredLetterNamingTheControlTopicIsRefusedAtReplay() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster(2, b -> b.sweeper(SweeperPolicy.DEFAULT.withEnabled(false)))) {
             long controlBefore = endOffsets(cluster, cluster.topics.control());
-            Sql.execute(cluster.db(), "INSERT INTO fanout_dead_letter (letter_key, reason, error_class, failed_at, original_topic, record_value) "
-                    + "VALUES ('forged-row', 'POISON', 'io.example.Stored', now(), ?, '\\x7b7d'::bytea)", cluster.topics.control());
+            Sql.execute(cluster.db(), "INSERT INTO fanout_dead_letter (letter_key, reason, error_class, failed_at, original_topic, record_value, "
+                    + "owner_partition) VALUES ('forged-row', 'POISON', 'io.example.Stored', now(), ?, '\\x7b7d'::bytea, 0)", cluster.topics.control());
             DeadLetters letters = cluster.deadLetters();
             DeadLetter letter = awaitLetter(letters, "io.example.Stored");
 
