@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.RetryPolicy;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
@@ -104,6 +105,32 @@ class StatusOrderingIT {
             JobEvent outcome = cluster.client().await(job, Duration.ofSeconds(30));
             assertEquals(new JobEvent.TaskCounts(2, 2, 0), outcome.tasks());
             assertEquals(0, Sql.count(cluster.db(), "SELECT in_flight FROM fanout_job WHERE job_id = ?", job));
+        }
+    }
+
+    /**
+     * A hand-back the apply refuses (the task already runs elsewhere: here a stopping executor that
+     * read a copy of its record) leaves the task watched: its executor going silent, it is presumed
+     * lost and retried. Before, any SUSPENDED report ended the watch, so a task whose executor died
+     * stayed RUNNING, unwatched, for good.
+     */
+    @Test
+    void aHandBackOfATaskRunningElsewhereLeavesItWatched() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster(4, b -> b.taskLostAfter(Duration.ofSeconds(2)));
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").items(List.of(1), "item")
+                    .retry(new RetryPolicy(3, Duration.ofMillis(50), 1, Duration.ofSeconds(1), 0, List.of())).build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 1);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            UUID a = TaskIds.child(job, 0, 0);
+            long t = System.currentTimeMillis();
+            for (StatusBatch b : List.of(new StatusBatch(job, "runs-it", List.of(StatusEvent.received(a, 0, t), StatusEvent.running(a, 0, t + 1))),
+                    new StatusBatch(job, "stopping", List.of(StatusEvent.received(a, 0, t + 2), StatusEvent.suspended(a, 0, t + 3))))) {
+                producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, WireCodec.encodeStatus(b))).get();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT attempt FROM fanout_task WHERE job_id = ?", job) == 1);
+            assertEquals("io.fanout.TaskLost", Sql.text(cluster.db(), "SELECT error_class FROM fanout_task WHERE job_id = ?", job));
         }
     }
 

@@ -250,13 +250,18 @@ public final class BatchProcessor {
         Set<UUID> touched = new HashSet<>();
         Set<UUID> returned = new HashSet<>();
         Set<UUID> started = new HashSet<>();
+        List<StagedStatus> handedBack = new ArrayList<>();
         for (StagedStatus st : staged) {
             touched.add(st.jobId());
             if (st.state() == TaskState.SUSPENDED) {
                 returned.add(st.jobId());
+                handedBack.add(st);
             } else if (st.state() == TaskState.RECEIVED || st.state() == TaskState.RUNNING) {
                 started.add(st.jobId());
             }
+        }
+        if (!handedBack.isEmpty()) { // before the decisions release them: the ones the apply held again are CREATED now
+            liveness.handedBack(tasks.heldAgain(conn, handedBack));
         }
         decisions.decide(conn, touched, moved, returned, started, after);
         after.tasks.addAll(window.release(conn, owned));

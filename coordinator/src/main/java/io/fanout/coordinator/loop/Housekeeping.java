@@ -8,6 +8,7 @@ import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Reconciler;
 import io.fanout.coordinator.retention.PartitionRetention;
 import io.fanout.coordinator.store.Database;
+import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.PartitionOwnership;
@@ -131,7 +132,7 @@ final class Housekeeping {
      * again). Each step runs on its own: one that fails is logged and counted, and the others go on
      * (issue S3: a step failing on every round held back all those after it, the reconciler
      * included); nothing is lost by a failed step, the next round finds it all again in the database.
-     * A partition lost to another coordinator, or an interrupt, ends the round.
+     * A partition lost to another coordinator, the database away, or an interrupt, ends the round.
      */
     void run(List<Integer> owned, Set<Integer> caughtUp) throws Exception {
         if (!due()) {
@@ -161,12 +162,15 @@ final class Housekeeping {
         void run() throws Exception;
     }
 
-    private void step(String name, Step step) throws InterruptedException {
+    private void step(String name, Step step) throws Exception {
         try {
             step.run();
         } catch (InterruptedException | PartitionOwnership.LostException e) {
             throw e;
         } catch (Exception e) {
+            if (DatabaseRetry.isTransient(e)) {
+                throw e; // the database is away: every step would wait for it in turn, so the round ends here
+            }
             meters.housekeepingFailures(name).increment();
             long now = clock.millis();
             if (now >= stepWarnedUntil.getOrDefault(name, 0L)) { // a step failing every 100 ms is logged every 30 s, not every time

@@ -37,12 +37,21 @@ final class TaskLiveness {
             if (h != null && e.attempt() < h.attempt()) {
                 continue; // an older attempt's news
             }
-            if (e.state().isTerminal() || e.state() == TaskState.RETRY_WAIT || e.state() == TaskState.SUSPENDED) {
-                held.remove(e.taskId()); // ended, or handed back unstarted (its job suspended): no executor holds it now
+            if (e.state().isTerminal() || e.state() == TaskState.RETRY_WAIT) {
+                held.remove(e.taskId()); // ended: no executor holds it now
             } else if (e.state() == TaskState.RECEIVED || e.state() == TaskState.RUNNING) {
                 held.put(e.taskId(), new Held(batch.jobId(), e.attempt(), batch.executorId(), partition, now));
             }
         }
+    }
+
+    /**
+     * These tasks were handed back unstarted and held again (a SUSPENDED report the apply took): no
+     * executor holds them now. A hand-back the apply refused (the task was already running
+     * elsewhere) leaves the task watched, so it is presumed lost if its executor goes silent.
+     */
+    void handedBack(Collection<UUID> taskIds) {
+        taskIds.forEach(held::remove);
     }
 
     /** After taking partitions over: their held tasks count as seen now. */

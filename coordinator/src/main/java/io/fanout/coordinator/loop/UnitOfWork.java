@@ -54,12 +54,17 @@ final class UnitOfWork {
             sends.add(() -> effects.deadLetters().send(send.record()));
         }
 
-        /** What a step of the loop's work owes: its tasks, and its events (those of ended jobs and runs owed, the others informational). */
+        /**
+         * What a step of the loop's work owes: its tasks, its events (those of ended jobs and runs
+         * owed, the others informational), and its dead letters and letter records.
+         */
         void add(AfterCommit after) {
             owed.add(after.owed());
             after.tasks.forEach(d -> sends.add(() -> effects.tasks().publish(d)));
             tasks += after.tasks.size();
             after.events.forEach(e -> sends.add(() -> effects.events().publish(e)));
+            after.deadLetters.forEach(l -> sends.add(() -> effects.deadLetters().publish(l)));
+            after.letterSends.forEach(l -> sends.add(() -> effects.deadLetters().send(l.record())));
         }
 
         /** How many task records it sends. */
@@ -101,9 +106,12 @@ final class UnitOfWork {
             return new Committed<>(result, owing, ids);
         });
         List<Future<RecordMetadata>> sends = new ArrayList<>(done.owing().sends.size());
-        done.owing().sends.forEach(s -> sends.add(s.get()));
-        if (!sends.isEmpty() || !done.outboxIds().isEmpty()) {
-            inFlight.add(InFlightBatches.Batch.ofSends(sends, done.outboxIds()));
+        try {
+            done.owing().sends.forEach(s -> sends.add(s.get()));
+        } finally { // what was sent, and the rows, join the batches in flight even if a send threw: the rows are settled in order
+            if (!sends.isEmpty() || !done.outboxIds().isEmpty()) {
+                inFlight.add(InFlightBatches.Batch.ofSends(sends, done.outboxIds()));
+            }
         }
         return done.result();
     }

@@ -281,6 +281,24 @@ public final class TaskStore {
         }
     }
 
+    /** Of these handed-back attempts, the tasks the apply held again (CREATED at that attempt). */
+    public List<UUID> heldAgain(Connection conn, List<StagedStatus> handedBack) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT t.task_id FROM fanout_task t "
+                + "JOIN unnest(?::uuid[], ?::uuid[], ?::int[]) AS h (job_id, task_id, attempt) "
+                + "ON t.job_id = h.job_id AND t.task_id = h.task_id AND t.attempt = h.attempt WHERE t.state = 'CREATED'")) {
+            ps.setArray(1, conn.createArrayOf("uuid", handedBack.stream().map(StagedStatus::jobId).toArray()));
+            ps.setArray(2, conn.createArrayOf("uuid", handedBack.stream().map(StagedStatus::taskId).toArray()));
+            ps.setArray(3, conn.createArrayOf("int4", handedBack.stream().map(StagedStatus::attempt).toArray()));
+            List<UUID> held = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.add(rs.getObject(1, UUID.class));
+                }
+            }
+            return held;
+        }
+    }
+
     /** Tasks that executors reported holding, in the open jobs owned by {@code partitions}. */
     public List<HeldTask> held(Connection conn, Collection<Integer> partitions) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""

@@ -38,7 +38,7 @@ public final class WaitingTasks {
                     CROSS JOIN LATERAL (
                         SELECT h.job_id, h.seq FROM fanout_task_held h WHERE h.job_id = j.job_id ORDER BY h.seq
                         LIMIT CASE WHEN j.parallelism = 0 THEN ? ELSE greatest(j.parallelism - j.in_flight, 0) END) h
-                    WHERE j.state = 'RUNNING' AND j.owner_partition = ANY (?))
+                    WHERE j.state = 'RUNNING' AND j.owner_partition = ANY (?) AND (j.parallelism = 0 OR j.in_flight < j.parallelism))
                 SELECT x.job_id, x.pool FROM releasable x LEFT JOIN room r ON r.pool = x.pool
                 WHERE x.place <= coalesce(r.room, ?)
                 ORDER BY x.priority DESC, x.seq""")) {
