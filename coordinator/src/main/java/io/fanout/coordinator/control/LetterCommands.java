@@ -15,8 +15,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -51,14 +49,10 @@ final class LetterCommands {
                         ? "of an unreadable record, not of a job" : "of job " + stranger.jobId()) + ": send one command per job", List.of()));
                 continue;
             }
-            Set<Integer> owners = found.values().stream().map(DeadLetter::ownerPartition).collect(Collectors.toSet());
-            if (owners.size() > 1) {
-                out.answers.add(answer(cmd, JobEvent.Type.REFUSED, "the letters belong to " + owners.size()
-                        + " partitions' coordinators: send one command per job (and one for the letters of unreadable records)", List.of()));
-                continue;
-            }
-            if (owners.size() == 1 && owners.iterator().next() != r.record().partition()) {
-                out.forwards.add(new CommandEffects.Forward(owners.iterator().next(), r.record()));
+            // one job's letters (or only letters of unreadable records) share one owner: their job's partition, or 0
+            DeadLetter any = found.values().stream().findFirst().orElse(null);
+            if (any != null && any.ownerPartition() != r.record().partition()) {
+                out.forwards.add(new CommandEffects.Forward(any.ownerPartition(), r.record()));
                 continue;
             }
             CommandLog.Applied before = commands.find(c, cmd.id());
