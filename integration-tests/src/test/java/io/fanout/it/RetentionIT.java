@@ -69,6 +69,36 @@ class RetentionIT {
         }
     }
 
+    /**
+     * Issue S5: executors remember a cancelled job's id for a day; a job deleted by retention and
+     * submitted again under its id must not be taken for the cancelled one (its tasks would all be
+     * reported CANCELLED and the job would never end).
+     */
+    @Test
+    void aCancelledJobDeletedByRetentionAndSubmittedAgainUnderItsIdRunsToItsEnd() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        Processor gated = ctx -> {
+            gate.await();
+            return ctx.payload(Long.class);
+        };
+        try (FanoutCluster cluster = cluster(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90))) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems(), "gated", gated), b -> b.concurrency(4));
+            DataSource db = cluster.db();
+            UUID job = UUID.randomUUID();
+            cluster.client().submit(JobRequests.builder("gated").id(job).items(ITEMS, "wait").ttlAfterFinished(Duration.ZERO).build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'RUNNING'", job) > 0);
+            assertTrue(cluster.client().cancel(job, "test", Duration.ofSeconds(30)).done());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", job) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_purge") == 0);
+            gate.countDown();
+
+            cluster.client().submit(JobRequests.builder("squares").id(job).items(ITEMS, "square").build());
+            await().atMost(Duration.ofSeconds(60)).until(() -> "SUCCEEDED".equals(Sql.text(db, "SELECT state FROM fanout_job WHERE job_id = ?", job)));
+            assertEquals(121, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'SUCCEEDED'", job));
+            assertEquals(String.valueOf(SUM_OF_SQUARES), Sql.text(db, "SELECT result_json FROM fanout_job WHERE job_id = ?", job));
+        }
+    }
+
     @Test
     void theInstallationDefaultsDeleteJobsLettersRejectedRequestsAndAuditEntriesButKeepWhatIsStillNeeded() throws Exception {
         Processor failing = ctx -> {

@@ -43,8 +43,18 @@ final class Attempts {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fanout-executor-task-", 0).factory());
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
+    /**
+     * Jobs cancelled, with when the order was given (forgotten after a day). An order applies only to
+     * attempts whose records were produced before it: a job deleted by retention may be submitted
+     * again under its id, and the new job's tasks are not the cancelled job's.
+     */
     private final Map<UUID, Long> cancelledJobs = new ConcurrentHashMap<>();
-    /** Jobs suspended, with when this executor heard so (forgotten after a day, as a job suspended that long is rare and its orders are re-sent). */
+    /**
+     * Jobs suspended, with when this executor heard so (forgotten after a day, as a job suspended that
+     * long is rare and its orders are re-sent). Unlike a cancel, a suspend holds back every attempt of
+     * the job, whenever produced: a suspended job's tasks re-sent by its coordinator after the order
+     * must not run either, and a resume ends it.
+     */
     private final Map<UUID, Long> suspendedJobs = new ConcurrentHashMap<>();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -83,11 +93,11 @@ final class Attempts {
      */
     void start(Attempt attempt) {
         TaskRecord task = attempt.task;
-        if (cancelledJobs.containsKey(task.jobId())) {
+        if (isCancelled(attempt)) {
             finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), config.clock().millis())); // its job was cancelled: never run
             return;
         }
-        if (isSuspended(task)) {
+        if (isSuspended(attempt)) {
             returnToCoordinator(attempt, config.clock().millis());
             return;
         }
@@ -124,11 +134,11 @@ final class Attempts {
                 handBack(attempt);
                 return;
             }
-            if (cancelledJobs.containsKey(task.jobId())) {
+            if (isCancelled(attempt)) {
                 finish(attempt, StatusEvent.cancelled(task.taskId(), task.attempt(), now));
                 return;
             }
-            if (isSuspended(task)) {
+            if (isSuspended(attempt)) {
                 returnToCoordinator(attempt, now);
                 return;
             }
@@ -172,9 +182,15 @@ final class Attempts {
         }
     }
 
-    /** Whether the task's job is suspended; a reduce is never held back (a job is suspended only while its subtasks run). */
-    private boolean isSuspended(TaskRecord task) {
-        return task.kind() != TaskKind.REDUCE && suspendedJobs.containsKey(task.jobId());
+    /** Whether the attempt's job was cancelled after its record was produced. */
+    private boolean isCancelled(Attempt attempt) {
+        Long orderedAt = cancelledJobs.get(attempt.task.jobId());
+        return orderedAt != null && attempt.producedBefore(orderedAt);
+    }
+
+    /** Whether the attempt's job is suspended; a reduce is never held back (a job is suspended only while its subtasks run). */
+    private boolean isSuspended(Attempt attempt) {
+        return attempt.task.kind() != TaskKind.REDUCE && suspendedJobs.containsKey(attempt.task.jobId());
     }
 
     /** Reports the attempt SUSPENDED, unstarted: the coordinator holds the task until its job is resumed, and the record is settled. */
@@ -207,19 +223,22 @@ final class Attempts {
     }
 
     /**
-     * The job was cancelled: its running attempts are reported CANCELLED and interrupted, and its
-     * other attempts, held or still to come, are reported CANCELLED without running.
+     * The job was cancelled at {@code orderedAt} (the order record's timestamp): its running attempts
+     * are reported CANCELLED and interrupted, and its other attempts, held or still to come, are
+     * reported CANCELLED without running; all of them only if their records were produced before the order.
      */
-    void cancelJob(UUID jobId) {
+    void cancelJob(UUID jobId, long orderedAt) {
         long now = config.clock().millis();
-        cancelledJobs.put(jobId, now);
+        cancelledJobs.merge(jobId, orderedAt < 0 ? now : orderedAt, Math::max); // an order of unknown time: as of its receipt
         suspendedJobs.remove(jobId);
         cancelledJobs.values().removeIf(t -> now - t > Duration.ofDays(1).toMillis());
         for (Attempt a : held.running(jobId)) {
-            finish(a, StatusEvent.cancelled(a.task.taskId(), a.task.attempt(), now));
-            Thread worker = a.worker;
-            if (worker != null) {
-                worker.interrupt();
+            if (a.producedBefore(orderedAt)) {
+                finish(a, StatusEvent.cancelled(a.task.taskId(), a.task.attempt(), now));
+                Thread worker = a.worker;
+                if (worker != null) {
+                    worker.interrupt();
+                }
             }
         }
         log.info("executor {}: job {} cancelled", config.executorId(), jobId);

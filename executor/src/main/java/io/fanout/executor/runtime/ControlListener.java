@@ -1,8 +1,8 @@
 package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
-import io.fanout.shared.metrics.ProcessHealth;
 import io.fanout.shared.json.Json;
+import io.fanout.shared.metrics.ProcessHealth;
 import io.fanout.shared.model.ControlOrder;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,7 +97,7 @@ final class ControlListener implements AutoCloseable {
                 return;
             }
             switch (order.type()) {
-                case ControlOrder.CANCEL -> loop.attempts().cancelJob(order.jobId());
+                case ControlOrder.CANCEL -> loop.attempts().cancelJob(order.jobId(), r.timestamp());
                 case ControlOrder.SUSPEND -> loop.attempts().suspendJob(order.jobId());
                 case ControlOrder.RESUME -> loop.attempts().resumeJob(order.jobId());
                 default -> log.warn("ignoring control order of unknown type '{}' at {}@{}", order.type(), r.partition(), r.offset());

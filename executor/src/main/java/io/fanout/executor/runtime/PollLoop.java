@@ -93,7 +93,7 @@ public final class PollLoop implements TaskSourceLoop {
             return;
         }
         tracker.received(tp, r.offset());
-        attempts.start(new Attempt(task, tp, r.offset(), 1));
+        attempts.start(new Attempt(task, tp, r.offset(), 1, r.timestamp()));
     }
 
     private void flowControl() {

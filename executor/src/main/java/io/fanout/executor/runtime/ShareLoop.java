@@ -151,7 +151,7 @@ public final class ShareLoop implements TaskSourceLoop {
             poison.deadLetter(r, e, () -> decide(key, AcknowledgeType.REJECT));
             return;
         }
-        Attempt attempt = new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1));
+        Attempt attempt = new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1), r.timestamp());
         h.attempt = attempt;
         attempts.start(attempt);
     }
