@@ -1,7 +1,7 @@
 package io.fanout.cli;
 
-import io.fanout.coordinator.store.JobStatus;
-import io.fanout.coordinator.store.JobStatusReader;
+import io.fanout.query.JobStatus;
+import io.fanout.query.JobStatusReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;

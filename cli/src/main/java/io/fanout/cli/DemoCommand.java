@@ -1,49 +1,49 @@
 package io.fanout.cli;
 
-import io.fanout.shared.GroupIds;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.fanout.client.FanoutClient;
+import io.fanout.console.ApiServer;
+import io.fanout.console.ApiTokens;
+import io.fanout.console.Scope;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
-import io.fanout.coordinator.store.JobStatusReader;
+import io.fanout.coordinator.store.Database;
 import io.fanout.embedded.EmbeddedDatabase;
 import io.fanout.embedded.EmbeddedKafka;
 import io.fanout.examples.Examples;
 import io.fanout.examples.Greeter;
 import io.fanout.examples.PrimeCount;
-import io.fanout.console.ApiServer;
-import io.fanout.console.ApiTokens;
-import io.fanout.console.Scope;
-import io.fanout.coordinator.store.Database;
-import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.executor.ExecutorConfig;
+import io.fanout.executor.FanoutExecutor;
+import io.fanout.query.JobStatusReader;
+import io.fanout.query.RunQueries;
+import io.fanout.shared.GroupIds;
+import io.fanout.shared.TopicNames;
 import io.fanout.shared.json.Json;
+import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.workflow.TriggerRule;
 import io.fanout.shared.workflow.WorkflowDefinition;
 import io.fanout.shared.workflow.Workflows;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.util.List;
-import io.fanout.executor.ExecutorConfig;
-import io.fanout.executor.FanoutExecutor;
-import io.fanout.shared.TopicNames;
-import io.fanout.shared.model.JobEvent;
-import io.fanout.shared.model.JobRequests;
 import io.fanout.topics.TopicLayout;
 import io.fanout.topics.TopicProvisioner;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, description = {
         "Runs a real map-reduce job end to end on this machine: an embedded Kafka broker and PostgreSQL server, a coordinator and",
@@ -179,7 +179,7 @@ final class DemoCommand implements Callable<Integer> {
         String expected = "hello, " + localCount(half) + " primes below " + half + " and " + localCount(limit) + " below " + limit;
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), null)) {
             WorkflowCommand.printStatus(c, run);
-            String resultJson = new WorkflowStore().nodes(c, List.of(run)).get(run).get("report").resultJson();
+            String resultJson = RunQueries.nodes(c, List.of(run)).get(run).get("report").resultJson();
             String report = resultJson == null ? "(none)" : Json.readTree(resultJson).asText();
             boolean right = outcome.state() == JobState.SUCCEEDED && report.equals(expected);
             System.out.printf("%n%s: report says \"%s\" (local sieves say \"%s\")%n", right ? "VERIFIED" : "WRONG", report, expected);

@@ -1,8 +1,8 @@
 package io.fanout.cli;
 
 import io.fanout.console.DeadLetters;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.command.LetterResult;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,7 +75,7 @@ final class DlqCommand {
 
         @Override
         public Integer call() throws Exception {
-            List<DeadLetter> letters = conn.read(l -> l.list(new DeadLetterStore.Filter(job, errorClass, since, state, limit)));
+            List<DeadLetter> letters = conn.read(l -> l.list(new LetterQueries.Filter(job, errorClass, since, state, limit)));
             if (output.json()) {
                 output.print(letters); // as GET /api/v1/dead-letters
                 return letters.isEmpty() ? ExitCodes.NOT_FOUND : 0;

@@ -1,7 +1,7 @@
 package io.fanout.cli;
 
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.store.JobStatus;
+import io.fanout.query.JobStatus;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobState;

@@ -1,6 +1,6 @@
 package io.fanout.cli;
 
-import io.fanout.console.JobQueries;
+import io.fanout.query.JobQueries;
 import io.fanout.shared.model.JobState;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package io.fanout.cli;
 
-import io.fanout.console.JobQueries;
-import io.fanout.coordinator.store.JobStatus;
+import io.fanout.query.JobQueries;
+import io.fanout.query.JobStatus;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;

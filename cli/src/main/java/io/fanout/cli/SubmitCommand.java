@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.store.JobStatus;
+import io.fanout.query.JobStatus;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequest;

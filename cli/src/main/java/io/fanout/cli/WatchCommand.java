@@ -1,7 +1,7 @@
 package io.fanout.cli;
 
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.store.JobStatus;
+import io.fanout.query.JobStatus;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;

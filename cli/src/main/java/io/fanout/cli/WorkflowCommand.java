@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.client.FanoutClient;
 import io.fanout.client.WorkflowBackfill;
-import io.fanout.console.WorkflowRunView;
 import io.fanout.coordinator.store.Database;
-import io.fanout.coordinator.store.WorkflowStore;
-import io.fanout.coordinator.store.WorkflowVersions;
+import io.fanout.coordinator.workflow.WorkflowVersions;
+import io.fanout.query.RunQueries;
+import io.fanout.query.WorkflowRunView;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.workflow.InvalidWorkflowException;
@@ -203,7 +203,7 @@ final class WorkflowCommand {
         public Integer call() throws Exception {
             try (Database database = Database.connect(db.jdbcUrl, db.user, db.password(), 1); Connection c = database.connection()) {
                 if (output.json()) {
-                    Optional<Map<String, Object>> view = WorkflowRunView.read(c, new WorkflowStore(), runId); // as GET /api/v1/workflow-runs/{id}
+                    Optional<Map<String, Object>> view = WorkflowRunView.read(c, runId); // as GET /api/v1/workflow-runs/{id}
                     view.ifPresent(output::print);
                     if (view.isEmpty()) {
                         System.err.println("no workflow run " + runId);
@@ -221,8 +221,7 @@ final class WorkflowCommand {
 
     /** Prints a run and its nodes (in definition order); false if there is no such run. */
     static boolean printStatus(Connection c, UUID runId) throws Exception {
-        WorkflowStore store = new WorkflowStore();
-        WorkflowStore.Run run = store.runs(c, List.of(runId)).get(runId);
+        RunQueries.Run run = RunQueries.runs(c, List.of(runId)).get(runId);
         if (run == null) {
             return false;
         }
@@ -235,10 +234,10 @@ final class WorkflowCommand {
             System.out.println("error     " + run.error());
         }
         System.out.printf("%n%-24s %-16s %-7s %-36s %-9s %s%n", "NODE", "STATE", "ATTEMPT", "JOB", "TOOK", "RESULT / ERROR");
-        Map<String, WorkflowStore.Node> nodes = store.nodes(c, List.of(runId)).getOrDefault(runId, Map.of());
+        Map<String, RunQueries.Node> nodes = RunQueries.nodes(c, List.of(runId)).getOrDefault(runId, Map.of());
         WorkflowDefinition def = new WorkflowVersions().version(c, run.workflow(), run.version()).orElseThrow().definition();
         for (var wn : def.nodes()) {
-            WorkflowStore.Node n = nodes.get(wn.name());
+            RunQueries.Node n = nodes.get(wn.name());
             String took = n.startedAt() != null && n.finishedAt() != null ? Duration.between(n.startedAt(), n.finishedAt()).toMillis() + " ms" : "-";
             String outcome = n.error() != null ? n.error() : n.resultJson() != null ? abbreviate(Json.readTree(n.resultJson())) : "";
             System.out.printf("%-24s %-16s %-7d %-36s %-9s %s%n", n.node(), n.state(), n.attempt(), n.jobId() == null ? "-" : n.jobId(), took, outcome);

@@ -9,6 +9,7 @@ import io.fanout.client.FanoutClient;
 import io.fanout.console.web.ConsolePages;
 import io.fanout.coordinator.schedule.Schedules;
 import io.fanout.coordinator.store.Database;
+import io.fanout.query.JobQueries;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobRequests;

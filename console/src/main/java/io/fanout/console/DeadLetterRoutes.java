@@ -1,6 +1,6 @@
 package io.fanout.console;
 
-import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.command.LetterResult;
 import io.javalin.http.Context;
 import java.time.Instant;
@@ -33,7 +33,7 @@ final class DeadLetterRoutes {
     }
 
     private void list(Context ctx) throws Exception {
-        ApiServer.json(ctx, 200, deadLetters.list(new DeadLetterStore.Filter(Params.uuidQuery(ctx, "job"), ctx.queryParam("errorClass"),
+        ApiServer.json(ctx, 200, deadLetters.list(new LetterQueries.Filter(Params.uuidQuery(ctx, "job"), ctx.queryParam("errorClass"),
                 Params.instant(ctx, "since", Instant.EPOCH), Params.oneOf(ctx, "state", LetterState.class), Params.limit(ctx, 100))));
     }
 

@@ -1,10 +1,10 @@
 package io.fanout.console;
 
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore.Filter;
-import io.fanout.coordinator.store.DeadLetterStore.Replay;
-import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries.Filter;
+import io.fanout.query.LetterQueries.Replay;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.command.LetterCommand;
 import io.fanout.shared.command.LetterResult;
 import java.sql.Connection;
@@ -65,20 +65,20 @@ public final class DeadLetters {
 
     public List<DeadLetter> list(Filter filter) throws SQLException {
         try (Connection c = db.getConnection()) {
-            return DeadLetterStore.list(c, filter);
+            return LetterQueries.list(c, filter);
         }
     }
 
     public Optional<Details> show(long id) throws SQLException {
         try (Connection c = db.getConnection()) {
-            Optional<DeadLetter> letter = DeadLetterStore.find(c, id);
+            Optional<DeadLetter> letter = LetterQueries.find(c, id);
             return letter.map(l -> new Details(l, replays(c, id)));
         }
     }
 
     private static List<Replay> replays(Connection c, long id) {
         try {
-            return DeadLetterStore.replays(c, id);
+            return LetterQueries.replays(c, id);
         } catch (SQLException e) {
             throw new IllegalStateException("could not read the replay log of dead letter " + id, e);
         }
@@ -160,7 +160,7 @@ public final class DeadLetters {
 
     private Optional<DeadLetter> find(long id) throws SQLException {
         try (Connection c = db.getConnection()) {
-            return DeadLetterStore.find(c, id);
+            return LetterQueries.find(c, id);
         }
     }
 }

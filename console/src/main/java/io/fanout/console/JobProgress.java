@@ -1,5 +1,6 @@
 package io.fanout.console;
 
+import io.fanout.query.JobQueries;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobState;
 import io.javalin.http.sse.SseClient;

@@ -1,6 +1,7 @@
 package io.fanout.console;
 
 import io.fanout.client.FanoutClient;
+import io.fanout.query.JobQueries;
 import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;

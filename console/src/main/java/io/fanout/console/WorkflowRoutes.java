@@ -2,7 +2,8 @@ package io.fanout.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fanout.client.FanoutClient;
-import io.fanout.coordinator.store.WorkflowStore;
+import io.fanout.query.RunQueries;
+import io.fanout.query.WorkflowRunView;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.workflow.InvalidWorkflowException;
 import io.fanout.shared.workflow.WorkflowRunRequest;
@@ -18,7 +19,6 @@ import javax.sql.DataSource;
 final class WorkflowRoutes {
 
     private final DataSource db;
-    private final WorkflowStore store = new WorkflowStore();
     private final Commander control;
     private final FanoutClient client;
     private final Audited audited;
@@ -46,7 +46,7 @@ final class WorkflowRoutes {
         java.time.Instant since = Params.instant(ctx, "since", java.time.Instant.now().minus(JobRoutes.DEFAULT_WINDOW));
         int limit = Params.limit(ctx, 50);
         try (Connection c = db.getConnection()) {
-            ApiServer.json(ctx, 200, store.recentRuns(c, since, limit));
+            ApiServer.json(ctx, 200, RunQueries.recentRuns(c, since, limit));
         }
     }
 
@@ -71,7 +71,7 @@ final class WorkflowRoutes {
     private void show(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
         try (Connection c = db.getConnection()) {
-            ApiServer.json(ctx, 200, WorkflowRunView.read(c, store, id).orElseThrow(() -> ApiError.notFound("no workflow run " + id)));
+            ApiServer.json(ctx, 200, WorkflowRunView.read(c, id).orElseThrow(() -> ApiError.notFound("no workflow run " + id)));
         }
     }
 }

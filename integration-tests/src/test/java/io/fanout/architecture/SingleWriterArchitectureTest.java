@@ -1,13 +1,19 @@
 package io.fanout.architecture;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaAccess;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.RetentionStore;
@@ -16,8 +22,17 @@ import io.fanout.coordinator.store.TaskReplay;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.coordinator.store.WorkflowStore;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,6 +71,55 @@ class SingleWriterArchitectureTest {
                 .should().callCodeUnitWhere(CHANGES_STATE)
                 .because("only the coordinator that owns a job writes it")
                 .check(CLASSES);
+    }
+
+    @Test
+    void theCommandLineAndTheConsoleReadThroughTheQueryModule() {
+        noClasses().that().resideInAnyPackage("io.fanout.console..", "io.fanout.cli..")
+                .should().dependOnClassesThat(resideInAPackage("io.fanout.coordinator.store..").and(not(equivalentTo(Database.class))))
+                .because("what they show of jobs, tasks, letters and runs is read through io.fanout.query, as typed records; the coordinator's "
+                        + "repositories are its owner's (Database only opens the pool)")
+                .check(CLASSES);
+        noClasses().that().resideInAnyPackage("io.fanout.console..", "io.fanout.cli..")
+                .and().doNotHaveSimpleName("AuditLog").and().doNotHaveSimpleName("ApiTokens")
+                .should().callMethod(Connection.class, "prepareStatement", String.class)
+                .orShould().callMethod(Connection.class, "createStatement")
+                .because("their SQL is the query module's, except for the two tables the console owns itself (API tokens and the audit log)")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theRepositoriesAreTheBottomLayerOfTheCoordinator() {
+        noClasses().that().resideInAPackage("io.fanout.coordinator.store..")
+                .should().dependOnClassesThat(resideInAPackage("io.fanout.coordinator..").and(not(resideInAPackage("io.fanout.coordinator.store.."))))
+                .because("the features (dispatch, schedules, workflows, the loop) use the repositories, never the other way round: no package cycle")
+                .check(CLASSES);
+    }
+
+    /** The SQL itself, which the compiled classes do not show: every UPDATE or DELETE of a job, task, letter or run row is in a repository. */
+    @Test
+    void everyUpdateAndDeleteOfJobsTasksLettersAndRunsIsInTheRepositories() throws IOException {
+        Pattern write = Pattern.compile("(?i)\\b(UPDATE|DELETE\\s+FROM)\\s+fanout_(job|task|dead_letter|workflow_run|workflow_node)\\b");
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path repositories = Path.of("coordinator", "src", "main", "java", "io", "fanout", "coordinator", "store");
+        List<Path> writers;
+        try (Stream<Path> files = Files.walk(root)) {
+            writers = files.filter(f -> f.toString().endsWith(".java") && f.toString().contains("src" + File.separator + "main"))
+                    .filter(f -> write.matcher(read(f)).find())
+                    .map(root::relativize)
+                    .toList();
+        }
+        assertTrue(writers.contains(repositories.resolve("JobStore.java")), "the scan finds the repositories' own statements under " + root);
+        assertEquals(List.of(), writers.stream().filter(f -> !f.startsWith(repositories)).map(Path::toString).toList(),
+                "job, task, letter and run rows are written by the coordinator's repositories only");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -414,7 +414,7 @@ class ApiIT {
     void throughputCountsEachFinishedTaskOnce() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster()) {
             cluster.startExecutor(Map.of("noop", new io.fanout.examples.NoOp()));
-            io.fanout.console.Throughput throughput = new io.fanout.console.Throughput(cluster.db(), java.time.Clock.systemUTC());
+            io.fanout.query.Throughput throughput = new io.fanout.query.Throughput(cluster.db(), java.time.Clock.systemUTC());
             UUID before = cluster.client().submit(io.fanout.shared.model.JobRequests.builder("noop").params(new io.fanout.examples.NoOp.Params(50)).build());
             cluster.client().await(before, Duration.ofMinutes(1));
             assertEquals(null, throughput.look(Duration.ZERO), "the first look takes its bearings");

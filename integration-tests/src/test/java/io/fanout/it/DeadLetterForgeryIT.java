@@ -10,8 +10,8 @@ import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.SweeperPolicy;
 import io.fanout.coordinator.deadletter.LetterActions;
 import io.fanout.coordinator.deadletter.PartitionSweeper;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.json.Json;
@@ -110,7 +110,7 @@ class DeadLetterForgeryIT {
     }
 
     private static DeadLetter awaitLetter(DeadLetters letters, String errorClass) {
-        return await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(null, errorClass, null, null, 10)),
+        return await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new LetterQueries.Filter(null, errorClass, null, null, 10)),
                 l -> l.size() == 1).get(0);
     }
 

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.console.DeadLetters;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.MapReduceProcessor;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.command.LetterCommand;
 import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.model.JobEvent;
@@ -89,9 +89,9 @@ class DeadLetterReplayIT {
             assertEquals(0, outcome.tasks().failed());
             assertEquals(1, processor.reduces.get());
 
-            List<DeadLetter> after = letters.list(new DeadLetterStore.Filter(job, null, null, null, 100));
+            List<DeadLetter> after = letters.list(new LetterQueries.Filter(job, null, null, null, 100));
             assertTrue(after.stream().allMatch(l -> l.state().equals(DeadLetter.RESOLVED) && l.replayCount() == 1), after.toString());
-            DeadLetterStore.Replay log = letters.show(after.get(0).id()).orElseThrow().replays().get(0);
+            LetterQueries.Replay log = letters.show(after.get(0).id()).orElseThrow().replays().get(0);
             assertEquals("user alice", log.actor());
             assertThat(log.outcome()).contains("dispatched as attempt 2").contains("job reopened");
             assertFalse(letters.replay(after.get(0).id(), "alice", false).done(), "a resolved letter is not replayed again");
@@ -112,10 +112,10 @@ class DeadLetterReplayIT {
             UUID first = cluster.client().submit(JobRequests.builder("broken").build());
             UUID second = cluster.client().submit(JobRequests.builder("broken").build());
             DeadLetters letters = cluster.deadLetters();
-            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(first, null, null, null, 1)).size()
-                    + letters.list(new DeadLetterStore.Filter(second, null, null, null, 1)).size() == 2);
-            long mine = letters.list(new DeadLetterStore.Filter(first, null, null, null, 1)).get(0).id();
-            long theirs = letters.list(new DeadLetterStore.Filter(second, null, null, null, 1)).get(0).id();
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new LetterQueries.Filter(first, null, null, null, 1)).size()
+                    + letters.list(new LetterQueries.Filter(second, null, null, null, 1)).size() == 2);
+            long mine = letters.list(new LetterQueries.Filter(first, null, null, null, 1)).get(0).id();
+            long theirs = letters.list(new LetterQueries.Filter(second, null, null, null, 1)).get(0).id();
 
             LetterCommand replay = LetterCommand.replay(first, List.of(mine), false, "erin");
             List<LetterResult> once = cluster.client().letters(replay, Duration.ofSeconds(30));
@@ -144,7 +144,7 @@ class DeadLetterReplayIT {
             processor.broken.set(false);
             cluster.client().follow(job);
             DeadLetters letters = cluster.deadLetters();
-            UUID oneTask = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0).taskId();
+            UUID oneTask = letters.list(new LetterQueries.Filter(job, null, null, null, 1)).get(0).taskId();
             assertEquals(10, letters.replayErrorClass(NonRetryableException.class.getName(), "bob", false).stream().filter(LetterResult::done).count());
             JobEvent second = cluster.client().await(job, Duration.ofMinutes(1));
             assertEquals(JobEvent.Type.SUCCEEDED, second.type());

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.Coordinator;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.MapReduceProcessor;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.Processor;
 import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.model.JobEvent;
@@ -253,7 +253,7 @@ class OutboxIT {
             UUID job = cluster.client().submit(JobRequests.builder("refuses").build());
             assertEquals(JobEvent.Type.FAILED, cluster.client().await(job, OUTCOME).type());
             DeadLetters letters = cluster.deadLetters();
-            long id = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0).id();
+            long id = letters.list(new LetterQueries.Filter(job, null, null, null, 1)).get(0).id();
             sends.failNth(1, to(cluster.topics.parkedLetters()));
             assertThat(letters.park(id, "erin").done()).isTrue();
             assertEquals(DeadLetter.PARKED, letters.show(id).orElseThrow().letter().state());

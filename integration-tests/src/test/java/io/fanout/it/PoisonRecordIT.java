@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.console.DeadLetters;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.examples.Greeter;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
@@ -67,18 +67,18 @@ class PoisonRecordIT {
             assertEquals(TASK_GARBAGE, tasksGarbage.size(), "every garbage record, byte for byte, once");
 
             DeadLetters index = cluster.deadLetters();
-            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 5000)).size()
+            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new LetterQueries.Filter(null, null, null, null, 5000)).size()
                     == TASK_GARBAGE + STATUS_GARBAGE);
-            DeadLetter first = index.list(new DeadLetterStore.Filter(null, "io.fanout.shared.wire.WireFormatException", null, null, 1)).get(0);
+            DeadLetter first = index.list(new LetterQueries.Filter(null, "io.fanout.shared.wire.WireFormatException", null, null, 1)).get(0);
             assertEquals("POISON", first.reason());
             assertTrue(first.originalOffset() != null && first.dltOffset() != null);
 
             // Replayed, an unreadable record goes back where it came from, and (still unreadable) comes back as a new letter.
             assertTrue(index.replay(first.id(), "carol", false).done());
             assertEquals(DeadLetter.REPLAYED, index.show(first.id()).orElseThrow().letter().state());
-            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 5000)).size()
+            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new LetterQueries.Filter(null, null, null, null, 5000)).size()
                     == TASK_GARBAGE + STATUS_GARBAGE + 1);
-            List<DeadLetter> all = index.list(new DeadLetterStore.Filter(null, null, null, null, 5000));
+            List<DeadLetter> all = index.list(new LetterQueries.Filter(null, null, null, null, 5000));
             DeadLetter again = all.get(all.size() - 1);
             assertEquals(first.originalTopic(), again.originalTopic());
             assertEquals(first.originalPartition(), again.originalPartition());
@@ -141,7 +141,7 @@ class PoisonRecordIT {
             foreign.headers().add(DeadLetterHeaders.TASK, "not-a-task-id".getBytes());
             producer.send(foreign).get();
             DeadLetters index = cluster.deadLetters();
-            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new DeadLetterStore.Filter(null, null, null, null, 10)).size() == 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> index.list(new LetterQueries.Filter(null, null, null, null, 10)).size() == 3);
         }
     }
 }

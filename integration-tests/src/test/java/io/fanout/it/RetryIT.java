@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.Processor;
 import io.fanout.executor.api.RetryLaterException;
 import io.fanout.executor.api.TaskContext;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
@@ -148,7 +148,7 @@ class RetryIT {
             assertEquals("1", DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.ATTEMPTS));
             assertEquals("exec-a", DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.EXECUTOR));
 
-            DeadLetter indexed = cluster.deadLetters().list(new DeadLetterStore.Filter(job, null, null, null, 10)).get(0);
+            DeadLetter indexed = cluster.deadLetters().list(new LetterQueries.Filter(job, null, null, null, 10)).get(0);
             assertEquals(NonRetryableException.class.getName(), indexed.errorClass());
             assertEquals(original.taskId(), indexed.taskId());
             assertEquals(DeadLetter.DEAD, indexed.state());

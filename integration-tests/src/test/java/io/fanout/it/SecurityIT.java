@@ -11,7 +11,6 @@ import io.fanout.client.FanoutClient;
 import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.CoordinatorConfig;
-import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.embedded.EmbeddedKafka;
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.executor.FanoutExecutor;
@@ -20,6 +19,7 @@ import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.Processor;
 import io.fanout.executor.api.TaskContext;
 import io.fanout.executor.api.TaskResults;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.KafkaClientSettings;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.command.CommandResult;
@@ -356,7 +356,7 @@ class SecurityIT {
             assertEquals(JobEvent.Type.FAILED, failed.type(), failed.toString());
             assertEquals(1, failed.tasks().failed());
             DeadLetters letters = new DeadLetters(coordinator.dataSource(), client, Duration.ofSeconds(30)); // replays and parks are commands, sent with the client's ACLs
-            DeadLetterStore.Filter ofJob = new DeadLetterStore.Filter(job, null, null, null, 10);
+            LetterQueries.Filter ofJob = new LetterQueries.Filter(job, null, null, null, 10);
             await().atMost(Duration.ofMinutes(1)).until(() -> letters.list(ofJob).size() == 1);
             squares.broken.set(false);
             client.follow(job);
@@ -369,7 +369,7 @@ class SecurityIT {
             squares.broken.set(true);
             UUID failing = client.submit(JobRequests.builder("squares").build());
             assertEquals(JobEvent.Type.FAILED, client.await(failing, Duration.ofMinutes(2)).type());
-            DeadLetterStore.Filter ofFailing = new DeadLetterStore.Filter(failing, null, null, null, 10);
+            LetterQueries.Filter ofFailing = new LetterQueries.Filter(failing, null, null, null, 10);
             await().atMost(Duration.ofMinutes(1)).until(() -> letters.list(ofFailing).size() == 1);
             LetterResult parked = letters.park(letters.list(ofFailing).get(0).id(), "security-it");
             assertTrue(parked.done(), parked.outcome());

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fanout.console.DeadLetters;
 import io.fanout.coordinator.Coordinator;
 import io.fanout.coordinator.SweeperPolicy;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.Processor;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.RetryPolicy;
@@ -45,11 +45,11 @@ class SweeperIT {
             UUID other = cluster.client().submit(JobRequests.builder("refuses").retry(noRetry).build());
             DeadLetters letters = cluster.deadLetters();
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> letters.list(new DeadLetterStore.Filter(job, null, null, DeadLetter.PARKED, 1)).size() == 1);
-            DeadLetter parked = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1)).get(0);
+            await().atMost(Duration.ofSeconds(60)).until(() -> letters.list(new LetterQueries.Filter(job, null, null, DeadLetter.PARKED, 1)).size() == 1);
+            DeadLetter parked = letters.list(new LetterQueries.Filter(job, null, null, null, 1)).get(0);
             assertEquals(2, parked.replayCount());
-            List<DeadLetterStore.Replay> log = letters.show(parked.id()).orElseThrow().replays();
-            assertEquals(List.of("REPLAY", "REPLAY", "PARK"), log.stream().map(DeadLetterStore.Replay::action).toList());
+            List<LetterQueries.Replay> log = letters.show(parked.id()).orElseThrow().replays();
+            assertEquals(List.of("REPLAY", "REPLAY", "PARK"), log.stream().map(LetterQueries.Replay::action).toList());
             assertTrue(log.stream().allMatch(r -> r.actor().equals("sweeper coord-a")), log.toString());
             assertThat(log.get(2).outcome()).isEqualTo("parked after 2 replays");
 
@@ -58,7 +58,7 @@ class SweeperIT {
             assertEquals("still broken", DeadLetterHeaders.text(onParkingTopic.headers(), DeadLetterHeaders.EXCEPTION_MESSAGE));
             assertEquals("FAILED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
 
-            DeadLetter notReplayable = letters.list(new DeadLetterStore.Filter(other, null, null, null, 1)).get(0);
+            DeadLetter notReplayable = letters.list(new LetterQueries.Filter(other, null, null, null, 1)).get(0);
             assertEquals(DeadLetter.DEAD, notReplayable.state());
             assertEquals(0, notReplayable.replayCount(), "IllegalStateException is not among the sweeper's replayable errors");
         }
@@ -76,7 +76,7 @@ class SweeperIT {
             UUID job = cluster.client().submit(JobRequests.builder("broken").build());
             DeadLetters letters = DeadLetters.reader(b.dataSource());
             await().atMost(Duration.ofSeconds(60)).until(() -> replays(letters, job).size() >= 5);
-            assertEquals(1, replays(letters, job).stream().map(DeadLetterStore.Replay::actor).distinct().count(), "one sweeper per letter");
+            assertEquals(1, replays(letters, job).stream().map(LetterQueries.Replay::actor).distinct().count(), "one sweeper per letter");
             String owner = replays(letters, job).get(0).actor();
 
             Coordinator leaving = owner.equals("sweeper coord-a") ? cluster.coordinator() : b;
@@ -108,16 +108,16 @@ class SweeperIT {
             }));
             DeadLetters letters = cluster.deadLetters();
             UUID cancelled = cluster.client().submit(JobRequests.builder("half").items(List.of(1L, 2L), "half").build());
-            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(cancelled, null, null, null, 1)).size() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new LetterQueries.Filter(cancelled, null, null, null, 1)).size() == 1);
             assertTrue(cluster.client().cancel(cancelled, "test", Duration.ofSeconds(30)).done());
             UUID replayable = cluster.client().submit(JobRequests.builder("broken").build());
-            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new DeadLetterStore.Filter(replayable, null, null, null, 1)).size() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new LetterQueries.Filter(replayable, null, null, null, 1)).size() == 1);
 
             Coordinator sweeping = cluster.startCoordinator(b -> b.sweeper(onePerSweep).coordinatorId("sweeper"));
             cluster.coordinator().close(); // the sweeping coordinator takes every partition, with both letters
             DeadLetters after = DeadLetters.reader(sweeping.dataSource());
-            await().atMost(Duration.ofSeconds(60)).until(() -> after.list(new DeadLetterStore.Filter(replayable, null, null, null, 1)).get(0).replayCount() == 1);
-            DeadLetter stuck = after.list(new DeadLetterStore.Filter(cancelled, null, null, null, 1)).get(0);
+            await().atMost(Duration.ofSeconds(60)).until(() -> after.list(new LetterQueries.Filter(replayable, null, null, null, 1)).get(0).replayCount() == 1);
+            DeadLetter stuck = after.list(new LetterQueries.Filter(cancelled, null, null, null, 1)).get(0);
             assertEquals(DeadLetter.DEAD, stuck.state(), "a letter of a cancelled job stays as it is, for a person to look at");
             assertEquals(0, stuck.replayCount());
             assertTrue(sweeping.health().healthy());
@@ -125,8 +125,8 @@ class SweeperIT {
         }
     }
 
-    private static List<DeadLetterStore.Replay> replays(DeadLetters letters, UUID job) throws Exception {
-        List<DeadLetter> l = letters.list(new DeadLetterStore.Filter(job, null, null, null, 1));
+    private static List<LetterQueries.Replay> replays(DeadLetters letters, UUID job) throws Exception {
+        List<DeadLetter> l = letters.list(new LetterQueries.Filter(job, null, null, null, 1));
         return l.isEmpty() ? List.of() : letters.show(l.get(0).id()).orElseThrow().replays();
     }
 }

@@ -223,7 +223,7 @@ class WorkflowIT {
             WorkflowDefinition newer = Workflows.define(def.name()).node("e", JobRequests.builder("echo").params(Map.of("day", "${params.date}")).build())
                     .build();
             try (java.sql.Connection c = cluster.db().getConnection()) {
-                assertEquals(2, new io.fanout.coordinator.store.WorkflowVersions().define(c, newer));
+                assertEquals(2, new io.fanout.coordinator.workflow.WorkflowVersions().define(c, newer));
             }
             WorkflowRunRequest inline = Workflows.withKey(Workflows.run(def, Map.of("date", "2026-12-03")), "inline-" + UUID.randomUUID());
             assertEquals(JobState.SUCCEEDED, cluster.client().await(cluster.client().run(inline), Duration.ofMinutes(2)).state());

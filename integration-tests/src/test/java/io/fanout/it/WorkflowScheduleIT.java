@@ -37,7 +37,7 @@ class WorkflowScheduleIT {
 
     private static void store(FanoutCluster cluster, WorkflowDefinition def) throws Exception {
         try (Connection c = cluster.db().getConnection()) {
-            new io.fanout.coordinator.store.WorkflowVersions().define(c, def);
+            new io.fanout.coordinator.workflow.WorkflowVersions().define(c, def);
         }
     }
 

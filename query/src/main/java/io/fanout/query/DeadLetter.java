@@ -1,4 +1,4 @@
-package io.fanout.coordinator.store;
+package io.fanout.query;
 
 import java.time.Instant;
 import java.util.UUID;

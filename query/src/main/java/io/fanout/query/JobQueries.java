@@ -1,4 +1,4 @@
-package io.fanout.console;
+package io.fanout.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fanout.shared.json.Json;

@@ -1,4 +1,4 @@
-package io.fanout.coordinator.store;
+package io.fanout.query;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

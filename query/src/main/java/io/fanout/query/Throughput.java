@@ -1,4 +1,4 @@
-package io.fanout.console;
+package io.fanout.query;
 
 import io.fanout.shared.model.JobState;
 import java.sql.Connection;

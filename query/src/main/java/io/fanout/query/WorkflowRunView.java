@@ -1,6 +1,5 @@
-package io.fanout.console;
+package io.fanout.query;
 
-import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.shared.json.Json;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -16,8 +15,8 @@ public final class WorkflowRunView {
     private WorkflowRunView() {
     }
 
-    public static Optional<Map<String, Object>> read(Connection c, WorkflowStore store, UUID id) throws SQLException {
-        WorkflowStore.Run run = store.runs(c, List.of(id)).get(id);
+    public static Optional<Map<String, Object>> read(Connection c, UUID id) throws SQLException {
+        RunQueries.Run run = RunQueries.runs(c, List.of(id)).get(id);
         if (run == null) {
             return Optional.empty();
         }
@@ -31,7 +30,7 @@ public final class WorkflowRunView {
         view.put("error", run.error());
         view.put("createdAt", run.createdAt());
         view.put("finishedAt", run.finishedAt());
-        view.put("nodes", store.nodes(c, List.of(id)).getOrDefault(id, Map.of()).values().stream().map(n -> {
+        view.put("nodes", RunQueries.nodes(c, List.of(id)).getOrDefault(id, Map.of()).values().stream().map(n -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("node", n.node());
             m.put("state", n.state());

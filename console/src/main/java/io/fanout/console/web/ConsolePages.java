@@ -8,17 +8,17 @@ import io.fanout.console.Commander;
 import io.fanout.console.DeadLetters;
 import io.fanout.console.ExecutorsView;
 import io.fanout.console.JobProgress;
-import io.fanout.console.JobQueries;
 import io.fanout.console.Params;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
 import io.fanout.console.SignInLimits;
-import io.fanout.console.Throughput;
 import io.fanout.coordinator.schedule.Schedules;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
-import io.fanout.coordinator.store.WorkflowStore;
-import io.fanout.coordinator.store.WorkflowVersions;
+import io.fanout.coordinator.workflow.WorkflowVersions;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.JobQueries;
+import io.fanout.query.LetterQueries;
+import io.fanout.query.RunQueries;
+import io.fanout.query.Throughput;
 import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobState;
@@ -59,7 +59,6 @@ public final class ConsolePages {
     private final AuditLog audit;
     private final Audited audited;
     private final DataSource db;
-    private final WorkflowStore workflows = new WorkflowStore();
     private final Schedules schedules;
     private final Supplier<ExecutorsView> executors;
     private final Throughput throughput;
@@ -111,7 +110,7 @@ public final class ConsolePages {
 
     private void overview(Context ctx) throws Exception {
         Map<String, Long> counts = queries.countsByState(Instant.now().minus(Duration.ofDays(1)));
-        List<DeadLetter> open = deadLetters.list(new DeadLetterStore.Filter(null, null, Instant.EPOCH, DeadLetter.DEAD, 501));
+        List<DeadLetter> open = deadLetters.list(new LetterQueries.Filter(null, null, Instant.EPOCH, DeadLetter.DEAD, 501));
         StringBuilder cards = new StringBuilder("<h2>Jobs of the last day</h2><div class=\"cards\">");
         for (JobState s : JobState.values()) {
             cards.append("<a class=\"card\" href=\"/console/jobs?state=").append(s).append("\"><b id=\"count-").append(s).append("\">")
@@ -239,7 +238,7 @@ public final class ConsolePages {
     private void runList(Context ctx) throws Exception {
         StringBuilder b = new StringBuilder("<table><tr><th>run</th><th>workflow</th><th>state</th><th>created</th><th>finished</th></tr>");
         try (Connection c = db.getConnection()) {
-            for (WorkflowStore.Run r : workflows.recentRuns(c, Instant.now().minus(Duration.ofDays(7)), 200)) {
+            for (RunQueries.Run r : RunQueries.recentRuns(c, Instant.now().minus(Duration.ofDays(7)), 200)) {
                 b.append("<tr><td><a href=\"/console/workflow-runs/").append(r.runId()).append("\">").append(r.runId()).append("</a></td><td>")
                         .append(Html.esc(r.workflow())).append(" v").append(r.version()).append("</td><td class=\"state-").append(Html.esc(r.state())).append("\">")
                         .append(Html.esc(r.state())).append("</td><td>").append(r.createdAt()).append("</td><td>").append(Html.esc(r.finishedAt())).append("</td></tr>");
@@ -252,12 +251,12 @@ public final class ConsolePages {
     private void runPage(Context ctx) throws Exception {
         UUID id = Params.uuid(ctx);
         try (Connection c = db.getConnection()) {
-            WorkflowStore.Run run = workflows.runs(c, List.of(id)).get(id);
+            RunQueries.Run run = RunQueries.runs(c, List.of(id)).get(id);
             if (run == null) {
                 throw ApiError.notFound("no workflow run " + id);
             }
             WorkflowDefinition def = new WorkflowVersions().version(c, run.workflow(), run.version()).orElseThrow().definition();
-            Map<String, WorkflowStore.Node> nodes = workflows.nodes(c, List.of(id)).getOrDefault(id, Map.of());
+            Map<String, RunQueries.Node> nodes = RunQueries.nodes(c, List.of(id)).getOrDefault(id, Map.of());
             Map<String, String> states = new java.util.HashMap<>();
             nodes.forEach((name, n) -> states.put(name, n.state().name()));
             boolean open = run.state().equals("RUNNING") || run.state().equals("SUSPENDED");
@@ -270,7 +269,7 @@ public final class ConsolePages {
             b.append(GraphDrawing.svg(def, states));
             b.append("<table><tr><th>node</th><th>state</th><th>attempt</th><th>job</th><th>result or error</th></tr>");
             for (var wn : def.nodes()) {
-                WorkflowStore.Node n = nodes.get(wn.name());
+                RunQueries.Node n = nodes.get(wn.name());
                 b.append("<tr><td>").append(Html.esc(wn.name())).append("</td><td class=\"state-").append(Html.esc(n.state())).append("\">").append(Html.esc(n.state()))
                         .append("</td><td>").append(n.attempt()).append("</td><td>")
                         .append(n.jobId() == null ? "" : "<a href=\"/console/jobs/" + n.jobId() + "\">" + n.jobId() + "</a>").append("</td><td>")

@@ -8,8 +8,8 @@ import io.fanout.console.DeadLetters;
 import io.fanout.console.Params;
 import io.fanout.console.Route;
 import io.fanout.console.Scope;
-import io.fanout.coordinator.store.DeadLetter;
-import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.query.DeadLetter;
+import io.fanout.query.LetterQueries;
 import io.fanout.shared.command.LetterResult;
 import io.javalin.http.Context;
 import java.time.Instant;
@@ -44,7 +44,7 @@ final class LetterPages {
                 + "name=\"csrf\" value=\"" + Html.esc(csrf) + "\"><input name=\"errorClass\" id=\"error-class\" placeholder=\"error class\" size=\"50\">"
                 + "<button id=\"replay-class\">Replay every waiting letter of this class...</button></form>");
         b.append("<table><tr><th>letter</th><th>state</th><th>job</th><th>task</th><th>error</th><th>failed</th><th></th></tr>");
-        for (DeadLetter l : deadLetters.list(new DeadLetterStore.Filter(null, null, Instant.EPOCH, null, 200))) {
+        for (DeadLetter l : deadLetters.list(new LetterQueries.Filter(null, null, Instant.EPOCH, null, 200))) {
             b.append("<tr id=\"letter-").append(l.id()).append("\"><td><a href=\"/console/dead-letters/").append(l.id()).append("\">").append(l.id())
                     .append("</a></td><td class=\"letter-state\">").append(Html.esc(l.state()))
                     .append("</td><td>").append(l.jobId() == null ? "" : "<a href=\"/console/jobs/" + l.jobId() + "\">" + l.jobId() + "</a>").append("</td><td>")

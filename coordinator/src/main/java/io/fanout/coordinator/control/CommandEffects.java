@@ -1,8 +1,8 @@
 package io.fanout.coordinator.control;
 
 import io.fanout.coordinator.deadletter.LetterSend;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.workflow.WorkflowRuns;
 import io.fanout.shared.model.JobEvent;
 import java.util.ArrayList;

@@ -46,9 +46,9 @@ public final class Commands {
         CommandEffects out = new CommandEffects();
         for (Received r : received) { // in the order read: a replay then a cancel of one job is not a cancel then a replay
             switch (r.command()) {
-                case JobCommand cmd -> jobs.apply(c, List.of(new JobCommands.Received(cmd, r.record())), releaseHeld, out);
-                case RunCommand cmd -> runs.apply(c, List.of(new RunCommands.Received(cmd, r.record())), out);
-                case LetterCommand cmd -> letters.apply(c, List.of(new LetterCommands.Received(cmd, r.record())), out);
+                case JobCommand cmd -> jobs.apply(c, cmd, r.record(), releaseHeld, out);
+                case RunCommand cmd -> runs.apply(c, cmd, r.record(), out);
+                case LetterCommand cmd -> letters.apply(c, cmd, r.record(), out);
             }
         }
         return out;

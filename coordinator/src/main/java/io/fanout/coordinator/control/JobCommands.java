@@ -1,8 +1,8 @@
 package io.fanout.coordinator.control;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.shared.command.JobCommand;
@@ -30,10 +30,6 @@ final class JobCommands {
     private static final Logger log = LoggerFactory.getLogger(JobCommands.class);
     private static final int RESUME_CHUNK = 5_000;
 
-    /** A command as read from the jobs topic. */
-    record Received(JobCommand command, ConsumerRecord<byte[], byte[]> record) {
-    }
-
     private final JobStore jobs;
     private final TaskStore tasks;
     private final WaitingTasks waiting;
@@ -48,36 +44,33 @@ final class JobCommands {
     }
 
     /**
-     * Carries out the commands in order, in {@code c}'s transaction, adding what they owe Kafka to {@code out}.
+     * Carries out the command, read from {@code record}, in {@code c}'s transaction, adding what they owe Kafka to {@code out}.
      *
      * @param releaseHeld whether a resume releases the job's held tasks itself (not with a dispatch window, which releases them by priority)
      */
-    void apply(Connection c, List<Received> received, boolean releaseHeld, CommandEffects out) throws SQLException {
-        for (Received r : received) {
-            JobCommand cmd = r.command();
-            JobRow job = jobs.load(c, List.of(cmd.jobId())).get(cmd.jobId());
-            if (job == null) {
-                out.answers.add(new JobEvent(JobEvent.Type.REFUSED, cmd.jobId(), null, null, null, null, null, null, null, null, now())
-                        .answering(cmd.id(), "no job " + cmd.jobId()));
-                continue;
-            }
-            if (job.ownerPartition() != r.record().partition()) {
-                out.forwards.add(new CommandEffects.Forward(job.ownerPartition(), r.record()));
-                continue;
-            }
-            CommandLog.Applied before = commands.find(c, cmd.id());
-            if (before != null) {
-                answerAgain(cmd, job, before, out);
-                continue;
-            }
-            String message = switch (cmd.kind()) {
-                case CANCEL -> cancel(c, cmd, job, out);
-                case SUSPEND -> suspend(c, cmd, job, out);
-                case RESUME -> resume(c, cmd, job, releaseHeld, out);
-            };
-            JobEvent answer = out.answers.getLast();
-            commands.record(c, cmd, answer.type() != JobEvent.Type.REFUSED, message);
+    void apply(Connection c, JobCommand cmd, ConsumerRecord<byte[], byte[]> record, boolean releaseHeld, CommandEffects out) throws SQLException {
+        JobRow job = jobs.load(c, List.of(cmd.jobId())).get(cmd.jobId());
+        if (job == null) {
+            out.answers.add(new JobEvent(JobEvent.Type.REFUSED, cmd.jobId(), null, null, null, null, null, null, null, null, now())
+                    .answering(cmd.id(), "no job " + cmd.jobId()));
+            return;
         }
+        if (job.ownerPartition() != record.partition()) {
+            out.forwards.add(new CommandEffects.Forward(job.ownerPartition(), record));
+            return;
+        }
+        CommandLog.Applied before = commands.find(c, cmd.id());
+        if (before != null) {
+            answerAgain(cmd, job, before, out);
+            return;
+        }
+        String message = switch (cmd.kind()) {
+            case CANCEL -> cancel(c, cmd, job, out);
+            case SUSPEND -> suspend(c, cmd, job, out);
+            case RESUME -> resume(c, cmd, job, releaseHeld, out);
+        };
+        JobEvent answer = out.answers.getLast();
+        commands.record(c, cmd, answer.type() != JobEvent.Type.REFUSED, message);
     }
 
     private String cancel(Connection c, JobCommand cmd, JobRow job, CommandEffects out) throws SQLException {

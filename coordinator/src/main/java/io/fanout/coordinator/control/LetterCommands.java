@@ -1,8 +1,8 @@
 package io.fanout.coordinator.control;
 
 import io.fanout.coordinator.deadletter.LetterActions;
-import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.query.DeadLetter;
 import io.fanout.shared.command.LetterCommand;
 import io.fanout.shared.command.LetterResult;
 import io.fanout.shared.json.Json;
@@ -25,10 +25,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class LetterCommands {
 
-    /** A command as read from the jobs topic. */
-    record Received(LetterCommand command, ConsumerRecord<byte[], byte[]> record) {
-    }
-
     private final LetterActions actions;
     private final CommandLog commands = new CommandLog();
     private final Clock clock;
@@ -38,35 +34,32 @@ final class LetterCommands {
         this.clock = clock;
     }
 
-    /** Carries out the commands in order, in {@code c}'s transaction, adding what they owe Kafka to {@code out}. */
-    void apply(Connection c, List<Received> received, CommandEffects out) throws SQLException {
-        for (Received r : received) {
-            LetterCommand cmd = r.command();
-            Map<Long, DeadLetter> found = DeadLetterStore.read(c, cmd.letters());
-            DeadLetter stranger = found.values().stream().filter(l -> !Objects.equals(l.jobId(), cmd.jobId())).findFirst().orElse(null);
-            if (stranger != null) { // the command is keyed, forwarded, logged and answered as the job's
-                out.answers.add(answer(cmd, JobEvent.Type.REFUSED, "dead letter " + stranger.id() + " is " + (stranger.jobId() == null
-                        ? "of an unreadable record, not of a job" : "of job " + stranger.jobId()) + ": send one command per job", List.of()));
-                continue;
-            }
-            // one job's letters (or only letters of unreadable records) share one owner: their job's partition, or 0
-            DeadLetter any = found.values().stream().findFirst().orElse(null);
-            if (any != null && any.ownerPartition() != r.record().partition()) {
-                out.forwards.add(new CommandEffects.Forward(any.ownerPartition(), r.record()));
-                continue;
-            }
-            CommandLog.Applied before = commands.find(c, cmd.id());
-            if (before != null) {
-                List<LetterResult> results = before.details() == null ? List.of() : LetterResult.fromJson(Json.readTree(before.details()));
-                out.answers.add(answer(cmd, type(cmd, results), before.message(), results));
-                continue;
-            }
-            List<LetterResult> results = carryOut(c, cmd, found.keySet(), out);
-            String message = summary(cmd, results);
-            JobEvent.Type type = type(cmd, results);
-            commands.record(c, cmd, type != JobEvent.Type.REFUSED && !cmd.dryRun(), message, Json.toText(LetterResult.toJson(results)));
-            out.answers.add(answer(cmd, type, message, results));
+    /** Carries out the command, read from {@code record}, in {@code c}'s transaction, adding what they owe Kafka to {@code out}. */
+    void apply(Connection c, LetterCommand cmd, ConsumerRecord<byte[], byte[]> record, CommandEffects out) throws SQLException {
+        Map<Long, DeadLetter> found = DeadLetterStore.read(c, cmd.letters());
+        DeadLetter stranger = found.values().stream().filter(l -> !Objects.equals(l.jobId(), cmd.jobId())).findFirst().orElse(null);
+        if (stranger != null) { // the command is keyed, forwarded, logged and answered as the job's
+            out.answers.add(answer(cmd, JobEvent.Type.REFUSED, "dead letter " + stranger.id() + " is " + (stranger.jobId() == null
+                    ? "of an unreadable record, not of a job" : "of job " + stranger.jobId()) + ": send one command per job", List.of()));
+            return;
         }
+        // one job's letters (or only letters of unreadable records) share one owner: their job's partition, or 0
+        DeadLetter any = found.values().stream().findFirst().orElse(null);
+        if (any != null && any.ownerPartition() != record.partition()) {
+            out.forwards.add(new CommandEffects.Forward(any.ownerPartition(), record));
+            return;
+        }
+        CommandLog.Applied before = commands.find(c, cmd.id());
+        if (before != null) {
+            List<LetterResult> results = before.details() == null ? List.of() : LetterResult.fromJson(Json.readTree(before.details()));
+            out.answers.add(answer(cmd, type(cmd, results), before.message(), results));
+            return;
+        }
+        List<LetterResult> results = carryOut(c, cmd, found.keySet(), out);
+        String message = summary(cmd, results);
+        JobEvent.Type type = type(cmd, results);
+        commands.record(c, cmd, type != JobEvent.Type.REFUSED && !cmd.dryRun(), message, Json.toText(LetterResult.toJson(results)));
+        out.answers.add(answer(cmd, type, message, results));
     }
 
     private List<LetterResult> carryOut(Connection c, LetterCommand cmd, Collection<Long> existing, CommandEffects out) throws SQLException {

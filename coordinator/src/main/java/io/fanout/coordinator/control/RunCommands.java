@@ -4,9 +4,10 @@ import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WorkflowStore;
-import io.fanout.coordinator.store.WorkflowStore.Node;
-import io.fanout.coordinator.store.WorkflowStore.Run;
 import io.fanout.coordinator.workflow.WorkflowRuns;
+import io.fanout.query.RunQueries.Node;
+import io.fanout.query.RunQueries.Run;
+import io.fanout.query.RunQueries;
 import io.fanout.shared.command.RunCommand;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
@@ -39,10 +40,6 @@ final class RunCommands {
     private static final List<NodeState> NOT_SUCCEEDED = List.of(NodeState.PENDING, NodeState.FAILED, NodeState.CANCELLED, NodeState.UPSTREAM_FAILED,
             NodeState.SKIPPED);
 
-    /** A command as read from the jobs topic. */
-    record Received(RunCommand command, ConsumerRecord<byte[], byte[]> record) {
-    }
-
     /** Why a command was not carried out. */
     private static final class Refused extends Exception {
         Refused(String message) {
@@ -65,44 +62,41 @@ final class RunCommands {
         this.clock = clock;
     }
 
-    /** Carries out the commands in order, in {@code c}'s transaction, adding what they owe Kafka to {@code out}. */
-    void apply(Connection c, List<Received> received, CommandEffects out) throws SQLException {
-        for (Received r : received) {
-            RunCommand cmd = r.command();
-            Run run = store.lockRuns(c, List.of(cmd.runId())).get(cmd.runId());
-            if (run == null) {
-                out.answers.add(new JobEvent(JobEvent.Type.REFUSED, cmd.runId(), null, null, null, null, null, null, null, null, now())
-                        .answering(cmd.id(), "no workflow run " + cmd.runId()));
-                continue;
-            }
-            if (run.ownerPartition() != r.record().partition()) {
-                out.forwards.add(new CommandEffects.Forward(run.ownerPartition(), r.record()));
-                continue;
-            }
-            CommandLog.Applied before = commands.find(c, cmd.id());
-            if (before != null) {
-                out.answers.add((before.done() ? doneEvent(cmd, run) : refusedEvent(run)).answering(cmd.id(), before.message()));
-                continue;
-            }
-            String message;
-            JobEvent answer;
-            try {
-                message = switch (cmd.kind()) {
-                    case CANCEL -> cancel(c, cmd, run, out);
-                    case SUSPEND -> move(c, cmd, run, JobState.RUNNING, JobState.SUSPENDED, false, "suspended: no new node starts until it is resumed; "
-                            + "running ones finish", "suspended (only a RUNNING run can be)");
-                    case RESUME -> move(c, cmd, run, JobState.SUSPENDED, JobState.RUNNING, true, "resumed", "resumed (it is not suspended)");
-                    case RETRY -> retry(c, cmd, run);
-                    case MARK_SUCCEEDED -> markSucceeded(c, cmd, run);
-                };
-                answer = doneEvent(cmd, store.runs(c, List.of(run.runId())).get(run.runId()));
-            } catch (Refused e) {
-                message = e.getMessage();
-                answer = refusedEvent(run);
-            }
-            commands.record(c, cmd, answer.type() != JobEvent.Type.REFUSED, message);
-            out.answers.add(answer.answering(cmd.id(), message));
+    /** Carries out the command, read from {@code record}, in {@code c}'s transaction, adding what they owe Kafka to {@code out}. */
+    void apply(Connection c, RunCommand cmd, ConsumerRecord<byte[], byte[]> record, CommandEffects out) throws SQLException {
+        Run run = store.lockRuns(c, List.of(cmd.runId())).get(cmd.runId());
+        if (run == null) {
+            out.answers.add(new JobEvent(JobEvent.Type.REFUSED, cmd.runId(), null, null, null, null, null, null, null, null, now())
+                    .answering(cmd.id(), "no workflow run " + cmd.runId()));
+            return;
         }
+        if (run.ownerPartition() != record.partition()) {
+            out.forwards.add(new CommandEffects.Forward(run.ownerPartition(), record));
+            return;
+        }
+        CommandLog.Applied before = commands.find(c, cmd.id());
+        if (before != null) {
+            out.answers.add((before.done() ? doneEvent(cmd, run) : refusedEvent(run)).answering(cmd.id(), before.message()));
+            return;
+        }
+        String message;
+        JobEvent answer;
+        try {
+            message = switch (cmd.kind()) {
+                case CANCEL -> cancel(c, cmd, run, out);
+                case SUSPEND -> move(c, cmd, run, JobState.RUNNING, JobState.SUSPENDED, false, "suspended: no new node starts until it is resumed; "
+                        + "running ones finish", "suspended (only a RUNNING run can be)");
+                case RESUME -> move(c, cmd, run, JobState.SUSPENDED, JobState.RUNNING, true, "resumed", "resumed (it is not suspended)");
+                case RETRY -> retry(c, cmd, run);
+                case MARK_SUCCEEDED -> markSucceeded(c, cmd, run);
+            };
+            answer = doneEvent(cmd, RunQueries.runs(c, List.of(run.runId())).get(run.runId()));
+        } catch (Refused e) {
+            message = e.getMessage();
+            answer = refusedEvent(run);
+        }
+        commands.record(c, cmd, answer.type() != JobEvent.Type.REFUSED, message);
+        out.answers.add(answer.answering(cmd.id(), message));
     }
 
     /**
@@ -154,7 +148,7 @@ final class RunCommands {
             throw refusal(run, "only a failed or cancelled run is retried (a succeeded one from a node)");
         }
         WorkflowDefinition def = workflows.definition(c, run);
-        Map<String, Node> nodes = store.nodes(c, List.of(run.runId())).get(run.runId());
+        Map<String, Node> nodes = RunQueries.nodes(c, List.of(run.runId())).get(run.runId());
         List<String> again = new ArrayList<>();
         if (from != null) {
             if (def.node(from) == null) {
@@ -189,7 +183,7 @@ final class RunCommands {
         if (def.node(node) == null) {
             throw refusal(run, "its workflow " + run.workflow() + " v" + run.version() + " has no node '" + node + "'");
         }
-        Map<String, Node> nodes = store.nodes(c, List.of(run.runId())).get(run.runId());
+        Map<String, Node> nodes = RunQueries.nodes(c, List.of(run.runId())).get(run.runId());
         List<String> after = def.downstreamOf(List.of(node)).stream().filter(n -> nodes.get(n).state() != NodeState.SUCCEEDED).toList();
         List<String> running = after.stream().filter(n -> nodes.get(n).state() == NodeState.RUNNING).toList();
         if (!running.isEmpty()) {

@@ -1,9 +1,9 @@
 package io.fanout.coordinator.deadletter;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
-import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.store.TaskReplay;
+import io.fanout.query.DeadLetter;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.wire.WireCodec;

@@ -1,8 +1,8 @@
 package io.fanout.coordinator.deadletter;
 
 import io.fanout.coordinator.SweeperPolicy;
-import io.fanout.coordinator.store.DeadLetter;
 import io.fanout.coordinator.store.DeadLetterStore;
+import io.fanout.query.DeadLetter;
 import io.fanout.shared.TopicNames;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.dispatch;
 
 import io.fanout.coordinator.store.NewDeadLetter;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.shared.DeadLetterHeaders;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.wire.WireCodec;

@@ -1,5 +1,6 @@
 package io.fanout.coordinator.dispatch;
 
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.wire.WireCodec;
 import java.nio.ByteBuffer;

@@ -2,10 +2,10 @@ package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.control.CommandEffects;
 import io.fanout.coordinator.deadletter.LetterSend;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.NewDeadLetter;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.workflow.WorkflowRuns;
 import io.fanout.shared.model.JobEvent;
 import java.util.ArrayList;

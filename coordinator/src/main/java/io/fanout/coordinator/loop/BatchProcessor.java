@@ -2,7 +2,6 @@ package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.control.Commands;
 import io.fanout.coordinator.deadletter.LetterActions;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.intake.JobIntake.Accepted;
 import io.fanout.coordinator.intake.JobIntake.Rejected;
 import io.fanout.coordinator.intake.JobIntake;
@@ -11,6 +10,7 @@ import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
 import io.fanout.coordinator.store.RetryQueue;
 import io.fanout.coordinator.store.StagedStatus;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.coordinator.store.WorkflowStore;

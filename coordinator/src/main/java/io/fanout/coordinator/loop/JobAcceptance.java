@@ -1,9 +1,9 @@
 package io.fanout.coordinator.loop;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;

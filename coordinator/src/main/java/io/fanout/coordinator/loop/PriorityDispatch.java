@@ -1,8 +1,8 @@
 package io.fanout.coordinator.loop;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.store.WaitingTasks;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -2,11 +2,11 @@ package io.fanout.coordinator.loop;
 
 import io.fanout.coordinator.deadletter.LetterSend;
 import io.fanout.coordinator.dispatch.Effects;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.outbox.Outbox;
 import io.fanout.coordinator.outbox.Owed;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.PartitionOwnership;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.shared.model.JobEvent;
 import java.sql.Connection;
 import java.util.ArrayList;

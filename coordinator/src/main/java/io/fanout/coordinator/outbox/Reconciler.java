@@ -3,14 +3,14 @@ package io.fanout.coordinator.outbox;
 import io.fanout.coordinator.deadletter.LetterRecords;
 import io.fanout.coordinator.deadletter.LetterSend;
 import io.fanout.coordinator.dispatch.Effects;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewDeadLetter;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.store.TaskStore;
-import io.fanout.coordinator.store.WorkflowStore;
 import io.fanout.coordinator.workflow.WorkflowRuns;
+import io.fanout.query.RunQueries;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobState;
@@ -25,8 +25,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +50,6 @@ public final class Reconciler {
     private final JobStore jobs;
     private final TaskStore tasks;
     private final Effects effects;
-    private final WorkflowStore workflows = new WorkflowStore();
     private final LetterRecords letterRecords;
 
     public Reconciler(Outbox outbox, JobStore jobs, TaskStore tasks, Effects effects, LetterRecords letterRecords) {
@@ -96,8 +95,8 @@ public final class Reconciler {
                 }
                 sends.add(new Send(effects.events().publish(finalEvent(x)), o -> o.finalEvent(p, x.job().jobId())));
             }
-            List<WorkflowStore.Run> endedRuns = e.finalRuns().isEmpty() ? List.of()
-                    : workflows.runs(conn, e.finalRuns()).values().stream().filter(r -> JobState.valueOf(r.state()).isTerminal()).toList();
+            List<RunQueries.Run> endedRuns = e.finalRuns().isEmpty() ? List.of()
+                    : RunQueries.runs(conn, e.finalRuns()).values().stream().filter(r -> JobState.valueOf(r.state()).isTerminal()).toList();
             endedRuns.forEach(r -> sends.add(new Send(effects.events().publish(WorkflowRuns.runFinished(r)), o -> o.finalRun(p, r.runId()))));
             List<NewDeadLetter> owedLetters = e.letters().isEmpty() ? List.of() : DeadLetterStore.taskLetters(conn, e.letters());
             owedLetters.forEach(l -> sends.add(new Send(effects.deadLetters().publish(l), o -> o.letter(p, l.id()))));

@@ -1,6 +1,5 @@
 package io.fanout.coordinator.reduce;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.outbox.Outbox;
 import io.fanout.coordinator.outbox.Owed;
@@ -10,6 +9,7 @@ import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
 import io.fanout.coordinator.store.PartitionOwnership;
+import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.model.PayloadFormat;

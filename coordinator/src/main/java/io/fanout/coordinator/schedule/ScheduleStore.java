@@ -1,6 +1,5 @@
-package io.fanout.coordinator.store;
+package io.fanout.coordinator.schedule;
 
-import io.fanout.coordinator.schedule.Schedule;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,7 +12,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** Recurring jobs in PostgreSQL. */
-public final class ScheduleStore {
+final class ScheduleStore {
 
     private static final String COLUMNS = "name, cron, zone, request, concurrency_policy, next_fire_at, last_fired_at, last_job_id, fired, skipped";
 
@@ -21,7 +20,7 @@ public final class ScheduleStore {
     }
 
     /** Adds a schedule, or replaces the one of that name. */
-    public static void put(Connection c, Schedule s) throws SQLException {
+    static void put(Connection c, Schedule s) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO fanout_schedule (name, cron, zone, request, concurrency_policy, next_fire_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, zone = excluded.zone, request = excluded.request,
@@ -36,21 +35,21 @@ public final class ScheduleStore {
         }
     }
 
-    public static boolean remove(Connection c, String name) throws SQLException {
+    static boolean remove(Connection c, String name) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM fanout_schedule WHERE name = ?")) {
             ps.setString(1, name);
             return ps.executeUpdate() > 0;
         }
     }
 
-    public static List<Schedule> list(Connection c) throws SQLException {
+    static List<Schedule> list(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM fanout_schedule ORDER BY name")) {
             return read(ps);
         }
     }
 
     /** The schedules due by {@code now}, locked (others skip them). */
-    public static List<Schedule> due(Connection c, Instant now) throws SQLException {
+    static List<Schedule> due(Connection c, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM fanout_schedule WHERE next_fire_at <= ? ORDER BY next_fire_at "
                 + "FOR UPDATE SKIP LOCKED")) {
             ps.setTimestamp(1, Timestamp.from(now));
@@ -59,7 +58,7 @@ public final class ScheduleStore {
     }
 
     /** Records a run: fired (with its job) or skipped, and when the next is due. */
-    public static void recordRun(Connection c, String name, Instant firedAt, UUID jobId, Instant next) throws SQLException {
+    static void recordRun(Connection c, String name, Instant firedAt, UUID jobId, Instant next) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE fanout_schedule SET next_fire_at = ?, last_fired_at = coalesce(?, last_fired_at), "
                 + "last_job_id = coalesce(?, last_job_id), fired = fired + ?, skipped = skipped + ? WHERE name = ?")) {
             ps.setTimestamp(1, Timestamp.from(next));

@@ -1,20 +1,19 @@
 package io.fanout.coordinator.schedule;
 
-import io.fanout.shared.command.Command;
-import io.fanout.shared.command.JobCommand;
-import io.fanout.shared.command.RunCommand;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fanout.shared.workflow.InvalidWorkflowException;
-import io.fanout.shared.workflow.WorkflowRunRequest;
 import io.fanout.coordinator.lease.LeaderWork;
 import io.fanout.coordinator.lease.Lease;
 import io.fanout.coordinator.store.Database;
-import io.fanout.coordinator.store.ScheduleStore;
 import io.fanout.shared.TopicNames;
+import io.fanout.shared.command.Command;
+import io.fanout.shared.command.JobCommand;
+import io.fanout.shared.command.RunCommand;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.workflow.InvalidWorkflowException;
+import io.fanout.shared.workflow.WorkflowRunRequest;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

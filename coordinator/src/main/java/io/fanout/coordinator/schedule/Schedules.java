@@ -1,6 +1,5 @@
 package io.fanout.coordinator.schedule;
 
-import io.fanout.coordinator.store.ScheduleStore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -1,6 +1,5 @@
 package io.fanout.coordinator.store;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.wire.ReduceInputRange;
 import java.sql.PreparedStatement;

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.store;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
+import io.fanout.shared.lifecycle.TaskLifecycle;
+import io.fanout.shared.model.TaskState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -33,6 +34,7 @@ public final class RetryQueue {
      * and counts them in flight.
      */
     public void markDispatched(Connection conn, List<TaskDispatch> sent) throws SQLException {
+        TaskLifecycle.TABLE.check(TaskState.RETRY_WAIT, TaskState.DISPATCHED);
         try (PreparedStatement ps = conn.prepareStatement("""
                 WITH upd AS (
                     UPDATE fanout_task t SET due_at = NULL, state = CASE WHEN t.state = 'RETRY_WAIT' THEN 'DISPATCHED' ELSE t.state END

@@ -1,7 +1,5 @@
-package io.fanout.coordinator.dispatch;
+package io.fanout.coordinator.store;
 
-import io.fanout.coordinator.store.JobRow;
-import io.fanout.coordinator.store.NewTask;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.wire.ReduceInputRange;
 import io.fanout.shared.wire.TaskRecord;

@@ -1,7 +1,7 @@
 package io.fanout.coordinator.store;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import io.fanout.shared.lifecycle.JobLifecycle;
+import io.fanout.shared.lifecycle.TaskLifecycle;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
@@ -53,6 +53,7 @@ public final class TaskReplay {
                 if (!state.isFailure()) {
                     return new Prepared("task " + taskId + " is " + state + ", not failed", null, false);
                 }
+                TaskLifecycle.TABLE.check(state, TaskState.DISPATCHED);
                 if (rs.getBoolean(12)) {
                     return new Prepared("job " + jobId + " is past its deadline", null, false);
                 }

@@ -1,5 +1,6 @@
 package io.fanout.coordinator.store;
 
+import io.fanout.shared.lifecycle.TaskLifecycle;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.Failure;
@@ -10,7 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
-import io.fanout.coordinator.dispatch.TaskDispatch;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Task rows in bulk: inserts and status changes, a COPY and a statement or two per batch, never a
@@ -33,6 +34,7 @@ public final class TaskStore {
 
     private static final String TASK_COLUMNS = "job_id, task_id, parent_id, kind, task_name, state, payload_format, payload";
     private static final String UNIQUE_VIOLATION = "23505";
+    private static final String UNFINISHED = TaskLifecycle.UNFINISHED.stream().map(st -> "'" + st.name() + "'").collect(Collectors.joining(", "));
 
     private static final String INSERT_FROM_STAGE = """
             WITH ins AS (
@@ -326,8 +328,9 @@ public final class TaskStore {
             ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
             ps.executeUpdate(); // every attempt in flight is cancelled with the rest
         }
+        TaskLifecycle.TABLE.check(TaskLifecycle.UNFINISHED, TaskState.CANCELLED);
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_task SET state = 'CANCELLED', due_at = NULL, finished_at = now() "
-                + "WHERE job_id = ANY (?) AND fanout_state_rank(state) < 4")) {
+                + "WHERE job_id = ANY (?) AND state IN (" + UNFINISHED + ")")) {
             ps.setArray(1, conn.createArrayOf("uuid", jobIds.toArray()));
             return ps.executeUpdate();
         }

@@ -1,6 +1,7 @@
 package io.fanout.coordinator.store;
 
-import io.fanout.coordinator.dispatch.TaskDispatch;
+import io.fanout.shared.lifecycle.TaskLifecycle;
+import io.fanout.shared.model.TaskState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -62,6 +63,7 @@ public final class WaitingTasks {
         if (n <= 0) {
             return List.of();
         }
+        TaskLifecycle.TABLE.check(TaskState.CREATED, TaskState.DISPATCHED);
         try (PreparedStatement ps = conn.prepareStatement("""
                 WITH next AS (
                     DELETE FROM fanout_task_held WHERE (job_id, seq) IN (

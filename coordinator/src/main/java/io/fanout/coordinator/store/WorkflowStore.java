@@ -1,17 +1,18 @@
 package io.fanout.coordinator.store;
 
-import io.fanout.shared.json.Json;
+import static io.fanout.query.RunQueries.RUN_COLUMNS;
+import static io.fanout.query.RunQueries.node;
+import static io.fanout.query.RunQueries.run;
+
+import io.fanout.query.RunQueries.Node;
+import io.fanout.query.RunQueries.Run;
 import io.fanout.shared.lifecycle.RunLifecycle;
 import io.fanout.shared.model.JobState;
-import io.fanout.shared.workflow.InvalidWorkflowException;
 import io.fanout.shared.workflow.NodeState;
-import io.fanout.shared.workflow.WorkflowDefinition;
-import io.fanout.shared.workflow.WorkflowDefinitions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,11 +20,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** Workflow definitions (versioned), runs and their nodes. */
+/** Workflow runs and their nodes, as their owner writes them (what operators see: {@link io.fanout.query.RunQueries}). */
 public final class WorkflowStore {
 
     private static final String TERMINAL = JobState.sqlList(JobState.TERMINAL);
@@ -32,22 +32,6 @@ public final class WorkflowStore {
 
     /** A run to create, owned by the coordinator of {@code ownerPartition}. */
     public record NewRun(UUID runId, String key, String workflow, int version, int ownerPartition, String params) {
-    }
-
-    /** A run's row. */
-    public record Run(UUID runId, String key, String workflow, int version, String state, int ownerPartition, String params, String error,
-                      Instant createdAt, Instant finishedAt) {
-    }
-
-    /** A node's row. */
-    public record Node(String node, NodeState state, int attempt, UUID jobId, String resultJson, String error, Instant startedAt, Instant finishedAt) {
-        public Node started(int attempt, UUID jobId, Instant at) {
-            return new Node(node, NodeState.RUNNING, attempt, jobId, null, null, at, null);
-        }
-
-        public Node ended(NodeState state, String error, Instant at) {
-            return new Node(node, state, attempt, jobId, resultJson, error, startedAt, at);
-        }
     }
 
     /** A node whose job has just ended, with the run it belongs to. */
@@ -139,28 +123,17 @@ public final class WorkflowStore {
         }
     }
 
-    private static final String RUN_COLUMNS = "run_id, client_key, workflow, version, state, owner_partition, params, error, created_at, finished_at";
-
-    /** The runs with these ids, by id. */
-    public Map<UUID, Run> runs(Connection conn, Collection<UUID> runIds) throws SQLException {
-        return runs(conn, runIds, "");
-    }
-
     /**
      * The runs with these ids, locked until the transaction ends (in id order): whoever changes a
      * run or its nodes locks the run first, so the owner moving it on and an operator's action
      * take turns.
      */
     public Map<UUID, Run> lockRuns(Connection conn, Collection<UUID> runIds) throws SQLException {
-        return runs(conn, runIds, " ORDER BY run_id FOR UPDATE");
-    }
-
-    private Map<UUID, Run> runs(Connection conn, Collection<UUID> runIds, String suffix) throws SQLException {
         Map<UUID, Run> runs = new LinkedHashMap<>();
         if (runIds.isEmpty()) {
             return runs;
         }
-        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?)" + suffix)) {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?) ORDER BY run_id FOR UPDATE")) {
             ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -191,22 +164,6 @@ public final class WorkflowStore {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? run(rs) : null;
             }
-        }
-    }
-
-    /** The latest runs created since then, newest first. */
-    public List<Run> recentRuns(Connection conn, Instant since, int limit) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE created_at >= ? "
-                + "ORDER BY created_at DESC LIMIT ?")) {
-            ps.setTimestamp(1, java.sql.Timestamp.from(since));
-            ps.setInt(2, limit);
-            List<Run> runs = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    runs.add(run(rs));
-                }
-            }
-            return runs;
         }
     }
 
@@ -257,22 +214,6 @@ public final class WorkflowStore {
         }
     }
 
-    /** The nodes of these runs, by run, each run's by name. */
-    public Map<UUID, Map<String, Node>> nodes(Connection conn, Collection<UUID> runIds) throws SQLException {
-        Map<UUID, Map<String, Node>> nodes = new LinkedHashMap<>();
-        try (PreparedStatement ps = conn.prepareStatement("SELECT run_id, node, state, attempt, job_id, result_json, error, started_at, finished_at "
-                + "FROM fanout_workflow_node WHERE run_id = ANY (?)")) {
-            ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Node n = node(rs, 2);
-                    nodes.computeIfAbsent(rs.getObject(1, UUID.class), id -> new LinkedHashMap<>()).put(n.node(), n);
-                }
-            }
-        }
-        return nodes;
-    }
-
     /** A node of a run, as it is to be written. */
     public record RunNode(UUID runId, Node node) {
     }
@@ -319,11 +260,6 @@ public final class WorkflowStore {
         return ended;
     }
 
-    private static Run run(ResultSet rs) throws SQLException {
-        return new Run(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5), rs.getInt(6), rs.getString(7),
-                rs.getString(8), rs.getTimestamp(9).toInstant(), instant(rs.getTimestamp(10)));
-    }
-
     private static List<UUID> uuids(PreparedStatement ps) throws SQLException {
         List<UUID> ids = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
@@ -332,24 +268,6 @@ public final class WorkflowStore {
             }
         }
         return ids;
-    }
-
-    private static Node node(ResultSet rs, int first) throws SQLException {
-        int c = first;
-        return new Node(rs.getString(c), NodeState.valueOf(rs.getString(c + 1)), rs.getInt(c + 2), rs.getObject(c + 3, UUID.class), rs.getString(c + 4),
-                rs.getString(c + 5), instant(rs.getTimestamp(c + 6)), instant(rs.getTimestamp(c + 7)));
-    }
-
-    static WorkflowDefinition read(String text) {
-        try {
-            return WorkflowDefinitions.parse(Json.readTree(text));
-        } catch (InvalidWorkflowException e) {
-            throw new IllegalStateException("a stored workflow definition no longer reads: " + e.getMessage(), e);
-        }
-    }
-
-    private static Instant instant(Timestamp t) {
-        return t == null ? null : t.toInstant();
     }
 
     private static String text(Instant i) {

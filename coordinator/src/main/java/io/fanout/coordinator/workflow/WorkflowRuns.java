@@ -5,17 +5,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fanout.coordinator.alert.WebhookAllowList;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.WorkflowStore;
-import io.fanout.coordinator.store.WorkflowVersions;
-import io.fanout.coordinator.store.WorkflowStore.Node;
-import io.fanout.coordinator.store.WorkflowStore.Run;
+import io.fanout.coordinator.workflow.WorkflowVersions;
+import io.fanout.query.RunQueries.Node;
+import io.fanout.query.RunQueries.Run;
+import io.fanout.query.RunQueries;
 import io.fanout.shared.Pools;
 import io.fanout.shared.json.Json;
 import io.fanout.shared.model.InvalidJobRequestException;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequest;
-import io.fanout.shared.model.Webhooks;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.JobState;
+import io.fanout.shared.model.Webhooks;
 import io.fanout.shared.workflow.NodeState;
 import io.fanout.shared.workflow.References;
 import io.fanout.shared.workflow.TriggerRule;
@@ -209,7 +210,7 @@ public final class WorkflowRuns {
         for (WorkflowStore.EndedNode e : store.endNodesOfEndedJobs(conn, runIds)) {
             out.events.add(nodeEvent(JobEvent.Type.NODE_FINISHED, runs.get(e.runId()), e.node()));
         }
-        Map<UUID, Map<String, Node>> nodes = store.nodes(conn, runIds);
+        Map<UUID, Map<String, Node>> nodes = RunQueries.nodes(conn, runIds);
         for (Run run : runs.values()) {
             if (JobState.valueOf(run.state()) == JobState.RUNNING) {
                 evaluate(run, definition(conn, run), nodes.get(run.runId()), out);

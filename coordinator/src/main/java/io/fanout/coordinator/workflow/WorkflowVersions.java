@@ -1,7 +1,9 @@
-package io.fanout.coordinator.store;
+package io.fanout.coordinator.workflow;
 
 import io.fanout.shared.json.Json;
+import io.fanout.shared.workflow.InvalidWorkflowException;
 import io.fanout.shared.workflow.WorkflowDefinition;
+import io.fanout.shared.workflow.WorkflowDefinitions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,7 +61,7 @@ public final class WorkflowVersions {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new Version(WorkflowStore.read(rs.getString(1)), rs.getInt(2), rs.getTimestamp(3).toInstant()));
+                return Optional.of(new Version(read(rs.getString(1)), rs.getInt(2), rs.getTimestamp(3).toInstant()));
             }
         }
     }
@@ -71,9 +73,17 @@ public final class WorkflowVersions {
              ResultSet rs = ps.executeQuery()) {
             List<Version> all = new ArrayList<>();
             while (rs.next()) {
-                all.add(new Version(WorkflowStore.read(rs.getString(1)), rs.getInt(2), rs.getTimestamp(3).toInstant()));
+                all.add(new Version(read(rs.getString(1)), rs.getInt(2), rs.getTimestamp(3).toInstant()));
             }
             return all;
+        }
+    }
+
+    private static WorkflowDefinition read(String text) {
+        try {
+            return WorkflowDefinitions.parse(Json.readTree(text));
+        } catch (InvalidWorkflowException e) {
+            throw new IllegalStateException("a stored workflow definition no longer reads: " + e.getMessage(), e);
         }
     }
 }
