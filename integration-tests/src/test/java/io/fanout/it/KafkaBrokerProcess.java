@@ -82,6 +82,11 @@ final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the broker (SIGKILL), as a crash would: it recovers its logs when started again. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
     /** Stops the broker the way an operator restarting it would (SIGTERM), and waits for it to exit. */
     void stop() throws InterruptedException {
         process.destroy();

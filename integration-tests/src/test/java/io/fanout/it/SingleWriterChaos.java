@@ -39,7 +39,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * "Done means" for one writer per job, as a chaos run (not part of the suite: it takes minutes; run
  * it with {@code ./fanout chaos}). A 200,000-task map/reduce on real processes lives through
- * executor and coordinator SIGKILLs, a broker stop, a PostgreSQL restart, a suspend and resume,
+ * executor, coordinator and broker SIGKILLs, a PostgreSQL restart, a suspend and resume,
  * executors scaled up and straight back down, dead-letter replays and retention with a 1-second
  * TTL on other jobs; then its result is exact, no task used more attempts than its policy allows
  * (plus one per replay), no job is left open and nothing is counted in flight.
@@ -167,10 +167,10 @@ class SingleWriterChaos {
                 note(log, started, done, "coordinator SIGKILL", owner + " (the job's owner) killed, a new coordinator started");
 
                 reach(done, 0.40, replays);
-                broker.stop();
+                broker.kill();
                 Thread.sleep(8_000);
                 broker.startAgain();
-                note(log, started, done, "broker stop", "down 8 s");
+                note(log, started, done, "broker SIGKILL", "down 8 s");
 
                 reach(done, 0.55, replays);
                 pg[0].close();
