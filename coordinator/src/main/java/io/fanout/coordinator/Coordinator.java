@@ -78,7 +78,9 @@ public final class Coordinator implements AutoCloseable {
                 new LetterActions(config.topics(), meters), config.clock(), meters,
                 config.dispatchWindow());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.loop = new CoordinatorLoop(consumer, db, processor, new CoordinatorLoop.Outputs(effects, feeder, outbox), ownership, meters, config);
+        this.poolWatch = new PoolWatch(config.kafka(), config.topics(), config.pools(), config.executorGroup(), config.taskLostAfter(), meters);
+        this.loop = new CoordinatorLoop(consumer, db, processor, new CoordinatorLoop.Outputs(effects, feeder, outbox, poolWatch), ownership, meters,
+                config);
         this.thread = new Thread(loop, "fanout-coordinator-loop");
         this.scheduler = new Scheduler(db, producer, config.topics(), config.clock(), config.coordinatorId(),
                 config.sweeper().leaseTtl());
@@ -88,7 +90,6 @@ public final class Coordinator implements AutoCloseable {
         this.indexer = new DeadLetterIndexer(new KafkaConsumer<>(indexerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()), db,
                 config.topics(), health);
         this.retention = new Retention(db, config.retention(), config.coordinatorId(), meters);
-        this.poolWatch = new PoolWatch(config.kafka(), config.topics(), config.pools(), config.executorGroup(), meters);
         this.alerts = new Alerts(db, config.alerts(), poolWatch, config.coordinatorId(), meters, config.clock());
     }
 

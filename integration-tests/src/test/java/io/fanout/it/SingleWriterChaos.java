@@ -122,6 +122,7 @@ class SingleWriterChaos {
             }
             Process[] coordinators = {coordinator(processes, "chaos-coord-a", bootstrap, topics, executorGroup, jdbcUrl),
                     coordinator(processes, "chaos-coord-b", bootstrap, topics, executorGroup, jdbcUrl)};
+            List<Process> everyCoordinator = new ArrayList<>(List.of(coordinators));
             await().atMost(Duration.ofMinutes(2)).ignoreExceptions()
                     .until(() -> Sql.count(db, "SELECT count(DISTINCT owner) FROM fanout_partition_owner") == 2);
             List<Process> executors = new ArrayList<>();
@@ -164,6 +165,7 @@ class SingleWriterChaos {
                 int victim = owner.equals("chaos-coord-a") ? 0 : 1;
                 coordinators[victim].destroyForcibly();
                 coordinators[victim] = coordinator(processes, "chaos-coord-c" + victim, bootstrap, topics, executorGroup, jdbcUrl);
+                everyCoordinator.add(coordinators[victim]);
                 note(log, started, done, "coordinator SIGKILL", owner + " (the job's owner) killed, a new coordinator started");
 
                 reach(done, 0.40, replays);
@@ -199,6 +201,11 @@ class SingleWriterChaos {
                 assertEquals(0, Sql.count(db, "SELECT coalesce(sum(in_flight), 0) FROM fanout_job"), "nothing counted in flight");
                 assertEquals(0, Sql.count(db, "SELECT count(*) FROM fanout_task_held"), "nothing held");
                 long again = Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ? AND attempt > 0", job);
+                long resent = 0;
+                for (Process p : everyCoordinator) {
+                    resent += processes.output(p).lines().filter(l -> l.contains("were never received")).count();
+                }
+                note(log, started, done, "lost records", resent + " warnings of task records sent again (none was lost here)");
                 note(log, started, done, "checked", "exact result, attempts within policy (" + again + " tasks needed more than one), "
                         + "side jobs deleted by retention, no job open, in_flight 0");
             }

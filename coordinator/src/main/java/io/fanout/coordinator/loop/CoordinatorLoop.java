@@ -3,14 +3,15 @@ package io.fanout.coordinator.loop;
 import io.fanout.coordinator.CoordinatorConfig;
 import io.fanout.coordinator.dispatch.Effects;
 import io.fanout.coordinator.outbox.Outbox;
+import io.fanout.coordinator.pools.PoolWatch;
 import io.fanout.coordinator.reduce.ReduceFeeder;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.shared.TopicNames;
-import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.metrics.ProcessHealth;
+import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.github.resilience4j.retry.Retry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -116,8 +117,8 @@ public final class CoordinatorLoop implements Runnable {
         });
     }
 
-    /** Where the loop's effects go after each commit, and the outbox that records them until they are there. */
-    public record Outputs(Effects effects, ReduceFeeder reduces, Outbox outbox) {
+    /** Where the loop's effects go after each commit, the outbox that records them until they are there, and the pools as Kafka sees them. */
+    public record Outputs(Effects effects, ReduceFeeder reduces, Outbox outbox, PoolWatch pools) {
     }
 
     @Override

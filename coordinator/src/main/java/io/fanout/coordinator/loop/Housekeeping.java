@@ -59,6 +59,8 @@ final class Housekeeping {
     private final PartitionRetention retention;
     /** Null when this coordinator does not sweep. */
     private final PartitionSweeper sweeper;
+    private final UnreceivedTasks unreceived;
+    private final Counter resent;
     private final Counter sweeps;
     private final Clock clock;
     private final Duration reconcileInterval;
@@ -91,6 +93,8 @@ final class Housekeeping {
         this.sweeper = config.sweeper().enabled()
                 ? new PartitionSweeper(config.sweeper(), processor.letters(), config.topics(), config.coordinatorId(), config.clock().millis()) : null;
         this.sweeps = meters.sweeperRuns();
+        this.unreceived = new UnreceivedTasks(out.pools(), processor.tasks(), config.taskLostAfter());
+        this.resent = meters.tasksUnreceived();
         this.clock = config.clock();
         this.reconcileInterval = config.reconcileInterval();
         this.retention = new PartitionRetention(config.retention(), meters, clock.millis());
@@ -153,6 +157,7 @@ final class Housekeeping {
         step("dispatch_window", () -> dispatchWaiting(owned));
         step("workflows", () -> advanceWorkflows(owned));
         step("reconcile", () -> reconcile(owned, caughtUp));
+        step("unreceived", () -> resendUnreceived(owned, caughtUp));
         step("retention", () -> retain(owned));
         step("sweeper", () -> sweep(owned));
         step("gauges", () -> countOpenJobs(owned));
@@ -178,6 +183,25 @@ final class Housekeeping {
                 log.warn("housekeeping step {} failed; the other steps go on, and it is tried again at each round "
                         + "(fanout.coordinator.housekeeping.failures counts each failure): {}", name, e.toString());
             }
+        }
+    }
+
+    /** Sends again the records of tasks no executor will ever receive otherwise (issue S4; see {@link UnreceivedTasks}). */
+    private void resendUnreceived(List<Integer> owned, Set<Integer> caughtUp) throws Exception {
+        if (!unreceived.due()) {
+            return;
+        }
+        List<Integer> judged = owned.stream().filter(caughtUp::contains).toList();
+        List<TaskDispatch> lost = work.run(owned, (c, owing) -> {
+            List<TaskDispatch> found = unreceived.lost(c, judged);
+            found.forEach(owing::task);
+            return found;
+        });
+        if (!lost.isEmpty()) {
+            resent.increment(lost.size());
+            log.warn("{} task records were never received (deleted by the task topic's retention, or archived by the share group at their "
+                    + "delivery limit), though their pools have nothing left to read: sent again, e.g. task {} of job {}", lost.size(),
+                    lost.getFirst().task().taskId(), lost.getFirst().task().jobId());
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -25,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Each executor pool as Kafka sees it, read every {@value #INTERVAL_SECONDS} s and exported as the
+ * Each executor pool as Kafka sees it, read every 15 s (more often with a shorter task-lost-after,
+ * so that a task whose record was lost is found within it) and exported as the
  * gauges {@code fanout.pool.lag} (tasks waiting on the pool's task topic: end offsets minus the
  * offsets its consumer group committed or its share group started from) and
  * {@code fanout.pool.executors} (members of those groups). A pool with tasks waiting and no
@@ -35,43 +37,60 @@ import org.slf4j.LoggerFactory;
 public final class PoolWatch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PoolWatch.class);
-    static final long INTERVAL_SECONDS = 15;
+    static final Duration LONGEST_INTERVAL = Duration.ofSeconds(15);
     private static final long CALL_TIMEOUT_SECONDS = 10;
 
-    /** One pool's latest reading. */
-    private static final class Reading {
-        volatile double lag = Double.NaN;
-        volatile double executors = Double.NaN;
-    }
 
     private final Admin admin;
     private final TopicNames topics;
     private final String executorGroup;
-    private final Map<String, Reading> readings = new TreeMap<>();
+    private final Map<String, AtomicReference<PoolReading>> readings = new TreeMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fanout-coordinator-pool-watch");
         t.setDaemon(true);
         return t;
     });
+    private final Duration interval;
     private String lastFailure;
 
-    /** Watches {@code pools}, whose executors' base consumer group is {@code executorGroup}. */
-    public PoolWatch(Map<String, Object> kafka, TopicNames topics, Set<String> pools, String executorGroup, FanoutMeters meters) {
+    /**
+     * Watches {@code pools}, whose executors' base consumer group is {@code executorGroup}, every 15 s
+     * or every half {@code taskLostAfter} if that is shorter (at least every second).
+     */
+    public PoolWatch(Map<String, Object> kafka, TopicNames topics, Set<String> pools, String executorGroup, Duration taskLostAfter, FanoutMeters meters) {
+        this.interval = Duration.ofMillis(Math.max(1000, Math.min(LONGEST_INTERVAL.toMillis(), taskLostAfter.toMillis() / 2)));
         Map<String, Object> props = new HashMap<>(kafka);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "fanout-coordinator-pool-watch");
         this.admin = Admin.create(props);
         this.topics = topics;
         this.executorGroup = executorGroup;
         for (String pool : pools) {
-            Reading r = new Reading();
+            AtomicReference<PoolReading> r = new AtomicReference<>(PoolReading.unknown(pool, System.nanoTime()));
             readings.put(pool, r);
-            meters.poolLag(pool, () -> r.lag);
-            meters.poolExecutors(pool, () -> r.executors);
+            meters.poolLag(pool, () -> r.get().lag());
+            meters.poolExecutors(pool, () -> r.get().executors());
         }
     }
 
-    /** A pool's latest reading: tasks waiting and executors (NaN while unknown). */
-    public record PoolReading(String pool, double lag, double executors) {
+    /**
+     * A pool's latest reading: tasks waiting and executors (NaN while unknown), taken at
+     * {@code readAtNanos}; every reading since {@code emptySinceNanos} found nothing waiting
+     * ({@link Long#MAX_VALUE} if the latest did not). Times are {@link System#nanoTime}.
+     */
+    public record PoolReading(String pool, double lag, double executors, long readAtNanos, long emptySinceNanos) {
+
+        static PoolReading unknown(String pool, long at) {
+            return new PoolReading(pool, Double.NaN, Double.NaN, at, Long.MAX_VALUE);
+        }
+
+        PoolReading next(long lag, int executors, long at) {
+            return new PoolReading(pool, lag, executors, at, lag != 0 ? Long.MAX_VALUE : emptySinceNanos == Long.MAX_VALUE ? at : emptySinceNanos);
+        }
+
+        /** Whether every reading from {@code since} to this one found nothing waiting. */
+        public boolean emptyAllAlongSince(long since) {
+            return emptySinceNanos <= since;
+        }
 
         /** Tasks wait and no executor takes them (false while unknown). */
         public boolean stalled() {
@@ -81,11 +100,11 @@ public final class PoolWatch implements AutoCloseable {
 
     /** Every pool's latest reading. */
     public List<PoolReading> latest() {
-        return readings.entrySet().stream().map(e -> new PoolReading(e.getKey(), e.getValue().lag, e.getValue().executors)).toList();
+        return readings.values().stream().map(AtomicReference::get).toList();
     }
 
     public PoolWatch start() {
-        timer.scheduleWithFixedDelay(this::read, 0, INTERVAL_SECONDS, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::read, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -95,16 +114,16 @@ public final class PoolWatch implements AutoCloseable {
         try {
             groups = get(admin.listGroups().all()).stream().collect(Collectors.toMap(GroupListing::groupId, g -> g, (a, b) -> a));
         } catch (Exception e) {
-            readings.values().forEach(r -> r.lag = r.executors = Double.NaN);
+            readings.forEach((pool, r) -> r.set(PoolReading.unknown(pool, System.nanoTime())));
             failed("cannot list the consumer groups", e);
             return;
         }
         boolean allRead = true;
-        for (Map.Entry<String, Reading> e : readings.entrySet()) {
+        for (Map.Entry<String, AtomicReference<PoolReading>> e : readings.entrySet()) {
             try {
                 read(e.getKey(), e.getValue(), groups);
             } catch (Exception x) {
-                e.getValue().lag = e.getValue().executors = Double.NaN;
+                e.getValue().set(PoolReading.unknown(e.getKey(), System.nanoTime()));
                 failed("cannot read pool " + e.getKey(), x);
                 allRead = false;
             }
@@ -115,7 +134,7 @@ public final class PoolWatch implements AutoCloseable {
         }
     }
 
-    private void read(String pool, Reading reading, Map<String, GroupListing> groups) throws Exception {
+    private void read(String pool, AtomicReference<PoolReading> reading, Map<String, GroupListing> groups) throws Exception {
         String topic = topics.tasks(pool);
         String group = GroupIds.executors(executorGroup, pool);
         String shareGroup = GroupIds.executorShare(group);
@@ -144,8 +163,10 @@ public final class PoolWatch implements AutoCloseable {
                 : get(admin.listOffsets(latest).all()).entrySet()) {
             lag += Math.max(0, end.getValue().offset() - floor.getOrDefault(end.getKey(), 0L));
         }
-        reading.lag = lag;
-        reading.executors = executors;
+        long readAt = System.nanoTime();
+        long waiting = lag;
+        int members = executors;
+        reading.updateAndGet(r -> r.next(waiting, members, readAt));
     }
 
     private void failed(String what, Exception e) {
@@ -155,7 +176,7 @@ public final class PoolWatch implements AutoCloseable {
         }
         String text = what + ": " + (e.getCause() != null ? e.getCause() : e);
         if (!text.equals(lastFailure)) { // once per distinct failure, not every interval
-            log.warn("pool watch: {}; the pool gauges read NaN until Kafka answers (next try in {} s)", text, INTERVAL_SECONDS);
+            log.warn("pool watch: {}; the pool gauges read NaN until Kafka answers (next try in {})", text, interval);
             lastFailure = text;
         }
     }

@@ -283,6 +283,28 @@ public final class TaskStore {
         }
     }
 
+    /** One attempt of a task. */
+    public record Attempt(UUID jobId, UUID taskId, int attempt) {
+    }
+
+    /** Up to {@code limit} tasks DISPATCHED in the running or reducing jobs of {@code pool} owned by {@code partitions}, first by job and task id. */
+    public List<Attempt> dispatchedInPool(Connection conn, Collection<Integer> partitions, String pool, int limit) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT t.job_id, t.task_id, t.attempt FROM fanout_job j JOIN fanout_task t ON t.job_id = j.job_id "
+                + "WHERE j.state IN ('RUNNING', 'REDUCING') AND j.in_flight > 0 AND j.pool = ? AND j.owner_partition = ANY (?) AND t.state = 'DISPATCHED' "
+                + "ORDER BY t.job_id, t.task_id LIMIT ?")) {
+            ps.setString(1, pool);
+            ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(3, limit);
+            List<Attempt> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Attempt(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getInt(3)));
+                }
+            }
+            return out;
+        }
+    }
+
     /** Of these handed-back attempts, the tasks the apply held again (CREATED at that attempt). */
     public List<UUID> heldAgain(Connection conn, List<StagedStatus> handedBack) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT t.task_id FROM fanout_task t "

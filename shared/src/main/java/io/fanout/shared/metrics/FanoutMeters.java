@@ -115,6 +115,11 @@ public final class FanoutMeters {
         return Counter.builder("fanout.tasks.lost").description("Attempts presumed lost: their executor went silent").register(registry);
     }
 
+    /** Task records never received (deleted by the task topic's retention, or archived by the share group) and sent again. */
+    public Counter tasksUnreceived() {
+        return Counter.builder("fanout.tasks.unreceived").description("Task records never received, sent again").register(registry);
+    }
+
     /** Housekeeping steps that failed (each is tried again at the next round; the others go on), by step. */
     public Counter housekeepingFailures(String step) {
         return Counter.builder("fanout.coordinator.housekeeping.failures").description("Housekeeping steps that failed, by step").tag("step", step)
