@@ -276,6 +276,10 @@ class CliCommandsIT {
         JsonNode shown = json(run(join(new String[] {"dlq", "show", Long.toString(letter), "-o", "json"}, kafka, db)));
         assertEquals(failed.toString(), shown.get("letter").get("jobId").asText());
         assertThat(shown.get("replays").isArray()).isTrue();
+        // a replay its coordinator cannot answer in time is pending (exit 3), never reported done (a dry run: it changes nothing meanwhile)
+        FanoutProcesses.Result pending = run(join(new String[] {"dlq", "replay", Long.toString(letter), "--dry-run", "--timeout", "PT0.001S"}, kafka, db));
+        assertEquals(3, pending.exitCode(), pending.out() + pending.err());
+        assertThat(pending.out() + pending.err()).contains("pending").doesNotContain("1 of 1 would be replayed");
 
         JsonNode executors = json(run(join(new String[] {"executors", "-o", "json", "--group-id", topics.prefix() + "exec"}, kafka)));
         assertThat(executors.get("pools").get(0).get("pool").asText()).isEqualTo("default");

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ExecutorChaosIT {
 
     private static final long LIMIT = 5_000_000;
-    private static final int SLICES = 20_000;
+    private static final int SLICES = 10_000;
     private static final long PRIMES_BELOW_LIMIT = 348_513;
 
     @ParameterizedTest(name = "task source {0}")
