@@ -100,8 +100,9 @@ class SingleWriterArchitectureTest {
     @Test
     void everyUpdateAndDeleteOfJobsTasksLettersAndRunsIsInTheRepositories() throws IOException {
         Pattern write = Pattern.compile("(?i)\\b(UPDATE|DELETE\\s+FROM)\\s+fanout_(job|task|dead_letter|workflow_run|workflow_node)\\b");
-        Path root = Path.of("..").toAbsolutePath().normalize();
         Path repositories = Path.of("coordinator", "src", "main", "java", "io", "fanout", "coordinator", "store");
+        Path root = Stream.of(Path.of(".."), Path.of(".")).map(p -> p.toAbsolutePath().normalize())
+                .filter(p -> Files.isDirectory(p.resolve(repositories))).findFirst().orElseThrow(); // the module's directory (Maven) or the project's
         List<Path> writers;
         try (Stream<Path> files = Files.walk(root)) {
             writers = files.filter(f -> f.toString().endsWith(".java") && f.toString().contains("src" + File.separator + "main"))

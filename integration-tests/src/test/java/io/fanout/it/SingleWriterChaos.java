@@ -63,7 +63,7 @@ class SingleWriterChaos {
                 return ctx.map(() -> items(n), "square");
             }
             long item = ctx.payload(Long.class);
-            Thread.sleep(2);
+            Thread.sleep(5); // slower than the coordinators apply reports: the failures come while tasks really run
             if (item % 20_000 == 19_999 && ctx.attempt() == 0) {
                 throw new NonRetryableException("chaos: item " + item + " is dead-lettered once");
             }
