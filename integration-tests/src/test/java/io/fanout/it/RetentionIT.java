@@ -35,13 +35,18 @@ class RetentionIT {
                 .reconcileInterval(Duration.ofSeconds(1)));
     }
 
-    @Test
-    void aJobIsDeletedWithItsTasksOnceItsOwnTtlHasPassedWhileOpenJobsAndJobsOnTheDefaultKeepEveryRow() throws Exception {
-        CountDownLatch gate = new CountDownLatch(1);
-        Processor gated = ctx -> {
+    /** Returns its item once the gate opens. */
+    private static Processor gatedOn(CountDownLatch gate) {
+        return ctx -> {
             gate.await();
             return ctx.payload(Long.class);
         };
+    }
+
+    @Test
+    void aJobIsDeletedWithItsTasksOnceItsOwnTtlHasPassedWhileOpenJobsAndJobsOnTheDefaultKeepEveryRow() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        Processor gated = gatedOn(gate);
         try (FanoutCluster cluster = cluster(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90))) {
             cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems(), "gated", gated), b -> b.concurrency(4));
             DataSource db = cluster.db();
@@ -77,10 +82,7 @@ class RetentionIT {
     @Test
     void aCancelledJobDeletedByRetentionAndSubmittedAgainUnderItsIdRunsToItsEnd() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        Processor gated = ctx -> {
-            gate.await();
-            return ctx.payload(Long.class);
-        };
+        Processor gated = gatedOn(gate);
         try (FanoutCluster cluster = cluster(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90))) {
             cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems(), "gated", gated), b -> b.concurrency(4));
             DataSource db = cluster.db();

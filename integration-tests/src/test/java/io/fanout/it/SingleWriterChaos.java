@@ -75,11 +75,7 @@ class SingleWriterChaos {
 
         @Override
         public Object reduce(TaskContext ctx, TaskResults results) {
-            long sum = 0;
-            for (Object r : results) {
-                sum += (Long) r;
-            }
-            return sum;
+            return TestProcessors.sum(results);
         }
 
         private static Iterator<Object> items(long n) {

@@ -41,11 +41,17 @@ public final class RunQueries {
 
     /** The runs with these ids, by id. */
     public static Map<UUID, Run> runs(Connection conn, Collection<UUID> runIds) throws SQLException {
+        return runs(conn, runIds, false);
+    }
+
+    /** As {@link #runs(Connection, Collection)}; with {@code lock}, locked until the transaction ends, in id order (for the runs' owner, who changes them). */
+    public static Map<UUID, Run> runs(Connection conn, Collection<UUID> runIds, boolean lock) throws SQLException {
         Map<UUID, Run> runs = new LinkedHashMap<>();
         if (runIds.isEmpty()) {
             return runs;
         }
-        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?)")) {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?)"
+                + (lock ? " ORDER BY run_id FOR UPDATE" : ""))) {
             ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -6,6 +6,7 @@ import static io.fanout.query.RunQueries.run;
 
 import io.fanout.query.RunQueries.Node;
 import io.fanout.query.RunQueries.Run;
+import io.fanout.query.RunQueries;
 import io.fanout.shared.lifecycle.RunLifecycle;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.workflow.NodeState;
@@ -17,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -129,20 +129,7 @@ public final class WorkflowStore {
      * take turns.
      */
     public Map<UUID, Run> lockRuns(Connection conn, Collection<UUID> runIds) throws SQLException {
-        Map<UUID, Run> runs = new LinkedHashMap<>();
-        if (runIds.isEmpty()) {
-            return runs;
-        }
-        try (PreparedStatement ps = conn.prepareStatement("SELECT " + RUN_COLUMNS + " FROM fanout_workflow_run WHERE run_id = ANY (?) ORDER BY run_id FOR UPDATE")) {
-            ps.setArray(1, conn.createArrayOf("uuid", runIds.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Run r = run(rs);
-                    runs.put(r.runId(), r);
-                }
-            }
-        }
-        return runs;
+        return RunQueries.runs(conn, runIds, true);
     }
 
     /**
