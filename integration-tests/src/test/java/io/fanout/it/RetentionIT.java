@@ -5,16 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.coordinator.RetentionPolicy;
+import io.fanout.executor.api.NonRetryableException;
 import io.fanout.executor.api.Processor;
 import io.fanout.shared.DeadLetterHeaders;
+import io.fanout.shared.command.CommandResult;
+import io.fanout.shared.command.RunCommand;
 import io.fanout.shared.model.JobEvent;
+import io.fanout.shared.model.JobRequest;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.RetryPolicy;
+import io.fanout.shared.workflow.WorkflowDefinition;
+import io.fanout.shared.workflow.Workflows;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -98,6 +106,76 @@ class RetentionIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> "SUCCEEDED".equals(Sql.text(db, "SELECT state FROM fanout_job WHERE job_id = ?", job)));
             assertEquals(121, Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'SUCCEEDED'", job));
             assertEquals(String.valueOf(SUM_OF_SQUARES), Sql.text(db, "SELECT result_json FROM fanout_job WHERE job_id = ?", job));
+        }
+    }
+
+    /**
+     * Issue C3: a request sent again and again while retention deletes its job (TTL 0) is, each
+     * time, ignored as a duplicate, refused while the old tasks are removed, or stored anew with all
+     * its tasks; it never leaves an open job without tasks behind (as when intake and retention
+     * were two writers).
+     */
+    @Test
+    void aRequestSentAgainAndAgainWhileRetentionDeletesItsJobNeverLeavesAnOpenJobBehind() throws Exception {
+        try (FanoutCluster cluster = cluster(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90))) {
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()), b -> b.concurrency(4));
+            DataSource db = cluster.db();
+            UUID job = UUID.randomUUID();
+            JobRequest request = JobRequests.builder("squares").id(job).items(ITEMS, "square").ttlAfterFinished(Duration.ZERO).build();
+            int lives = 0;
+            boolean present = false;
+            long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (System.nanoTime() < until) {
+                cluster.client().submit(request);
+                boolean now = Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", job) == 1;
+                lives += now && !present ? 1 : 0;
+                present = now;
+            }
+            assertTrue(lives >= 2, "the job was deleted and stored again while the request kept coming (" + lives + " lives)");
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ? AND state IN ("
+                    + JobState.sqlList(JobState.OPEN) + ")", job) == 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", job) == 0
+                    && Sql.count(db, "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 0);
+        }
+    }
+
+    /**
+     * Issue C6: a failed workflow run retried by an operator just as retention deletes it is either
+     * gone (the retry says there is no such run) or retried whole: the retry's answer is true, and
+     * the run it reopened is not deleted under it. The retries come 0.85 to 1.15 s after the run
+     * failed, around its 1-second retention.
+     */
+    @Test
+    void aWorkflowRunRetriedAsRetentionDeletesItIsEitherGoneOrRetriedWhole() throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        Processor failing = ctx -> {
+            ran.incrementAndGet();
+            throw new NonRetryableException("fails every time");
+        };
+        try (FanoutCluster cluster = cluster(Duration.ofSeconds(1), Duration.ofDays(30), Duration.ofDays(90))) {
+            cluster.startExecutor(Map.of("failing", failing));
+            DataSource db = cluster.db();
+            WorkflowDefinition def = Workflows.define("retried-" + UUID.randomUUID()).node("a", JobRequests.builder("failing").build()).build();
+            UUID run = cluster.client().run(Workflows.run(def, null));
+            int retried = 0;
+            for (long waitMillis = 850; ; waitMillis += 50) {
+                long wait = Math.min(waitMillis, 1150);
+                await().atMost(Duration.ofSeconds(60)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_workflow_run WHERE run_id = ? "
+                        + "AND (finished_at IS NULL OR finished_at > now() - ? * interval '1 millisecond')", run, wait) == 0);
+                int before = ran.get();
+                CommandResult answer = cluster.client().command(RunCommand.retry(run, null, "test"), Duration.ofSeconds(30));
+                if (!answer.done()) {
+                    assertEquals("no workflow run " + run, answer.message());
+                    assertEquals(0, Sql.count(db, "SELECT count(*) FROM fanout_workflow_run WHERE run_id = ?", run));
+                    break;
+                }
+                retried++;
+                // the run it reopened runs its node again and fails again, still there: retention waits for its new end
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> ran.get() > before);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> "FAILED".equals(
+                        Sql.text(db, "SELECT CASE WHEN finished_at IS NULL THEN 'OPEN' ELSE state END FROM fanout_workflow_run WHERE run_id = ?", run)));
+            }
+            assertTrue(retried >= 1, "at least one retry came before the run was deleted");
         }
     }
 

@@ -6,7 +6,6 @@ import io.fanout.coordinator.store.TaskStore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Finds the tasks whose records will never be received (issue S4): deleted by the task topic's
@@ -32,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class UnreceivedTasks {
 
-    private static final Logger log = LoggerFactory.getLogger(UnreceivedTasks.class);
     /** The most tasks of one pool noted per look. */
     static final int LIMIT = 1000;
     static final int MOST_SENDS = 3;
@@ -45,7 +41,7 @@ final class UnreceivedTasks {
     private final TaskStore tasks;
     private final long afterNanos;
     private final Map<String, Noted> noted = new HashMap<>();
-    private final Map<TaskStore.Attempt, Integer> sends = new HashMap<>();
+    private final ResendLimit resends = new ResendLimit(MOST_SENDS);
 
     UnreceivedTasks(PoolWatch pools, TaskStore tasks, Duration after) {
         this.pools = pools;
@@ -87,19 +83,7 @@ final class UnreceivedTasks {
             }
             noted.put(r.pool(), new Noted(now, next));
         }
-        if (sends.size() > 100_000) {
-            sends.clear(); // counts of tasks long since received: the cap is a safety net, not a ledger
-        }
-        List<TaskStore.Attempt> again = new ArrayList<>();
-        for (TaskStore.Attempt a : lost) {
-            int n = sends.merge(a, 1, Integer::sum);
-            if (n <= MOST_SENDS) {
-                again.add(a);
-            } else if (n == MOST_SENDS + 1) {
-                log.error("task {} of job {} (attempt {}): its record was sent again {} times and never reported on; not sent again (cancel its job, "
-                        + "or look at why its executors never report it)", a.taskId(), a.jobId(), a.attempt(), MOST_SENDS);
-            }
-        }
+        List<TaskStore.Attempt> again = lost.stream().filter(resends::allow).toList();
         if (again.isEmpty()) {
             return List.of();
         }
