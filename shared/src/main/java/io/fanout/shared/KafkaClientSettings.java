@@ -17,7 +17,8 @@ public final class KafkaClientSettings {
         Map<String, Object> p = new HashMap<>(user);
         p.put("acks", "all");
         p.put("enable.idempotence", true);
-        p.putIfAbsent("linger.ms", 1);
+        // at once: a single task's record or event waits for nothing, and under load records batch up on their own behind the requests in flight
+        p.putIfAbsent("linger.ms", 0);
         p.putIfAbsent("batch.size", 256 * 1024);
         p.putIfAbsent("client.id", clientId);
         return p;

@@ -11,6 +11,7 @@ import io.fanout.coordinator.store.NewTask;
 import io.fanout.coordinator.store.RetryQueue;
 import io.fanout.coordinator.store.StagedStatus;
 import io.fanout.coordinator.store.TaskDispatch;
+import io.fanout.coordinator.store.TaskStatuses;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.coordinator.store.WorkflowStore;
@@ -236,10 +237,9 @@ public final class BatchProcessor {
             }
             apply.add(c -> {
                 AfterCommit a = new AfterCommit();
-                tasks.stageStatuses(c, mine);
-                moved.addAll(tasks.applyStatuses(c));
+                moved.addAll(TaskStatuses.apply(c, mine));
                 if (mine.stream().anyMatch(st -> st.letterReason() != null)) {
-                    a.deadLetters.addAll(tasks.indexStagedLetters(c));
+                    a.deadLetters.addAll(TaskStatuses.indexStagedLetters(c));
                 }
                 return a;
             });

@@ -102,7 +102,11 @@ final class UnitOfWork {
             Owing owing = new Owing(effects);
             T result = decision.decide(c, owing);
             List<Long> ids = outbox.record(c, owing.owed);
-            ownership.check(c, owned);
+            if (ids.isEmpty() && owing.sends.isEmpty()) {
+                ownership.checkIfWritten(c, owned); // a step that found nothing to do
+            } else {
+                ownership.check(c, owned);
+            }
             return new Committed<>(result, owing, ids);
         });
         List<Future<RecordMetadata>> sends = new ArrayList<>(done.owing().sends.size());

@@ -93,6 +93,21 @@ public final class PartitionOwnership {
         }
     }
 
+    /**
+     * As {@link #check}, for a transaction that may not have written: one that wrote nothing (it has
+     * no transaction id yet) has nothing to fence, and checks nothing, so it takes no lock and its
+     * commit flushes no WAL. Housekeeping rounds that find nothing to do cost reads only.
+     */
+    public void checkIfWritten(Connection conn, Collection<Integer> partitions) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT pg_current_xact_id_if_assigned() IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+                check(conn, partitions);
+            }
+        }
+    }
+
     /** The partitions this coordinator holds a claim on. */
     public Set<Integer> owned() {
         return new TreeSet<>(epochs.keySet());

@@ -1,22 +1,16 @@
 package io.fanout.coordinator.store;
 
 import io.fanout.shared.lifecycle.TaskLifecycle;
-import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
-import io.fanout.shared.wire.Failure;
-import io.fanout.shared.wire.ReduceInputRange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,11 +18,10 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * Task rows in bulk: inserts and status changes, a COPY and a statement or two per batch, never a
- * round trip per task. The waiting queue is {@link WaitingTasks}, the retry queue {@link RetryQueue}. Inserting
- * is idempotent (a re-sent map stores nothing twice) and applying statuses is monotonic (a stale
- * or duplicate event changes nothing, and a task's completion is counted once, in the same
- * statement that records it).
+ * Task rows in bulk: inserts and reads, a COPY and a statement or two per batch, never a round
+ * trip per task. Inserting is idempotent (a re-sent map stores nothing twice). Status events are
+ * applied by {@link TaskStatuses}, the waiting queue is {@link WaitingTasks}, the retry queue
+ * {@link RetryQueue}.
  */
 public final class TaskStore {
 
@@ -44,71 +37,6 @@ public final class TaskStore {
                 RETURNING job_id, task_id, state),
             held AS (INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM ins WHERE state = 'CREATED')
             SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id
-            """;
-
-    /**
-     * A status applies to the task's current attempt only, and only moves its rank up (a new
-     * attempt is started by the coordinator, never by an event). So a row updated into a terminal
-     * state was not terminal before: counting the updated rows counts each completion once. A
-     * failure the policy retries starts the next attempt (RETRY_WAIT, due at {@code retry_at}) and
-     * counts nothing; a failure it does not retry is counted and staged as a dead letter. An attempt
-     * an executor handed back unstarted (its job suspended) goes back to CREATED, keeping its number
-     * (it never ran, so it uses up no retry), and waits in the job's held queue until the job is
-     * resumed; only a dispatched or received one can be handed back, so a duplicate of the hand-back
-     * finds it CREATED and changes nothing. No report changes a CREATED task: it was never sent, or
-     * it was handed back (and is no longer counted in flight), so the report comes from a copy of its
-     * record that no longer counts (issue S7: its success was counted, and in_flight lowered twice).
-     */
-    private static final String APPLY_STAGE = """
-            WITH upd AS (
-                UPDATE fanout_task t SET
-                    state = CASE WHEN s.state = 'SUSPENDED' THEN 'CREATED' WHEN s.retry_at IS NULL THEN s.state ELSE 'RETRY_WAIT' END,
-                    attempt = t.attempt + CASE WHEN s.retry_at IS NULL THEN 0 ELSE 1 END,
-                    due_at = s.retry_at,
-                    executor_id = coalesce(s.executor_id, t.executor_id),
-                    received_at = coalesce(s.received_at, t.received_at),
-                    started_at = coalesce(s.started_at, t.started_at),
-                    finished_at = coalesce(s.finished_at, t.finished_at),
-                    result = s.result,
-                    result_json = s.result_json,
-                    error_class = coalesce(s.error_class, t.error_class),
-                    error_message = CASE WHEN s.error_class IS NULL THEN t.error_message ELSE s.error_message END,
-                    first_failed_at = CASE WHEN s.error_class IS NULL THEN t.first_failed_at ELSE coalesce(t.first_failed_at, s.finished_at) END
-                FROM fanout_status_stage s
-                WHERE t.job_id = s.job_id AND t.task_id = s.task_id AND t.attempt = s.attempt AND s.rank > fanout_state_rank(t.state)
-                  AND t.state <> 'CREATED'
-                  AND (s.state <> 'SUSPENDED' OR t.state IN ('DISPATCHED', 'RECEIVED') AND t.kind <> %d)
-                RETURNING t.job_id, t.task_id, s.attempt, s.state, s.reduce_required, s.retry_at, s.letter_reason, s.executor_id, s.error_class,
-                          s.error_message, s.stack_trace, s.finished_at, s.source_partition, s.source_offset),
-            letters AS (
-                INSERT INTO fanout_letter_stage
-                SELECT job_id, task_id, attempt, letter_reason, executor_id, error_class, error_message, stack_trace, finished_at, source_partition,
-                       source_offset
-                FROM upd WHERE letter_reason IS NOT NULL),
-            returned AS (
-                INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM upd WHERE state = 'SUSPENDED' ORDER BY task_id),
-            resolved AS (
-                UPDATE fanout_dead_letter d SET state = 'RESOLVED'
-                FROM upd WHERE upd.attempt > 0 AND upd.state = 'SUCCEEDED' AND d.letter_key = 'task:' || upd.task_id AND d.state IN ('REPLAYED', 'PARKED')),
-            counts AS (
-                SELECT job_id,
-                       count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,
-                       count(*) FILTER (WHERE retry_at IS NULL AND state IN ('FAILED', 'TIMED_OUT')) AS failed,
-                       count(*) FILTER (WHERE state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'SUSPENDED')) AS finished,
-                       bool_or(reduce_required) AS reduce_required
-                FROM upd GROUP BY job_id)
-            SELECT job_id, succeeded, failed, finished, reduce_required FROM counts WHERE finished > 0
-            """.formatted(TaskKind.REDUCE.code());
-
-    /** The letters a batch staged, with what their dead-letter records need from the task and the job. */
-    private static final String STAGED_LETTERS = """
-            SELECT l.job_id, l.task_id, t.parent_id, t.kind, t.task_name, t.payload_format, t.payload, l.attempt, l.reason, l.executor_id,
-                   l.error_class, l.error_message, l.stack_trace, t.first_failed_at, l.failed_at, l.source_partition, l.source_offset,
-                   j.reduce_partition, j.reduce_from, j.reduce_to, j.reduce_count,\s""" + JobStore.COLUMNS_OF_J + ", j.reduce_feed" + """
-
-            FROM fanout_letter_stage l
-            JOIN fanout_task t ON t.job_id = l.job_id AND t.task_id = l.task_id
-            JOIN fanout_job j ON j.job_id = l.job_id
             """;
 
     /** Creates this session's staging tables; call once per connection. */
@@ -189,62 +117,6 @@ public final class TaskStore {
             }
         }
         JobCounters.add(conn, perJob.keySet().stream().map(id -> new JobCounters.Delta(id, perJob.get(id), sentPerJob.get(id), 0, 0, false)).toList());
-    }
-
-    /** Stages a batch's net status changes (one COPY); {@link #applyStatuses} applies them. */
-    public void stageStatuses(Connection conn, Collection<StagedStatus> statuses) throws SQLException {
-        if (statuses.isEmpty()) {
-            return;
-        }
-        BinaryCopy copy = new BinaryCopy();
-        for (StagedStatus s : statuses) {
-            Failure f = s.failure();
-            copy.row(19).uuid(s.jobId()).uuid(s.taskId()).int4(s.attempt()).text(s.state().name()).int4(s.state().rank())
-                    .text(s.executorId()).timestamp(s.receivedAt()).timestamp(s.startedAt()).timestamp(s.finishedAt())
-                    .bytea(s.result()).text(s.resultJson()).text(f == null ? null : f.errorClass()).text(f == null ? null : f.message())
-                    .bool(s.reduceRequired()).timestamp(s.retryAt()).text(s.letterReason()).text(f == null ? null : f.stackTrace())
-                    .int4(f == null ? -1 : f.sourcePartition()).int8(f == null ? -1 : f.sourceOffset());
-        }
-        copy.copyInto(conn, "fanout_status_stage (job_id, task_id, attempt, state, rank, executor_id, received_at, started_at, "
-                + "finished_at, result, result_json, error_class, error_message, reduce_required, retry_at, letter_reason, stack_trace, "
-                + "source_partition, source_offset)");
-    }
-
-    /**
-     * Indexes the dead letters the last {@link #applyStatuses} staged (a task dead-lettered again
-     * after a replay keeps its row and replay count) and returns them for their dead-letter records.
-     */
-    public List<NewDeadLetter> indexStagedLetters(Connection conn) throws SQLException {
-        List<NewDeadLetter> letters = new ArrayList<>();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(STAGED_LETTERS)) {
-            while (rs.next()) {
-                JobRow job = JobStore.readJob(rs, 22);
-                NewTask task = Rows.task(rs, job.jobId(), rs.getObject(2, UUID.class), 3);
-                ReduceInputRange range = Rows.range(rs);
-                letters.add(new NewDeadLetter(0, job, task, rs.getInt(8), rs.getString(9), rs.getString(10),
-                        new Failure(rs.getString(11), rs.getString(12), rs.getString(13), false, -1, rs.getInt(16), rs.getLong(17)),
-                        rs.getTimestamp(14).toInstant(), rs.getTimestamp(15).toInstant(), task.kind() == TaskKind.REDUCE ? range : null));
-            }
-        }
-        if (letters.isEmpty()) {
-            return letters;
-        }
-        Map<String, Long> ids = DeadLetterStore.upsertTaskLetters(conn, letters);
-        return letters.stream().map(l -> l.withId(ids.get(DeadLetterStore.taskKey(l.task().taskId())))).toList();
-    }
-
-    /** Applies the staged statuses and counts what finished in their jobs' counters; returns the jobs whose counters moved. */
-    public Set<UUID> applyStatuses(Connection conn) throws SQLException {
-        List<JobCounters.Delta> finished = new ArrayList<>();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(APPLY_STAGE)) {
-            while (rs.next()) {
-                finished.add(new JobCounters.Delta(rs.getObject(1, UUID.class), 0, -rs.getLong(4), rs.getLong(2), rs.getLong(3), rs.getBoolean(5)));
-            }
-        }
-        JobCounters.add(conn, finished);
-        Set<UUID> moved = new HashSet<>();
-        finished.forEach(d -> moved.add(d.jobId()));
-        return moved;
     }
 
     /** Makes a task just stored start at this attempt rather than the first. */
