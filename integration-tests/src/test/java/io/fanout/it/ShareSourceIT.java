@@ -82,6 +82,29 @@ class ShareSourceIT {
         }
     }
 
+    /**
+     * A pool moved from the consumer-group source to the share source runs none of the tasks its
+     * consumer group ran, though the topic still holds their records: the new share group starts
+     * where the consumer group left off, not at the earliest record.
+     */
+    @Test
+    void aPoolMovedToTheShareSourceDoesNotRunAgainWhatItsConsumerGroupRan() throws Exception {
+        int n = 30;
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            SlowSquares grouped = new SlowSquares(0);
+            FanoutExecutor consumerGroupMember = cluster.startExecutor(Map.of("squares", grouped), b -> b.executorId("grouped"));
+            UUID first = squares(cluster, n);
+            assertExact(cluster, first, cluster.client().await(first, Duration.ofMinutes(1)), n);
+            consumerGroupMember.close();
+
+            SlowSquares shared = new SlowSquares(0);
+            shareExecutor(cluster, shared, "share-after", 4);
+            UUID second = squares(cluster, n);
+            assertExact(cluster, second, cluster.client().await(second, Duration.ofMinutes(1)), n);
+            assertEquals(n, shared.runs.get(), "the share group ran the second job's tasks, and none of the first's again");
+        }
+    }
+
     /** A task that runs longer than the acquisition lock keeps its lock (renewed) and runs once. */
     @Test
     void aTaskLongerThanTheLockRunsOnce() throws Exception {

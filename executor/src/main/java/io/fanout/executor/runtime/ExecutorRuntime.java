@@ -44,7 +44,7 @@ public final class ExecutorRuntime implements AutoCloseable {
         new KafkaClientMetrics(producer).bindTo(config.meterRegistry());
         if (config.taskSource() == ExecutorConfig.TaskSource.SHARE) {
             String group = ShareGroupSetup.groupId(config.groupId());
-            ShareGroupSetup.startFromEarliest(config.kafka(), group);
+            ShareGroupSetup.start(config.kafka(), group, config.groupId(), config.topics().tasks(config.pool()));
             this.loop = new ShareLoop(new KafkaShareConsumer<>(ShareGroupSetup.consumerProps(config.kafka(), group, "fanout-executor-" + config.executorId(),
                     Math.min(2 * config.concurrency(), config.maxBuffered())), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                     config, runner, reporter, poison, meters);

@@ -10,11 +10,19 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What a share group of executors needs: its client settings, and the group's own configuration on the brokers. */
 final class ShareGroupSetup {
+
+    private static final Logger log = LoggerFactory.getLogger(ShareGroupSetup.class);
 
     /** Consumer settings a share consumer refuses ("cannot be set when using a share group"). */
     private static final Set<String> NOT_FOR_SHARE = Set.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
@@ -46,27 +54,62 @@ final class ShareGroupSetup {
     }
 
     /**
-     * Makes a new share group start from the earliest task record (the brokers' default is the
-     * latest: tasks sent before the first executor joined would never run). Idempotent.
+     * Makes a new share group start where the pool's consumer group left off, and from the earliest
+     * task record where it has nothing (the brokers' default is the latest: tasks sent before the
+     * first executor joined would never run). A pool that switches from the consumer-group source
+     * so does not run again the tasks its consumer group already ran, which the topic still
+     * retains. Idempotent; a group that has started already keeps its place.
      */
-    static void startFromEarliest(Map<String, Object> kafka, String groupId) {
+    static void start(Map<String, Object> kafka, String shareGroupId, String consumerGroupId, String topic) {
         Map<String, Object> props = new HashMap<>(kafka);
         props.keySet().retainAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
         try (Admin admin = Admin.create(props)) {
-            ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
-            ConfigEntry reset = admin.describeConfigs(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group).get(RESET);
-            if (reset != null && "earliest".equals(reset.value())) {
-                return; // set already: no need for the right to alter it
-            }
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, groupId),
-                    List.of(new AlterConfigOp(new ConfigEntry(RESET, "earliest"), AlterConfigOp.OpType.SET))))
-                    .all().get(30, TimeUnit.SECONDS);
+            startFromEarliest(admin, shareGroupId);
+            startAfterConsumerGroup(admin, shareGroupId, consumerGroupId, topic);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("could not set share group " + groupId + " to start from the earliest task record (the executor's "
-                    + "principal needs DESCRIBE_CONFIGS and ALTER_CONFIGS on the group): " + e.getMessage(), e);
+            throw new IllegalStateException("could not set where share group " + shareGroupId + " starts (the executor's principal needs "
+                    + "DESCRIBE_CONFIGS and ALTER_CONFIGS on the group, DESCRIBE on the group " + consumerGroupId + "): " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while setting up share group " + groupId, e);
+            throw new IllegalStateException("interrupted while setting up share group " + shareGroupId, e);
+        }
+    }
+
+    private static void startFromEarliest(Admin admin, String groupId) throws ExecutionException, TimeoutException, InterruptedException {
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+        ConfigEntry reset = admin.describeConfigs(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group).get(RESET);
+        if (reset != null && "earliest".equals(reset.value())) {
+            return; // set already: no need for the right to alter it
+        }
+        admin.incrementalAlterConfigs(Map.of(group, List.of(new AlterConfigOp(new ConfigEntry(RESET, "earliest"), AlterConfigOp.OpType.SET))))
+                .all().get(30, TimeUnit.SECONDS);
+    }
+
+    /** A share group with no place yet on the topic takes the consumer group's committed offsets there, if it has any. */
+    private static void startAfterConsumerGroup(Admin admin, String shareGroupId, String consumerGroupId, String topic)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        Map<TopicPartition, SharePartitionOffsetInfo> started = admin.listShareGroupOffsets(Map.of(shareGroupId, new ListShareGroupOffsetsSpec()))
+                .partitionsToOffsetInfo(shareGroupId).get(30, TimeUnit.SECONDS);
+        if (started != null && started.keySet().stream().anyMatch(tp -> tp.topic().equals(topic))) {
+            return;
+        }
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        admin.listConsumerGroupOffsets(consumerGroupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).forEach((tp, offset) -> {
+            if (tp.topic().equals(topic) && offset != null) {
+                committed.put(tp, offset.offset());
+            }
+        });
+        if (committed.isEmpty()) {
+            return;
+        }
+        try {
+            admin.alterShareGroupOffsets(shareGroupId, committed).all().get(30, TimeUnit.SECONDS);
+            log.info("share group {} starts where consumer group {} left off on {}: {}", shareGroupId, consumerGroupId, topic, committed);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupNotEmptyException)) {
+                throw e;
+            }
+            // another executor of the pool set it and joined first
         }
     }
 }
