@@ -319,13 +319,18 @@ public final class BatchProcessor {
     }
 
     /**
-     * Moves on the workflow runs of these partitions whose node jobs have ended, starting the nodes
-     * that are due, in {@code conn}'s transaction.
+     * Moves on the workflow runs of these partitions whose node jobs have ended (only those whose
+     * nodes are among {@code endedJobs}, unless it is null), starting the nodes that are due, in
+     * {@code conn}'s transaction.
      */
-    AfterCommit advanceWorkflows(Connection conn, Collection<Integer> partitions) throws SQLException {
+    AfterCommit advanceWorkflows(Connection conn, Collection<Integer> partitions, Collection<UUID> endedJobs) throws SQLException {
         AfterCommit after = new AfterCommit();
         WorkflowRuns.Decisions decided = new WorkflowRuns.Decisions();
-        workflows.advance(conn, partitions, decided);
+        if (endedJobs == null) {
+            workflows.advance(conn, partitions, decided);
+        } else {
+            workflows.advanceAfter(conn, partitions, endedJobs, decided);
+        }
         List<NewTask> newTasks = new ArrayList<>();
         Set<UUID> held = new HashSet<>();
         carryOut(conn, decided, newTasks, held, after);

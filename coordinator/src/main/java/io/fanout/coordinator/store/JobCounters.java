@@ -27,9 +27,8 @@ final class JobCounters {
             return;
         }
         List<Delta> sorted = deltas.stream().sorted((a, b) -> a.jobId().compareTo(b.jobId())).toList();
-        try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM fanout_job WHERE job_id = ANY (?) ORDER BY job_id FOR NO KEY UPDATE")) {
-            ps.setArray(1, conn.createArrayOf("uuid", sorted.stream().map(Delta::jobId).toArray()));
-            ps.executeQuery().close();
+        if (sorted.size() > 1) { // one row's lock is taken by the update itself: there is no order to keep
+            lockInOrder(conn, sorted);
         }
         try (PreparedStatement ps = conn.prepareStatement("""
                 UPDATE fanout_job j SET
@@ -47,6 +46,13 @@ final class JobCounters {
             ps.setArray(5, conn.createArrayOf("int8", sorted.stream().map(Delta::failed).toArray()));
             ps.setArray(6, conn.createArrayOf("bool", sorted.stream().map(Delta::reduceRequired).toArray()));
             ps.executeUpdate();
+        }
+    }
+
+    private static void lockInOrder(Connection conn, List<Delta> sorted) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM fanout_job WHERE job_id = ANY (?) ORDER BY job_id FOR NO KEY UPDATE")) {
+            ps.setArray(1, conn.createArrayOf("uuid", sorted.stream().map(Delta::jobId).toArray()));
+            ps.executeQuery().close();
         }
     }
 }

@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +37,26 @@ public final class TaskStore {
                 ON CONFLICT DO NOTHING
                 RETURNING job_id, task_id, state),
             held AS (INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM ins WHERE state = 'CREATED')
+            SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id
+            """;
+
+    /**
+     * A few tasks (the latency path: a job's root, a small map) in one prepared statement, which
+     * skips the ones stored before and queues the held ones in order; more are copied.
+     */
+    private static final int FROM_ARRAYS_UP_TO = 256;
+    private static final String INSERT_FROM_ARRAYS = """
+            WITH v AS (
+                SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::int2[], ?::text[], ?::text[], ?::int2[], ?::bytea[]) WITH ORDINALITY
+                    AS v(job_id, task_id, parent_id, kind, task_name, state, payload_format, payload, o)),
+            ins AS (
+                INSERT INTO fanout_task (job_id, task_id, parent_id, kind, task_name, state, payload_format, payload)
+                SELECT job_id, task_id, parent_id, kind, task_name, state, payload_format, payload FROM v
+                ON CONFLICT DO NOTHING
+                RETURNING job_id, task_id, state),
+            held AS (
+                INSERT INTO fanout_task_held (job_id, task_id)
+                SELECT v.job_id, v.task_id FROM ins JOIN v ON v.job_id = ins.job_id AND v.task_id = ins.task_id WHERE ins.state = 'CREATED' ORDER BY v.o)
             SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id
             """;
 
@@ -73,6 +94,10 @@ public final class TaskStore {
      */
     public void insert(Connection conn, Collection<NewTask> tasks, Set<UUID> held) throws SQLException {
         if (tasks.isEmpty()) {
+            return;
+        }
+        if (tasks.size() <= FROM_ARRAYS_UP_TO) {
+            insertFromArrays(conn, tasks, held);
             return;
         }
         BinaryCopy copy = new BinaryCopy();
@@ -117,6 +142,50 @@ public final class TaskStore {
             }
         }
         JobCounters.add(conn, perJob.keySet().stream().map(id -> new JobCounters.Delta(id, perJob.get(id), sentPerJob.get(id), 0, 0, false)).toList());
+    }
+
+    private static void insertFromArrays(Connection conn, Collection<NewTask> batch, Set<UUID> held) throws SQLException {
+        Map<UUID, NewTask> byId = new LinkedHashMap<>(); // a map re-sent within the batch: each task once
+        batch.forEach(t -> byId.putIfAbsent(t.taskId(), t));
+        Collection<NewTask> tasks = byId.values();
+        int n = tasks.size();
+        Object[] jobIds = new Object[n];
+        Object[] taskIds = new Object[n];
+        Object[] parentIds = new Object[n];
+        Object[] kinds = new Object[n];
+        Object[] names = new Object[n];
+        Object[] states = new Object[n];
+        Object[] formats = new Object[n];
+        byte[][] payloads = new byte[n][];
+        int i = 0;
+        for (NewTask t : tasks) {
+            jobIds[i] = t.jobId();
+            taskIds[i] = t.taskId();
+            parentIds[i] = t.parentId();
+            kinds[i] = (short) t.kind().code();
+            names[i] = t.taskName();
+            states[i] = (held.contains(t.taskId()) ? TaskState.CREATED : TaskState.DISPATCHED).name();
+            formats[i] = (short) t.payloadFormat().code();
+            payloads[i] = t.payload();
+            i++;
+        }
+        List<JobCounters.Delta> added = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(INSERT_FROM_ARRAYS)) {
+            ps.setArray(1, conn.createArrayOf("uuid", jobIds));
+            ps.setArray(2, conn.createArrayOf("uuid", taskIds));
+            ps.setArray(3, conn.createArrayOf("uuid", parentIds));
+            ps.setArray(4, conn.createArrayOf("int2", kinds));
+            ps.setArray(5, conn.createArrayOf("text", names));
+            ps.setArray(6, conn.createArrayOf("text", states));
+            ps.setArray(7, conn.createArrayOf("int2", formats));
+            ps.setArray(8, conn.createArrayOf("bytea", payloads));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    added.add(new JobCounters.Delta(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), 0, 0, false));
+                }
+            }
+        }
+        JobCounters.add(conn, added);
     }
 
     /** Makes a task just stored start at this attempt rather than the first. */

@@ -92,6 +92,20 @@ public final class WorkflowStore {
         }
     }
 
+    /**
+     * The runs of these partitions with a RUNNING node whose job is one of these, just ended: a
+     * lookup in the running nodes' index, where {@link #runsWithEndedNodes} joins the jobs.
+     */
+    public List<UUID> runsOfEndedJobs(Connection conn, Collection<Integer> partitions, Collection<UUID> endedJobs) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT DISTINCT n.run_id FROM fanout_workflow_node n JOIN fanout_workflow_run r ON r.run_id = n.run_id
+                WHERE n.state = 'RUNNING' AND n.job_id = ANY (?) AND r.owner_partition = ANY (?)""")) {
+            ps.setArray(1, conn.createArrayOf("uuid", endedJobs.toArray()));
+            ps.setArray(2, conn.createArrayOf("int4", partitions.toArray()));
+            return uuids(ps);
+        }
+    }
+
     /** The runs of these partitions an operator's action woke, taken (the flag cleared) in this transaction. */
     public List<UUID> takeWoken(Connection conn, Collection<Integer> partitions) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_workflow_run SET wake = false WHERE wake AND owner_partition = ANY (?) RETURNING run_id")) {

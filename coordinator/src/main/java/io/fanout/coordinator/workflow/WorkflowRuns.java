@@ -203,6 +203,15 @@ public final class WorkflowRuns {
     public void advance(Connection conn, Collection<Integer> partitions, Decisions out) throws SQLException {
         Set<UUID> runIds = new LinkedHashSet<>(store.runsWithEndedNodes(conn, partitions));
         runIds.addAll(store.takeWoken(conn, partitions));
+        advance(conn, runIds, out);
+    }
+
+    /** As {@link #advance(Connection, Collection, Decisions)}, for the runs whose nodes are among these jobs that just ended. */
+    public void advanceAfter(Connection conn, Collection<Integer> partitions, Collection<UUID> endedJobs, Decisions out) throws SQLException {
+        advance(conn, new LinkedHashSet<>(store.runsOfEndedJobs(conn, partitions, endedJobs)), out);
+    }
+
+    private void advance(Connection conn, Set<UUID> runIds, Decisions out) throws SQLException {
         if (runIds.isEmpty()) {
             return;
         }
