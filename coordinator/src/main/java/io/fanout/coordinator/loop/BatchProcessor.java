@@ -219,6 +219,9 @@ public final class BatchProcessor {
             applyStatuses(conn, statuses, width, parts, owned, after);
         }
         after.add(commands.apply(conn, received, !window.enabled()));
+        if (!after.ended.isEmpty()) { // a node's run moves on as its job ends, in the same transaction: its next nodes start now
+            after.add(advanceWorkflows(conn, owned, after.ended.stream().map(JobRow::jobId).toList()));
+        }
         return after;
     }
 

@@ -7,7 +7,6 @@ import io.fanout.coordinator.pools.PoolWatch;
 import io.fanout.coordinator.reduce.ReduceFeeder;
 import io.fanout.coordinator.store.Database;
 import io.fanout.coordinator.store.DatabaseRetry;
-import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.shared.TopicNames;
 import io.fanout.shared.metrics.FanoutMeters;
@@ -279,9 +278,6 @@ public final class CoordinatorLoop implements Runnable {
         retries.increment(after.retries);
         lostTasks.increment(lost.size());
         List<Future<RecordMetadata>> sends = batchSends.send(after);
-        if (!after.ended.isEmpty()) {
-            housekeeping.jobsEnded(after.ended.stream().map(JobRow::jobId).toList());
-        }
         after.reduces.forEach(out.reduces()::submit);
         Map<TopicPartition, Long> first = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();

@@ -77,7 +77,6 @@ final class Housekeeping {
     /** Partitions taken over whose outbox has not been reconciled yet (the rebalance listener adds, the loop drains). */
     private final Set<Integer> takenOver = new TreeSet<>();
     private long next;
-    private final Set<UUID> endedJobs = new HashSet<>();
     private long nextReconcile;
     private long nextOpenJobsCount;
 
@@ -116,11 +115,6 @@ final class Housekeeping {
         return clock.millis() >= next;
     }
 
-    /** A batch ended these jobs: some may be workflow nodes, whose runs are moved on at once rather than at the next round. */
-    void jobsEnded(Collection<UUID> jobIds) {
-        endedJobs.addAll(jobIds);
-    }
-
     /** Partitions just taken over: what their former owner left owed is re-driven at the next round. */
     void takenOver(Collection<Integer> partitions) {
         takenOver.addAll(partitions);
@@ -140,15 +134,9 @@ final class Housekeeping {
      */
     void run(List<Integer> owned, Set<Integer> caughtUp) throws Exception {
         if (!due()) {
-            if (!endedJobs.isEmpty() && !owned.isEmpty()) {
-                List<UUID> ended = List.copyOf(endedJobs);
-                endedJobs.clear(); // a failure here leaves them to the round, which looks at every run
-                advanceWorkflows(owned, ended); // a node's next nodes start now, not at the next round
-            }
             return;
         }
         next = clock.millis() + INTERVAL_MILLIS;
-        endedJobs.clear();
         if (owned.isEmpty()) {
             outboxOldestAge = 0; // nothing of this coordinator's is owed
             return;
@@ -156,7 +144,7 @@ final class Housekeeping {
         step("deadlines", () -> expireDeadlines(owned));
         step("retries", () -> dispatchDueRetries(owned));
         step("dispatch_window", () -> dispatchWaiting(owned));
-        step("workflows", () -> advanceWorkflows(owned, null));
+        step("workflows", () -> advanceWorkflows(owned));
         step("reconcile", () -> reconcile(owned, caughtUp));
         step("unreceived", () -> resendUnreceived(owned, caughtUp));
         step("retention", () -> retain(owned));
@@ -298,9 +286,9 @@ final class Housekeeping {
     }
 
     /** Moves on the workflow runs whose node jobs have ended: records the nodes' outcomes and starts the nodes now due, with what they owe Kafka. */
-    private void advanceWorkflows(List<Integer> owned, Collection<UUID> endedJobs) throws Exception {
+    private void advanceWorkflows(List<Integer> owned) throws Exception {
         int sent = work.run(owned, (c, owing) -> {
-            owing.add(processor.advanceWorkflows(c, owned, endedJobs));
+            owing.add(processor.advanceWorkflows(c, owned, null));
             return owing.tasks();
         });
         dispatchedFirst.increment(sent);
