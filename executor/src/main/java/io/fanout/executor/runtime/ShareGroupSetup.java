@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +66,16 @@ final class ShareGroupSetup {
         props.keySet().retainAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
         try (Admin admin = Admin.create(props)) {
             startFromEarliest(admin, shareGroupId);
-            startAfterConsumerGroup(admin, shareGroupId, consumerGroupId, topic);
+            try {
+                startAfterConsumerGroup(admin, shareGroupId, consumerGroupId, topic);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof AuthorizationException)) {
+                    throw e;
+                }
+                log.warn("share group {} starts from the earliest task record, not where consumer group {} left off (tasks it ran may run "
+                        + "again): the executor's principal may not describe the groups ({}); `fanout topics acls` lists what it needs",
+                        shareGroupId, consumerGroupId, e.getCause().getMessage());
+            }
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("could not set where share group " + shareGroupId + " starts (the executor's principal needs "
                     + "DESCRIBE_CONFIGS and ALTER_CONFIGS on the group, DESCRIBE on the group " + consumerGroupId + "): " + e.getMessage(), e);
