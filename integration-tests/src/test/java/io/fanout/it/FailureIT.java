@@ -29,14 +29,15 @@ class FailureIT {
         assertThat(outcome.error()).contains("fanout:reduce").contains("reserved");
     }
 
+    /** Whatever its message holds: a NUL character, which PostgreSQL text cannot store, is kept as U+FFFD. */
     @Test
     void aThrowingProcessorFailsTheJobWithItsException() throws Exception {
         JobEvent outcome = runAlone("throws", ctx -> {
-            throw new IllegalStateException("disk full on " + ctx.executorId());
+            throw new IllegalStateException("disk\0full on " + ctx.executorId());
         });
         assertEquals(JobEvent.Type.FAILED, outcome.type());
         assertEquals(1, outcome.tasks().failed());
-        assertThat(outcome.error()).contains("java.lang.IllegalStateException: disk full on");
+        assertThat(outcome.error()).contains("java.lang.IllegalStateException: disk\uFFFDfull on");
     }
 
     @Test

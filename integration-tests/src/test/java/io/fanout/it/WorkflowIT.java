@@ -154,6 +154,46 @@ class WorkflowIT {
         }
     }
 
+    /**
+     * A run that cannot be moved on when its node's job ends (here a database rule refuses its node
+     * rows) does not fail the batch that ended the job: the job is stored SUCCEEDED at once, and the
+     * run moves on when it can, at a housekeeping round.
+     */
+    @Test
+    void aRunThatCannotMoveOnDoesNotHoldUpTheBatchThatEndedItsNode() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            cluster.startExecutor(Map.of("slow", ctx -> {
+                release.await();
+                return 1;
+            }, "fast", ctx -> 2));
+            WorkflowDefinition def = Workflows.define("refused-" + UUID.randomUUID())
+                    .node("a", JobRequests.builder("slow").build())
+                    .node("b", JobRequests.builder("fast").build(), "a")
+                    .build();
+            UUID run = cluster.client().run(Workflows.run(def, null));
+            DataSource db = cluster.db();
+            org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> "RUNNING".equals(nodeColumn(db, run, "a", "state")));
+            String rule = "refuse_nodes_of_" + run.toString().replace('-', '_');
+            Sql.execute(db, "CREATE FUNCTION " + rule + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.run_id = '" + run
+                    + "' THEN RAISE EXCEPTION 'node rows refused by a database rule'; END IF; RETURN NEW; END $$");
+            Sql.execute(db, "CREATE TRIGGER " + rule + " BEFORE UPDATE ON fanout_workflow_node FOR EACH ROW EXECUTE FUNCTION " + rule + "()");
+            try {
+                UUID a = UUID.fromString(nodeColumn(db, run, "a", "job_id"));
+                release.countDown();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> "SUCCEEDED".equals(Sql.text(db, "SELECT state FROM fanout_job WHERE job_id = ?", a)));
+                assertEquals("RUNNING", nodeColumn(db, run, "a", "state"), "the node waits while its rows are refused");
+            } finally {
+                Sql.execute(db, "DROP TRIGGER " + rule + " ON fanout_workflow_node");
+                Sql.execute(db, "DROP FUNCTION " + rule + "()");
+            }
+            JobEvent outcome = cluster.client().await(run, Duration.ofMinutes(1));
+            assertEquals(JobState.SUCCEEDED, outcome.state(), outcome.toString());
+            assertEquals("SUCCEEDED", nodeColumn(db, run, "b", "state"));
+        }
+    }
+
     /** A rule that fires at the first upstream outcome still waits for the node its condition reads. */
     @Test
     void aConditionWaitsForTheNodeItReadsWhateverTheTriggerRule() throws Exception {

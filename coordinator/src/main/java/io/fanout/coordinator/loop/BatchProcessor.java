@@ -5,6 +5,7 @@ import io.fanout.coordinator.deadletter.LetterActions;
 import io.fanout.coordinator.intake.JobIntake.Accepted;
 import io.fanout.coordinator.intake.JobIntake.Rejected;
 import io.fanout.coordinator.intake.JobIntake;
+import io.fanout.coordinator.store.DatabaseRetry;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.NewTask;
@@ -33,6 +34,7 @@ import io.fanout.shared.wire.WireFormatException;
 import io.micrometer.core.instrument.Counter;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -219,8 +221,8 @@ public final class BatchProcessor {
             applyStatuses(conn, statuses, width, parts, owned, after);
         }
         after.add(commands.apply(conn, received, !window.enabled()));
-        if (!after.ended.isEmpty()) { // a node's run moves on as its job ends, in the same transaction: its next nodes start now
-            after.add(advanceWorkflows(conn, owned, after.ended.stream().map(JobRow::jobId).toList()));
+        if (!after.ended.isEmpty()) {
+            advanceRunsOf(conn, owned, after.ended.stream().map(JobRow::jobId).toList(), after);
         }
         return after;
     }
@@ -322,23 +324,52 @@ public final class BatchProcessor {
     }
 
     /**
-     * Moves on the workflow runs of these partitions whose node jobs have ended (only those whose
-     * nodes are among {@code endedJobs}, unless it is null), starting the nodes that are due, in
-     * {@code conn}'s transaction.
+     * Moves on the workflow runs of these partitions whose node jobs have ended, or that an operator
+     * woke, starting the nodes that are due, in {@code conn}'s transaction.
      */
-    AfterCommit advanceWorkflows(Connection conn, Collection<Integer> partitions, Collection<UUID> endedJobs) throws SQLException {
+    AfterCommit advanceWorkflows(Connection conn, Collection<Integer> partitions) throws SQLException {
         AfterCommit after = new AfterCommit();
         WorkflowRuns.Decisions decided = new WorkflowRuns.Decisions();
-        if (endedJobs == null) {
-            workflows.advance(conn, partitions, decided);
-        } else {
-            workflows.advanceAfter(conn, partitions, endedJobs, decided);
+        workflows.advance(conn, partitions, decided);
+        carryOutAdvance(conn, decided, after);
+        return after;
+    }
+
+    /**
+     * The runs whose nodes were these jobs, which the batch ended, move on in the batch's
+     * transaction: their next nodes start with the node's end. A run that cannot be moved on (a
+     * definition gone, a node that cannot start) does not fail the batch that ended its node: it is
+     * rolled back to before it and left to the housekeeping round, which finds the run again and
+     * reports its failure there.
+     */
+    private void advanceRunsOf(Connection conn, Collection<Integer> owned, List<UUID> endedJobs, AfterCommit after) throws SQLException {
+        Set<UUID> runs = workflows.runsOf(conn, owned, endedJobs);
+        if (runs.isEmpty()) {
+            return;
         }
+        Savepoint before = conn.setSavepoint();
+        try {
+            WorkflowRuns.Decisions decided = new WorkflowRuns.Decisions();
+            workflows.advanceRuns(conn, runs, decided);
+            AfterCommit advanced = new AfterCommit();
+            carryOutAdvance(conn, decided, advanced);
+            conn.releaseSavepoint(before);
+            after.add(advanced);
+        } catch (SQLException | RuntimeException e) {
+            if (DatabaseRetry.isTransient(e)) {
+                throw e;
+            }
+            conn.rollback(before);
+            log.warn("workflow runs {} not moved on with the batch that ended their nodes ({}); the housekeeping round tries again", runs,
+                    e.toString());
+        }
+    }
+
+    private void carryOutAdvance(Connection conn, WorkflowRuns.Decisions decided, AfterCommit after) throws SQLException {
         List<NewTask> newTasks = new ArrayList<>();
         Set<UUID> held = new HashSet<>();
         carryOut(conn, decided, newTasks, held, after);
         tasks.insert(conn, newTasks, held);
-        return after;
     }
 
     /** Carries out what workflow runs decided: node jobs accepted (their first tasks join {@code newTasks}), rejections recorded, events owed. */

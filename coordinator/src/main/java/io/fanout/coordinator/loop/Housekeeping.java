@@ -288,7 +288,7 @@ final class Housekeeping {
     /** Moves on the workflow runs whose node jobs have ended: records the nodes' outcomes and starts the nodes now due, with what they owe Kafka. */
     private void advanceWorkflows(List<Integer> owned) throws Exception {
         int sent = work.run(owned, (c, owing) -> {
-            owing.add(processor.advanceWorkflows(c, owned, null));
+            owing.add(processor.advanceWorkflows(c, owned));
             return owing.tasks();
         });
         dispatchedFirst.increment(sent);

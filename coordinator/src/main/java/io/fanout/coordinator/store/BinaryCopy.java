@@ -78,7 +78,12 @@ final class BinaryCopy {
         if (v == null) {
             return nul();
         }
-        return bytea((v.indexOf('\0') < 0 ? v : v.replace('\0', '\uFFFD')).getBytes(StandardCharsets.UTF_8));
+        return bytea(storable(v).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code v} as PostgreSQL text can hold it: NUL characters become U+FFFD (null stays null). */
+    static String storable(String v) {
+        return v == null || v.indexOf('\0') < 0 ? v : v.replace('\0', '\uFFFD');
     }
 
     BinaryCopy bytea(byte[] v) {

@@ -191,9 +191,10 @@ public final class TaskStatuses {
         for (int r = 0; r < n; r++) {
             StagedStatus s = statuses.get(r);
             Failure f = s.failure();
-            Object[] row = {s.jobId(), s.taskId(), s.attempt(), s.state().name(), s.state().rank(), s.executorId(), s.receivedAt(), s.startedAt(),
-                    s.finishedAt(), s.result(), s.resultJson(), f == null ? null : f.errorClass(),
-                    f == null ? null : f.message(), s.reduceRequired(), s.retryAt(), s.letterReason(), f == null ? null : f.stackTrace(), f == null ? -1 : f.sourcePartition(), f == null ? -1L : f.sourceOffset()};
+            Object[] row = {s.jobId(), s.taskId(), s.attempt(), s.state().name(), s.state().rank(), text(s.executorId()), s.receivedAt(), s.startedAt(),
+                    s.finishedAt(), s.result(), text(s.resultJson()), f == null ? null : text(f.errorClass()), f == null ? null : text(f.message()),
+                    s.reduceRequired(), s.retryAt(), text(s.letterReason()), f == null ? null : text(f.stackTrace()), f == null ? -1 : f.sourcePartition(),
+                    f == null ? -1L : f.sourceOffset()};
             for (int c = 0; c < row.length; c++) {
                 columns[c][r] = row[c];
             }
@@ -203,6 +204,11 @@ public final class TaskStatuses {
         for (int c = 0; c < types.length; c++) {
             ps.setArray(c + 1, conn.createArrayOf(types[c], columns[c]));
         }
+    }
+
+    /** Text as the COPY path writes it (what a task reports may hold NUL characters, which PostgreSQL text cannot). */
+    private static String text(String v) {
+        return BinaryCopy.storable(v);
     }
 
     /** SQL for a time given in epoch milliseconds, 0 for none. */

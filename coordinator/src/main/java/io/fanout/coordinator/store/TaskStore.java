@@ -163,7 +163,7 @@ public final class TaskStore {
             taskIds[i] = t.taskId();
             parentIds[i] = t.parentId();
             kinds[i] = (short) t.kind().code();
-            names[i] = t.taskName();
+            names[i] = BinaryCopy.storable(t.taskName());
             states[i] = (held.contains(t.taskId()) ? TaskState.CREATED : TaskState.DISPATCHED).name();
             formats[i] = (short) t.payloadFormat().code();
             payloads[i] = t.payload();

@@ -203,15 +203,16 @@ public final class WorkflowRuns {
     public void advance(Connection conn, Collection<Integer> partitions, Decisions out) throws SQLException {
         Set<UUID> runIds = new LinkedHashSet<>(store.runsWithEndedNodes(conn, partitions));
         runIds.addAll(store.takeWoken(conn, partitions));
-        advance(conn, runIds, out);
+        advanceRuns(conn, runIds, out);
     }
 
-    /** As {@link #advance(Connection, Collection, Decisions)}, for the runs whose nodes are among these jobs that just ended. */
-    public void advanceAfter(Connection conn, Collection<Integer> partitions, Collection<UUID> endedJobs, Decisions out) throws SQLException {
-        advance(conn, new LinkedHashSet<>(store.runsOfEndedJobs(conn, partitions, endedJobs)), out);
+    /** The runs of these partitions with a running node whose job is one of these, which just ended. */
+    public Set<UUID> runsOf(Connection conn, Collection<Integer> partitions, Collection<UUID> endedJobs) throws SQLException {
+        return new LinkedHashSet<>(store.runsOfEndedJobs(conn, partitions, endedJobs));
     }
 
-    private void advance(Connection conn, Set<UUID> runIds, Decisions out) throws SQLException {
+    /** As {@link #advance(Connection, Collection, Decisions)}, for these runs. */
+    public void advanceRuns(Connection conn, Set<UUID> runIds, Decisions out) throws SQLException {
         if (runIds.isEmpty()) {
             return;
         }

@@ -68,17 +68,15 @@ final class ShareGroupSetup {
             startFromEarliest(admin, shareGroupId);
             try {
                 startAfterConsumerGroup(admin, shareGroupId, consumerGroupId, topic);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof AuthorizationException)) {
-                    throw e;
-                }
-                log.warn("share group {} starts from the earliest task record, not where consumer group {} left off (tasks it ran may run "
-                        + "again): the executor's principal may not describe the groups ({}); `fanout topics acls` lists what it needs",
-                        shareGroupId, consumerGroupId, e.getCause().getMessage());
+            } catch (ExecutionException | TimeoutException e) { // best effort: the group still starts, from the earliest record
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                log.warn("share group {} may start from the earliest task record, not where consumer group {} left off, so tasks that group "
+                        + "ran may run again: {}{}", shareGroupId, consumerGroupId, cause,
+                        cause instanceof AuthorizationException ? " (`fanout topics acls` lists what the executor's principal needs)" : "");
             }
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("could not set where share group " + shareGroupId + " starts (the executor's principal needs "
-                    + "DESCRIBE_CONFIGS and ALTER_CONFIGS on the group, DESCRIBE on the group " + consumerGroupId + "): " + e.getMessage(), e);
+            throw new IllegalStateException("could not set share group " + shareGroupId + " to start from the earliest task record (the "
+                    + "executor's principal needs DESCRIBE_CONFIGS and ALTER_CONFIGS on the group): " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while setting up share group " + shareGroupId, e);
@@ -119,7 +117,8 @@ final class ShareGroupSetup {
             if (!(e.getCause() instanceof GroupNotEmptyException)) {
                 throw e;
             }
-            // another executor of the pool set it and joined first
+            log.info("share group {} has members already: it started where they left it (another executor of the pool set it up first)",
+                    shareGroupId);
         }
     }
 }
