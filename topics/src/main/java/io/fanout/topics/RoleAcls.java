@@ -176,7 +176,6 @@ public final class RoleAcls {
                 add(g, e, AclOperation.READ, ResourceType.GROUP, share, "the share group of pool " + pool);
                 add(g, e, AclOperation.DESCRIBE_CONFIGS, ResourceType.GROUP, share, "checks that the share group starts from the earliest task");
                 add(g, e, AclOperation.ALTER_CONFIGS, ResourceType.GROUP, share, "makes a new share group start from the earliest task");
-                add(g, e, AclOperation.DESCRIBE, ResourceType.GROUP, share, "reads whether the share group has started on its topic");
                 add(g, e, AclOperation.DESCRIBE, ResourceType.GROUP, group, "a new share group starts where the pool's consumer group left off");
             }
         }

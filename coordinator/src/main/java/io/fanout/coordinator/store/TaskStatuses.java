@@ -90,12 +90,6 @@ public final class TaskStatuses {
                   AS v(job_id, task_id, attempt, state, rank, executor_id, received_ms, started_ms, finished_ms, result, result_json, error_class,
                        error_message, reduce_required, retry_ms, letter_reason, stack_trace, source_partition, source_offset))""".formatted(
             time("received_ms"), time("started_ms"), time("finished_ms"), time("retry_ms")), TaskKind.REDUCE.code());
-    /**
-     * Batches of up to this many statuses are applied from arrays in one prepared statement (one
-     * round trip, a plan kept by the server, index lookups); larger ones are copied into the staging
-     * table first.
-     */
-    static final int FROM_ARRAYS_UP_TO = 256;
 
     /** The letters a batch staged, with what their dead-letter records need from the task and the job. */
     private static final String STAGED_LETTERS = """
@@ -140,7 +134,7 @@ public final class TaskStatuses {
         if (statuses.isEmpty()) {
             return Set.of();
         }
-        if (statuses.size() <= FROM_ARRAYS_UP_TO) {
+        if (statuses.size() <= ColumnArrays.UP_TO) {
             try (PreparedStatement ps = conn.prepareStatement(APPLY_ARRAYS)) {
                 bindColumns(conn, ps, statuses);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -183,32 +177,16 @@ public final class TaskStatuses {
 
     /** Binds the statuses, column by column, to {@link #APPLY_ARRAYS}. */
     private static void bindColumns(Connection conn, PreparedStatement ps, List<StagedStatus> statuses) throws SQLException {
-        int n = statuses.size();
-        Object[][] columns = new Object[19][];
-        for (int i = 0; i < columns.length; i++) {
-            columns[i] = i == 9 ? new byte[n][] : new Object[n];
-        }
-        for (int r = 0; r < n; r++) {
-            StagedStatus s = statuses.get(r);
+        ColumnArrays rows = new ColumnArrays(statuses.size(), "uuid", "uuid", "int4", "text", "int4", "text", "int8", "int8", "int8", "bytea", "text",
+                "text", "text", "bool", "int8", "text", "text", "int4", "int8");
+        for (StagedStatus s : statuses) {
             Failure f = s.failure();
-            Object[] row = {s.jobId(), s.taskId(), s.attempt(), s.state().name(), s.state().rank(), text(s.executorId()), s.receivedAt(), s.startedAt(),
-                    s.finishedAt(), s.result(), text(s.resultJson()), f == null ? null : text(f.errorClass()), f == null ? null : text(f.message()),
-                    s.reduceRequired(), s.retryAt(), text(s.letterReason()), f == null ? null : text(f.stackTrace()), f == null ? -1 : f.sourcePartition(),
-                    f == null ? -1L : f.sourceOffset()};
-            for (int c = 0; c < row.length; c++) {
-                columns[c][r] = row[c];
-            }
+            rows.row(s.jobId(), s.taskId(), s.attempt(), s.state().name(), s.state().rank(), s.executorId(), s.receivedAt(), s.startedAt(),
+                    s.finishedAt(), s.result(), s.resultJson(), f == null ? null : f.errorClass(), f == null ? null : f.message(), s.reduceRequired(),
+                    s.retryAt(), s.letterReason(), f == null ? null : f.stackTrace(), f == null ? -1 : f.sourcePartition(),
+                    f == null ? -1L : f.sourceOffset());
         }
-        String[] types = {"uuid", "uuid", "int4", "text", "int4", "text", "int8", "int8", "int8", "bytea", "text", "text", "text", "bool", "int8", "text",
-                "text", "int4", "int8"};
-        for (int c = 0; c < types.length; c++) {
-            ps.setArray(c + 1, conn.createArrayOf(types[c], columns[c]));
-        }
-    }
-
-    /** Text as the COPY path writes it (what a task reports may hold NUL characters, which PostgreSQL text cannot). */
-    private static String text(String v) {
-        return BinaryCopy.storable(v);
+        rows.bind(conn, ps);
     }
 
     /** SQL for a time given in epoch milliseconds, 0 for none. */

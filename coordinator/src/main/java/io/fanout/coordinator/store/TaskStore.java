@@ -44,7 +44,6 @@ public final class TaskStore {
      * A few tasks (the latency path: a job's root, a small map) in one prepared statement, which
      * skips the ones stored before and queues the held ones in order; more are copied.
      */
-    private static final int FROM_ARRAYS_UP_TO = 256;
     private static final String INSERT_FROM_ARRAYS = """
             WITH v AS (
                 SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::int2[], ?::text[], ?::text[], ?::int2[], ?::bytea[]) WITH ORDINALITY
@@ -96,7 +95,7 @@ public final class TaskStore {
         if (tasks.isEmpty()) {
             return;
         }
-        if (tasks.size() <= FROM_ARRAYS_UP_TO) {
+        if (tasks.size() <= ColumnArrays.UP_TO) {
             insertFromArrays(conn, tasks, held);
             return;
         }
@@ -147,38 +146,14 @@ public final class TaskStore {
     private static void insertFromArrays(Connection conn, Collection<NewTask> batch, Set<UUID> held) throws SQLException {
         Map<UUID, NewTask> byId = new LinkedHashMap<>(); // a map re-sent within the batch: each task once
         batch.forEach(t -> byId.putIfAbsent(t.taskId(), t));
-        Collection<NewTask> tasks = byId.values();
-        int n = tasks.size();
-        Object[] jobIds = new Object[n];
-        Object[] taskIds = new Object[n];
-        Object[] parentIds = new Object[n];
-        Object[] kinds = new Object[n];
-        Object[] names = new Object[n];
-        Object[] states = new Object[n];
-        Object[] formats = new Object[n];
-        byte[][] payloads = new byte[n][];
-        int i = 0;
-        for (NewTask t : tasks) {
-            jobIds[i] = t.jobId();
-            taskIds[i] = t.taskId();
-            parentIds[i] = t.parentId();
-            kinds[i] = (short) t.kind().code();
-            names[i] = BinaryCopy.storable(t.taskName());
-            states[i] = (held.contains(t.taskId()) ? TaskState.CREATED : TaskState.DISPATCHED).name();
-            formats[i] = (short) t.payloadFormat().code();
-            payloads[i] = t.payload();
-            i++;
+        ColumnArrays rows = new ColumnArrays(byId.size(), "uuid", "uuid", "uuid", "int2", "text", "text", "int2", "bytea");
+        for (NewTask t : byId.values()) {
+            rows.row(t.jobId(), t.taskId(), t.parentId(), (short) t.kind().code(), t.taskName(),
+                    (held.contains(t.taskId()) ? TaskState.CREATED : TaskState.DISPATCHED).name(), (short) t.payloadFormat().code(), t.payload());
         }
         List<JobCounters.Delta> added = new ArrayList<>();
         try (PreparedStatement ps = conn.prepareStatement(INSERT_FROM_ARRAYS)) {
-            ps.setArray(1, conn.createArrayOf("uuid", jobIds));
-            ps.setArray(2, conn.createArrayOf("uuid", taskIds));
-            ps.setArray(3, conn.createArrayOf("uuid", parentIds));
-            ps.setArray(4, conn.createArrayOf("int2", kinds));
-            ps.setArray(5, conn.createArrayOf("text", names));
-            ps.setArray(6, conn.createArrayOf("text", states));
-            ps.setArray(7, conn.createArrayOf("int2", formats));
-            ps.setArray(8, conn.createArrayOf("bytea", payloads));
+            rows.bind(conn, ps);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     added.add(new JobCounters.Delta(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), 0, 0, false));
