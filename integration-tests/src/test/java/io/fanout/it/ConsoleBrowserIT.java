@@ -253,9 +253,10 @@ class ConsoleBrowserIT {
                 return !browser.findElements(By.linkText(run.toString())).isEmpty();
             });
             browser.findElement(By.linkText(run.toString())).click();
+            // the page of a running run reloads itself: both nodes are read in one retried condition
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                    .until(() -> browser.findElement(By.id("node-d")).getAttribute("class").contains("node-RUNNING"));
-            assertTrue(browser.findElement(By.id("node-b")).getAttribute("class").contains("node-SUCCEEDED"));
+                    .until(() -> browser.findElement(By.id("node-d")).getAttribute("class").contains("node-RUNNING")
+                            && browser.findElement(By.id("node-b")).getAttribute("class").contains("node-SUCCEEDED"));
             screenshot("running");
             gate.release();
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> text("run-state").equals("SUCCEEDED"));

@@ -161,8 +161,8 @@ class JobControlIT {
             int atSuspend = processor.runs.size();
             assertTrue(atSuspend < n, "the job stopped before its end: " + atSuspend + " of " + n + " ran");
             assertEquals("SUSPENDED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
-            long held = Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task_held WHERE job_id = ?", job);
-            assertTrue(held > 0, "the tasks handed back wait in the coordinator");
+            // the tasks handed back wait in the coordinator, once their statuses have made the round trip
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task_held WHERE job_id = ?", job) > 0);
 
             cluster.client().follow(job);
             CommandResult resumed = cluster.client().resume(job, "carol", ANSWER);

@@ -58,6 +58,7 @@ class SweeperIT {
             assertEquals("still broken", DeadLetterHeaders.text(onParkingTopic.headers(), DeadLetterHeaders.EXCEPTION_MESSAGE));
             assertEquals("FAILED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));
 
+            await().atMost(Duration.ofSeconds(30)).until(() -> letters.list(new LetterQueries.Filter(other, null, null, null, 1)).size() == 1);
             DeadLetter notReplayable = letters.list(new LetterQueries.Filter(other, null, null, null, 1)).get(0);
             assertEquals(DeadLetter.DEAD, notReplayable.state());
             assertEquals(0, notReplayable.replayCount(), "IllegalStateException is not among the sweeper's replayable errors");
@@ -72,6 +73,8 @@ class SweeperIT {
     void theOwnerOfALettersPartitionSweepsItAndItsSuccessorTakesOver() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster(4, b -> b.sweeper(sweepEvery200ms(100)).coordinatorId("coord-a"))) {
             Coordinator b = cluster.startCoordinator(c -> c.sweeper(sweepEvery200ms(100)).coordinatorId("coord-b"));
+            // both own partitions before the job: a letter's partition moving between them mid-test would give it two sweepers
+            await().atMost(Duration.ofMinutes(1)).until(() -> Sql.count(cluster.db(), "SELECT count(DISTINCT owner) FROM fanout_partition_owner") == 2);
             cluster.startExecutor(Map.of("broken", ALWAYS_BROKEN));
             UUID job = cluster.client().submit(JobRequests.builder("broken").build());
             DeadLetters letters = DeadLetters.reader(b.dataSource());

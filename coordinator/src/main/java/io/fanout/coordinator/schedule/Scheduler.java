@@ -103,7 +103,7 @@ public final class Scheduler implements AutoCloseable {
                 case REPLACE -> {
                     String actor = "schedule " + s.name() + " (policy replace)";
                     // the job's or run's owner cancels it: the scheduler only asks, as any client would
-                    Command cancel = isJob(c, s.lastJobId()) ? JobCommand.of(JobCommand.Kind.CANCEL, s.lastJobId(), actor)
+                    Command cancel = isJob(c, s) ? JobCommand.of(JobCommand.Kind.CANCEL, s.lastJobId(), actor)
                             : RunCommand.of(RunCommand.Kind.CANCEL, s.lastJobId(), actor);
                     producer.send(new ProducerRecord<>(topics.jobs(), cancel.target().toString().getBytes(StandardCharsets.UTF_8), cancel.toJson()))
                             .get(30, TimeUnit.SECONDS);
@@ -144,13 +144,27 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Whether the job or workflow run is still going; one fired but neither stored nor rejected yet counts as going. */
-    private static boolean isJob(Connection c, UUID id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM fanout_job WHERE job_id = ?)")) {
-            ps.setObject(1, id);
+    /**
+     * Whether the schedule's last run is a job (else a workflow run): by its stored row, or, when its
+     * request is on the jobs topic but not stored yet, by the schedule's request. The cancel goes to
+     * the same partition as that request, after it, either way.
+     */
+    private static boolean isJob(Connection c, Schedule s) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM fanout_job WHERE job_id = ?), "
+                + "EXISTS (SELECT 1 FROM fanout_workflow_run WHERE run_id = ?)")) {
+            ps.setObject(1, s.lastJobId());
+            ps.setObject(2, s.lastJobId());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getBoolean(1);
+                if (rs.getBoolean(1) || rs.getBoolean(2)) {
+                    return rs.getBoolean(1);
+                }
             }
+        }
+        try {
+            return !WorkflowRunRequest.isRunRequest(Json.readTree(s.request().getBytes(StandardCharsets.UTF_8)));
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // a request that no longer parses: cancelling the job of that id is the likelier right guess
         }
     }
 
