@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * One command, on one broker and one database (embedded, or the user's): (1) the raw Kafka round
  * trip rate, (2) the rate of a Fanout job of N no-op subtasks through a coordinator, two executors
  * and PostgreSQL, and their ratio; (3) submit-to-done latency of single-task jobs at a fixed rate;
- * (4) the job of (2) again, with executors on the share-group task source. With {@code processes}
- * executors, (2) and (3) run on a coordinator and that many executors as separate JVMs instead, and
- * (4) is left out. Every task of (2) is checked to have run exactly once. Each throughput run is
+ * (4) the job of (2) again, with executors on the share-group task source; (5) a job of short
+ * tasks on one small executor of each source. With {@code processes} executors, (2) and (3) run on
+ * a coordinator and that many executors as separate JVMs instead, and (4) and (5) are left out. Every task of (2) is checked to have run exactly once. Each throughput run is
  * preceded by a warm-up run of a tenth of its size.
  */
 public final class Benchmark {
@@ -41,6 +41,9 @@ public final class Benchmark {
     private static final int TASK_PARTITIONS = TopicLayout.DEFAULT_TASK_PARTITIONS;
     private static final int COORDINATOR_PARTITIONS = TopicLayout.DEFAULT_COORDINATOR_PARTITIONS;
     private static final int PROCESS_CONCURRENCY = 8;
+    private static final int SHORT_TASKS = 2000;
+    private static final int SHORT_TASK_MS = 10;
+    private static final int SHORT_TASK_SLOTS = 4;
 
     private final int tasks;
     private final int latencyJobs;
@@ -122,6 +125,7 @@ public final class Benchmark {
                 }
                 latency(out, site, client);
             }
+            double groupShort = shortTasks(client, bootstrap, topics, 5, ExecutorConfig.TaskSource.GROUP);
             try (FanoutExecutor e1 = executor(bootstrap, topics, 3, ExecutorConfig.TaskSource.SHARE);
                  FanoutExecutor e2 = executor(bootstrap, topics, 4, ExecutorConfig.TaskSource.SHARE)) {
                 fanoutJob(client, Math.max(1000, tasks / 10));
@@ -129,6 +133,10 @@ public final class Benchmark {
                 out.printf("Fanout job, share-group task source (two executors): %,.0f tasks/s, %.2f of the consumer-group source%n", shareRate,
                         shareRate / fanoutRate);
             }
+            double shareShort = shortTasks(client, bootstrap, topics, 6, ExecutorConfig.TaskSource.SHARE);
+            out.printf("%,d tasks of %d ms on one executor of %d slots (ideal %,d tasks/s): consumer group %,.0f tasks/s, share group %,.0f "
+                    + "tasks/s (%.2f)%n", SHORT_TASKS, SHORT_TASK_MS, SHORT_TASK_SLOTS, SHORT_TASK_SLOTS * 1000 / SHORT_TASK_MS, groupShort, shareShort,
+                    shareShort / groupShort);
             return fanoutRate;
         }
     }
@@ -160,8 +168,32 @@ public final class Benchmark {
     }
 
     private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i, ExecutorConfig.TaskSource source) {
+        return executor(bootstrap, topics, i, source, ExecutorConfig.DEFAULT_CONCURRENCY);
+    }
+
+    private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i, ExecutorConfig.TaskSource source, int concurrency) {
         return FanoutExecutor.start(ExecutorConfig.builder().bootstrapServers(bootstrap).topics(topics).executorId("bench-executor-" + i)
-                .taskSource(source).processor(NoOp.NAME, new NoOp()).build());
+                .taskSource(source).concurrency(concurrency).processor(NoOp.NAME, new NoOp()).build());
+    }
+
+    /**
+     * (5) short tasks on one small executor, the only one of its source: whether the source keeps
+     * the executor's slots busy (a wait per task shows here, where no-op throughput hides it).
+     */
+    private static double shortTasks(FanoutClient client, String bootstrap, TopicNames topics, int i, ExecutorConfig.TaskSource source)
+            throws Exception {
+        try (FanoutExecutor e = executor(bootstrap, topics, i, source, SHORT_TASK_SLOTS)) {
+            run(client, SHORT_TASKS / 10);
+            return SHORT_TASKS / seconds(run(client, SHORT_TASKS));
+        }
+    }
+
+    /** Returns the elapsed nanoseconds from submit to the SUCCEEDED event of a job of {@code n} short tasks. */
+    private static long run(FanoutClient client, int n) throws Exception {
+        long start = System.nanoTime();
+        UUID job = client.submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(n, SHORT_TASK_MS)).build());
+        awaitJob(client, job, n);
+        return System.nanoTime() - start;
     }
 
     /** Returns the elapsed nanoseconds from submit to the SUCCEEDED event. */

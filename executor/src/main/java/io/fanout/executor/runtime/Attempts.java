@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,8 @@ final class Attempts {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fanout-executor-task-", 0).factory());
     private final Set<Thread> runningTasks = ConcurrentHashMap.newKeySet();
     private final Set<Thread> waitingTasks = ConcurrentHashMap.newKeySet();
+    /** Attempts taken and not yet started, nor given up. */
+    private final AtomicInteger waiting = new AtomicInteger();
     /**
      * Jobs cancelled, with when the order was given (forgotten after a day). An order applies only to
      * attempts whose records were produced before it: a job deleted by retention may be submitted
@@ -103,6 +106,7 @@ final class Attempts {
         }
         held.add(attempt);
         reporter.report(task.jobId(), task.statusPartition(), StatusEvent.received(task.taskId(), task.attempt(), config.clock().millis()), null);
+        waiting.incrementAndGet();
         workers.execute(guard.guarded("executor task worker", () -> execute(attempt)));
     }
 
@@ -117,6 +121,7 @@ final class Attempts {
             return;
         } finally {
             waitingTasks.remove(self);
+            waiting.decrementAndGet();
         }
         if (stopping || attempt.withdrawn) {
             slots.release();
@@ -281,6 +286,11 @@ final class Attempts {
 
     int running() {
         return runningTasks.size();
+    }
+
+    /** Attempts taken and waiting for a slot. */
+    int waiting() {
+        return waiting.get();
     }
 
     long completed() {

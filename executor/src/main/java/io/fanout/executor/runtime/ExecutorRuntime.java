@@ -45,9 +45,9 @@ public final class ExecutorRuntime implements AutoCloseable {
         if (config.taskSource() == ExecutorConfig.TaskSource.SHARE) {
             String group = ShareGroupSetup.groupId(config.groupId());
             ShareGroupSetup.start(config.kafka(), group, config.groupId(), config.topics().tasks(config.pool()));
-            this.loop = new ShareLoop(new KafkaShareConsumer<>(ShareGroupSetup.consumerProps(config.kafka(), group, "fanout-executor-" + config.executorId(),
-                    Math.min(2 * config.concurrency(), config.maxBuffered())), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                    config, runner, reporter, poison, meters);
+            this.loop = new ShareLoop(member -> new KafkaShareConsumer<>(ShareGroupSetup.consumerProps(config.kafka(), group,
+                    "fanout-executor-" + config.executorId() + "-" + member, Math.min(config.concurrency(), config.maxBuffered())),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer()), config, runner, reporter, poison, meters);
         } else {
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             new KafkaClientMetrics(consumer).bindTo(config.meterRegistry());

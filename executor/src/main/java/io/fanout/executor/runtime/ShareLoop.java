@@ -2,296 +2,122 @@ package io.fanout.executor.runtime;
 
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.shared.metrics.FanoutMeters;
-import io.fanout.shared.wire.TaskRecord;
-import io.fanout.shared.wire.WireCodec;
-import io.fanout.shared.wire.WireFormatException;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ShareConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The share-group task source (KIP-932): any number of members share every partition of the
- * pool's task topic, and each record is acknowledged on its own, in explicit mode: ACCEPT once its
- * outcome's report is acknowledged, RELEASE when it is handed back unrun, REJECT once an
- * unreadable record is dead-lettered. Kafka requires every record a poll returned to be
- * acknowledged before the next poll: a record still undecided then is renewed (RENEW extends its
- * acquisition lock, and the broker delivers it to this member again; a record this member already
- * holds is never started twice here). A member that dies holds its records until their lock
- * expires; the broker then delivers them to another member.
+ * pool's task topic, and each record is acknowledged on its own. A member ({@link ShareMember})
+ * takes no new batch until each record of its last one is decided, so one member alone leaves the
+ * slots idle while it waits for its batch's last task and then for its next poll. This executor
+ * therefore runs several members on one set of slots: while one waits, the others take work. It
+ * starts with two, and adds one (up to a few) when every member has waited on its batch for a
+ * while and slots are free: tasks longer than that hold their member, not the executor's intake.
  */
 public final class ShareLoop implements TaskSourceLoop {
 
     private static final Logger log = LoggerFactory.getLogger(ShareLoop.class);
-    private static final Duration POLL = Duration.ofMillis(50);
-    /** The broker's default acquisition lock, until the first fetch tells the group's own. */
-    private static final int DEFAULT_LOCK_MS = 30_000;
-    /**
-     * After a poll that brought nothing new, how long to wait before the next: each poll must first
-     * renew the records still running, so polling an idle topic in a tight loop would renew them
-     * many times a second.
-     */
-    private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final int FIRST_MEMBERS = 2;
+    private static final int MOST_MEMBERS = 8;
+    /** A member that has held an undecided record this long (it takes nothing new meanwhile) is held by a long task. */
+    private static final long HELD_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long CHECK_EVERY_MILLIS = 100;
 
-    private record Key(TopicPartition tp, long offset) {
-    }
-
-    /** A record this member holds: handed out by a poll, and not yet acknowledged for good. */
-    private static final class Held {
-        /** Its attempt, while it waits or runs here (null for an unreadable record). */
-        volatile Attempt attempt;
-        /** How it is to be acknowledged, once known (set by any thread). */
-        volatile AcknowledgeType decision;
-        /** The broker refused an acknowledgement of it: its lock had expired, so it may be running elsewhere too. */
-        volatile boolean lost;
-    }
-
-    private final ShareConsumer<byte[], byte[]> consumer;
+    private final IntFunction<ShareConsumer<byte[], byte[]>> consumers;
     private final ExecutorConfig config;
-    private final Map<Key, Held> held = new ConcurrentHashMap<>();
-    /** The records of the last poll not yet acknowledged: Kafka requires all of them acknowledged before the next poll. Poll thread only. */
-    private final List<ConsumerRecord<byte[], byte[]>> unacknowledged = new ArrayList<>();
-    private final LinkedBlockingQueue<Key> decided = new LinkedBlockingQueue<>();
-    private final Attempts attempts;
     private final PoisonRecords poison;
-    /** Poll for more once no more than this many records of the last poll wait for a worker, so that the workers never run dry. */
-    private final int waitingBelow;
+    private final Attempts attempts;
+    private final int mostMembers;
+    private final List<ShareMember> members = new CopyOnWriteArrayList<>();
+    private final CountDownLatch stopAsked = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean stopping;
-    private boolean lockLogged;
-    /** Records new to this member in the last poll. Poll thread only. */
-    private int newInBatch;
 
-    ShareLoop(ShareConsumer<byte[], byte[]> consumer, ExecutorConfig config, TaskRunner runner, StatusReporter reporter, PoisonRecords poison,
-              FanoutMeters meters) {
-        meters.inFlight(held::size);
-        this.consumer = consumer;
+    /** @param consumers makes the share consumer of the member of that index (0, 1, ...) */
+    ShareLoop(IntFunction<ShareConsumer<byte[], byte[]>> consumers, ExecutorConfig config, TaskRunner runner, StatusReporter reporter,
+              PoisonRecords poison, FanoutMeters meters) {
+        meters.inFlight(this::inFlight);
+        this.consumers = consumers;
         this.config = config;
         this.poison = poison;
-        this.waitingBelow = Math.max(1, config.concurrency() / 2);
+        this.mostMembers = Math.max(FIRST_MEMBERS, Math.min(MOST_MEMBERS, config.concurrency()));
         this.attempts = new Attempts(config, runner, reporter, new RecordSettlement() {
             @Override
             public void reported(Attempt a) {
-                decide(new Key(a.tp, a.offset), AcknowledgeType.ACCEPT);
+                decide(a, AcknowledgeType.ACCEPT);
             }
 
             @Override
             public void handedBack(Attempt a) {
-                decide(new Key(a.tp, a.offset), AcknowledgeType.RELEASE);
+                decide(a, AcknowledgeType.RELEASE);
             }
         }, meters);
-        // Runs on the poll thread, inside poll or commitSync.
-        consumer.setAcknowledgementCommitCallback((offsets, error) -> {
-            if (error != null) {
-                log.warn("executor {}: acknowledgements refused ({}); those records may be delivered to another member", config.executorId(),
-                        error.toString());
-                offsets.forEach((tip, set) -> set.forEach(o -> {
-                    Held h = held.get(new Key(tip.topicPartition(), o));
-                    if (h != null) {
-                        h.lost = true;
-                    }
-                }));
+    }
+
+    private void decide(Attempt a, AcknowledgeType decision) {
+        for (ShareMember m : members) {
+            if (m.decide(a, decision)) {
+                return;
             }
-        });
+        }
     }
 
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(config.topics().tasks(config.pool())));
-            while (!stopping) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    take(r);
-                }
-                settleBatch();
+            for (int i = 0; i < FIRST_MEMBERS; i++) {
+                startMember();
             }
-            drain();
+            while (!stopAsked.await(CHECK_EVERY_MILLIS, TimeUnit.MILLISECONDS)) {
+                if (members.size() < mostMembers && everyMemberHeld()) {
+                    startMember();
+                    log.info("executor {}: every share member waits on a long task and slots are free; now {} members", config.executorId(),
+                            members.size());
+                }
+            }
+            members.forEach(ShareMember::stop); // they drain at the same time
+            long waitMillis = config.shutdownGrace().toMillis() + 20_000;
+            for (ShareMember m : members) {
+                m.awaitStopped(waitMillis);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            if (!stopping) {
-                config.health().failed("executor share loop", e);
-            }
-        } catch (RuntimeException | Error e) {
-            log.error("executor {} share loop stopped by an unexpected error; the executor stops", config.executorId(), e);
-            config.health().failed("executor share loop", e);
+            members.forEach(ShareMember::stop);
         } finally {
             attempts.shutdown();
-            consumer.close(Duration.ofSeconds(10)); // sends what is acknowledged; the broker releases the rest to other members
             stopped.countDown();
         }
     }
 
-    private void take(ConsumerRecord<byte[], byte[]> r) {
-        unacknowledged.add(r);
-        Key key = key(r);
-        Held known = held.get(key);
-        if (known != null) { // renewed (or its lock expired) and delivered here again: already running or decided here
-            known.lost = false;
-            return;
+    private boolean everyMemberHeld() {
+        if (attempts.waiting() > 0 || attempts.running() >= config.concurrency()) {
+            return false;
         }
-        Held h = new Held();
-        held.put(key, h);
-        newInBatch++;
-        TaskRecord task;
-        try {
-            task = WireCodec.decodeTask(r.value());
-        } catch (WireFormatException e) {
-            log.error("unreadable task record {}@{} goes to the dead-letter topic: {}", key.tp(), r.offset(), e.getMessage());
-            poison.deadLetter(r, e, () -> decide(key, AcknowledgeType.REJECT));
-            return;
-        }
-        Attempt attempt = new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1), r.timestamp());
-        h.attempt = attempt;
-        attempts.start(attempt);
-    }
-
-    private static Key key(ConsumerRecord<byte[], byte[]> r) {
-        return new Key(new TopicPartition(r.topic(), r.partition()), r.offset());
-    }
-
-    private void decide(Key key, AcknowledgeType decision) {
-        Held h = held.get(key);
-        if (h == null) {
-            return;
-        }
-        if (h.lost) { // not ours to acknowledge any more: the member that has it now settles it
-            held.remove(key, h);
-            return;
-        }
-        h.decision = decision;
-        decided.add(key);
-    }
-
-    /**
-     * Acknowledges every record of the last poll before the next one: with its decision where it
-     * has one, waiting for decisions while many records wait for a worker (or, after a poll that
-     * brought nothing new, for a moment); the rest (running, or still waiting) is renewed, at the
-     * latest half-way through the lock.
-     */
-    private void settleBatch() throws InterruptedException {
-        Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
-        if (!lockLogged && lock.isPresent()) {
-            lockLogged = true;
-            log.info("executor {}: records are locked for {} ms (a dead member's come back after that)", config.executorId(), lock.get());
-        }
-        long now = System.nanoTime();
-        long renewAt = now + TimeUnit.MILLISECONDS.toNanos(lock.orElse(DEFAULT_LOCK_MS) / 2);
-        long pollAgainAt = newInBatch == 0 ? now + IDLE_WAIT_NANOS : now;
-        newInBatch = 0;
-        while (acknowledgeDecided() > 0 && !stopping && System.nanoTime() < renewAt
-                && (waitingForAWorker() > waitingBelow || System.nanoTime() < pollAgainAt)) {
-            decided.poll(10, TimeUnit.MILLISECONDS);
-        }
-        renewTheRest();
-    }
-
-    /** Records of the last poll whose attempt has not started. */
-    private int waitingForAWorker() {
-        int waiting = 0;
-        for (ConsumerRecord<byte[], byte[]> r : unacknowledged) {
-            Held h = held.get(key(r));
-            Attempt a = h == null ? null : h.attempt;
-            if (a != null && !a.running) {
-                waiting++;
+        for (ShareMember m : members) {
+            if (m.undecidedNanos() < HELD_AFTER_NANOS) {
+                return false;
             }
         }
-        return waiting;
+        return true;
     }
 
-    private void renewTheRest() {
-        for (ConsumerRecord<byte[], byte[]> r : unacknowledged) {
-            acknowledge(r, AcknowledgeType.RENEW);
-        }
-        unacknowledged.clear();
-    }
-
-    /** Acknowledges the records of the last poll that have a decision; returns how many have none yet. */
-    private int acknowledgeDecided() {
-        decided.clear();
-        unacknowledged.removeIf(r -> acknowledge(r, null));
-        return unacknowledged.size();
-    }
-
-    /**
-     * Acknowledges a record of the last poll with its decision, or else with {@code otherwise}
-     * (nothing when null); returns whether it was acknowledged. A record this member no longer
-     * holds is released.
-     */
-    private boolean acknowledge(ConsumerRecord<byte[], byte[]> r, AcknowledgeType otherwise) {
-        Key key = key(r);
-        Held h = held.get(key);
-        AcknowledgeType decision = h == null ? AcknowledgeType.RELEASE : h.decision;
-        if (decision != null) {
-            consumer.acknowledge(r, decision);
-            held.remove(key);
-            return true;
-        }
-        if (otherwise != null) {
-            consumer.acknowledge(r, otherwise);
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * Graceful stop: take nothing new (what a poll still brings is released at once), let running
-     * tasks finish within the grace period and acknowledge them as they do (their renewed records
-     * come back through the polls), hand back the rest; closing releases what is not acknowledged.
-     */
-    private void drain() throws InterruptedException {
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (undecided() && System.nanoTime() < deadline) {
-            attempts.stopStarting(); // tasks waiting for a worker go back unrun
-            drainRound();
-        }
-        if (undecided()) {
-            log.warn("executor {}: {} tasks still unfinished after {}; handing them back", config.executorId(), held.size(), config.shutdownGrace());
-            attempts.handBackRunning();
-        }
-        long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // the decisions of what just finished come back through a poll or two
-        while (held.values().stream().anyMatch(h -> h.decision != null) && System.nanoTime() < settleBy) {
-            drainRound();
-        }
-        try {
-            consumer.commitSync(Duration.ofSeconds(10));
-        } catch (RuntimeException e) {
-            log.warn("executor {}: acknowledgements not sent on stop ({}); the broker redelivers those records", config.executorId(), e.toString());
-        }
-    }
-
-    /** One poll while stopping: acknowledges what is decided, renews what still runs, releases what is new. */
-    private void drainRound() throws InterruptedException {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-            if (held.containsKey(key(r))) {
-                unacknowledged.add(r);
-            } else {
-                consumer.acknowledge(r, AcknowledgeType.RELEASE);
-            }
-        }
-        decided.poll(20, TimeUnit.MILLISECONDS);
-        acknowledgeDecided();
-        renewTheRest();
-    }
-
-    private boolean undecided() {
-        return held.values().stream().anyMatch(h -> h.decision == null && !h.lost);
+    private void startMember() {
+        int index = members.size();
+        ShareMember member = new ShareMember(consumers.apply(index), "share member " + index, config, attempts, poison);
+        members.add(member);
+        Thread.ofPlatform().name("fanout-executor-share-" + index).start(member);
     }
 
     @Override
     public void stop() throws InterruptedException {
-        stopping = true;
         attempts.stopStarting();
+        stopAsked.countDown();
         stopped.await(config.shutdownGrace().toMillis() + 30_000, TimeUnit.MILLISECONDS);
     }
 
@@ -302,6 +128,10 @@ public final class ShareLoop implements TaskSourceLoop {
 
     @Override
     public int inFlight() {
-        return held.size();
+        int n = 0;
+        for (ShareMember m : members) {
+            n += m.inFlight();
+        }
+        return n;
     }
 }

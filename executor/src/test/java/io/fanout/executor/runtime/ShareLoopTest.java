@@ -41,22 +41,41 @@ class ShareLoopTest {
     private static final TopicNames TOPICS = TopicNames.defaults();
     private final TopicPartition tp = new TopicPartition(TOPICS.tasks("default"), 0);
     private final ProcessHealth health = new ProcessHealth();
-    private final StrictShareConsumer consumer = new StrictShareConsumer();
+    private final MockShareGroup group = new MockShareGroup();
     private StatusReporter reporter;
     private Thread thread;
     private ShareLoop loop;
 
-    /**
-     * Like Kafka's share consumer in explicit mode: a poll with a record of the last poll still
-     * unacknowledged throws; a renewed record is delivered again by the next poll; the lock is short.
-     */
-    static final class StrictShareConsumer extends MockShareConsumer<byte[], byte[]> {
-        private final List<ConsumerRecord<byte[], byte[]>> toDeliver = new ArrayList<>();
-        private final Set<ConsumerRecord<byte[], byte[]>> outstanding = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The records of a share group's topic not yet handed out, and every acknowledgement its members sent. */
+    static final class MockShareGroup {
+        private final List<ConsumerRecord<byte[], byte[]>> available = new ArrayList<>();
         final List<String> acknowledgements = new CopyOnWriteArrayList<>();
 
         synchronized void deliver(ConsumerRecord<byte[], byte[]> r) {
-            toDeliver.add(r);
+            available.add(r);
+        }
+
+        synchronized List<ConsumerRecord<byte[], byte[]>> take(int max) {
+            List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(available.subList(0, Math.min(max, available.size())));
+            available.subList(0, batch.size()).clear();
+            return batch;
+        }
+    }
+
+    /**
+     * Like Kafka's share consumer in explicit mode: a poll with a record of the last poll still
+     * unacknowledged throws; a renewed record is delivered again by the next poll, and while any is,
+     * that poll brings nothing new; the lock is short.
+     */
+    static final class StrictShareConsumer extends MockShareConsumer<byte[], byte[]> {
+        private final MockShareGroup group;
+        private final int maxPollRecords;
+        private final List<ConsumerRecord<byte[], byte[]>> renewed = new ArrayList<>();
+        private final Set<ConsumerRecord<byte[], byte[]>> outstanding = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        StrictShareConsumer(MockShareGroup group, int maxPollRecords) {
+            this.group = group;
+            this.maxPollRecords = maxPollRecords;
         }
 
         @Override
@@ -64,8 +83,8 @@ class ShareLoopTest {
             if (!outstanding.isEmpty()) {
                 throw new IllegalStateException("All records must be acknowledged in explicit acknowledgement mode.");
             }
-            List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(toDeliver);
-            toDeliver.clear();
+            List<ConsumerRecord<byte[], byte[]>> batch = renewed.isEmpty() ? group.take(maxPollRecords) : new ArrayList<>(renewed);
+            renewed.clear();
             outstanding.addAll(batch);
             try {
                 wait(batch.isEmpty() ? 5 : 0, batch.isEmpty() ? 0 : 1);
@@ -80,9 +99,9 @@ class ShareLoopTest {
             if (!outstanding.remove(r)) {
                 throw new IllegalStateException("The record cannot be acknowledged.");
             }
-            acknowledgements.add(r.offset() + ":" + type.name());
+            group.acknowledgements.add(r.offset() + ":" + type.name());
             if (type == AcknowledgeType.RENEW) {
-                toDeliver.add(r); // delivered again once the renewal is through
+                renewed.add(r); // delivered again once the renewal is through
             }
         }
 
@@ -93,17 +112,17 @@ class ShareLoopTest {
     }
 
     private void start(Processor processor) {
-        start(processor, Duration.ofSeconds(30));
+        start(processor, Duration.ofSeconds(30), 2);
     }
 
-    private void start(Processor processor, Duration grace) {
+    private void start(Processor processor, Duration grace, int concurrency) {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ExecutorConfig config = ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
-                .taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(30)).concurrency(2).shutdownGrace(grace).build();
+                .taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(30)).concurrency(concurrency).shutdownGrace(grace).build();
         reporter = new StatusReporter(producer, TOPICS, config.executorId(), health);
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, TOPICS), config.kafka(), TOPICS, config.executorId(),
                 config.pool(), config.clock());
-        loop = new ShareLoop(consumer, config, runner, reporter, new PoisonRecords(producer, TOPICS, config.executorId()),
+        loop = new ShareLoop(member -> new StrictShareConsumer(group, concurrency), config, runner, reporter, new PoisonRecords(producer, TOPICS, config.executorId()),
                 new FanoutMeters(new SimpleMeterRegistry()));
         thread = Thread.ofPlatform().name("share-loop-under-test").start(loop);
     }
@@ -112,9 +131,16 @@ class ShareLoopTest {
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, null, value);
     }
 
+    private final UUID firstLong = UUID.randomUUID();
+    private final UUID secondLong = UUID.randomUUID();
+
     private byte[] task() {
+        return task(UUID.randomUUID());
+    }
+
+    private byte[] task(UUID taskId) {
         UUID job = UUID.randomUUID();
-        return WireCodec.encodeTask(new TaskRecord(job, UUID.randomUUID(), job, 0, 0, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0,
+        return WireCodec.encodeTask(new TaskRecord(job, taskId, job, 0, 0, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0,
                 List.of(), null));
     }
 
@@ -137,10 +163,10 @@ class ShareLoopTest {
             Thread.sleep(1_000); // longer than the 400 ms lock: renewed, and delivered again, while it runs
             return 1L;
         });
-        consumer.deliver(record(0, task()));
-        await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy()).until(() -> consumer.acknowledgements.contains("0:ACCEPT"));
+        group.deliver(record(0, task()));
+        await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy()).until(() -> group.acknowledgements.contains("0:ACCEPT"));
         assertEquals(1, runs.get(), "a renewed record delivered again is not run again");
-        long renewals = consumer.acknowledgements.stream().filter("0:RENEW"::equals).count();
+        long renewals = group.acknowledgements.stream().filter("0:RENEW"::equals).count();
         assertTrue(renewals >= 1 && renewals <= 10, () -> "renewed " + renewals + " times in a second: with nothing new to take, the loop waits");
         assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
     }
@@ -149,11 +175,42 @@ class ShareLoopTest {
     void anUnreadableRecordIsRejectedOnceDeadLetteredAndTheNextRuns() {
         AtomicInteger runs = new AtomicInteger();
         start(ctx -> runs.incrementAndGet());
-        consumer.deliver(record(0, new byte[] {42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
-        consumer.deliver(record(1, task()));
+        group.deliver(record(0, new byte[] {42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+        group.deliver(record(1, task()));
         await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy())
-                .until(() -> consumer.acknowledgements.containsAll(List.of("0:REJECT", "1:ACCEPT")));
+                .until(() -> group.acknowledgements.containsAll(List.of("0:REJECT", "1:ACCEPT")));
         assertEquals(1, runs.get());
+        assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
+    }
+
+    /**
+     * A member takes nothing new while a record of its last poll is undecided: two tasks longer than
+     * the lock, each held by one of the first two members, must not stop the executor's free slots
+     * from running the tasks that come after them.
+     */
+    @Test
+    void tasksLongerThanTheLockDoNotHoldUpTheShortTasksBehindThem() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger longRunning = new AtomicInteger();
+        start(ctx -> {
+            if (ctx.taskId().equals(firstLong) || ctx.taskId().equals(secondLong)) {
+                longRunning.incrementAndGet();
+                release.await();
+            }
+            return 1L;
+        }, Duration.ofSeconds(10), 4);
+        group.deliver(record(0, task(firstLong)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> longRunning.get() == 1);
+        group.deliver(record(1, task(secondLong)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> longRunning.get() == 2);
+        for (int offset = 2; offset < 8; offset++) {
+            group.deliver(record(offset, task()));
+        }
+        await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy())
+                .until(() -> group.acknowledgements.containsAll(List.of("2:ACCEPT", "3:ACCEPT", "4:ACCEPT", "5:ACCEPT", "6:ACCEPT", "7:ACCEPT")));
+        assertEquals(2, longRunning.get(), "the long tasks still run");
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> group.acknowledgements.containsAll(List.of("0:ACCEPT", "1:ACCEPT")));
         assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
     }
 
@@ -165,13 +222,13 @@ class ShareLoopTest {
             started.countDown();
             Thread.sleep(500);
             return 1L;
-        }, Duration.ofSeconds(10));
-        consumer.deliver(record(0, task()));
+        }, Duration.ofSeconds(10), 2);
+        group.deliver(record(0, task()));
         assertTrue(started.await(10, java.util.concurrent.TimeUnit.SECONDS));
         loop.stop();
         thread.join(10_000);
-        assertTrue(consumer.acknowledgements.contains("0:ACCEPT"), consumer.acknowledgements::toString);
-        assertTrue(!consumer.acknowledgements.contains("0:RELEASE"), consumer.acknowledgements::toString);
+        assertTrue(group.acknowledgements.contains("0:ACCEPT"), group.acknowledgements::toString);
+        assertTrue(!group.acknowledgements.contains("0:RELEASE"), group.acknowledgements::toString);
         assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
     }
 }
