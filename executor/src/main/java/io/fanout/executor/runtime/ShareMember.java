@@ -92,7 +92,9 @@ final class ShareMember implements Runnable {
         try {
             consumer.subscribe(List.of(config.topics().tasks(config.pool())));
             while (!stopping) {
-                if (attempts.waiting() >= config.concurrency()) { // enough records wait for a slot here: take no more for now
+                // Enough records wait for a slot: take no more for now. A member that holds records polls on, as
+                // only a poll brings its renewed records back to be renewed again before their lock runs out.
+                if (held.isEmpty() && attempts.waiting() >= config.concurrency()) {
                     decided.poll(10, TimeUnit.MILLISECONDS);
                     continue;
                 }

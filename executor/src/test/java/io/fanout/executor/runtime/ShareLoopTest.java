@@ -214,6 +214,26 @@ class ShareLoopTest {
         assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
     }
 
+    /** A running task's record is renewed every half lock even while other records wait for the executor's only slot. */
+    @Test
+    void aRunningTaskIsRenewedWhileOthersWaitForASlot() {
+        AtomicInteger runs = new AtomicInteger();
+        start(ctx -> {
+            if (runs.incrementAndGet() == 1) {
+                Thread.sleep(1_500); // several 400 ms locks
+            }
+            return 1L;
+        }, Duration.ofSeconds(10), 1);
+        group.deliver(record(0, task()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        group.deliver(record(1, task()));
+        await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy())
+                .until(() -> group.acknowledgements.containsAll(List.of("0:ACCEPT", "1:ACCEPT")));
+        long renewals = group.acknowledgements.stream().filter("0:RENEW"::equals).count();
+        assertTrue(renewals >= 4, () -> "the running record was renewed " + renewals + " times in 1.5 s of 400 ms locks: " + group.acknowledgements);
+        assertEquals(2, runs.get());
+    }
+
     /** A task that finishes during a graceful stop is accepted, not released to run again elsewhere. */
     @Test
     void aTaskFinishedDuringAGracefulStopIsAcceptedNotReleased() throws Exception {
