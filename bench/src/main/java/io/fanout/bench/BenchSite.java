@@ -77,6 +77,15 @@ public final class BenchSite implements AutoCloseable {
         return DriverManager.getConnection(serverUrl, user, password);
     }
 
+    /** The WAL the whole server has written since its statistics were last reset (pg_stat_wal, PostgreSQL 14+); -1 where it cannot tell. */
+    long walBytes() {
+        try (Connection c = serverConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT wal_bytes::int8 FROM pg_stat_wal")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
     /** The server and the settings that decide what a commit costs, printed next to the figures. */
     String describeDatabase() throws SQLException {
         try (Connection c = serverConnection(); Statement st = c.createStatement();

@@ -144,11 +144,17 @@ public final class Benchmark {
     /** (2) on the coordinator and executors running now, after a warm-up job; returns its rate. */
     private double throughput(PrintStream out, BenchSite site, FanoutClient client, TopicNames topics, double rawRate) throws Exception {
         fanoutJob(client, Math.max(1000, tasks / 10));
+        long walBefore = site.walBytes();
         long start = System.nanoTime();
         UUID job = submitJob(client, tasks);
         awaitJob(client, job, tasks);
         double fanoutRate = tasks / seconds(System.nanoTime() - start);
+        long walAfter = site.walBytes();
         out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
+        if (walBefore >= 0 && walAfter >= walBefore) {
+            out.printf("                       PostgreSQL wrote %,d bytes of WAL per task meanwhile (pg_stat_wal, the whole server)%n",
+                    (walAfter - walBefore) / tasks);
+        }
         if (rawRate > 0) {
             out.printf("ratio Fanout / raw:    %.2f%n", fanoutRate / rawRate);
         }
