@@ -3,6 +3,8 @@ package io.fanout.executor.runtime;
 import io.fanout.executor.ExecutorConfig;
 import io.fanout.shared.metrics.FanoutMeters;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * takes no new batch until each record of its last one is decided, so one member alone leaves the
  * slots idle while it waits for its batch's last task and then for its next poll. This executor
  * therefore runs several members on one set of slots: while one waits, the others take work. It
- * starts with two, and adds one (up to a few) when every member has waited on its batch for a
- * while and slots are free: tasks longer than that hold their member, not the executor's intake.
+ * starts with two, and adds one (up to {@code min(8, concurrency)}) when every member has held an
+ * undecided record for a while and slots are free: tasks longer than that hold their member, not
+ * the executor's intake. When a member breaks, the executor stops taking work and hands back what
+ * runs, as a broken loop did when it had one consumer.
  */
 public final class ShareLoop implements TaskSourceLoop {
 
@@ -29,6 +33,8 @@ public final class ShareLoop implements TaskSourceLoop {
     /** A member that has held an undecided record this long (it takes nothing new meanwhile) is held by a long task. */
     private static final long HELD_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long CHECK_EVERY_MILLIS = 100;
+    /** After the grace: a member's last acknowledgements (a 2 s settle, a 10 s commit) and its consumer's close (10 s). */
+    private static final long MEMBER_CLOSE_SECONDS = 25;
 
     private final IntFunction<ShareConsumer<byte[], byte[]>> consumers;
     private final ExecutorConfig config;
@@ -36,6 +42,7 @@ public final class ShareLoop implements TaskSourceLoop {
     private final Attempts attempts;
     private final int mostMembers;
     private final List<ShareMember> members = new CopyOnWriteArrayList<>();
+    private final Map<ShareMember.Key, ShareMember.Held> held = new ConcurrentHashMap<>();
     private final CountDownLatch stopAsked = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -61,10 +68,10 @@ public final class ShareLoop implements TaskSourceLoop {
     }
 
     private void decide(Attempt a, AcknowledgeType decision) {
-        for (ShareMember m : members) {
-            if (m.decide(a, decision)) {
-                return;
-            }
+        ShareMember.Key key = ShareMember.Key.of(a);
+        ShareMember.Held h = held.get(key);
+        if (h != null && h.attempt == a) {
+            ShareMember.decide(held, key, h, decision);
         }
     }
 
@@ -81,18 +88,43 @@ public final class ShareLoop implements TaskSourceLoop {
                             members.size());
                 }
             }
-            members.forEach(ShareMember::stop); // they drain at the same time
-            long waitMillis = config.shutdownGrace().toMillis() + 20_000;
-            for (ShareMember m : members) {
-                m.awaitStopped(waitMillis);
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            members.forEach(ShareMember::stop);
+        } catch (RuntimeException | Error e) {
+            log.error("executor {} share loop stopped by an unexpected error; the executor stops", config.executorId(), e);
+            config.health().failed("executor share loop", e);
+            attempts.stopStarting();
+            attempts.handBackRunning();
         } finally {
+            stopMembers();
             attempts.shutdown();
             stopped.countDown();
         }
+    }
+
+    /** The members drain at the same time, within the grace; each then sends its acknowledgements and closes. */
+    private void stopMembers() {
+        long drainBy = System.nanoTime() + config.shutdownGrace().toNanos();
+        members.forEach(m -> m.stop(drainBy));
+        long waitUntil = drainBy + TimeUnit.SECONDS.toNanos(MEMBER_CLOSE_SECONDS);
+        boolean interrupted = false;
+        for (ShareMember m : members) {
+            try {
+                m.awaitStopped(Math.max(0, TimeUnit.NANOSECONDS.toMillis(waitUntil - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A member broke: nothing more starts, what runs is handed back, and the loop stops. */
+    private void memberBroke() {
+        attempts.stopStarting();
+        attempts.handBackRunning();
+        stopAsked.countDown();
     }
 
     private boolean everyMemberHeld() {
@@ -109,7 +141,7 @@ public final class ShareLoop implements TaskSourceLoop {
 
     private void startMember() {
         int index = members.size();
-        ShareMember member = new ShareMember(consumers.apply(index), "share member " + index, config, attempts, poison);
+        ShareMember member = new ShareMember(consumers.apply(index), "share member " + index, held, this::memberBroke, config, attempts, poison);
         members.add(member);
         Thread.ofPlatform().name("fanout-executor-share-" + index).start(member);
     }
@@ -118,7 +150,7 @@ public final class ShareLoop implements TaskSourceLoop {
     public void stop() throws InterruptedException {
         attempts.stopStarting();
         stopAsked.countDown();
-        stopped.await(config.shutdownGrace().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        stopped.await(config.shutdownGrace().toMillis() + TimeUnit.SECONDS.toMillis(MEMBER_CLOSE_SECONDS + 10), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -128,10 +160,6 @@ public final class ShareLoop implements TaskSourceLoop {
 
     @Override
     public int inFlight() {
-        int n = 0;
-        for (ShareMember m : members) {
-            n += m.inFlight();
-        }
-        return n;
+        return held.size();
     }
 }

@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * delivers it to this member again). So a member takes a batch, waits until each record of it is
  * decided (renewing the undecided ones half-way through their lock), acknowledges them, and only
  * then takes the next batch: ACCEPT once an outcome's report is acknowledged, RELEASE when a record
- * is handed back unrun, REJECT once an unreadable record is dead-lettered. A record this member
- * already holds is never started twice here. A member that dies holds its records until their lock
- * expires; the broker then delivers them to another member.
+ * is handed back unrun, REJECT once an unreadable record is dead-lettered. The executor's members
+ * share one register of the records they hold: a record delivered again to any of them (renewed,
+ * or its lock lapsed) is never started twice here, and the member it came to settles it. A member
+ * that dies holds its records until their lock expires; the broker then delivers them to another.
  */
 final class ShareMember implements Runnable {
 
@@ -38,11 +39,16 @@ final class ShareMember implements Runnable {
     /** The broker's default acquisition lock, until the first fetch tells the group's own. */
     private static final int DEFAULT_LOCK_MS = 30_000;
 
-    private record Key(TopicPartition tp, long offset) {
+    record Key(TopicPartition tp, long offset) {
+        static Key of(Attempt a) {
+            return new Key(a.tp, a.offset);
+        }
     }
 
-    /** A record this member holds: handed out by a poll, and not yet acknowledged for good. */
-    private static final class Held {
+    /** A record a member of this executor holds: handed out by a poll, and not yet acknowledged for good. */
+    static final class Held {
+        /** The member that acknowledges it: the last one a poll delivered it to. */
+        volatile ShareMember owner;
         /** Its attempt, while it waits or runs here (null for an unreadable record). */
         volatile Attempt attempt;
         /** How it is to be acknowledged, once known (set by any thread). */
@@ -56,19 +62,28 @@ final class ShareMember implements Runnable {
     private final Attempts attempts;
     private final PoisonRecords poison;
     private final String name;
-    private final Map<Key, Held> held = new ConcurrentHashMap<>();
+    /** Every record the executor's members hold, shared by them. */
+    private final Map<Key, Held> held;
+    /** Called when this member breaks, before its consumer closes: the executor stops. */
+    private final Runnable broke;
     /** The records of the last poll not yet acknowledged. Member thread only. */
     private final List<ConsumerRecord<byte[], byte[]>> unacknowledged = new ArrayList<>();
     private final LinkedBlockingQueue<Key> decided = new LinkedBlockingQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
+    private volatile long drainBy;
     /** Since when (System.nanoTime) this member has held an undecided record without a break; 0 while it holds none. */
     private volatile long undecidedSince;
     private boolean lockLogged;
+    /** Acknowledgements made since the last poll or commit: only those send them. Member thread only. */
+    private boolean unsent;
 
-    ShareMember(ShareConsumer<byte[], byte[]> consumer, String name, ExecutorConfig config, Attempts attempts, PoisonRecords poison) {
+    ShareMember(ShareConsumer<byte[], byte[]> consumer, String name, Map<Key, Held> held, Runnable broke, ExecutorConfig config, Attempts attempts,
+                PoisonRecords poison) {
         this.consumer = consumer;
         this.name = name;
+        this.held = held;
+        this.broke = broke;
         this.config = config;
         this.attempts = attempts;
         this.poison = poison;
@@ -79,7 +94,7 @@ final class ShareMember implements Runnable {
                         error.toString());
                 offsets.forEach((tip, set) -> set.forEach(o -> {
                     Held h = held.get(new Key(tip.topicPartition(), o));
-                    if (h != null) {
+                    if (h != null && h.owner == this) {
                         h.lost = true;
                     }
                 }));
@@ -94,10 +109,15 @@ final class ShareMember implements Runnable {
             while (!stopping) {
                 // Enough records wait for a slot: take no more for now. A member that holds records polls on, as
                 // only a poll brings its renewed records back to be renewed again before their lock runs out.
-                if (held.isEmpty() && attempts.waiting() >= config.concurrency()) {
+                if (!holdsAny() && attempts.waiting() >= config.concurrency()) {
+                    if (unsent) { // a poll would have sent them
+                        consumer.commitAsync();
+                        unsent = false;
+                    }
                     decided.poll(10, TimeUnit.MILLISECONDS);
                     continue;
                 }
+                unsent = false;
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                     take(r);
                 }
@@ -112,6 +132,7 @@ final class ShareMember implements Runnable {
         } catch (RuntimeException | Error e) {
             log.error("executor {} ({}) stopped by an unexpected error; the executor stops", config.executorId(), name, e);
             config.health().failed("executor share loop", e);
+            broke.run(); // before the close releases its records: what runs here must not run here again when a sibling gets them
         } finally {
             try {
                 consumer.close(Duration.ofSeconds(10)); // sends what is acknowledged; the broker releases the rest to other members
@@ -124,19 +145,20 @@ final class ShareMember implements Runnable {
     private void take(ConsumerRecord<byte[], byte[]> r) {
         unacknowledged.add(r);
         Key key = key(r);
-        Held known = held.get(key);
-        if (known != null) { // renewed (or its lock expired) and delivered here again: already running or decided here
+        Held h = new Held();
+        h.owner = this;
+        Held known = held.putIfAbsent(key, h);
+        if (known != null) { // renewed, or its lock lapsed, and delivered to this member: already running or decided here
+            known.owner = this;
             known.lost = false;
             return;
         }
-        Held h = new Held();
-        held.put(key, h);
         TaskRecord task;
         try {
             task = WireCodec.decodeTask(r.value());
         } catch (WireFormatException e) {
             log.error("unreadable task record {}@{} goes to the dead-letter topic: {}", key.tp(), r.offset(), e.getMessage());
-            poison.deadLetter(r, e, () -> decide(key, AcknowledgeType.REJECT));
+            poison.deadLetter(r, e, () -> decide(key, h, AcknowledgeType.REJECT));
             return;
         }
         Attempt attempt = new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1), r.timestamp());
@@ -148,28 +170,18 @@ final class ShareMember implements Runnable {
         return new Key(new TopicPartition(r.topic(), r.partition()), r.offset());
     }
 
-    /** Records the decision on an attempt's record if this member holds that attempt; returns whether it does. */
-    boolean decide(Attempt attempt, AcknowledgeType decision) {
-        Key key = new Key(attempt.tp, attempt.offset);
-        Held h = held.get(key);
-        if (h == null || h.attempt != attempt) {
-            return false;
-        }
-        decide(key, decision);
-        return true;
-    }
-
-    private void decide(Key key, AcknowledgeType decision) {
-        Held h = held.get(key);
-        if (h == null) {
-            return;
-        }
-        if (h.lost) { // not ours to acknowledge any more: the member that has it now settles it
+    /** Records the decision on a held record, for the member that holds it to acknowledge. */
+    static void decide(Map<Key, Held> held, Key key, Held h, AcknowledgeType decision) {
+        if (h.lost) { // not ours to acknowledge any more: the member of another executor that has it now settles it
             held.remove(key, h);
             return;
         }
         h.decision = decision;
-        decided.add(key);
+        h.owner.decided.add(key);
+    }
+
+    private void decide(Key key, Held h, AcknowledgeType decision) {
+        decide(held, key, h, decision);
     }
 
     /**
@@ -194,7 +206,20 @@ final class ShareMember implements Runnable {
         if (!undecided()) {
             undecidedSince = 0;
         }
-        renewTheRest();
+        if (renewTheRest()) {
+            // Sent now, and waited for: a poll that sends renewals also fetches new records, which the
+            // consumer then holds unreturned, their lock running, until no record of it is renewed.
+            commitNow();
+        }
+    }
+
+    private void commitNow() {
+        try {
+            consumer.commitSync(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            log.warn("executor {} ({}): acknowledgements not sent ({}); the next poll sends them", config.executorId(), name, e.toString());
+        }
+        unsent = false;
     }
 
     /** How long this member has held an undecided record, renewals included: while it does, it takes nothing new (0 when it does not). */
@@ -203,39 +228,42 @@ final class ShareMember implements Runnable {
         return since == 0 ? 0 : System.nanoTime() - since;
     }
 
-    private void renewTheRest() {
+    /** Acknowledges the rest of the last poll's records (renewing those this member still holds undecided); returns whether it renewed any. */
+    private boolean renewTheRest() {
+        boolean renewed = false;
         for (ConsumerRecord<byte[], byte[]> r : unacknowledged) {
-            acknowledge(r, AcknowledgeType.RENEW);
+            renewed |= acknowledge(r, AcknowledgeType.RENEW) == AcknowledgeType.RENEW;
         }
         unacknowledged.clear();
+        return renewed;
     }
 
     /** Acknowledges the records of the last poll that have a decision; returns how many have none yet. */
     private int acknowledgeDecided() {
         decided.clear();
-        unacknowledged.removeIf(r -> acknowledge(r, null));
+        unacknowledged.removeIf(r -> acknowledge(r, null) != null);
         return unacknowledged.size();
     }
 
     /**
      * Acknowledges a record of the last poll with its decision, or else with {@code otherwise}
-     * (nothing when null); returns whether it was acknowledged. A record this member no longer
-     * holds is released.
+     * (nothing when null); returns how it was acknowledged, or null. A record this member no longer
+     * holds (settled, or delivered since to another member of this executor) is released: the
+     * broker refuses that where the lock is no longer this member's.
      */
-    private boolean acknowledge(ConsumerRecord<byte[], byte[]> r, AcknowledgeType otherwise) {
+    private AcknowledgeType acknowledge(ConsumerRecord<byte[], byte[]> r, AcknowledgeType otherwise) {
         Key key = key(r);
         Held h = held.get(key);
-        AcknowledgeType decision = h == null ? AcknowledgeType.RELEASE : h.decision;
-        if (decision != null) {
-            consumer.acknowledge(r, decision);
-            held.remove(key);
-            return true;
+        AcknowledgeType how = h == null || h.owner != this ? AcknowledgeType.RELEASE : h.decision != null ? h.decision : otherwise;
+        if (how == null) {
+            return null;
         }
-        if (otherwise != null) {
-            consumer.acknowledge(r, otherwise);
-            return true;
+        consumer.acknowledge(r, how);
+        unsent = true;
+        if (h != null && h.owner == this && h.decision != null) {
+            held.remove(key, h);
         }
-        return false;
+        return how;
     }
 
     /**
@@ -244,35 +272,32 @@ final class ShareMember implements Runnable {
      * come back through the polls), hand back the rest; closing releases what is not acknowledged.
      */
     private void drain() throws InterruptedException {
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (undecided() && System.nanoTime() < deadline) {
+        while (undecided() && System.nanoTime() < drainBy) {
             attempts.stopStarting(); // tasks waiting for a worker go back unrun
             drainRound();
         }
         if (undecided()) {
-            log.warn("executor {} ({}): {} tasks still unfinished after {}; handing them back", config.executorId(), name, held.size(),
-                    config.shutdownGrace());
+            log.warn("executor {} ({}): tasks still unfinished after {}; handing them back", config.executorId(), name, config.shutdownGrace());
             attempts.handBackRunning();
         }
         long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // the decisions of what just finished come back through a poll or two
-        while (held.values().stream().anyMatch(h -> h.decision != null) && System.nanoTime() < settleBy) {
+        while (held.values().stream().anyMatch(h -> h.owner == this && h.decision != null) && System.nanoTime() < settleBy) {
             drainRound();
         }
-        try {
-            consumer.commitSync(Duration.ofSeconds(10));
-        } catch (RuntimeException e) {
-            log.warn("executor {} ({}): acknowledgements not sent on stop ({}); the broker redelivers those records", config.executorId(), name,
-                    e.toString());
-        }
+        commitNow(); // what is not sent now, closing releases: the broker delivers those records again
     }
 
     /** One poll while stopping: acknowledges what is decided, renews what still runs, releases what is new. */
     private void drainRound() throws InterruptedException {
+        unsent = false;
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-            if (held.containsKey(key(r))) {
+            Held h = held.get(key(r));
+            if (h != null) {
+                h.owner = this;
                 unacknowledged.add(r);
             } else {
                 consumer.acknowledge(r, AcknowledgeType.RELEASE);
+                unsent = true;
             }
         }
         decided.poll(20, TimeUnit.MILLISECONDS);
@@ -281,19 +306,20 @@ final class ShareMember implements Runnable {
     }
 
     private boolean undecided() {
-        return held.values().stream().anyMatch(h -> h.decision == null && !h.lost);
+        return held.values().stream().anyMatch(h -> h.owner == this && h.decision == null && !h.lost);
     }
 
-    /** Asks the member to stop: it drains (see {@link #drain}) and closes its consumer. */
-    void stop() {
+    private boolean holdsAny() {
+        return held.values().stream().anyMatch(h -> h.owner == this);
+    }
+
+    /** Asks the member to stop: it drains (see {@link #drain}) until {@code drainBy} (System.nanoTime), then closes its consumer. */
+    void stop(long drainBy) {
+        this.drainBy = drainBy;
         stopping = true;
     }
 
     boolean awaitStopped(long millis) throws InterruptedException {
         return stopped.await(millis, TimeUnit.MILLISECONDS);
-    }
-
-    int inFlight() {
-        return held.size();
     }
 }

@@ -42,6 +42,8 @@ class ShareLoopTest {
     private final TopicPartition tp = new TopicPartition(TOPICS.tasks("default"), 0);
     private final ProcessHealth health = new ProcessHealth();
     private final MockShareGroup group = new MockShareGroup();
+    /** The loop's share consumers, when a test makes its own. */
+    private java.util.function.IntFunction<org.apache.kafka.clients.consumer.ShareConsumer<byte[], byte[]>> consumers;
     private StatusReporter reporter;
     private Thread thread;
     private ShareLoop loop;
@@ -50,6 +52,8 @@ class ShareLoopTest {
     static final class MockShareGroup {
         private final List<ConsumerRecord<byte[], byte[]>> available = new ArrayList<>();
         final List<String> acknowledgements = new CopyOnWriteArrayList<>();
+        /** When set, every member's next poll throws it. */
+        volatile RuntimeException pollFailure;
 
         synchronized void deliver(ConsumerRecord<byte[], byte[]> r) {
             available.add(r);
@@ -64,14 +68,16 @@ class ShareLoopTest {
 
     /**
      * Like Kafka's share consumer in explicit mode: a poll with a record of the last poll still
-     * unacknowledged throws; a renewed record is delivered again by the next poll, and while any is,
-     * that poll brings nothing new; the lock is short.
+     * unacknowledged throws; acknowledgements reach the group with the next poll, a commit or the
+     * close; a renewed record is delivered again by the next poll, and while any is, that poll
+     * brings nothing new; the lock is short.
      */
     static final class StrictShareConsumer extends MockShareConsumer<byte[], byte[]> {
         private final MockShareGroup group;
         private final int maxPollRecords;
         private final List<ConsumerRecord<byte[], byte[]>> renewed = new ArrayList<>();
         private final Set<ConsumerRecord<byte[], byte[]>> outstanding = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final List<String> unsent = new ArrayList<>();
 
         StrictShareConsumer(MockShareGroup group, int maxPollRecords) {
             this.group = group;
@@ -83,6 +89,10 @@ class ShareLoopTest {
             if (!outstanding.isEmpty()) {
                 throw new IllegalStateException("All records must be acknowledged in explicit acknowledgement mode.");
             }
+            if (group.pollFailure != null) {
+                throw group.pollFailure;
+            }
+            send();
             List<ConsumerRecord<byte[], byte[]>> batch = renewed.isEmpty() ? group.take(maxPollRecords) : new ArrayList<>(renewed);
             renewed.clear();
             outstanding.addAll(batch);
@@ -99,10 +109,32 @@ class ShareLoopTest {
             if (!outstanding.remove(r)) {
                 throw new IllegalStateException("The record cannot be acknowledged.");
             }
-            group.acknowledgements.add(r.offset() + ":" + type.name());
+            unsent.add(r.offset() + ":" + type.name());
             if (type == AcknowledgeType.RENEW) {
                 renewed.add(r); // delivered again once the renewal is through
             }
+        }
+
+        private void send() {
+            group.acknowledgements.addAll(unsent);
+            unsent.clear();
+        }
+
+        @Override
+        public synchronized Map<org.apache.kafka.common.TopicIdPartition, Optional<org.apache.kafka.common.KafkaException>> commitSync(Duration timeout) {
+            send();
+            return Map.of();
+        }
+
+        @Override
+        public synchronized void commitAsync() {
+            send();
+        }
+
+        @Override
+        public synchronized void close(Duration timeout) {
+            send();
+            super.close(timeout);
         }
 
         @Override
@@ -122,7 +154,7 @@ class ShareLoopTest {
         reporter = new StatusReporter(producer, TOPICS, config.executorId(), health);
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, TOPICS), config.kafka(), TOPICS, config.executorId(),
                 config.pool(), config.clock());
-        loop = new ShareLoop(member -> new StrictShareConsumer(group, concurrency), config, runner, reporter, new PoisonRecords(producer, TOPICS, config.executorId()),
+        loop = new ShareLoop(consumers != null ? consumers : member -> new StrictShareConsumer(group, concurrency), config, runner, reporter, new PoisonRecords(producer, TOPICS, config.executorId()),
                 new FanoutMeters(new SimpleMeterRegistry()));
         thread = Thread.ofPlatform().name("share-loop-under-test").start(loop);
     }
@@ -232,6 +264,67 @@ class ShareLoopTest {
         long renewals = group.acknowledgements.stream().filter("0:RENEW"::equals).count();
         assertTrue(renewals >= 4, () -> "the running record was renewed " + renewals + " times in 1.5 s of 400 ms locks: " + group.acknowledgements);
         assertEquals(2, runs.get());
+    }
+
+    /** A record whose lock lapsed and that the broker delivered to another member of the same executor is not started again there. */
+    @Test
+    void aRecordDeliveredAgainToAnotherMemberIsNotRunAgain() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        start(ctx -> {
+            runs.incrementAndGet();
+            release.await();
+            return 1L;
+        }, Duration.ofSeconds(10), 2);
+        byte[] value = task();
+        group.deliver(record(0, value));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        group.deliver(record(0, value)); // the first member's lock lapsed: the other member gets it
+        await().atMost(Duration.ofSeconds(10)).until(() -> group.acknowledgements.contains("0:RELEASE") || group.acknowledgements.stream()
+                .filter("0:RENEW"::equals).count() >= 3);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy()).until(() -> group.acknowledgements.contains("0:ACCEPT"));
+        assertEquals(1, runs.get(), "started once on this executor");
+        assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
+    }
+
+    /** A member that breaks stops the executor's loop: what runs is handed back unreported, and nothing runs again here. */
+    @Test
+    void aBrokenMemberStopsTheLoopAndHandsBackWhatRuns() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger interrupted = new AtomicInteger();
+        start(ctx -> {
+            runs.incrementAndGet();
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+                throw e;
+            }
+            return 1L;
+        }, Duration.ofSeconds(10), 2);
+        byte[] value = task();
+        group.deliver(record(0, value));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        group.pollFailure = new org.apache.kafka.common.KafkaException("the consumer broke");
+        thread.join(20_000);
+        assertTrue(!thread.isAlive(), "the loop stopped");
+        assertTrue(!health.healthy(), "the executor is unhealthy");
+        assertEquals(1, interrupted.get(), "the running task was interrupted to be handed back");
+        assertTrue(!group.acknowledgements.contains("0:ACCEPT"), group.acknowledgements::toString);
+        assertEquals(1, runs.get());
+    }
+
+    /** A loop that cannot make its share consumers marks the executor unhealthy and ends. */
+    @Test
+    void aLoopWithoutConsumersMarksTheExecutorUnhealthy() throws Exception {
+        consumers = member -> {
+            throw new org.apache.kafka.common.KafkaException("no share consumer: bad settings");
+        };
+        start(ctx -> 1L);
+        thread.join(10_000);
+        assertTrue(!thread.isAlive(), "the loop ended");
+        assertTrue(!health.healthy(), "the executor is unhealthy");
     }
 
     /** A task that finishes during a graceful stop is accepted, not released to run again elsewhere. */
