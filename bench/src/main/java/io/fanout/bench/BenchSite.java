@@ -77,6 +77,17 @@ public final class BenchSite implements AutoCloseable {
         return DriverManager.getConnection(serverUrl, user, password);
     }
 
+    /**
+     * Gathers the planner's statistics of the benchmark's job and task tables, as autovacuum does
+     * within a minute or two on a live system: until then, statements prepared while the tables were
+     * young keep plans that scan them whole.
+     */
+    void analyze() throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(), user, password); Statement st = c.createStatement()) {
+            st.execute("ANALYZE fanout_job, fanout_task");
+        }
+    }
+
     /** The WAL the whole server has written since its statistics were last reset (pg_stat_wal, PostgreSQL 14+); -1 where it cannot tell. */
     long walBytes() {
         try (Connection c = serverConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT wal_bytes::int8 FROM pg_stat_wal")) {

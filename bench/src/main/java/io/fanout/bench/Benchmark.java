@@ -166,9 +166,11 @@ public final class Benchmark {
     /** (3) on the coordinator and executors running now. */
     private void latency(PrintStream out, BenchSite site, FanoutClient client) throws Exception {
         latencies(client, Math.max(100, latencyJobs / 5)); // warm-up
+        site.analyze();
         long[] latencies = latencies(client, latencyJobs);
         out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
                 latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
+        out.println("  (the job and task tables analyzed after the warm-up, as autovacuum does on a live system within a minute or two)");
         out.println("  where the time goes (median per stage, from the stored timestamps):");
         LatencyBreakdown.print(site.jdbcUrl(), site.user(), site.password(), out);
     }
