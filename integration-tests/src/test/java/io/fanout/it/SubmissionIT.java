@@ -39,9 +39,8 @@ class SubmissionIT {
 
             assertEquals(first, second);
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
-            // the duplicate has been consumed once its effect (none) is visible: wait for the coordinator to pass it
-            UUID marker = cluster.client().submit(JobRequests.builder(Greeter.NAME).build());
-            cluster.client().await(marker, Duration.ofMinutes(1));
+            // the duplicate's effect (none) is only visible once the coordinator has applied every job request
+            CoordinatorProgress.awaitApplied(cluster, cluster.topics.jobs());
             assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_job WHERE client_key = ?", "nightly-2026-11-21"));
             assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", first));
         }
