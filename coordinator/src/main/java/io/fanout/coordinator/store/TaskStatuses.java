@@ -76,20 +76,28 @@ public final class TaskStatuses {
                        count(*) FILTER (WHERE retry_at IS NULL AND state IN ('FAILED', 'TIMED_OUT')) AS failed,
                        count(*) FILTER (WHERE state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'SUSPENDED')) AS finished,
                        bool_or(reduce_required) AS reduce_required
-                FROM upd GROUP BY job_id)
+                FROM upd GROUP BY job_id)%s
             SELECT job_id, succeeded, failed, finished, reduce_required FROM counts WHERE finished > 0
             """;
     /** {@link #APPLY} from the staging table a COPY filled. */
-    private static final String APPLY_STAGE = APPLY.formatted("fanout_status_stage", TaskKind.REDUCE.code());
+    private static final String APPLY_STAGE = APPLY.formatted("fanout_status_stage", TaskKind.REDUCE.code(), "");
     /** {@link #APPLY} from arrays, one per column, bound to a prepared statement (the times in epoch milliseconds, 0 for none). */
-    private static final String APPLY_ARRAYS = APPLY.formatted("""
+    private static final String APPLY_ARRAYS = applyArrays("");
+    /** {@link #APPLY_ARRAYS} for statuses of one job, which also adds to its counters (the job id the last parameter). */
+    private static final String APPLY_ARRAYS_ONE_JOB = applyArrays(JobCounters.oneJobUpdate(
+            "(SELECT 0 AS total, -finished AS in_flight, succeeded, failed, reduce_required FROM counts WHERE finished > 0)"));
+    private static final int ARRAY_COLUMNS = 19;
+
+    private static String applyArrays(String counted) {
+        return APPLY.formatted("""
             (SELECT job_id, task_id, attempt, state, rank, executor_id, %s AS received_at, %s AS started_at, %s AS finished_at, result, result_json,
                     error_class, error_message, reduce_required, %s AS retry_at, letter_reason, stack_trace, source_partition, source_offset
              FROM unnest(?::uuid[], ?::uuid[], ?::int4[], ?::text[], ?::int4[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::bytea[], ?::text[],
                          ?::text[], ?::text[], ?::bool[], ?::int8[], ?::text[], ?::text[], ?::int4[], ?::int8[])
                   AS v(job_id, task_id, attempt, state, rank, executor_id, received_ms, started_ms, finished_ms, result, result_json, error_class,
                        error_message, reduce_required, retry_ms, letter_reason, stack_trace, source_partition, source_offset))""".formatted(
-            time("received_ms"), time("started_ms"), time("finished_ms"), time("retry_ms")), TaskKind.REDUCE.code());
+                time("received_ms"), time("started_ms"), time("finished_ms"), time("retry_ms")), TaskKind.REDUCE.code(), counted);
+    }
 
     /** The letters a batch staged, with what their dead-letter records need from the task and the job. */
     private static final String STAGED_LETTERS = """
@@ -135,11 +143,18 @@ public final class TaskStatuses {
             return Set.of();
         }
         if (statuses.size() <= ColumnArrays.UP_TO) {
-            try (PreparedStatement ps = conn.prepareStatement(APPLY_ARRAYS)) {
+            boolean oneJob = JobCounters.oneJob(statuses, StagedStatus::jobId);
+            try (PreparedStatement ps = conn.prepareStatement(oneJob ? APPLY_ARRAYS_ONE_JOB : APPLY_ARRAYS)) {
                 bindColumns(conn, ps, statuses);
+                if (oneJob) {
+                    ps.setObject(ARRAY_COLUMNS + 1, statuses.get(0).jobId());
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     readCounts(rs, finished);
                 }
+            }
+            if (oneJob) { // counted by the statement
+                return finished.isEmpty() ? Set.of() : Set.of(statuses.get(0).jobId());
             }
         } else {
             stage(conn, statuses);
@@ -178,7 +193,7 @@ public final class TaskStatuses {
     /** Binds the statuses, column by column, to {@link #APPLY_ARRAYS}. */
     private static void bindColumns(Connection conn, PreparedStatement ps, List<StagedStatus> statuses) throws SQLException {
         ColumnArrays rows = new ColumnArrays(statuses.size(), "uuid", "uuid", "int4", "text", "int4", "text", "int8", "int8", "int8", "bytea", "text",
-                "text", "text", "bool", "int8", "text", "text", "int4", "int8");
+                "text", "text", "bool", "int8", "text", "text", "int4", "int8"); // ARRAY_COLUMNS
         for (StagedStatus s : statuses) {
             Failure f = s.failure();
             rows.row(s.jobId(), s.taskId(), s.attempt(), s.state().name(), s.state().rank(), s.executorId(), s.receivedAt(), s.startedAt(),

@@ -44,7 +44,16 @@ public final class TaskStore {
      * A few tasks (the latency path: a job's root, a small map) in one prepared statement, which
      * skips the ones stored before and queues the held ones in order; more are copied.
      */
-    private static final String INSERT_FROM_ARRAYS = """
+    private static final String INSERT_FROM_ARRAYS = insertFromArraysSql("");
+    /** {@link #INSERT_FROM_ARRAYS} for tasks of one job, which also adds to its counters (the job id the last parameter). */
+    private static final String INSERT_FROM_ARRAYS_ONE_JOB = insertFromArraysSql(JobCounters.oneJobUpdate("""
+            (SELECT count(*) AS total, count(*) FILTER (WHERE state = 'DISPATCHED') AS in_flight, 0 AS succeeded, 0 AS failed,
+                    false AS reduce_required
+             FROM ins HAVING count(*) > 0)"""));
+    private static final int ARRAY_COLUMNS = 8;
+
+    private static String insertFromArraysSql(String counted) {
+        return """
             WITH v AS (
                 SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::int2[], ?::text[], ?::text[], ?::int2[], ?::bytea[]) WITH ORDINALITY
                     AS v(job_id, task_id, parent_id, kind, task_name, state, payload_format, payload, o)),
@@ -55,9 +64,10 @@ public final class TaskStore {
                 RETURNING job_id, task_id, state),
             held AS (
                 INSERT INTO fanout_task_held (job_id, task_id)
-                SELECT v.job_id, v.task_id FROM ins JOIN v ON v.job_id = ins.job_id AND v.task_id = ins.task_id WHERE ins.state = 'CREATED' ORDER BY v.o)
+                SELECT v.job_id, v.task_id FROM ins JOIN v ON v.job_id = ins.job_id AND v.task_id = ins.task_id WHERE ins.state = 'CREATED' ORDER BY v.o)%s
             SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id
-            """;
+            """.formatted(counted);
+    }
 
     /** Creates this session's staging tables; call once per connection. */
     public void prepare(Connection conn) throws SQLException {
@@ -146,21 +156,27 @@ public final class TaskStore {
     private static void insertFromArrays(Connection conn, Collection<NewTask> batch, Set<UUID> held) throws SQLException {
         Map<UUID, NewTask> byId = new LinkedHashMap<>(); // a map re-sent within the batch: each task once
         batch.forEach(t -> byId.putIfAbsent(t.taskId(), t));
-        ColumnArrays rows = new ColumnArrays(byId.size(), "uuid", "uuid", "uuid", "int2", "text", "text", "int2", "bytea");
+        ColumnArrays rows = new ColumnArrays(byId.size(), "uuid", "uuid", "uuid", "int2", "text", "text", "int2", "bytea"); // ARRAY_COLUMNS
         for (NewTask t : byId.values()) {
             rows.row(t.jobId(), t.taskId(), t.parentId(), (short) t.kind().code(), t.taskName(),
                     (held.contains(t.taskId()) ? TaskState.CREATED : TaskState.DISPATCHED).name(), (short) t.payloadFormat().code(), t.payload());
         }
+        boolean oneJob = JobCounters.oneJob(byId.values(), NewTask::jobId);
         List<JobCounters.Delta> added = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement(INSERT_FROM_ARRAYS)) {
+        try (PreparedStatement ps = conn.prepareStatement(oneJob ? INSERT_FROM_ARRAYS_ONE_JOB : INSERT_FROM_ARRAYS)) {
             rows.bind(conn, ps);
+            if (oneJob) {
+                ps.setObject(ARRAY_COLUMNS + 1, byId.values().iterator().next().jobId());
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     added.add(new JobCounters.Delta(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), 0, 0, false));
                 }
             }
         }
-        JobCounters.add(conn, added);
+        if (!oneJob) { // else counted by the statement
+            JobCounters.add(conn, added);
+        }
     }
 
     /** Makes a task just stored start at this attempt rather than the first. */
