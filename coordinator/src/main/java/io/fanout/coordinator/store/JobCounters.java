@@ -10,8 +10,9 @@ import java.util.UUID;
 /**
  * Adds to jobs' durable counters. The rows are locked in job-id order first, so transactions
  * that apply parts of one batch at once, each touching the same jobs, queue on a job's row
- * rather than deadlock; the lock is taken last in each transaction, so they queue only for the
- * time it takes to commit.
+ * rather than deadlock; the lock is taken near the end of each transaction (only the outbox row
+ * and the ownership check follow), so they queue only for about the time it takes to commit. A
+ * batch of one job counts in its own statement instead ({@link #oneJobUpdate}).
  */
 final class JobCounters {
 
