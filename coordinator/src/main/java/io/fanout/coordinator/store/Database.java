@@ -50,7 +50,10 @@ public final class Database implements AutoCloseable {
         }
         // A process paused in the middle of a transaction (GC, SIGSTOP) must not hold its locks for
         // ever: its session ends after this long idle, and a coordinator taking over can go on.
-        config.setConnectionInitSql("SET idle_in_transaction_session_timeout = '60s'");
+        // Each execution planned for its own parameters: a plan cached for a batch's arrays while the
+        // tables were young (or before autovacuum analysed them) scans a task table whole for every
+        // small batch; planned with the arrays' real sizes, a few rows are found by their keys.
+        config.setConnectionInitSql("SET idle_in_transaction_session_timeout = '60s'; SET plan_cache_mode = force_custom_plan");
         HikariDataSource ds = new HikariDataSource(config);
         try {
             Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
