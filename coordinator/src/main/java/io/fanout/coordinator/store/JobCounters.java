@@ -20,6 +20,15 @@ final class JobCounters {
     record Delta(UUID jobId, long total, long inFlight, long succeeded, long failed, boolean reduceRequired) {
     }
 
+    /** The update that adds a relation's deltas (aliased by the argument) to job rows {@code j}: one text for both ways of counting. */
+    private static final String ADD_FROM = """
+            UPDATE fanout_job j SET
+                total_tasks = j.total_tasks + %1$s.total,
+                in_flight = j.in_flight + %1$s.in_flight,
+                succeeded_tasks = j.succeeded_tasks + %1$s.succeeded,
+                failed_tasks = j.failed_tasks + %1$s.failed,
+                reduce_required = j.reduce_required OR %1$s.reduce_required""";
+
     private JobCounters() {
     }
 
@@ -34,18 +43,13 @@ final class JobCounters {
         return """
                 ,
                 counted AS (
-                    UPDATE fanout_job j SET
-                        total_tasks = j.total_tasks + c.total,
-                        in_flight = j.in_flight + c.in_flight,
-                        succeeded_tasks = j.succeeded_tasks + c.succeeded,
-                        failed_tasks = j.failed_tasks + c.failed,
-                        reduce_required = j.reduce_required OR c.reduce_required
+                    %s
                     FROM %s c
-                    WHERE j.job_id = ?)""".formatted(counts);
+                    WHERE j.job_id = ?)""".formatted(ADD_FROM.formatted("c"), counts);
     }
 
     /** Whether every item has the same job: then {@link #oneJobUpdate} counts them. */
-    static <T> boolean oneJob(java.util.Collection<T> items, java.util.function.Function<T, UUID> job) {
+    static <T> boolean oneJob(Collection<T> items, java.util.function.Function<T, UUID> job) {
         UUID first = null;
         for (T item : items) {
             UUID id = job.apply(item);
@@ -66,13 +70,8 @@ final class JobCounters {
         if (sorted.size() > 1) { // one row's lock is taken by the update itself: there is no order to keep
             lockInOrder(conn, sorted);
         }
-        try (PreparedStatement ps = conn.prepareStatement("""
-                UPDATE fanout_job j SET
-                    total_tasks = j.total_tasks + v.total,
-                    in_flight = j.in_flight + v.in_flight,
-                    succeeded_tasks = j.succeeded_tasks + v.succeeded,
-                    failed_tasks = j.failed_tasks + v.failed,
-                    reduce_required = j.reduce_required OR v.reduce_required
+        try (PreparedStatement ps = conn.prepareStatement(ADD_FROM.formatted("v") + """
+
                 FROM unnest(?::uuid[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::bool[]) AS v(id, total, in_flight, succeeded, failed, reduce_required)
                 WHERE j.job_id = v.id""")) {
             ps.setArray(1, conn.createArrayOf("uuid", sorted.stream().map(Delta::jobId).toArray()));
