@@ -191,23 +191,20 @@ public final class Benchmark {
     private static double shortTasks(FanoutClient client, String bootstrap, TopicNames topics, int i, ExecutorConfig.TaskSource source)
             throws Exception {
         try (FanoutExecutor e = executor(bootstrap, topics, i, source, SHORT_TASK_SLOTS)) {
-            run(client, SHORT_TASKS / 10);
-            return SHORT_TASKS / seconds(run(client, SHORT_TASKS));
+            fanoutJob(client, SHORT_TASKS / 10, SHORT_TASK_MS);
+            return SHORT_TASKS / seconds(fanoutJob(client, SHORT_TASKS, SHORT_TASK_MS));
         }
-    }
-
-    /** Returns the elapsed nanoseconds from submit to the SUCCEEDED event of a job of {@code n} short tasks. */
-    private static long run(FanoutClient client, int n) throws Exception {
-        long start = System.nanoTime();
-        UUID job = client.submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(n, SHORT_TASK_MS)).build());
-        awaitJob(client, job, n);
-        return System.nanoTime() - start;
     }
 
     /** Returns the elapsed nanoseconds from submit to the SUCCEEDED event. */
     private static long fanoutJob(FanoutClient client, int n) throws Exception {
+        return fanoutJob(client, n, 0);
+    }
+
+    /** The same, for subtasks that each wait {@code sleepMs}. */
+    private static long fanoutJob(FanoutClient client, int n, int sleepMs) throws Exception {
         long start = System.nanoTime();
-        awaitJob(client, submitJob(client, n), n);
+        awaitJob(client, client.submit(JobRequests.builder(NoOp.NAME).params(new NoOp.Params(n, sleepMs)).build()), n);
         return System.nanoTime() - start;
     }
 
