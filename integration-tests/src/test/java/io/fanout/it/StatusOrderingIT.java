@@ -13,6 +13,7 @@ import io.fanout.shared.wire.StatusMessage.MapRequest;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
 import io.fanout.shared.wire.WireCodec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -149,7 +150,7 @@ class StatusOrderingIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 4);
             producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map)).get();
             long t = System.currentTimeMillis();
-            List<StatusEvent> all = new java.util.ArrayList<>(List.of(StatusEvent.succeeded(job, 0, t, false, null, null)));
+            List<StatusEvent> all = new ArrayList<>(List.of(StatusEvent.succeeded(job, 0, t, false, null, null)));
             for (int i = 0; i < 3; i++) {
                 all.add(StatusEvent.succeeded(TaskIds.child(job, 0, i), 0, t, false, null, null));
             }
@@ -160,6 +161,35 @@ class StatusOrderingIT {
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
             assertEquals(new JobEvent.TaskCounts(4, 4, 0), outcome.tasks());
             assertEquals(4, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job));
+        }
+    }
+
+    @Test
+    void aJobAcceptedBeforeOrderedIdsNamesAMapSentAgainAsItsFirstCoordinatorDid() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 1);
+            // as the migration leaves a job a coordinator of the previous version accepted
+            Sql.execute(cluster.db(), "UPDATE fanout_job SET ordered_child_ids = false WHERE job_id = ?", job);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            byte[] map = WireCodec.encodeStatus(new MapRequest(job, job, 0, 0, "child", List.of(new byte[] {1}, new byte[] {2})));
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map)).get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 3);
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map)).get();
+            long t = System.currentTimeMillis();
+            List<StatusEvent> all = new ArrayList<>(List.of(StatusEvent.succeeded(job, 0, t, false, null, null)));
+            for (int i = 0; i < 2; i++) {
+                UUID child = TaskIds.hashedChildren(job, 0).apply(i);
+                assertEquals("DISPATCHED", state(cluster, job, child));
+                all.add(StatusEvent.succeeded(child, 0, t, false, null, null));
+            }
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null,
+                    WireCodec.encodeStatus(new StatusBatch(job, "fake-executor", all)))).get();
+
+            assertEquals(new JobEvent.TaskCounts(3, 3, 0), cluster.client().await(job, Duration.ofSeconds(30)).tasks());
+            assertEquals(3, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job));
         }
     }
 

@@ -24,7 +24,6 @@ import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.PayloadFormat;
-import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.StatusMessage.MapRequest;
@@ -46,6 +45,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongFunction;
 import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -417,8 +417,9 @@ public final class BatchProcessor {
                 log.warn("map by task {} of job {} ignored: {}", m.parentTaskId(), m.jobId(), e.getMessage());
                 continue;
             }
+            LongFunction<UUID> ids = job.childIds(m.parentTaskId(), m.mapCall());
             for (int i = 0; i < m.payloads().size(); i++) {
-                NewTask child = new NewTask(m.jobId(), TaskIds.child(m.parentTaskId(), m.mapCall(), m.firstIndex() + i), m.parentTaskId(),
+                NewTask child = new NewTask(m.jobId(), ids.apply(m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
                 newTasks.add(child);
                 long budget = budgets.computeIfAbsent(job.jobId(), id -> job.state() == JobState.SUSPENDED || window.enabled() ? 0 : job.dispatchBudget());

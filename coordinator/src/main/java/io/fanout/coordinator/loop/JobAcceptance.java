@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,7 +107,7 @@ final class JobAcceptance {
         long deadline = req.deadline() == null ? 0 : acceptedAt.plus(req.deadline()).toEpochMilli();
         return new JobRow(req.id(), req.key(), req.processor(), req.pool(), JobState.RUNNING, ownerPartition, 0, 0, 0, false, req.retry(),
                 req.taskTimeout() == null ? 0 : req.taskTimeout().toMillis(), deadline, req.maxFailedTasks(), req.parallelism(), 0,
-                req.priority());
+                req.priority(), true);
     }
 
     private static List<NewTask> initialTasks(JobRequest req) {
@@ -116,8 +117,9 @@ final class JobAcceptance {
                     params == null ? PayloadFormat.NONE : PayloadFormat.JSON, params));
         }
         List<NewTask> items = new ArrayList<>(req.items().size());
+        LongFunction<UUID> ids = TaskIds.children(req.id(), 0);
         for (int i = 0; i < req.items().size(); i++) {
-            items.add(new NewTask(req.id(), TaskIds.child(req.id(), 0, i), null, TaskKind.MAPPED, req.taskName(), PayloadFormat.JSON,
+            items.add(new NewTask(req.id(), ids.apply(i), null, TaskKind.MAPPED, req.taskName(), PayloadFormat.JSON,
                     Json.toBytes(req.items().get(i))));
         }
         return items;

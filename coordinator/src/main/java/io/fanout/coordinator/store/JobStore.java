@@ -30,7 +30,7 @@ public final class JobStore {
 
     static final String COLUMNS = "job_id, client_key, processor, pool, state, owner_partition, total_tasks, succeeded_tasks, failed_tasks, "
             + "reduce_required, max_attempts, initial_backoff_ms, backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, "
-            + "deadline_at, max_failed_tasks, parallelism, in_flight, priority";
+            + "deadline_at, max_failed_tasks, parallelism, in_flight, priority, ordered_child_ids";
     /** How the error of a job failed by its deadline begins (alerts tell such jobs apart by it). */
     public static final String DEADLINE_ERROR = "deadline passed at ";
     /** The open states as a SQL list: every query that looks for open jobs says it this way, as the partial indexes do. */
@@ -50,10 +50,10 @@ public final class JobStore {
         try (PreparedStatement ps = conn.prepareStatement("""
                 INSERT INTO fanout_job (job_id, client_key, processor, pool, state, owner_partition, params, max_attempts, initial_backoff_ms,
                                         backoff_multiplier, max_backoff_ms, backoff_jitter, non_retryable, task_timeout_ms, deadline_at, max_failed_tasks,
-                                        parallelism, priority, ttl_after_finished_ms, alert_webhooks)
+                                        parallelism, priority, ttl_after_finished_ms, alert_webhooks, ordered_child_ids)
                 SELECT id, k, p, pool, 'RUNNING', part, params, attempts, backoff, mult, max_backoff, jitter,
                        coalesce(string_to_array(non_retryable, ' '), '{}'), timeout_ms, ?::timestamptz + deadline_ms * interval '1 millisecond', max_failed,
-                       par, prio, ttl, string_to_array(hooks, ' ')
+                       par, prio, ttl, string_to_array(hooks, ' '), true
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::int8[], ?::float8[], ?::int8[], ?::float8[],
                             ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int[], ?::int[], ?::int8[], ?::text[])
                      AS v(id, k, p, pool, part, params, attempts, backoff, mult, max_backoff, jitter, non_retryable, timeout_ms, deadline_ms, max_failed, par,
@@ -342,7 +342,8 @@ public final class JobStore {
         Timestamp deadline = rs.getTimestamp(c + 18);
         return new JobRow(rs.getObject(c + 1, UUID.class), rs.getString(c + 2), rs.getString(c + 3), rs.getString(c + 4),
                 JobState.valueOf(rs.getString(c + 5)), rs.getInt(c + 6), rs.getLong(c + 7), rs.getLong(c + 8), rs.getLong(c + 9), rs.getBoolean(c + 10),
-                retry, rs.getLong(c + 17), deadline == null ? 0 : deadline.getTime(), rs.getLong(c + 19), rs.getInt(c + 20), rs.getLong(c + 21), rs.getInt(c + 22));
+                retry, rs.getLong(c + 17), deadline == null ? 0 : deadline.getTime(), rs.getLong(c + 19), rs.getInt(c + 20), rs.getLong(c + 21), rs.getInt(c + 22),
+                rs.getBoolean(c + 23));
     }
 
     private static long millis(Duration d) {
