@@ -19,6 +19,7 @@ import io.fanout.coordinator.store.JobStore;
 import io.fanout.coordinator.store.RetentionStore;
 import io.fanout.coordinator.store.RetryQueue;
 import io.fanout.coordinator.store.TaskReplay;
+import io.fanout.coordinator.store.TaskStatuses;
 import io.fanout.coordinator.store.TaskStore;
 import io.fanout.coordinator.store.WaitingTasks;
 import io.fanout.coordinator.store.WorkflowStore;
@@ -48,7 +49,8 @@ class SingleWriterArchitectureTest {
     /** The methods that change the state of a job, its tasks, its dead letters or a workflow run, by their repository. */
     private static final Map<Class<?>, Set<String>> STATE_CHANGES = Map.of(
             JobStore.class, Set.of("insert", "transition", "expire", "move", "recordReduceInput"),
-            TaskStore.class, Set.of("insert", "stageStatuses", "applyStatuses", "cancelUnfinished"),
+            TaskStore.class, Set.of("insert", "startAt", "cancelUnfinished"),
+            TaskStatuses.class, Set.of("apply"),
             WorkflowStore.class, Set.of("insertRuns", "endNodesOfEndedJobs", "moveRun", "resetNodes", "markSucceeded", "cancelNodes", "updateNodes",
                     "endRuns", "takeWoken"),
             WaitingTasks.class, Set.of("release"),

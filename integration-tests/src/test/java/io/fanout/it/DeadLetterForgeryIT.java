@@ -56,7 +56,7 @@ class DeadLetterForgeryIT {
             assertFalse(byHand.get(0).done(), byHand.toString());
             List<LetterResult> bySweeper = sweepNow(cluster, letters, Duration.ZERO);
             assertTrue(bySweeper.stream().noneMatch(r -> r.letterId() == letter.id()), "the sweeper does not even pick it: " + bySweeper);
-            List<ConsumerRecord<byte[], byte[]>> events = DeadLetterTopic.read(cluster, cluster.topics.jobEvents(),
+            List<ConsumerRecord<byte[], byte[]>> events = TopicRecords.read(cluster, cluster.topics.jobEvents(),
                     (int) endOffsets(cluster, cluster.topics.jobEvents()), Duration.ofSeconds(30));
             assertEquals(eventsBefore + 1, events.size(), "one event: the answer to the replay command");
             assertTrue(events.stream().noneMatch(r -> new String(r.value(), StandardCharsets.UTF_8).equals(FORGED_EVENT)), "the forged record never got there");

@@ -138,7 +138,7 @@ class OutboxIT {
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             all = (int) consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
         }
-        return DeadLetterTopic.read(cluster, cluster.topics.tasks(), all, OUTCOME).stream()
+        return TopicRecords.read(cluster, cluster.topics.tasks(), all, OUTCOME).stream()
                 .collect(Collectors.groupingBy(r -> WireCodec.decodeTask(r.value()).taskId(), Collectors.counting()));
     }
 
@@ -196,7 +196,7 @@ class OutboxIT {
     }
 
     @Test
-    void aDeadLetterWhoseSendFailedReachesTheDeadLetterTopic() throws Exception {
+    void aDeadLetterWhoseSendFailedReachesTheTopicRecords() throws Exception {
         FailingSends sends = new FailingSends();
         Processor refuses = ctx -> {
             throw new NonRetryableException("never");
@@ -206,7 +206,7 @@ class OutboxIT {
             sends.failNth(1, to(cluster.topics.deadLetters()));
             UUID job = cluster.client().submit(JobRequests.builder("refuses").build());
             assertEquals(JobEvent.Type.FAILED, cluster.client().await(job, OUTCOME).type());
-            List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), 1, OUTCOME);
+            List<ConsumerRecord<byte[], byte[]>> letters = TopicRecords.read(cluster, cluster.topics.deadLetters(), 1, OUTCOME);
             assertThat(letters).anySatisfy(r -> assertEquals(job, WireCodec.decodeTask(r.value()).jobId()));
             assertEquals(1, sends.failed());
             await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_outbox") == 0);
@@ -257,7 +257,7 @@ class OutboxIT {
             sends.failNth(1, to(cluster.topics.parkedLetters()));
             assertThat(letters.park(id, "erin").done()).isTrue();
             assertEquals(DeadLetter.PARKED, letters.show(id).orElseThrow().letter().state());
-            List<ConsumerRecord<byte[], byte[]>> parked = DeadLetterTopic.read(cluster, cluster.topics.parkedLetters(), 1, OUTCOME);
+            List<ConsumerRecord<byte[], byte[]>> parked = TopicRecords.read(cluster, cluster.topics.parkedLetters(), 1, OUTCOME);
             assertEquals(job.toString(), DeadLetterHeaders.text(parked.get(0).headers(), DeadLetterHeaders.JOB));
             assertEquals(1, sends.failed());
             await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_outbox") == 0);

@@ -33,7 +33,7 @@ class PoisonRecordIT {
     private static final int STATUS_GARBAGE = 50;
 
     @Test
-    void unreadableRecordsReachTheDeadLetterTopicWithReasonsWhileAJobOnTheSamePartitionsCompletes() throws Exception {
+    void unreadableRecordsReachTheTopicRecordsWithReasonsWhileAJobOnTheSamePartitionsCompletes() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster(2, Set.of());
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -50,7 +50,7 @@ class PoisonRecordIT {
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
             assertEquals("hello, after the garbage", outcome.result().asText());
 
-            List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), TASK_GARBAGE + STATUS_GARBAGE,
+            List<ConsumerRecord<byte[], byte[]>> letters = TopicRecords.read(cluster, cluster.topics.deadLetters(), TASK_GARBAGE + STATUS_GARBAGE,
                     Duration.ofMinutes(1));
             assertEquals(TASK_GARBAGE + STATUS_GARBAGE, letters.size());
             Set<String> tasksGarbage = new HashSet<>();
@@ -87,7 +87,7 @@ class PoisonRecordIT {
     }
 
     @Test
-    void aRecordTheDatabaseRejectsGoesToTheDeadLetterTopicAndTheOthersAreApplied() throws Exception {
+    void aRecordTheDatabaseRejectsGoesToTheTopicRecordsAndTheOthersAreApplied() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster()) {
             try (Connection c = cluster.db().getConnection(); Statement st = c.createStatement()) {
                 // a rule an operator might add, which one request breaks
@@ -104,7 +104,7 @@ class PoisonRecordIT {
             UUID fine = cluster.client().submit(JobRequests.builder(Greeter.NAME).params(Map.of("name", "next")).build());
             assertEquals("hello, next", cluster.client().await(fine, Duration.ofMinutes(1)).result().asText());
 
-            ConsumerRecord<byte[], byte[]> letter = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), 1, Duration.ofSeconds(30)).get(0);
+            ConsumerRecord<byte[], byte[]> letter = TopicRecords.read(cluster, cluster.topics.deadLetters(), 1, Duration.ofSeconds(30)).get(0);
             assertEquals(cluster.topics.jobs(), DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.ORIGINAL_TOPIC));
             assertTrue(DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.EXCEPTION_MESSAGE).contains("processor refused by a database rule"));
             assertTrue(new String(letter.value()).contains("refused-by-db"), "the request's own bytes");
@@ -129,7 +129,7 @@ class PoisonRecordIT {
             producer.send(new ProducerRecord<>(cluster.topics.tasks(), 1, null, "plain garbage".getBytes()));
             producer.flush();
 
-            List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), 2, Duration.ofMinutes(1));
+            List<ConsumerRecord<byte[], byte[]>> letters = TopicRecords.read(cluster, cluster.topics.deadLetters(), 2, Duration.ofMinutes(1));
             ConsumerRecord<byte[], byte[]> spoofed = letters.stream().filter(l -> new String(l.value()).equals("spoof")).findFirst().orElseThrow();
             assertEquals("POISON", DeadLetterHeaders.text(spoofed.headers(), DeadLetterHeaders.REASON));
             assertEquals(1, java.util.stream.StreamSupport.stream(spoofed.headers().headers(DeadLetterHeaders.REASON).spliterator(), false).count());

@@ -221,7 +221,7 @@ class RetentionIT {
             Sql.execute(db, "INSERT INTO fanout_outbox (owner_partition, letter_parks) SELECT owner_partition, ARRAY[id] FROM fanout_dead_letter WHERE id = ?",
                     letter);
             Sql.execute(db, "UPDATE fanout_dead_letter SET failed_at = now() - interval '2 hours' WHERE job_id = ?", lettered);
-            ConsumerRecord<byte[], byte[]> parked = DeadLetterTopic.read(cluster, cluster.topics.parkedLetters(), 1, Duration.ofSeconds(60)).get(0);
+            ConsumerRecord<byte[], byte[]> parked = TopicRecords.read(cluster, cluster.topics.parkedLetters(), 1, Duration.ofSeconds(60)).get(0);
             assertEquals(lettered.toString(), DeadLetterHeaders.text(parked.headers(), DeadLetterHeaders.JOB), "the letter was there to be sent");
             await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(db, "SELECT count(*) FROM fanout_dead_letter WHERE job_id = ?", lettered) == 0
                     && Sql.count(db, "SELECT count(*) FROM fanout_job WHERE job_id = ?", lettered) == 0

@@ -120,7 +120,7 @@ class RetryIT {
     }
 
     @Test
-    void aNonRetryableFailureGoesStraightToTheDeadLetterTopicWithItsReasons() throws Exception {
+    void aNonRetryableFailureGoesStraightToTheTopicRecordsWithItsReasons() throws Exception {
         Queue<Integer> attempts = new ConcurrentLinkedQueue<>();
         Processor refuses = ctx -> {
             attempts.add(ctx.attempt());
@@ -134,7 +134,7 @@ class RetryIT {
             assertEquals(1, outcome.tasks().failed());
             assertEquals(List.of(0), List.copyOf(attempts), "no second attempt");
 
-            ConsumerRecord<byte[], byte[]> letter = DeadLetterTopic.read(cluster, cluster.topics.deadLetters(), 1, Duration.ofSeconds(30)).get(0);
+            ConsumerRecord<byte[], byte[]> letter = TopicRecords.read(cluster, cluster.topics.deadLetters(), 1, Duration.ofSeconds(30)).get(0);
             TaskRecord original = WireCodec.decodeTask(letter.value());
             assertEquals(job, original.jobId());
             assertEquals(NonRetryableException.class.getName(), DeadLetterHeaders.text(letter.headers(), DeadLetterHeaders.EXCEPTION_FQCN));

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -161,6 +162,12 @@ class StatusOrderingIT {
             assertEquals(JobEvent.Type.SUCCEEDED, outcome.type());
             assertEquals(new JobEvent.TaskCounts(4, 4, 0), outcome.tasks());
             assertEquals(4, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job));
+            // and each child's record was sent once: a map applied again sends only what it stored
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
+                    "SELECT count(*) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs) OR ?::uuid = ANY (final_jobs)", job, job) == 0);
+            Map<UUID, Long> sent = TopicRecords.all(cluster, cluster.topics.tasks()).stream()
+                    .map(r -> WireCodec.decodeTask(r.value()).taskId()).collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+            assertEquals(Map.of(job, 1L, TaskIds.child(job, 0, 0), 1L, TaskIds.child(job, 0, 1), 1L, TaskIds.child(job, 0, 2), 1L), sent);
         }
     }
 

@@ -53,7 +53,7 @@ class SweeperIT {
             assertTrue(log.stream().allMatch(r -> r.actor().equals("sweeper coord-a")), log.toString());
             assertThat(log.get(2).outcome()).isEqualTo("parked after 2 replays");
 
-            ConsumerRecord<byte[], byte[]> onParkingTopic = DeadLetterTopic.read(cluster, cluster.topics.parkedLetters(), 1, Duration.ofSeconds(30)).get(0);
+            ConsumerRecord<byte[], byte[]> onParkingTopic = TopicRecords.read(cluster, cluster.topics.parkedLetters(), 1, Duration.ofSeconds(30)).get(0);
             assertEquals(job.toString(), DeadLetterHeaders.text(onParkingTopic.headers(), DeadLetterHeaders.JOB));
             assertEquals("still broken", DeadLetterHeaders.text(onParkingTopic.headers(), DeadLetterHeaders.EXCEPTION_MESSAGE));
             assertEquals("FAILED", Sql.text(cluster.db(), "SELECT state FROM fanout_job WHERE job_id = ?", job));

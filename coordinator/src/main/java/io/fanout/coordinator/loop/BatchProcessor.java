@@ -211,8 +211,10 @@ public final class BatchProcessor {
                 if (first) {
                     accept(c, requests, mine, held, a);
                 }
-                tasks.insert(c, mine, held);
-                a.tasks.addAll(mineSent);
+                Set<UUID> stored = new HashSet<>(tasks.insert(c, mine, held));
+                // a map applied again (its parent re-run, or its record read again, maybe in this very batch) sends only what
+                // it stored now, once: a child stored before is owed by the outbox of the batch that stored it, and may have run
+                mineSent.stream().filter(d -> stored.remove(d.task().taskId())).forEach(a.tasks::add);
                 return a;
             });
         }

@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ public final class TaskStore {
                 ON CONFLICT DO NOTHING
                 RETURNING job_id, task_id, state),
             held AS (INSERT INTO fanout_task_held (job_id, task_id) SELECT job_id, task_id FROM ins WHERE state = 'CREATED')
-            SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id
+            SELECT job_id, task_id, state FROM ins
             """;
 
     /**
@@ -65,7 +66,7 @@ public final class TaskStore {
             held AS (
                 INSERT INTO fanout_task_held (job_id, task_id)
                 SELECT v.job_id, v.task_id FROM ins JOIN v ON v.job_id = ins.job_id AND v.task_id = ins.task_id WHERE ins.state = 'CREATED' ORDER BY v.o)%s
-            SELECT job_id, count(*) AS n, count(*) FILTER (WHERE state = 'DISPATCHED') AS sent FROM ins GROUP BY job_id
+            SELECT job_id, task_id, state FROM ins
             """.formatted(counted);
     }
 
@@ -89,25 +90,25 @@ public final class TaskStore {
     }
 
     /**
-     * Stores new tasks as DISPATCHED and adds them to their jobs' totals. The fast path copies
-     * them straight into the table; if any already exists (a map re-sent after a crash), the copy
-     * is undone and they go through the staging table, which skips what exists.
+     * Stores new tasks as DISPATCHED and adds them to their jobs' totals; returns the ids of those
+     * stored now. The fast path copies them straight into the table; if any already exists (a map
+     * re-sent after a crash), the copy is undone and they go through the staging table, which skips
+     * what exists.
      */
-    public void insert(Connection conn, Collection<NewTask> tasks) throws SQLException {
-        insert(conn, tasks, Set.of());
+    public Set<UUID> insert(Connection conn, Collection<NewTask> tasks) throws SQLException {
+        return insert(conn, tasks, Set.of());
     }
 
     /**
      * As {@link #insert(Connection, Collection)}; the tasks in {@code held} (their job is suspended or
      * at its parallelism) are stored CREATED and queued, in order, for {@link #release}.
      */
-    public void insert(Connection conn, Collection<NewTask> tasks, Set<UUID> held) throws SQLException {
+    public Set<UUID> insert(Connection conn, Collection<NewTask> tasks, Set<UUID> held) throws SQLException {
         if (tasks.isEmpty()) {
-            return;
+            return Set.of();
         }
         if (tasks.size() <= ColumnArrays.UP_TO) {
-            insertFromArrays(conn, tasks, held);
-            return;
+            return insertFromArrays(conn, tasks, held);
         }
         BinaryCopy copy = new BinaryCopy();
         Map<UUID, Long> perJob = new HashMap<>();
@@ -132,14 +133,12 @@ public final class TaskStore {
             }
             conn.rollback(beforeCopy);
             copy.copyInto(conn, "fanout_task_stage (" + TASK_COLUMNS + ")");
-            List<JobCounters.Delta> added = new ArrayList<>();
+            Stored stored;
             try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(INSERT_FROM_STAGE)) {
-                while (rs.next()) {
-                    added.add(new JobCounters.Delta(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), 0, 0, false));
-                }
+                stored = Stored.read(rs);
             }
-            JobCounters.add(conn, added);
-            return;
+            JobCounters.add(conn, stored.added());
+            return stored.ids;
         }
         conn.releaseSavepoint(beforeCopy);
         if (!queued.isEmpty()) {
@@ -151,9 +150,31 @@ public final class TaskStore {
             }
         }
         JobCounters.add(conn, perJob.keySet().stream().map(id -> new JobCounters.Delta(id, perJob.get(id), sentPerJob.get(id), 0, 0, false)).toList());
+        Set<UUID> ids = new HashSet<>();
+        tasks.forEach(t -> ids.add(t.taskId()));
+        return ids;
     }
 
-    private static void insertFromArrays(Connection conn, Collection<NewTask> batch, Set<UUID> held) throws SQLException {
+    /** The tasks an insert stored (rows of job id, task id and state), and how many of each job, dispatched or not. */
+    private record Stored(Set<UUID> ids, Map<UUID, Long> perJob, Map<UUID, Long> sentPerJob) {
+
+        static Stored read(ResultSet rs) throws SQLException {
+            Stored s = new Stored(new HashSet<>(), new HashMap<>(), new HashMap<>());
+            while (rs.next()) {
+                UUID job = rs.getObject(1, UUID.class);
+                s.ids.add(rs.getObject(2, UUID.class));
+                s.perJob.merge(job, 1L, Long::sum);
+                s.sentPerJob.merge(job, TaskState.DISPATCHED.name().equals(rs.getString(3)) ? 1L : 0L, Long::sum);
+            }
+            return s;
+        }
+
+        List<JobCounters.Delta> added() {
+            return perJob.keySet().stream().map(id -> new JobCounters.Delta(id, perJob.get(id), sentPerJob.get(id), 0, 0, false)).toList();
+        }
+    }
+
+    private static Set<UUID> insertFromArrays(Connection conn, Collection<NewTask> batch, Set<UUID> held) throws SQLException {
         Map<UUID, NewTask> byId = new LinkedHashMap<>(); // a map re-sent within the batch: each task once
         batch.forEach(t -> byId.putIfAbsent(t.taskId(), t));
         ColumnArrays rows = new ColumnArrays(byId.size(), "uuid", "uuid", "uuid", "int2", "text", "text", "int2", "bytea"); // ARRAY_COLUMNS
@@ -162,21 +183,20 @@ public final class TaskStore {
                     (held.contains(t.taskId()) ? TaskState.CREATED : TaskState.DISPATCHED).name(), (short) t.payloadFormat().code(), t.payload());
         }
         boolean oneJob = JobCounters.oneJob(byId.values(), NewTask::jobId);
-        List<JobCounters.Delta> added = new ArrayList<>();
+        Stored stored;
         try (PreparedStatement ps = conn.prepareStatement(oneJob ? INSERT_FROM_ARRAYS_ONE_JOB : INSERT_FROM_ARRAYS)) {
             rows.bind(conn, ps);
             if (oneJob) {
                 ps.setObject(ARRAY_COLUMNS + 1, byId.values().iterator().next().jobId());
             }
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    added.add(new JobCounters.Delta(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), 0, 0, false));
-                }
+                stored = Stored.read(rs);
             }
         }
         if (!oneJob) { // else counted by the statement
-            JobCounters.add(conn, added);
+            JobCounters.add(conn, stored.added());
         }
+        return stored.ids;
     }
 
     /** Makes a task just stored start at this attempt rather than the first. */
