@@ -16,7 +16,6 @@ import io.fanout.topics.TopicProvisioner;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -167,12 +166,13 @@ public final class Benchmark {
     private void latency(PrintStream out, BenchSite site, FanoutClient client) throws Exception {
         latencies(client, Math.max(100, latencyJobs / 5)); // warm-up
         site.analyze();
-        long[] latencies = latencies(client, latencyJobs);
+        List<LatencyBreakdown.Seen> seen = latencies(client, latencyJobs);
+        long[] latencies = seen.stream().mapToLong(LatencyBreakdown.Seen::nanos).sorted().toArray();
         out.printf("single-task jobs:      %,d at %d/s, submit to SUCCEEDED: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", latencyJobs,
                 latencyRate, percentile(latencies, 50), percentile(latencies, 99), latencies[latencies.length - 1] / 1e6);
         out.println("  (the job and task tables analyzed after the warm-up, as autovacuum does on a live system within a minute or two)");
-        out.println("  where the time goes (median per stage, from the stored timestamps):");
-        LatencyBreakdown.print(site.jdbcUrl(), site.user(), site.password(), out);
+        out.println("  where the time goes (median per stage, from the client's clock and the stored timestamps):");
+        LatencyBreakdown.print(site.jdbcUrl(), site.user(), site.password(), seen, out);
     }
 
     private static FanoutExecutor executor(String bootstrap, TopicNames topics, int i, ExecutorConfig.TaskSource source) {
@@ -219,9 +219,13 @@ public final class Benchmark {
         }
     }
 
-    private long[] latencies(FanoutClient client, int jobs) throws Exception {
+    /**
+     * Submits {@code jobs} single-task jobs at the latency rate and waits for each; returns each
+     * job's submit and outcome times as the client saw them.
+     */
+    private List<LatencyBreakdown.Seen> latencies(FanoutClient client, int jobs) throws Exception {
         long interval = 1_000_000_000L / latencyRate;
-        List<Future<Long>> results = new ArrayList<>();
+        List<Future<LatencyBreakdown.Seen>> results = new ArrayList<>();
         try (ExecutorService waiters = Executors.newVirtualThreadPerTaskExecutor()) {
             long start = System.nanoTime();
             for (int i = 0; i < jobs; i++) {
@@ -229,20 +233,21 @@ public final class Benchmark {
                 LockSupport.parkNanos(due - System.nanoTime());
                 results.add(waiters.submit(() -> {
                     long t0 = System.nanoTime();
+                    long submittedAt = System.currentTimeMillis();
                     UUID job = client.submit(JobRequests.builder(NoOp.NAME).build());
                     JobEvent outcome = client.await(job, Duration.ofMinutes(1));
+                    long nanos = System.nanoTime() - t0;
                     if (outcome.type() != JobEvent.Type.SUCCEEDED) {
                         throw new IllegalStateException("latency job failed: " + outcome);
                     }
-                    return System.nanoTime() - t0;
+                    return new LatencyBreakdown.Seen(job, submittedAt, System.currentTimeMillis(), nanos);
                 }));
             }
-            long[] l = new long[jobs];
-            for (int i = 0; i < l.length; i++) {
-                l[i] = results.get(i).get();
+            List<LatencyBreakdown.Seen> seen = new ArrayList<>(jobs);
+            for (Future<LatencyBreakdown.Seen> r : results) {
+                seen.add(r.get());
             }
-            Arrays.sort(l);
-            return l;
+            return seen;
         }
     }
 
