@@ -1,17 +1,12 @@
 package io.fanout.bench;
 
 import io.fanout.examples.NoOp;
-import io.fanout.executor.ExecutorConfig;
-import io.fanout.shared.Pools;
 import io.fanout.shared.TopicNames;
-import io.fanout.topics.PoolStatus;
 import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
  * Coordinators and executors as separate JVMs, started with {@code fanout coordinator} and
@@ -53,18 +48,11 @@ final class BenchProcesses implements AutoCloseable {
 
     /** Waits until every executor started has joined the default pool. */
     void awaitExecutors() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            while (System.nanoTime() < deadline) {
-                checkAlive();
-                List<PoolStatus> pools = PoolStatus.readAll(admin, topics, ExecutorConfig.DEFAULT_GROUP_ID);
-                if (pools.stream().anyMatch(p -> p.pool().equals(Pools.DEFAULT) && p.members().size() == executors)) {
-                    return;
-                }
-                Thread.sleep(200);
-            }
+        try {
+            PoolMembers.await(bootstrap, topics, executors, this::checkAlive);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + " (logs: " + logDir() + "/fanout-*.log)", e);
         }
-        throw new IllegalStateException(executors + " executors did not join within 2 minutes (logs: " + logDir() + "/fanout-*.log)");
     }
 
     /** Fails if a process has ended (a bad setting, a crash): the benchmark would wait for it in vain. */

@@ -118,6 +118,7 @@ public final class Benchmark {
             double fanoutRate;
             try (FanoutExecutor e1 = executor(bootstrap, topics, 1, ExecutorConfig.TaskSource.GROUP);
                  FanoutExecutor e2 = executor(bootstrap, topics, 2, ExecutorConfig.TaskSource.GROUP)) {
+                PoolMembers.await(bootstrap, topics, 2, () -> { });
                 fanoutRate = throughput(out, site, client, topics, rawRate);
                 if (!full) {
                     return fanoutRate;
