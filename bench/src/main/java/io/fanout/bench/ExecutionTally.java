@@ -5,9 +5,12 @@ import io.fanout.shared.wire.StatusMessage;
 import io.fanout.shared.wire.WireCodec;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -23,9 +26,20 @@ final class ExecutionTally {
     private ExecutionTally() {
     }
 
-    /** Reads the whole status topic and fails unless {@code tasks} tasks of the job each finished exactly once. */
-    static void checkExactlyOnce(String bootstrap, String statusTopic, UUID jobId, long tasks) {
-        Map<UUID, Integer> finished = new HashMap<>();
+    /** One terminal report: which executor ran which attempt, and when it ended. */
+    private record Report(String executorId, int attempt, long finishedAtMillis) {
+    }
+
+    /**
+     * Reads the whole status topic and fails unless {@code tasks} tasks of the job each ran exactly
+     * once. A report that reached the topic twice (the same executor, attempt and end) is one run;
+     * the message then says the first tasks run more than once, with their reports.
+     *
+     * @return how many finished reports reached the topic a second time
+     */
+    static long checkExactlyOnce(String bootstrap, String statusTopic, UUID jobId, long tasks) {
+        Map<UUID, Set<Report>> finished = new HashMap<>();
+        long reports = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(statusTopic).stream()
@@ -38,17 +52,20 @@ final class ExecutionTally {
                     if (WireCodec.decodeStatus(r.value()) instanceof StatusMessage.StatusBatch b && b.jobId().equals(jobId)) {
                         for (StatusEvent e : b.events()) {
                             if (e.state().isTerminal()) {
-                                finished.merge(e.taskId(), 1, Integer::sum);
+                                finished.computeIfAbsent(e.taskId(), id -> new HashSet<>()).add(new Report(b.executorId(), e.attempt(), e.timeMillis()));
+                                reports++;
                             }
                         }
                     }
                 }
             }
         }
-        long twice = finished.values().stream().filter(n -> n > 1).count();
-        if (finished.size() != tasks || twice > 0) {
-            throw new IllegalStateException("not exactly once: " + finished.size() + " of " + tasks + " tasks reported finished, " + twice
-                    + " of them more than once");
+        List<Map.Entry<UUID, Set<Report>>> twice = finished.entrySet().stream().filter(e -> e.getValue().size() > 1).toList();
+        if (finished.size() != tasks || !twice.isEmpty()) {
+            throw new IllegalStateException("not exactly once: " + finished.size() + " of " + tasks + " tasks reported finished, " + twice.size()
+                    + " of them run more than once" + (twice.isEmpty() ? "" : ", e.g. " + twice.stream().limit(3).map(e -> e.getKey() + " " + e.getValue())
+                    .collect(Collectors.joining("; "))));
         }
+        return reports - finished.size();
     }
 }

@@ -17,12 +17,14 @@ import org.slf4j.LoggerFactory;
 final class OffsetCommitter {
 
     private static final Logger log = LoggerFactory.getLogger(OffsetCommitter.class);
+    static final long COMMIT_EVERY_NANOS = 200_000_000;
 
     private final Consumer<byte[], byte[]> consumer;
     private final OffsetTracker tracker;
     private final String executorId;
     /** What was last committed, or is being committed, per partition. */
     private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+    private long lastCommit = System.nanoTime() - COMMIT_EVERY_NANOS;
 
     OffsetCommitter(Consumer<byte[], byte[]> consumer, OffsetTracker tracker, String executorId) {
         this.consumer = consumer;
@@ -30,8 +32,17 @@ final class OffsetCommitter {
         this.executorId = executorId;
     }
 
-    /** Commits, without waiting, the partitions whose safe offset moved. */
+    /**
+     * Commits, without waiting, the partitions whose safe offset moved, at most every {@link
+     * #COMMIT_EVERY_NANOS}: a commit per finished task would be a write to the broker's offsets log
+     * each. A crash runs again the tasks finished since the last commit (at least once, as any crash
+     * may); a stop or a revocation commits at once ({@link #commitSync}).
+     */
     void commitAsync() {
+        long now = System.nanoTime();
+        if (now - lastCommit < COMMIT_EVERY_NANOS) {
+            return;
+        }
         Map<TopicPartition, OffsetAndMetadata> changed = new HashMap<>();
         tracker.safeOffsets().forEach((tp, om) -> {
             if (!om.equals(committed.get(tp)) && consumer.assignment().contains(tp)) {
@@ -39,6 +50,7 @@ final class OffsetCommitter {
             }
         });
         if (!changed.isEmpty()) {
+            lastCommit = now;
             committed.putAll(changed);
             consumer.commitAsync(changed, (offsets, error) -> {
                 if (error != null) { // forget them, so that the next round commits them again
