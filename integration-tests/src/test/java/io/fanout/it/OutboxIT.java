@@ -196,7 +196,7 @@ class OutboxIT {
     }
 
     @Test
-    void aDeadLetterWhoseSendFailedReachesTheTopicRecords() throws Exception {
+    void aDeadLetterWhoseSendFailedReachesTheDeadLetterTopic() throws Exception {
         FailingSends sends = new FailingSends();
         Processor refuses = ctx -> {
             throw new NonRetryableException("never");

@@ -33,7 +33,7 @@ class PoisonRecordIT {
     private static final int STATUS_GARBAGE = 50;
 
     @Test
-    void unreadableRecordsReachTheTopicRecordsWithReasonsWhileAJobOnTheSamePartitionsCompletes() throws Exception {
+    void unreadableRecordsReachTheDeadLetterTopicWithReasonsWhileAJobOnTheSamePartitionsCompletes() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster(2, Set.of());
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -87,7 +87,7 @@ class PoisonRecordIT {
     }
 
     @Test
-    void aRecordTheDatabaseRejectsGoesToTheTopicRecordsAndTheOthersAreApplied() throws Exception {
+    void aRecordTheDatabaseRejectsGoesToTheDeadLetterTopicAndTheOthersAreApplied() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster()) {
             try (Connection c = cluster.db().getConnection(); Statement st = c.createStatement()) {
                 // a rule an operator might add, which one request breaks

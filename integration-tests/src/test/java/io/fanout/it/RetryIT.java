@@ -120,7 +120,7 @@ class RetryIT {
     }
 
     @Test
-    void aNonRetryableFailureGoesStraightToTheTopicRecordsWithItsReasons() throws Exception {
+    void aNonRetryableFailureGoesStraightToTheDeadLetterTopicWithItsReasons() throws Exception {
         Queue<Integer> attempts = new ConcurrentLinkedQueue<>();
         Processor refuses = ctx -> {
             attempts.add(ctx.attempt());

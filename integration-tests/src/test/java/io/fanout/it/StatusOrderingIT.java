@@ -172,6 +172,63 @@ class StatusOrderingIT {
     }
 
     @Test
+    void theSameMapTwiceInOneBatchKeepsItsJobsParallelism() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            // three in flight at most: the root and two children, the third child waits
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").parallelism(3).build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 1);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            byte[] map = WireCodec.encodeStatus(new MapRequest(job, job, 0, 0, "child", List.of(new byte[] {1}, new byte[] {2}, new byte[] {3})));
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map));
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, map)).get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 4);
+            UUID[] children = {TaskIds.child(job, 0, 0), TaskIds.child(job, 0, 1), TaskIds.child(job, 0, 2)};
+            // the second copy found the budget spent, but its children are the first copy's: sent and DISPATCHED, not also held
+            assertEquals("DISPATCHED", state(cluster, job, children[0]));
+            assertEquals("DISPATCHED", state(cluster, job, children[1]));
+            assertEquals("CREATED", state(cluster, job, children[2]));
+            assertEquals(3, Sql.count(cluster.db(), "SELECT in_flight FROM fanout_job WHERE job_id = ?", job));
+
+            long t = System.currentTimeMillis();
+            Sender send = events -> producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null,
+                    WireCodec.encodeStatus(new StatusBatch(job, "fake-executor", events)))).get();
+            send.batch(List.of(StatusEvent.succeeded(job, 0, t, false, null, null), StatusEvent.succeeded(children[0], 0, t, false, null, null),
+                    StatusEvent.succeeded(children[1], 0, t, false, null, null)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "DISPATCHED".equals(state(cluster, job, children[2])));
+            send.batch(List.of(StatusEvent.succeeded(children[2], 0, t, false, null, null)));
+            assertEquals(new JobEvent.TaskCounts(4, 4, 0), cluster.client().await(job, Duration.ofSeconds(30)).tasks());
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
+                    "SELECT count(*) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs) OR ?::uuid = ANY (final_jobs)", job, job) == 0);
+            Map<UUID, Long> sent = TopicRecords.all(cluster, cluster.topics.tasks()).stream()
+                    .map(r -> WireCodec.decodeTask(r.value()).taskId()).collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+            assertEquals(Map.of(job, 1L, children[0], 1L, children[1], 1L, children[2], 1L), sent);
+        }
+    }
+
+    @Test
+    void aMapWhoseIndexesAreOutOfRangeIsIgnoredAndTheRestOfItsBatchApplied() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 1);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            for (long first : new long[] {-1, TaskIds.MAX_INDEX}) { // the second: two items, the last beyond the range
+                producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null,
+                        WireCodec.encodeStatus(new MapRequest(job, job, 0, first, "child", List.of(new byte[] {1}, new byte[] {2})))));
+            }
+            producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null, WireCodec.encodeStatus(new StatusBatch(job, "fake-executor",
+                    List.of(StatusEvent.succeeded(job, 0, System.currentTimeMillis(), false, null, null)))))).get();
+
+            assertEquals(new JobEvent.TaskCounts(1, 1, 0), cluster.client().await(job, Duration.ofSeconds(30)).tasks());
+            assertEquals(1, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job));
+        }
+    }
+
+    @Test
     void aJobAcceptedBeforeOrderedIdsNamesAMapSentAgainAsItsFirstCoordinatorDid() throws Exception {
         try (FanoutCluster cluster = new FanoutCluster();
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),

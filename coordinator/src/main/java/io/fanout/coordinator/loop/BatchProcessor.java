@@ -24,6 +24,7 @@ import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.JobState;
 import io.fanout.shared.model.PayloadFormat;
+import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.model.TaskState;
 import io.fanout.shared.wire.StatusMessage.MapRequest;
@@ -406,6 +407,7 @@ public final class BatchProcessor {
         maps.forEach(m -> jobIds.add(m.jobId()));
         Map<UUID, JobRow> known = jobs.load(conn, jobIds);
         Map<UUID, Long> budgets = new HashMap<>();
+        Set<UUID> seen = new HashSet<>(); // a map twice in this batch: its children once, the budget spent once
         for (MapRequest m : maps) {
             JobRow job = known.get(m.jobId());
             if (job == null || job.state() != JobState.RUNNING && job.state() != JobState.SUSPENDED) {
@@ -419,10 +421,18 @@ public final class BatchProcessor {
                 log.warn("map by task {} of job {} ignored: {}", m.parentTaskId(), m.jobId(), e.getMessage());
                 continue;
             }
+            if (m.firstIndex() < 0 || m.firstIndex() > TaskIds.MAX_INDEX - m.payloads().size() + 1) {
+                log.warn("map of {} tasks by task {} of job {} ignored: its items' indexes from {} are out of range", m.payloads().size(),
+                        m.parentTaskId(), m.jobId(), m.firstIndex());
+                continue;
+            }
             LongFunction<UUID> ids = job.childIds(m.parentTaskId(), m.mapCall());
             for (int i = 0; i < m.payloads().size(); i++) {
                 NewTask child = new NewTask(m.jobId(), ids.apply(m.firstIndex() + i), m.parentTaskId(),
                         TaskKind.MAPPED, m.taskName(), PayloadFormat.KRYO, m.payloads().get(i));
+                if (!seen.add(child.taskId())) {
+                    continue;
+                }
                 newTasks.add(child);
                 long budget = budgets.computeIfAbsent(job.jobId(), id -> job.state() == JobState.SUSPENDED || window.enabled() ? 0 : job.dispatchBudget());
                 if (budget > 0) {

@@ -52,7 +52,7 @@ public final class CoordinatorLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(CoordinatorLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
-    static final long COMMIT_EVERY_MILLIS = 200;
+    static final long COMMIT_EVERY_NANOS = 200_000_000;
     /** Failures of one batch, for a reason that may belong to one of its records, before its records are applied one by one. */
     private static final int ISOLATE_AFTER = 3;
     /** A gap between two polls longer than this is a stall of the coordinator's own (GC, a stopped process, database retries). */
@@ -85,7 +85,9 @@ public final class CoordinatorLoop implements Runnable {
     private final Takeover takeover;
     private volatile boolean running = true;
     private long lastWatched;
-    private long lastCommitted;
+    /** Offsets of acknowledged batches not committed yet, and when the loop last committed. */
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private long lastCommitNanos = System.nanoTime() - COMMIT_EVERY_NANOS;
 
     public CoordinatorLoop(Consumer<byte[], byte[]> consumer, Database db, BatchProcessor processor, Outputs outputs, PartitionOwnership ownership,
                            FanoutMeters meters, CoordinatorConfig config) {
@@ -346,23 +348,26 @@ public final class CoordinatorLoop implements Runnable {
     }
 
     /**
-     * Commits the offsets of the batches whose records the brokers have acknowledged (with {@code
-     * wait}: of all of them, now). Without waiting, at most every {@link #COMMIT_EVERY_MILLIS}: each
-     * commit is a write to the broker's offsets log, and one per batch cost the broker a fifth of its
-     * work at a hundred single-task jobs a second; what a crash leaves uncommitted is applied again,
-     * which changes nothing.
+     * Takes the batches whose records the brokers have acknowledged (with {@code wait}: all of
+     * them), which settles their outbox rows and surfaces a failed send at once, and commits their
+     * offsets: with {@code wait} at once, else at most every {@link #COMMIT_EVERY_NANOS}. Each commit
+     * is a write to the broker's offsets log, and one per batch cost the broker a seventh of its
+     * work at a hundred single-task jobs a second; what a crash leaves uncommitted is applied
+     * again, which changes nothing.
      */
     private void commitAcknowledged(boolean wait) throws InFlightBatches.SendFailedException, InterruptedException {
-        long now = clock.millis();
-        if (!wait && now - lastCommitted < COMMIT_EVERY_MILLIS) {
+        uncommitted.putAll(inFlight.acknowledged(wait)); // batch order: a later offset of a partition replaces an earlier one
+        long now = System.nanoTime();
+        if (!wait && now - lastCommitNanos < COMMIT_EVERY_NANOS) {
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> offsets = inFlight.acknowledged(wait);
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(uncommitted);
+        uncommitted.clear();
         offsets.keySet().retainAll(consumer.assignment());
         if (offsets.isEmpty()) {
             return;
         }
-        lastCommitted = now;
+        lastCommitNanos = now;
         if (wait) {
             consumer.commitSync(offsets);
         } else {

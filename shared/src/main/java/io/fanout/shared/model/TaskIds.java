@@ -13,11 +13,14 @@ import java.util.function.LongFunction;
  */
 public final class TaskIds {
 
-    /** The largest item index an ordered child id holds (62 bits). */
-    static final long MAX_INDEX = (1L << 62) - 1;
+    private static final int INDEX_BITS = 42;
+    /** The largest item index of one map call that an ordered child id holds (42 bits: four trillion items). */
+    public static final long MAX_INDEX = (1L << INDEX_BITS) - 1;
     private static final long VERSION_8 = 0x8000L;
     private static final long VERSION_BITS = 0xF000L;
     private static final long VARIANT_RFC = 1L << 63;
+    /** The 20 bits of the call's hash that go below the variant, above the index. */
+    private static final long LOW_HASH_BITS = ((1L << 20) - 1) << INDEX_BITS;
 
     private TaskIds() {
     }
@@ -39,20 +42,22 @@ public final class TaskIds {
 
     /**
      * The ids of the items of the {@code mapCall}-th map call made by task {@code parent}, by item
-     * index: the same 60 bits hashed from parent and call, then the index. So one call's items are
-     * neighbours in the task table's key, and a map's rows go into a few index pages instead of one
-     * random page each. They are version 8 UUIDs, never equal to a job id, a reduce task's id or a
-     * {@link #hashedChildren} id (versions 4 and 3).
+     * index (0 to {@link #MAX_INDEX}): the same 80 bits hashed from parent and call, then the index.
+     * So one call's items are neighbours in the task table's key, and a map's rows go into a few
+     * index pages instead of one random page each. Two calls of one job share their ids only if
+     * their 80 bits do (about n²/2⁸¹ for n calls). They are version 8 UUIDs, never equal to a job
+     * id, a reduce task's id or a {@link #hashedChildren} id (versions 4 and 3).
      */
     public static LongFunction<UUID> children(UUID parent, int mapCall) {
-        byte[] digest = md5(ByteBuffer.allocate(20).putLong(parent.getMostSignificantBits()).putLong(parent.getLeastSignificantBits())
-                .putInt(mapCall).array());
-        long prefix = ByteBuffer.wrap(digest).getLong() & ~VERSION_BITS | VERSION_8;
+        ByteBuffer digest = ByteBuffer.wrap(md5(ByteBuffer.allocate(20).putLong(parent.getMostSignificantBits())
+                .putLong(parent.getLeastSignificantBits()).putInt(mapCall).array()));
+        long high = digest.getLong() & ~VERSION_BITS | VERSION_8;
+        long lowHash = digest.getLong() & LOW_HASH_BITS;
         return index -> {
             if (index < 0 || index > MAX_INDEX) {
                 throw new IllegalArgumentException("item index out of range: " + index);
             }
-            return new UUID(prefix, VARIANT_RFC | index);
+            return new UUID(high, VARIANT_RFC | lowHash | index);
         };
     }
 
