@@ -163,11 +163,8 @@ class StatusOrderingIT {
             assertEquals(new JobEvent.TaskCounts(4, 4, 0), outcome.tasks());
             assertEquals(4, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job));
             // and each child's record was sent once: a map applied again sends only what it stored
-            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
-                    "SELECT count(*) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs) OR ?::uuid = ANY (final_jobs)", job, job) == 0);
-            Map<UUID, Long> sent = TopicRecords.all(cluster, cluster.topics.tasks()).stream()
-                    .map(r -> WireCodec.decodeTask(r.value()).taskId()).collect(Collectors.groupingBy(id -> id, Collectors.counting()));
-            assertEquals(Map.of(job, 1L, TaskIds.child(job, 0, 0), 1L, TaskIds.child(job, 0, 1), 1L, TaskIds.child(job, 0, 2), 1L), sent);
+            assertEquals(Map.of(job, 1L, TaskIds.child(job, 0, 0), 1L, TaskIds.child(job, 0, 1), 1L, TaskIds.child(job, 0, 2), 1L),
+                    taskRecordsSent(cluster, job));
         }
     }
 
@@ -200,11 +197,7 @@ class StatusOrderingIT {
             send.batch(List.of(StatusEvent.succeeded(children[2], 0, t, false, null, null)));
             assertEquals(new JobEvent.TaskCounts(4, 4, 0), cluster.client().await(job, Duration.ofSeconds(30)).tasks());
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
-                    "SELECT count(*) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs) OR ?::uuid = ANY (final_jobs)", job, job) == 0);
-            Map<UUID, Long> sent = TopicRecords.all(cluster, cluster.topics.tasks()).stream()
-                    .map(r -> WireCodec.decodeTask(r.value()).taskId()).collect(Collectors.groupingBy(id -> id, Collectors.counting()));
-            assertEquals(Map.of(job, 1L, children[0], 1L, children[1], 1L, children[2], 1L), sent);
+            assertEquals(Map.of(job, 1L, children[0], 1L, children[1], 1L, children[2], 1L), taskRecordsSent(cluster, job));
         }
     }
 
@@ -255,6 +248,14 @@ class StatusOrderingIT {
             assertEquals(new JobEvent.TaskCounts(3, 3, 0), cluster.client().await(job, Duration.ofSeconds(30)).tasks());
             assertEquals(3, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job));
         }
+    }
+
+    /** How many records the tasks topic holds for each task, once the job's outbox owes nothing more. */
+    private static Map<UUID, Long> taskRecordsSent(FanoutCluster cluster, UUID job) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
+                "SELECT count(*) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs) OR ?::uuid = ANY (final_jobs)", job, job) == 0);
+        return TopicRecords.all(cluster, cluster.topics.tasks()).stream()
+                .map(r -> WireCodec.decodeTask(r.value()).taskId()).collect(Collectors.groupingBy(id -> id, Collectors.counting()));
     }
 
     private static String state(FanoutCluster cluster, UUID job, UUID task) {

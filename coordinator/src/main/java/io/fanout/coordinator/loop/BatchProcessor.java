@@ -212,10 +212,10 @@ public final class BatchProcessor {
                 if (first) {
                     accept(c, requests, mine, held, a);
                 }
-                Set<UUID> stored = new HashSet<>(tasks.insert(c, mine, held));
-                // a map applied again (its parent re-run, or its record read again, maybe in this very batch) sends only what
-                // it stored now, once: a child stored before is owed by the outbox of the batch that stored it, and may have run
-                mineSent.stream().filter(d -> stored.remove(d.task().taskId())).forEach(a.tasks::add);
+                Set<UUID> stored = tasks.insert(c, mine, held);
+                // a map applied again (its parent re-run, or its record read again) sends only what it stored now: a child
+                // stored before is owed by the outbox of the batch that stored it, and may have run (mapChildren takes each once)
+                mineSent.stream().filter(d -> stored.contains(d.task().taskId())).forEach(a.tasks::add);
                 return a;
             });
         }

@@ -111,15 +111,13 @@ public final class TaskStore {
             return insertFromArrays(conn, tasks, held);
         }
         BinaryCopy copy = new BinaryCopy();
-        Map<UUID, Long> perJob = new HashMap<>();
-        Map<UUID, Long> sentPerJob = new HashMap<>();
+        Stored copied = Stored.none();
         List<NewTask> queued = new ArrayList<>();
         for (NewTask t : tasks) {
             boolean hold = held.contains(t.taskId());
             copy.row(8).uuid(t.jobId()).uuid(t.taskId()).uuid(t.parentId()).int2(t.kind().code()).text(t.taskName())
                     .text((hold ? TaskState.CREATED : TaskState.DISPATCHED).name()).int2(t.payloadFormat().code()).bytea(t.payload());
-            perJob.merge(t.jobId(), 1L, Long::sum);
-            sentPerJob.merge(t.jobId(), hold ? 0L : 1L, Long::sum);
+            copied.add(t.jobId(), t.taskId(), !hold);
             if (hold) {
                 queued.add(t);
             }
@@ -149,24 +147,30 @@ public final class TaskStore {
                 ps.executeUpdate();
             }
         }
-        JobCounters.add(conn, perJob.keySet().stream().map(id -> new JobCounters.Delta(id, perJob.get(id), sentPerJob.get(id), 0, 0, false)).toList());
-        Set<UUID> ids = new HashSet<>();
-        tasks.forEach(t -> ids.add(t.taskId()));
-        return ids;
+        JobCounters.add(conn, copied.added());
+        return copied.ids;
     }
 
     /** The tasks an insert stored (rows of job id, task id and state), and how many of each job, dispatched or not. */
     private record Stored(Set<UUID> ids, Map<UUID, Long> perJob, Map<UUID, Long> sentPerJob) {
 
+        static Stored none() {
+            return new Stored(new HashSet<>(), new HashMap<>(), new HashMap<>());
+        }
+
+        /** Reads the rows an insert returned: job id, task id, state. */
         static Stored read(ResultSet rs) throws SQLException {
-            Stored s = new Stored(new HashSet<>(), new HashMap<>(), new HashMap<>());
+            Stored s = none();
             while (rs.next()) {
-                UUID job = rs.getObject(1, UUID.class);
-                s.ids.add(rs.getObject(2, UUID.class));
-                s.perJob.merge(job, 1L, Long::sum);
-                s.sentPerJob.merge(job, TaskState.DISPATCHED.name().equals(rs.getString(3)) ? 1L : 0L, Long::sum);
+                s.add(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), TaskState.DISPATCHED.name().equals(rs.getString(3)));
             }
             return s;
+        }
+
+        void add(UUID job, UUID task, boolean dispatched) {
+            ids.add(task);
+            perJob.merge(job, 1L, Long::sum);
+            sentPerJob.merge(job, dispatched ? 1L : 0L, Long::sum);
         }
 
         List<JobCounters.Delta> added() {
