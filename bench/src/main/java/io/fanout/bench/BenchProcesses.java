@@ -25,11 +25,11 @@ final class BenchProcesses implements AutoCloseable {
     }
 
     /** A coordinator on this database (the password, if any, goes through the environment as FANOUT_DB_PASSWORD). */
-    void startCoordinator(String jdbcUrl, String user, String password, int applyConnections) throws IOException {
+    void startCoordinator(String jdbcUrl, String user, String password, int applyConnections, int sliceSize) throws IOException {
         List<String> command = java("-Xmx1g", "bench-coordinator");
         command.addAll(List.of("io.fanout.cli.FanoutCli", "coordinator", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(),
                 "--jdbc-url", jdbcUrl, "--db-user", user, "--coordinator-id", "bench-coordinator",
-                "--apply-connections", Integer.toString(applyConnections)));
+                "--apply-connections", Integer.toString(applyConnections), "--slice-size", Integer.toString(sliceSize)));
         ProcessBuilder pb = new ProcessBuilder(command);
         if (password != null) {
             pb.environment().put("FANOUT_DB_PASSWORD", password);

@@ -49,17 +49,20 @@ public final class Benchmark {
     private final int latencyRate;
     private final int processes;
     private final int applyConnections;
+    private final int sliceSize;
 
     /**
      * @param processes executor processes for (2) and (3), with a coordinator process (0: everything in this JVM)
      * @param applyConnections the coordinator's connections that apply a large batch at once
+     * @param sliceSize the most mapped tasks the coordinator sends in one task record
      */
-    public Benchmark(int tasks, int latencyJobs, int latencyRate, int processes, int applyConnections) {
+    public Benchmark(int tasks, int latencyJobs, int latencyRate, int processes, int applyConnections, int sliceSize) {
         this.tasks = tasks;
         this.latencyJobs = latencyJobs;
         this.latencyRate = latencyRate;
         this.processes = processes;
         this.applyConnections = applyConnections;
+        this.sliceSize = sliceSize;
     }
 
     public void run(PrintStream out, BenchSite site) throws Exception {
@@ -96,13 +99,13 @@ public final class Benchmark {
         }
         if (processes > 0) {
             try (BenchProcesses cluster = new BenchProcesses(bootstrap, topics); FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
-                cluster.startCoordinator(site.jdbcUrl(), site.user(), site.password(), applyConnections);
+                cluster.startCoordinator(site.jdbcUrl(), site.user(), site.password(), applyConnections, sliceSize);
                 for (int i = 0; i < processes; i++) {
                     cluster.startExecutor("bench-executor-" + i, PROCESS_CONCURRENCY);
                 }
                 cluster.awaitExecutors();
-                out.printf("processes: one coordinator (--apply-connections %d) and %d executors (--concurrency %d), each a JVM of its own "
-                        + "(logs and GC logs: %s/fanout-bench-*.log)%n", applyConnections, processes, PROCESS_CONCURRENCY, System.getProperty("java.io.tmpdir"));
+                out.printf("processes: one coordinator (--apply-connections %d, --slice-size %d) and %d executors (--concurrency %d), each a JVM "
+                        + "of its own (logs and GC logs: %s/fanout-bench-*.log)%n", applyConnections, sliceSize, processes, PROCESS_CONCURRENCY, System.getProperty("java.io.tmpdir"));
                 double rate = throughput(out, site, client, topics, rawRate);
                 if (full) {
                     latency(out, site, client);
@@ -112,9 +115,9 @@ public final class Benchmark {
             }
         }
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topics(topics)
-                .database(site.jdbcUrl(), site.user(), site.password()).applyConnections(applyConnections).build());
+                .database(site.jdbcUrl(), site.user(), site.password()).applyConnections(applyConnections).sliceSize(sliceSize).build());
              FanoutClient client = FanoutClient.connect(bootstrap, topics)) {
-            out.printf("in one JVM: a coordinator (apply connections %d) and two executors%n", applyConnections);
+            out.printf("in one JVM: a coordinator (apply connections %d, slice size %d) and two executors%n", applyConnections, sliceSize);
             double fanoutRate;
             try (FanoutExecutor e1 = executor(bootstrap, topics, 1, ExecutorConfig.TaskSource.GROUP);
                  FanoutExecutor e2 = executor(bootstrap, topics, 2, ExecutorConfig.TaskSource.GROUP)) {
@@ -144,13 +147,15 @@ public final class Benchmark {
     /** (2) on the coordinator and executors running now, after a warm-up job; returns its rate. */
     private double throughput(PrintStream out, BenchSite site, FanoutClient client, TopicNames topics, double rawRate) throws Exception {
         fanoutJob(client, Math.max(1000, tasks / 10));
+        site.analyze(); // the statistics of a live system's tables; a first job on new ones runs on the planner's guesses
         long walBefore = site.walBytes();
         long start = System.nanoTime();
         UUID job = submitJob(client, tasks);
         awaitJob(client, job, tasks);
         double fanoutRate = tasks / seconds(System.nanoTime() - start);
         long walAfter = site.walBytes();
-        out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s%n", tasks, fanoutRate);
+        out.printf("Fanout job:            %,d no-op subtasks, submit to SUCCEEDED: %,.0f tasks/s (tables analyzed after a warm-up job)%n", tasks,
+                fanoutRate);
         if (walBefore >= 0 && walAfter >= walBefore) {
             out.printf("                       PostgreSQL wrote %,d bytes of WAL per task meanwhile (pg_stat_wal, the whole server)%n",
                     (walAfter - walBefore) / tasks);

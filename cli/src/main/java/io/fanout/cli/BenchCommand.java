@@ -38,6 +38,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "The coordinator's connections that apply a large batch at once (default ${DEFAULT-VALUE}).")
     int applyConnections;
 
+    @Option(names = "--slice-size", defaultValue = "" + CoordinatorConfig.DEFAULT_SLICE_SIZE,
+            description = "The most mapped tasks the coordinator sends in one task record (default ${DEFAULT-VALUE}; 1: a record per task).")
+    int sliceSize;
+
     @Option(names = "--scaling", description = "Instead: throughput with 1, 2 and 4 executor processes (no-op tasks, and tasks that wait).")
     boolean scaling;
 
@@ -72,7 +76,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--tasks, --latency-jobs and --latency-rate must be positive, --processes zero or more");
         }
         try (BenchSite site = BenchSite.open(bootstrapServers, jdbcUrl, dbUser, System.getenv("FANOUT_DB_PASSWORD"))) {
-            Benchmark fanout = new Benchmark(tasks, latencyJobs, latencyRate, processes, applyConnections);
+            Benchmark fanout = new Benchmark(tasks, latencyJobs, latencyRate, processes, applyConnections, sliceSize);
             if (commands) {
                 new CommandLatencyBenchmark(runs).run(System.out, site);
             } else if (workflows) {

@@ -122,6 +122,11 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "1: one transaction per batch).")
     int applyConnections;
 
+    @Option(names = "--slice-size", defaultValue = "" + CoordinatorConfig.DEFAULT_SLICE_SIZE,
+            description = "The most mapped tasks of one job that one task record carries (default ${DEFAULT-VALUE}; 1: a record per task, "
+                    + "the only format executors built before slices read: see docs/operations.md on upgrading).")
+    int sliceSize;
+
     @Mixin
     MetricsOptions metrics;
 
@@ -148,6 +153,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .reconcileInterval(reconcileInterval)
                 .databasePoolSize(databasePoolSize)
                 .applyConnections(applyConnections)
+                .sliceSize(sliceSize)
                 .health(metrics.health())
                 .meterRegistry(meters)
                 .build();

@@ -69,7 +69,7 @@ public final class Coordinator implements AutoCloseable {
         new KafkaClientMetrics(kafkaProducer).bindTo(config.meterRegistry());
         this.producer = config.producerDecorator().apply(kafkaProducer);
         Outbox outbox = new Outbox();
-        Effects effects = Effects.over(producer, config.topics());
+        Effects effects = Effects.over(producer, config.topics(), config.sliceSize());
         JobStore jobs = new JobStore();
         TaskStore tasks = new TaskStore();
         PartitionOwnership ownership = new PartitionOwnership(config.coordinatorId());

@@ -33,6 +33,8 @@ import org.apache.kafka.clients.producer.Producer;
  *     never reached Kafka (a failed send, a crash between commit and send), which are then sent again
  * @param databasePoolSize connections to PostgreSQL (the loop, the reduce feeder, housekeeping,
  *     leases, dead letters, job control and the CLI's reads share them)
+ * @param sliceSize the most mapped tasks of one job that one task record carries (1: a record per
+ *     task, the only format executors built before slices read; see docs/operations.md on upgrading)
  * @param applyConnections connections that apply a large batch's task rows at once, each a
  *     transaction of its own (1: every batch in one transaction); taken from the pool
  * @param health where the coordinator's long-running threads report their death (the command line
@@ -60,6 +62,7 @@ public record CoordinatorConfig(
         Duration reconcileInterval,
         int databasePoolSize,
         int applyConnections,
+        int sliceSize,
         UnaryOperator<Producer<byte[], byte[]>> producerDecorator,
         ProcessHealth health,
         MeterRegistry meterRegistry,
@@ -69,6 +72,8 @@ public record CoordinatorConfig(
     /** The executors' default base consumer group (the executor's own default). */
     public static final String DEFAULT_EXECUTOR_GROUP = io.fanout.shared.GroupIds.DEFAULT_EXECUTORS;
     public static final int DEFAULT_APPLY_CONNECTIONS = 1;
+    public static final int DEFAULT_SLICE_SIZE = 64;
+    public static final int MAX_SLICE_SIZE = 1_000;
 
     public static Builder builder() {
         return new Builder();
@@ -81,7 +86,7 @@ public record CoordinatorConfig(
                 + Masking.jdbcUrl(jdbcUrl) + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "none" : "****") + ", knownProcessors="
                 + (knownProcessors.isEmpty() ? "any" : knownProcessors) + ", pools=" + pools + ", executorGroup=" + executorGroup + ", progressInterval=" + progressInterval + ", coordinatorId=" + coordinatorId + ", taskLostAfter=" + taskLostAfter
                 + ", sweeper=" + sweeper + ", retention=[" + retention + "], alerts=[" + alerts + "], dispatchWindow=" + (dispatchWindow == 0 ? "off" : dispatchWindow) + ", reconcileInterval=" + reconcileInterval
-                + ", databasePoolSize=" + databasePoolSize + ", applyConnections=" + applyConnections + "]";
+                + ", databasePoolSize=" + databasePoolSize + ", applyConnections=" + applyConnections + ", sliceSize=" + sliceSize + "]";
     }
 
     public static final class Builder {
@@ -104,6 +109,7 @@ public record CoordinatorConfig(
         private Duration reconcileInterval = Duration.ofSeconds(10);
         private int databasePoolSize = 10;
         private int applyConnections = DEFAULT_APPLY_CONNECTIONS;
+        private int sliceSize = DEFAULT_SLICE_SIZE;
         private UnaryOperator<Producer<byte[], byte[]>> producerDecorator = UnaryOperator.identity();
         private ProcessHealth health = new ProcessHealth();
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
@@ -194,6 +200,14 @@ public record CoordinatorConfig(
         }
 
         /** Connections that apply a large batch at once (default 1: one transaction per batch). */
+        public Builder sliceSize(int size) {
+            if (size < 1 || size > MAX_SLICE_SIZE) {
+                throw new IllegalArgumentException("coordinator setting 'slice-size' must be between 1 and " + MAX_SLICE_SIZE + ", got " + size);
+            }
+            this.sliceSize = size;
+            return this;
+        }
+
         public Builder applyConnections(int connections) {
             this.applyConnections = connections;
             return this;
@@ -274,7 +288,7 @@ public record CoordinatorConfig(
             String id = coordinatorId != null ? coordinatorId
                     : ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
             return new CoordinatorConfig(kafka, topics, groupId, jdbcUrl, dbUser, dbPassword, knownProcessors, pools, executorGroup, progressInterval, id, taskLostAfter,
-                    sweeper, retention, alerts, dispatchWindow, reconcileInterval, databasePoolSize, applyConnections, producerDecorator, health, meterRegistry, clock);
+                    sweeper, retention, alerts, dispatchWindow, reconcileInterval, databasePoolSize, applyConnections, sliceSize, producerDecorator, health, meterRegistry, clock);
         }
     }
 }

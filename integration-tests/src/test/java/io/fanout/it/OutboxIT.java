@@ -19,6 +19,7 @@ import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import io.fanout.shared.model.RetryPolicy;
 import io.fanout.shared.model.TaskKind;
+import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -110,7 +111,7 @@ class OutboxIT {
         FailingSends sends = new FailingSends();
         try (FanoutCluster cluster = cluster(sends)) {
             AtomicReference<UUID> doomed = new AtomicReference<>();
-            sends.failWhen(r -> r.topic().equals(cluster.topics.tasks()) && doomed(doomed, WireCodec.decodeTask(r.value()).taskId()));
+            sends.failWhen(r -> r.topic().equals(cluster.topics.tasks()) && doomed(doomed, WireCodec.decodeTasks(r.value()).get(0).taskId()));
             UUID job = squares(cluster, 10, 100);
             await().atMost(Duration.ofSeconds(30)).until(() -> sends.failed() >= 5); // its first send and four reconcile passes
 
@@ -139,7 +140,7 @@ class OutboxIT {
             all = (int) consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
         }
         return TopicRecords.read(cluster, cluster.topics.tasks(), all, OUTCOME).stream()
-                .collect(Collectors.groupingBy(r -> WireCodec.decodeTask(r.value()).taskId(), Collectors.counting()));
+                .flatMap(r -> WireCodec.decodeTasks(r.value()).stream()).collect(Collectors.groupingBy(TaskRecord::taskId, Collectors.counting()));
     }
 
     @Test
@@ -269,7 +270,7 @@ class OutboxIT {
         FailingSends sends = new FailingSends();
         try (FanoutCluster cluster = cluster(sends)) {
             cluster.startExecutor(Map.of("sum", new TestProcessors.SumOfSquares()));
-            sends.failNth(1, r -> r.topic().equals(cluster.topics.tasks()) && WireCodec.decodeTask(r.value()).kind() == TaskKind.REDUCE);
+            sends.failNth(1, r -> r.topic().equals(cluster.topics.tasks()) && WireCodec.decodeTasks(r.value()).get(0).kind() == TaskKind.REDUCE);
             UUID job = cluster.client().submit(JobRequests.builder("sum").params(Map.of("n", 50)).build());
             assertFinishedExactly(cluster, job, cluster.client().await(job, OUTCOME), TestProcessors.SumOfSquares.expected(50), 52);
             assertEquals(1, sends.failed());

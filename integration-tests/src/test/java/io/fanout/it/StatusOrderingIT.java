@@ -11,6 +11,7 @@ import io.fanout.shared.wire.Failure;
 import io.fanout.shared.wire.StatusEvent;
 import io.fanout.shared.wire.StatusMessage.MapRequest;
 import io.fanout.shared.wire.StatusMessage.StatusBatch;
+import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -255,7 +256,8 @@ class StatusOrderingIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(),
                 "SELECT count(*) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs) OR ?::uuid = ANY (final_jobs)", job, job) == 0);
         return TopicRecords.all(cluster, cluster.topics.tasks()).stream()
-                .map(r -> WireCodec.decodeTask(r.value()).taskId()).collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+                .flatMap(r -> WireCodec.decodeTasks(r.value()).stream()).map(TaskRecord::taskId)
+                .collect(Collectors.groupingBy(id -> id, Collectors.counting()));
     }
 
     private static String state(FanoutCluster cluster, UUID job, UUID task) {

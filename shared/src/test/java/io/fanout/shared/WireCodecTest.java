@@ -45,6 +45,43 @@ class WireCodecTest {
     }
 
     @Test
+    void aSliceCarriesEachTaskOfItsJob() {
+        UUID parent = UUID.randomUUID();
+        List<TaskRecord> tasks = List.of(
+                new TaskRecord(job, UUID.randomUUID(), parent, 0, 5, TaskKind.MAPPED, "primes", "range", PayloadFormat.KRYO, new byte[] {1, 2, 3}, 5000,
+                        1_700_000_000_000L, List.of("java.lang.IllegalArgumentException"), null),
+                new TaskRecord(job, UUID.randomUUID(), null, 3, 5, TaskKind.MAPPED, "primes", "item", PayloadFormat.JSON, null, 5000,
+                        1_700_000_000_000L, List.of("java.lang.IllegalArgumentException"), null));
+        List<TaskRecord> back = WireCodec.decodeTasks(WireCodec.encodeSlice(tasks));
+        assertEquals(2, back.size());
+        for (int i = 0; i < 2; i++) {
+            TaskRecord t = tasks.get(i);
+            TaskRecord b = back.get(i);
+            assertEquals(List.of(t.jobId(), t.taskId(), t.attempt(), t.statusPartition(), t.kind(), t.processor(), t.taskName(), t.payloadFormat(),
+                            t.timeoutMillis(), t.deadlineMillis(), t.nonRetryable()),
+                    List.of(b.jobId(), b.taskId(), b.attempt(), b.statusPartition(), b.kind(), b.processor(), b.taskName(), b.payloadFormat(),
+                            b.timeoutMillis(), b.deadlineMillis(), b.nonRetryable()));
+            assertEquals(t.parentId(), b.parentId());
+            assertArrayEquals(t.payload(), b.payload());
+        }
+        assertEquals(1, WireCodec.decodeTasks(WireCodec.encodeTask(tasks.get(0))).size(), "a record of one task reads as a list of one");
+    }
+
+    @Test
+    void aSliceIsOfOneJobWithoutAReduceAndUnreadableAsOneTask() {
+        TaskRecord t = new TaskRecord(job, UUID.randomUUID(), job, 0, 5, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0, List.of(), null);
+        TaskRecord other = new TaskRecord(UUID.randomUUID(), UUID.randomUUID(), null, 0, 5, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0,
+                List.of(), null);
+        TaskRecord reduce = new TaskRecord(job, UUID.randomUUID(), null, 0, 5, TaskKind.REDUCE, "p", TaskKind.REDUCE_TASK_NAME, PayloadFormat.NONE,
+                null, 0, 0, List.of(), new ReduceInputRange(1, 0, 1, 1, FEED));
+        assertThrows(IllegalArgumentException.class, () -> WireCodec.encodeSlice(List.of(t, other)));
+        assertThrows(IllegalArgumentException.class, () -> WireCodec.encodeSlice(List.of(t, reduce)));
+        assertThrows(IllegalArgumentException.class, () -> WireCodec.encodeSlice(List.of()));
+        WireFormatException e = assertThrows(WireFormatException.class, () -> WireCodec.decodeTask(WireCodec.encodeSlice(List.of(t, t))));
+        assertTrue(e.getMessage().contains("version 3"), e.getMessage()); // what an executor before slices says, and dead-letters it
+    }
+
+    @Test
     void reduceTasksCarryTheirInputRange() {
         TaskRecord t = new TaskRecord(job, UUID.randomUUID(), null, 0, 1, TaskKind.REDUCE, "p", TaskKind.REDUCE_TASK_NAME, PayloadFormat.NONE, null,
                 0, 0, List.of(), new ReduceInputRange(3, 100, 140, 12_345, FEED));

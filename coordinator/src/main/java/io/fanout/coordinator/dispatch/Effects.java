@@ -7,8 +7,9 @@ import io.fanout.shared.TopicNames;
 public record Effects(TaskPublisher tasks, JobEventPublisher events, DeadLetterPublisher deadLetters, ControlPublisher control,
                       CommandForwarder commands) {
 
-    public static Effects over(Producer<byte[], byte[]> producer, TopicNames topics) {
-        return new Effects(new TaskPublisher(producer, topics), new JobEventPublisher(producer, topics), new DeadLetterPublisher(producer, topics),
+    /** @param sliceSize the most tasks one task record carries (see {@link TaskSlices}) */
+    public static Effects over(Producer<byte[], byte[]> producer, TopicNames topics, int sliceSize) {
+        return new Effects(new TaskPublisher(producer, topics, sliceSize), new JobEventPublisher(producer, topics), new DeadLetterPublisher(producer, topics),
                 new ControlPublisher(producer, topics), new CommandForwarder(producer, topics));
     }
 }

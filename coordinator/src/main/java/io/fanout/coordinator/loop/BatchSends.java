@@ -50,9 +50,7 @@ final class BatchSends {
 
     List<Future<RecordMetadata>> send(AfterCommit after) {
         List<Future<RecordMetadata>> sends = new ArrayList<>(after.tasks.size() + after.events.size());
-        for (TaskDispatch d : after.tasks) {
-            sends.add(effects.tasks().publish(d));
-        }
+        effects.tasks().publish(after.tasks).forEach(s -> sends.add(s.ack()));
         for (NewDeadLetter letter : after.deadLetters) {
             log.warn("job {}: task {} ({}) dead-lettered after {} attempts ({}): {}: {}", letter.job().jobId(), letter.task().taskId(),
                     letter.task().taskName(), letter.attempt() + 1, letter.reason(), letter.failure().errorClass(), letter.failure().message());

@@ -29,7 +29,8 @@ final class UnitOfWork {
         private final Effects effects;
         private final Owed owed = new Owed();
         private final List<Supplier<Future<RecordMetadata>>> sends = new ArrayList<>();
-        private int tasks;
+        /** Task attempts to send, packed into records (slices) when sent. */
+        private final List<TaskDispatch> tasks = new ArrayList<>();
 
         private Owing(Effects effects) {
             this.effects = effects;
@@ -38,8 +39,7 @@ final class UnitOfWork {
         /** The record of a task's attempt, owed while the task is DISPATCHED. */
         void task(TaskDispatch d) {
             owed.task(d.job().ownerPartition(), d.task().jobId(), d.task().taskId());
-            sends.add(() -> effects.tasks().publish(d));
-            tasks++;
+            tasks.add(d);
         }
 
         /** A job's final event, owed until sent. */
@@ -60,16 +60,15 @@ final class UnitOfWork {
          */
         void add(AfterCommit after) {
             owed.add(after.owed());
-            after.tasks.forEach(d -> sends.add(() -> effects.tasks().publish(d)));
-            tasks += after.tasks.size();
+            tasks.addAll(after.tasks);
             after.events.forEach(e -> sends.add(() -> effects.events().publish(e)));
             after.deadLetters.forEach(l -> sends.add(() -> effects.deadLetters().publish(l)));
             after.letterSends.forEach(l -> sends.add(() -> effects.deadLetters().send(l.record())));
         }
 
-        /** How many task records it sends. */
+        /** How many task attempts it sends. */
         int tasks() {
-            return tasks;
+            return tasks.size();
         }
     }
 
@@ -102,15 +101,16 @@ final class UnitOfWork {
             Owing owing = new Owing(effects);
             T result = decision.decide(c, owing);
             List<Long> ids = outbox.record(c, owing.owed);
-            if (ids.isEmpty() && owing.sends.isEmpty()) {
+            if (ids.isEmpty() && owing.sends.isEmpty() && owing.tasks.isEmpty()) {
                 ownership.checkIfWritten(c, owned); // a step that found nothing to do
             } else {
                 ownership.check(c, owned);
             }
             return new Committed<>(result, owing, ids);
         });
-        List<Future<RecordMetadata>> sends = new ArrayList<>(done.owing().sends.size());
+        List<Future<RecordMetadata>> sends = new ArrayList<>(done.owing().sends.size() + 1);
         try {
+            effects.tasks().publish(done.owing().tasks).forEach(s -> sends.add(s.ack()));
             done.owing().sends.forEach(s -> sends.add(s.get()));
         } finally { // what was sent, and the rows, join the batches in flight even if a send threw: the rows are settled in order
             if (!sends.isEmpty() || !done.outboxIds().isEmpty()) {

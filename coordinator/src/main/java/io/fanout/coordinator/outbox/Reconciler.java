@@ -3,6 +3,7 @@ package io.fanout.coordinator.outbox;
 import io.fanout.coordinator.deadletter.LetterRecords;
 import io.fanout.coordinator.deadletter.LetterSend;
 import io.fanout.coordinator.dispatch.Effects;
+import io.fanout.coordinator.dispatch.TaskPublisher;
 import io.fanout.coordinator.store.DeadLetterStore;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.JobStore;
@@ -87,7 +88,9 @@ public final class Reconciler {
             int p = e.partition();
             List<Send> sends = new ArrayList<>();
             List<TaskDispatch> owedTasks = e.taskIds().isEmpty() ? List.of() : tasks.stillDispatched(conn, e.taskJobs(), e.taskIds());
-            owedTasks.forEach(d -> sends.add(new Send(effects.tasks().publish(d), o -> o.task(p, d.task().jobId(), d.task().taskId()))));
+            for (TaskPublisher.Sent s : effects.tasks().publish(owedTasks)) {
+                sends.add(new Send(s.ack(), o -> s.tasks().forEach(d -> o.task(p, d.task().jobId(), d.task().taskId()))));
+            }
             List<JobStore.Ended> ended = e.finalJobs().isEmpty() ? List.of() : jobs.ended(conn, e.finalJobs());
             for (JobStore.Ended x : ended) {
                 if (x.job().state() == JobState.CANCELLED) {

@@ -75,7 +75,7 @@ public final class ReduceFeeder implements AutoCloseable {
         this.tasks = tasks;
         this.producer = producer;
         this.topics = topics;
-        this.publisher = new TaskPublisher(producer, topics);
+        this.publisher = new TaskPublisher(producer, topics, 1); // a reduce goes in a record of its own
     }
 
     /** Feeds the job's reduce on the feeder's thread, unless this feeder is already at it. */

@@ -4,12 +4,14 @@ import io.fanout.shared.wire.TaskRecord;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 
-/** One received task attempt, from its record to its reported outcome. */
+/** One received task attempt, from its record (which may carry others: a slice) to its reported outcome. */
 final class Attempt {
 
     final TaskRecord task;
     final TopicPartition tp;
     final long offset;
+    /** Its place among the tasks its record carries (0 for a record of one task). */
+    final int item;
     /** How many times its record has been delivered, this time included (1 from a consumer group). */
     final int deliveryCount;
     /**
@@ -27,10 +29,11 @@ final class Attempt {
     volatile boolean withdrawn;
     volatile Thread worker;
 
-    Attempt(TaskRecord task, TopicPartition tp, long offset, int deliveryCount, long producedAt) {
+    Attempt(TaskRecord task, TopicPartition tp, long offset, int item, int deliveryCount, long producedAt) {
         this.task = task;
         this.tp = tp;
         this.offset = offset;
+        this.item = item;
         this.deliveryCount = deliveryCount;
         this.producedAt = producedAt;
     }

@@ -2,10 +2,8 @@ package io.fanout.executor.runtime;
 
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -14,16 +12,15 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Which records of each partition are still unfinished. Tasks finish out of order; the offset that
  * is safe to commit is the lowest unfinished one, so a crash never skips a task that did not
- * report. Thread-safe: records are added by the poll thread, finished from producer callbacks and
+ * report. A record of a slice is finished when each of its tasks is; tasks, not records, count as
+ * in flight. Thread-safe: records are added by the poll thread, finished from producer callbacks and
  * handed back from worker threads; each partition's state changes under its own lock, so a count
  * is never taken twice and the lowest offset is never read from a set emptied under it.
  */
 final class OffsetTracker {
 
     private static final class Partition {
-        final TreeSet<Long> unfinished = new TreeSet<>();
-        /** Unfinished records given back unrun: no longer in flight here. */
-        final Set<Long> handedBack = new HashSet<>();
+        final TreeMap<Long, RecordItems> unfinished = new TreeMap<>();
         long next = -1;
         /** No longer owned: what happens to its records is the next owner's business. */
         boolean forgotten;
@@ -32,39 +29,60 @@ final class OffsetTracker {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    void received(TopicPartition tp, long offset) {
+    /** A record of {@code items} tasks received. */
+    void received(TopicPartition tp, long offset, int items) {
         Partition p = partitions.computeIfAbsent(tp, k -> new Partition());
         synchronized (p) {
-            if (p.unfinished.add(offset)) {
-                inFlight.incrementAndGet();
+            if (p.unfinished.putIfAbsent(offset, new RecordItems(items)) == null) {
+                inFlight.addAndGet(items);
             }
             p.next = Math.max(p.next, offset + 1);
         }
     }
 
-    void finished(TopicPartition tp, long offset) {
+    /** A record of one task received. */
+    void received(TopicPartition tp, long offset) {
+        received(tp, offset, 1);
+    }
+
+    /** The outcome of the record's task {@code item} is reported; the record is finished once each of its tasks is. */
+    void finished(TopicPartition tp, long offset, int item) {
         Partition p = partitions.get(tp);
         if (p == null) {
             return;
         }
         synchronized (p) {
-            if (!p.forgotten && p.unfinished.remove(offset) && !p.handedBack.remove(offset)) {
+            RecordItems r = p.forgotten ? null : p.unfinished.get(offset);
+            if (r == null) {
+                return;
+            }
+            if (r.finish(item)) {
                 inFlight.decrementAndGet();
+            }
+            if (r.finished()) {
+                p.unfinished.remove(offset);
             }
         }
     }
 
+    /** A record of one task finished. */
+    void finished(TopicPartition tp, long offset) {
+        finished(tp, offset, 0);
+    }
+
     /**
-     * A record given back unrun (the executor is stopping): no longer counted as in flight, but
-     * still unfinished, so no offset past it is committed and the next owner runs it.
+     * The record's task {@code item} given back unrun (the executor is stopping): no longer counted
+     * as in flight, but its record stays unfinished, so no offset past it is committed and the next
+     * owner runs it.
      */
-    void handedBack(TopicPartition tp, long offset) {
+    void handedBack(TopicPartition tp, long offset, int item) {
         Partition p = partitions.get(tp);
         if (p == null) {
             return;
         }
         synchronized (p) {
-            if (!p.forgotten && p.unfinished.contains(offset) && p.handedBack.add(offset)) {
+            RecordItems r = p.forgotten ? null : p.unfinished.get(offset);
+            if (r != null && r.handBack(item)) {
                 inFlight.decrementAndGet();
             }
         }
@@ -80,7 +98,7 @@ final class OffsetTracker {
         partitions.forEach((tp, p) -> {
             long safe;
             synchronized (p) {
-                safe = p.unfinished.isEmpty() ? p.next : p.unfinished.first();
+                safe = p.unfinished.isEmpty() ? p.next : p.unfinished.firstKey();
             }
             if (safe >= 0) {
                 offsets.put(tp, new OffsetAndMetadata(safe));
@@ -96,7 +114,7 @@ final class OffsetTracker {
             if (p != null) {
                 synchronized (p) {
                     p.forgotten = true;
-                    inFlight.addAndGet(-(p.unfinished.size() - p.handedBack.size()));
+                    inFlight.addAndGet(-p.unfinished.values().stream().mapToInt(RecordItems::inFlight).sum());
                 }
             }
         }

@@ -6,6 +6,7 @@ import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import io.fanout.shared.wire.WireFormatException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -20,14 +21,18 @@ import org.slf4j.LoggerFactory;
 /**
  * The executor's consumer loop. It only polls, hands records to {@link Attempts}, and commits; it
  * never runs a task, so it keeps polling (and the member keeps its place in the group) however
- * long tasks take. When the buffer is full it pauses its partitions and keeps polling. Offsets are
- * committed up to the lowest unfinished task of each partition. An error that ends it makes the
- * executor unhealthy.
+ * long tasks take. It starts no more tasks than its buffer holds: the rest of a poll (a slice
+ * carries many tasks) waits here unstarted and unreported, with the partitions paused, until the
+ * buffer has room; the partitions are also paused while the buffer is full, and it keeps polling.
+ * Offsets are committed up to the lowest unfinished task of each partition. An error that ends it
+ * makes the executor unhealthy.
  */
 public final class PollLoop implements TaskSourceLoop {
 
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL = Duration.ofMillis(50);
+    /** How long a poll waits while tasks wait here for room in the buffer: they start after it. */
+    private static final Duration POLL_WHILE_PENDING = Duration.ofMillis(2);
 
     private final Consumer<byte[], byte[]> consumer;
     private final ExecutorConfig config;
@@ -35,6 +40,8 @@ public final class PollLoop implements TaskSourceLoop {
     private final OffsetCommitter committer;
     private final Attempts attempts;
     private final PoisonRecords poison;
+    /** Attempts received and not started: the buffer was full. Poll thread only. */
+    private final ArrayDeque<Attempt> pending = new ArrayDeque<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private boolean paused;
@@ -49,12 +56,12 @@ public final class PollLoop implements TaskSourceLoop {
         this.attempts = new Attempts(config, runner, reporter, new RecordSettlement() {
             @Override
             public void reported(Attempt a) {
-                tracker.finished(a.tp, a.offset);
+                tracker.finished(a.tp, a.offset, a.item);
             }
 
             @Override
             public void handedBack(Attempt a) {
-                tracker.handedBack(a.tp, a.offset); // still unfinished: no offset past it is committed, and the next owner runs it
+                tracker.handedBack(a.tp, a.offset, a.item); // still unfinished: no offset past it is committed, and the next owner runs it
             }
         }, meters);
     }
@@ -64,9 +71,10 @@ public final class PollLoop implements TaskSourceLoop {
         try {
             consumer.subscribe(List.of(config.topics().tasks(config.pool())), new Rebalance());
             while (!stopping) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(pending.isEmpty() ? POLL : POLL_WHILE_PENDING)) {
                     handle(r);
                 }
+                startPending();
                 flowControl();
                 committer.commitAsync();
             }
@@ -83,25 +91,34 @@ public final class PollLoop implements TaskSourceLoop {
 
     private void handle(ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        TaskRecord task;
+        List<TaskRecord> tasks;
         try {
-            task = WireCodec.decodeTask(r.value());
+            tasks = WireCodec.decodeTasks(r.value());
         } catch (WireFormatException e) {
             log.error("unreadable task record {}@{} goes to the dead-letter topic: {}", tp, r.offset(), e.getMessage());
             tracker.received(tp, r.offset());
             poison.deadLetter(r, e, () -> tracker.finished(tp, r.offset()));
             return;
         }
-        tracker.received(tp, r.offset());
-        attempts.start(new Attempt(task, tp, r.offset(), 1, r.timestamp()));
+        tracker.received(tp, r.offset(), tasks.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            pending.add(new Attempt(tasks.get(i), tp, r.offset(), i, 1, r.timestamp()));
+        }
+    }
+
+    /** Starts what waits here while the buffer has room. */
+    private void startPending() {
+        while (!pending.isEmpty() && tracker.inFlight() - pending.size() < config.maxBuffered()) {
+            attempts.start(pending.poll());
+        }
     }
 
     private void flowControl() {
         int inFlight = tracker.inFlight();
-        if (!paused && inFlight >= config.maxBuffered()) {
+        if (!paused && (inFlight >= config.maxBuffered() || !pending.isEmpty())) {
             consumer.pause(consumer.assignment());
             paused = true;
-        } else if (paused && inFlight <= config.maxBuffered() / 2 && !stopping) {
+        } else if (paused && pending.isEmpty() && inFlight <= config.maxBuffered() / 2 && !stopping) {
             consumer.resume(consumer.assignment());
             paused = false;
         }
@@ -113,6 +130,8 @@ public final class PollLoop implements TaskSourceLoop {
      */
     private void drain() {
         consumer.pause(consumer.assignment());
+        pending.forEach(a -> tracker.handedBack(a.tp, a.offset, a.item)); // never started: the next owner runs them
+        pending.clear();
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
         while (tracker.inFlight() > 0 && System.nanoTime() < deadline) {
             attempts.stopStarting(); // tasks waiting for a slot go back unrun
@@ -147,6 +166,7 @@ public final class PollLoop implements TaskSourceLoop {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            pending.removeIf(a -> partitions.contains(a.tp));
             attempts.held().withdraw(partitions);
             committer.commitSync(partitions);
             tracker.forget(partitions);
@@ -155,6 +175,7 @@ public final class PollLoop implements TaskSourceLoop {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            pending.removeIf(a -> partitions.contains(a.tp));
             attempts.held().withdraw(partitions);
             tracker.forget(partitions);
             committer.forget(partitions);

@@ -70,8 +70,11 @@ public final class ShareLoop implements TaskSourceLoop {
     private void decide(Attempt a, AcknowledgeType decision) {
         ShareMember.Key key = ShareMember.Key.of(a);
         ShareMember.Held h = held.get(key);
-        if (h != null && h.attempt == a) {
-            ShareMember.decide(held, key, h, decision);
+        if (h != null && h.carries(a)) {
+            AcknowledgeType whole = h.settle(a, decision);
+            if (whole != null) {
+                ShareMember.decide(held, key, h, whole);
+            }
         }
     }
 

@@ -49,8 +49,30 @@ final class ShareMember implements Runnable {
     static final class Held {
         /** The member that acknowledges it: the last one a poll delivered it to. */
         volatile ShareMember owner;
-        /** Its attempt, while it waits or runs here (null for an unreadable record). */
-        volatile Attempt attempt;
+        /** Its attempts, one per task it carries, while they wait or run here (null for an unreadable record). */
+        volatile List<Attempt> attempts;
+        /** How its tasks have left this executor (null for an unreadable record); guarded by this. */
+        RecordItems items;
+
+        /** Whether this is the record (this delivery of it) that {@code a} came in. */
+        boolean carries(Attempt a) {
+            List<Attempt> mine = attempts;
+            return mine != null && a.item < mine.size() && mine.get(a.item) == a;
+        }
+
+        /**
+         * Records how an attempt of this record left (ACCEPT: reported; RELEASE: handed back) and
+         * returns the record's decision once it has one: ACCEPT when every task is reported,
+         * RELEASE when none is in flight any more and one was handed back; else null.
+         */
+        synchronized AcknowledgeType settle(Attempt a, AcknowledgeType how) {
+            if (how == AcknowledgeType.ACCEPT) {
+                items.finish(a.item);
+            } else {
+                items.handBack(a.item);
+            }
+            return items.finished() ? AcknowledgeType.ACCEPT : items.handedBack() ? AcknowledgeType.RELEASE : null;
+        }
         /** How it is to be acknowledged, once known (set by any thread). */
         volatile AcknowledgeType decision;
         /** The broker refused an acknowledgement of it: its lock had expired, so it may be running elsewhere too. */
@@ -153,17 +175,24 @@ final class ShareMember implements Runnable {
             known.lost = false;
             return;
         }
-        TaskRecord task;
+        List<TaskRecord> tasks;
         try {
-            task = WireCodec.decodeTask(r.value());
+            tasks = WireCodec.decodeTasks(r.value());
         } catch (WireFormatException e) {
             log.error("unreadable task record {}@{} goes to the dead-letter topic: {}", key.tp(), r.offset(), e.getMessage());
             poison.deadLetter(r, e, () -> decide(key, h, AcknowledgeType.REJECT));
             return;
         }
-        Attempt attempt = new Attempt(task, key.tp(), r.offset(), r.deliveryCount().map(Short::intValue).orElse(1), r.timestamp());
-        h.attempt = attempt;
-        attempts.start(attempt);
+        int deliveryCount = r.deliveryCount().map(Short::intValue).orElse(1);
+        List<Attempt> taken = new ArrayList<>(tasks.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            taken.add(new Attempt(tasks.get(i), key.tp(), r.offset(), i, deliveryCount, r.timestamp()));
+        }
+        synchronized (h) {
+            h.items = new RecordItems(tasks.size());
+        }
+        h.attempts = taken;
+        taken.forEach(attempts::start);
     }
 
     private static Key key(ConsumerRecord<byte[], byte[]> r) {

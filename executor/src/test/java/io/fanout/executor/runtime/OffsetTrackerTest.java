@@ -32,6 +32,38 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void aSliceIsFinishedWhenEachOfItsTasksIs() {
+        OffsetTracker t = new OffsetTracker();
+        t.received(tp, 0, 3);
+        t.received(tp, 1);
+        assertEquals(4, t.inFlight(), "tasks count, not records");
+        t.finished(tp, 1);
+        t.finished(tp, 0, 2);
+        t.finished(tp, 0, 2);
+        t.finished(tp, 0, 0);
+        assertEquals(1, t.inFlight());
+        assertEquals(0, t.safeOffsets().get(tp).offset(), "one task of the slice has not reported");
+        t.finished(tp, 0, 1);
+        assertEquals(0, t.inFlight());
+        assertEquals(2, t.safeOffsets().get(tp).offset());
+    }
+
+    @Test
+    void aSliceWithATaskHandedBackStaysUnfinishedForTheNextOwner() {
+        OffsetTracker t = new OffsetTracker();
+        t.received(tp, 0, 2);
+        t.finished(tp, 0, 0);
+        t.handedBack(tp, 0, 1);
+        t.handedBack(tp, 0, 1);
+        t.handedBack(tp, 0, 0); // reported before: not in flight any more
+        assertEquals(0, t.inFlight());
+        assertEquals(0, t.safeOffsets().get(tp).offset(), "the next owner runs the slice again");
+        t.received(tp, 1, 2);
+        t.forget(List.of(tp));
+        assertEquals(0, t.inFlight());
+    }
+
+    @Test
     void finishingTwiceCountsOnce() {
         OffsetTracker t = new OffsetTracker();
         t.received(tp, 0);
@@ -61,8 +93,8 @@ class OffsetTrackerTest {
         t.received(tp, 0);
         t.received(tp, 1);
         t.received(tp, 2);
-        t.handedBack(tp, 0);
-        t.handedBack(tp, 0);
+        t.handedBack(tp, 0, 0);
+        t.handedBack(tp, 0, 0);
         assertEquals(2, t.inFlight());
         assertEquals(0, t.safeOffsets().get(tp).offset(), "a record handed back is still unfinished");
         t.forget(List.of(tp));

@@ -53,9 +53,13 @@ class PollLoopTest {
     private Thread thread;
 
     private PollLoop start(Processor processor, boolean acksAtOnce) {
+        return start(processor, acksAtOnce, 500);
+    }
+
+    private PollLoop start(Processor processor, boolean acksAtOnce, int maxBuffered) {
         producer = new MockProducer<>(acksAtOnce, null, new ByteArraySerializer(), new ByteArraySerializer());
         ExecutorConfig config = ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
-                .heartbeatInterval(Duration.ofSeconds(30)).shutdownGrace(Duration.ofSeconds(5)).build();
+                .heartbeatInterval(Duration.ofSeconds(30)).shutdownGrace(Duration.ofSeconds(5)).concurrency(Math.min(maxBuffered, ExecutorConfig.DEFAULT_CONCURRENCY)).maxBuffered(maxBuffered).build();
         reporter = new StatusReporter(producer, TOPICS, config.executorId(), health);
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, TOPICS), config.kafka(), TOPICS, config.executorId(),
                 config.pool(), config.clock());
@@ -94,6 +98,35 @@ class PollLoopTest {
     private Long committed() {
         OffsetAndMetadata om = consumer.committed(Set.of(tp)).get(tp);
         return om == null ? null : om.offset();
+    }
+
+    /**
+     * A slice carries more tasks than the buffer holds: only as many start (and are reported
+     * received) as it has room for, the rest wait unreported; the slice's offset is committed once
+     * each of its tasks has reported, and one failing task leaves its neighbours alone.
+     */
+    @Test
+    void aSliceLargerThanTheBufferStartsWhatFitsAndIsCommittedWhenEachTaskReported() {
+        CountDownLatch release = new CountDownLatch(1);
+        List<TaskRecord> slice = Stream.generate(this::task).limit(6).toList();
+        UUID failing = slice.get(4).taskId();
+        start(ctx -> {
+            release.await();
+            if (ctx.taskId().equals(failing)) {
+                throw new IllegalStateException("item 4 fails");
+            }
+            return 1L;
+        }, true, 3);
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), 1, null, WireCodec.encodeSlice(slice))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().filter(e -> e.state() == TaskState.RUNNING).count() == 3);
+        assertEquals(3, sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED).count(), "the buffer holds 3: the rest wait unreported");
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(2).equals(committed()));
+        Map<TaskState, Long> outcomes = sentEvents().stream().filter(e -> e.state().isTerminal())
+                .collect(java.util.stream.Collectors.groupingBy(StatusEvent::state, java.util.stream.Collectors.counting()));
+        assertEquals(Map.of(TaskState.SUCCEEDED, 6L, TaskState.FAILED, 1L), outcomes, "the first record's task, the slice's five, its failing one");
+        assertEquals(7, sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED).count());
+        assertTrue(health.healthy());
     }
 
     @Test

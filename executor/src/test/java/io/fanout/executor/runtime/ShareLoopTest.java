@@ -203,6 +203,38 @@ class ShareLoopTest {
         assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
     }
 
+    /** A slice is accepted once each of its tasks has reported, a failing one included; none runs twice. */
+    @Test
+    void aSliceIsAcceptedOnceEachOfItsTasksHasReported() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        UUID job = UUID.randomUUID();
+        List<TaskRecord> slice = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            slice.add(new TaskRecord(job, UUID.randomUUID(), job, 0, 0, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0, List.of(), null));
+        }
+        UUID slow = slice.get(1).taskId();
+        UUID failing = slice.get(2).taskId();
+        Map<UUID, AtomicInteger> runs = new java.util.concurrent.ConcurrentHashMap<>();
+        start(ctx -> {
+            runs.computeIfAbsent(ctx.taskId(), id -> new AtomicInteger()).incrementAndGet();
+            if (ctx.taskId().equals(slow)) {
+                release.await();
+            }
+            if (ctx.taskId().equals(failing)) {
+                throw new IllegalStateException("this one fails");
+            }
+            return 1L;
+        }, Duration.ofSeconds(10), 4);
+        group.deliver(record(0, WireCodec.encodeSlice(slice)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.size() == 4);
+        Thread.sleep(200); // the three others have reported by now: the slice still waits for the slow one
+        assertTrue(group.acknowledgements.stream().noneMatch(a -> a.equals("0:ACCEPT") || a.equals("0:RELEASE")), group.acknowledgements::toString);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy()).until(() -> group.acknowledgements.contains("0:ACCEPT"));
+        assertTrue(runs.values().stream().allMatch(n -> n.get() == 1), runs::toString);
+        assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
+    }
+
     @Test
     void anUnreadableRecordIsRejectedOnceDeadLetteredAndTheNextRuns() {
         AtomicInteger runs = new AtomicInteger();

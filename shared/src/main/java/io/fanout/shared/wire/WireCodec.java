@@ -23,6 +23,11 @@ public final class WireCodec {
      * other records keep {@link #VERSION}, so executors that only know it still read them.
      */
     static final int FEED_VERSION = 2;
+    /**
+     * A task record carrying a slice: several tasks of one job, what they share written once. Only
+     * coordinators with a slice size above 1 write it; executors of earlier versions cannot read it.
+     */
+    static final int SLICE_VERSION = 3;
     private static final int STATUS_BATCH = 1;
     private static final int MAP_REQUEST = 2;
 
@@ -53,6 +58,97 @@ public final class WireCodec {
         return out.toByteArray();
     }
 
+    /**
+     * A slice: the tasks of one job (none a reduce), one record. What the job gives every task (its
+     * status partition, processor, timeout, deadline, non-retryable classes) is written once.
+     */
+    public static byte[] encodeSlice(List<TaskRecord> tasks) {
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException("a slice carries at least one task");
+        }
+        TaskRecord first = tasks.get(0);
+        int size = 64 + first.processor().length() * 3;
+        for (TaskRecord t : tasks) {
+            if (!t.jobId().equals(first.jobId()) || t.statusPartition() != first.statusPartition() || !t.processor().equals(first.processor())
+                    || t.timeoutMillis() != first.timeoutMillis() || t.deadlineMillis() != first.deadlineMillis()
+                    || !t.nonRetryable().equals(first.nonRetryable()) || t.kind() == TaskKind.REDUCE) {
+                throw new IllegalArgumentException("a slice carries tasks of one job, none a reduce: " + t + " does not go with " + first);
+            }
+            size += 48 + t.taskName().length() * 3 + (t.payload() == null ? 0 : t.payload().length);
+        }
+        BinaryOut out = new BinaryOut(size);
+        out.writeByte(SLICE_VERSION)
+                .writeUuid(first.jobId())
+                .writeInt(first.statusPartition())
+                .writeString(first.processor())
+                .writeLong(first.timeoutMillis())
+                .writeLong(first.deadlineMillis())
+                .writeInt(first.nonRetryable().size());
+        first.nonRetryable().forEach(out::writeString);
+        out.writeInt(tasks.size());
+        for (TaskRecord t : tasks) {
+            out.writeUuid(t.taskId())
+                    .writeNullableUuid(t.parentId())
+                    .writeInt(t.attempt())
+                    .writeByte(t.kind().code())
+                    .writeString(t.taskName())
+                    .writeByte(t.payloadFormat().code())
+                    .writeBytes(t.payload());
+        }
+        return out.toByteArray();
+    }
+
+    /** The tasks of a task record: one, or a slice's. */
+    public static List<TaskRecord> decodeTasks(byte[] bytes) {
+        if (bytes == null || bytes.length == 0 || bytes[0] != SLICE_VERSION) {
+            return List.of(decodeTask(bytes));
+        }
+        try {
+            BinaryIn in = new BinaryIn(bytes);
+            in.expectVersion(SLICE_VERSION, "task slice");
+            UUID jobId = in.readUuid();
+            int statusPartition = in.readInt();
+            String processor = requireText(in.readString(), "processor");
+            long timeout = in.readLong();
+            long deadline = in.readLong();
+            List<String> nonRetryable = List.copyOf(readNonRetryable(in)); // one list for every task
+            int n = in.readCount("sliced task");
+            if (n == 0) {
+                throw new WireFormatException("task slice carries no task");
+            }
+            List<TaskRecord> tasks = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                UUID taskId = in.readUuid();
+                UUID parentId = in.readNullableUuid();
+                int attempt = in.readInt();
+                TaskKind kind = TaskKind.ofCode(in.readByte());
+                if (kind == TaskKind.REDUCE) {
+                    throw new WireFormatException("task slice carries a reduce task");
+                }
+                String taskName = requireText(in.readString(), "task name");
+                PayloadFormat format = PayloadFormat.ofCode(in.readByte());
+                tasks.add(new TaskRecord(jobId, taskId, parentId, attempt, statusPartition, kind, processor, taskName, format, in.readBytes(), timeout,
+                        deadline, nonRetryable, null));
+            }
+            in.expectEnd("task slice");
+            return tasks;
+        } catch (WireFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new WireFormatException("not a task slice: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> readNonRetryable(BinaryIn in) {
+        int n = in.readCount("non-retryable class");
+        List<String> nonRetryable = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            nonRetryable.add(requireText(in.readString(), "non-retryable class"));
+        }
+        return nonRetryable;
+    }
+
+    /** A record of one task; a slice is read by {@link #decodeTasks}. */
     public static TaskRecord decodeTask(byte[] bytes) {
         try {
             BinaryIn in = new BinaryIn(bytes);
@@ -69,11 +165,7 @@ public final class WireCodec {
             byte[] payload = in.readBytes();
             long timeout = in.readLong();
             long deadline = in.readLong();
-            int n = in.readCount("non-retryable class");
-            List<String> nonRetryable = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                nonRetryable.add(requireText(in.readString(), "non-retryable class"));
-            }
+            List<String> nonRetryable = readNonRetryable(in);
             ReduceInputRange range = kind == TaskKind.REDUCE
                     ? new ReduceInputRange(in.readInt(), in.readLong(), in.readLong(), in.readLong(), version >= FEED_VERSION ? in.readNullableUuid() : null)
                     : null;

@@ -34,6 +34,11 @@ class WireDecoderFuzzTest {
             "square", PayloadFormat.KRYO, new byte[] {1, 2, 3, 4}, 5000, 1_700_000_000_000L, List.of("java.lang.IllegalStateException"), null));
     private static final byte[] REDUCE_TASK = WireCodec.encodeTask(new TaskRecord(JOB, UUID.randomUUID(), null, 0, 3, TaskKind.REDUCE, "squares",
             TaskKind.REDUCE_TASK_NAME, PayloadFormat.NONE, null, 0, 0, List.of(), new ReduceInputRange(2, 10, 20, 300, UUID.randomUUID())));
+    private static final byte[] SLICE = WireCodec.encodeSlice(List.of(
+            new TaskRecord(JOB, UUID.randomUUID(), JOB, 0, 3, TaskKind.MAPPED, "squares", "square", PayloadFormat.KRYO, new byte[] {1, 2}, 5000,
+                    1_700_000_000_000L, List.of("java.lang.IllegalStateException"), null),
+            new TaskRecord(JOB, UUID.randomUUID(), null, 2, 3, TaskKind.MAPPED, "squares", "item", PayloadFormat.JSON, new byte[0], 5000,
+                    1_700_000_000_000L, List.of("java.lang.IllegalStateException"), null)));
     private static final byte[] STATUS = WireCodec.encodeStatus(new StatusBatch(JOB, "executor-1", List.of(
             StatusEvent.received(UUID.randomUUID(), 0, 1),
             StatusEvent.succeeded(UUID.randomUUID(), 0, 2, false, new byte[] {5, 6}, null),
@@ -46,6 +51,7 @@ class WireDecoderFuzzTest {
     @Property(tries = 25_000)
     void taskRecords(@ForAll("taskRecords") byte[] record) {
         decodesOrRefuses(record, WireCodec::decodeTask);
+        decodesOrRefuses(record, WireCodec::decodeTasks);
     }
 
     @Property(tries = 25_000)
@@ -61,6 +67,7 @@ class WireDecoderFuzzTest {
     @Property(tries = 25_000)
     void anyRecordThroughEveryDecoder(@ForAll("anyRecord") byte[] record) {
         decodesOrRefuses(record, WireCodec::decodeTask);
+        decodesOrRefuses(record, WireCodec::decodeTasks);
         decodesOrRefuses(record, WireCodec::decodeStatus);
         decodesOrRefuses(record, WireCodec::decodeReduceInput);
     }
@@ -82,7 +89,7 @@ class WireDecoderFuzzTest {
 
     @Provide
     Arbitrary<byte[]> taskRecords() {
-        return Arbitraries.oneOf(mutated(TASK), mutated(REDUCE_TASK), random());
+        return Arbitraries.oneOf(mutated(TASK), mutated(REDUCE_TASK), mutated(SLICE), random());
     }
 
     @Provide
@@ -97,7 +104,7 @@ class WireDecoderFuzzTest {
 
     @Provide
     Arbitrary<byte[]> anyRecord() {
-        return Arbitraries.oneOf(mutated(TASK), mutated(REDUCE_TASK), mutated(STATUS), mutated(MAP), mutated(CHUNK), random());
+        return Arbitraries.oneOf(mutated(TASK), mutated(REDUCE_TASK), mutated(SLICE), mutated(STATUS), mutated(MAP), mutated(CHUNK), random());
     }
 
     private static Arbitrary<byte[]> random() {

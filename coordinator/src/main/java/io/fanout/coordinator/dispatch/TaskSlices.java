@@ -1,0 +1,72 @@
+package io.fanout.coordinator.dispatch;
+
+import io.fanout.coordinator.store.TaskDispatch;
+import io.fanout.shared.model.TaskKind;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.ToIntFunction;
+
+/**
+ * Packs task attempts into the records that carry them. The mapped tasks of a job sent together
+ * go in slices: at most {@code sliceSize} tasks and {@link #MAX_SLICE_BYTES} of payload a record.
+ * A slice is also small enough that every partition of the pool's topic gets
+ * {@link #SLICES_PER_PARTITION} of them, and that n tasks go in at least √n slices: a record's cost
+ * is shared by its tasks, but a slice runs on one executor, so fewer, larger slices spread the work
+ * less evenly over the pool (a share group's executors may outnumber the partitions). Every other
+ * attempt (a root, a reduce, a job's lone task) goes in a record of its own, as does everything with
+ * a slice size of 1.
+ */
+final class TaskSlices {
+
+    /** Payload bytes of one slice: well below the producer's and brokers' default record limit (1 MiB). */
+    static final int MAX_SLICE_BYTES = 256 * 1024;
+    static final int SLICES_PER_PARTITION = 2;
+
+    /** What a slice's tasks share, written once in its record. */
+    private record Shared(UUID jobId, String pool, int statusPartition, String processor, long timeoutMillis, long deadlineMillis,
+                          List<String> nonRetryable) {
+
+        static Shared of(TaskDispatch d) {
+            return new Shared(d.task().jobId(), d.job().pool(), d.job().ownerPartition(), d.job().processor(), d.job().taskTimeoutMillis(),
+                    d.job().deadlineMillis(), d.job().retry().nonRetryable());
+        }
+    }
+
+    private TaskSlices() {
+    }
+
+    /** The records that carry these attempts, each a list of the attempts it carries, in the order first given. */
+    static List<List<TaskDispatch>> of(List<TaskDispatch> dispatches, int sliceSize, ToIntFunction<String> partitionsOfPool) {
+        List<List<TaskDispatch>> records = new ArrayList<>();
+        Map<Shared, List<TaskDispatch>> sliceable = new LinkedHashMap<>();
+        for (TaskDispatch d : dispatches) {
+            if (sliceSize > 1 && d.task().kind() == TaskKind.MAPPED) {
+                sliceable.computeIfAbsent(Shared.of(d), s -> new ArrayList<>()).add(d);
+            } else {
+                records.add(List.of(d));
+            }
+        }
+        for (Map.Entry<Shared, List<TaskDispatch>> e : sliceable.entrySet()) {
+            List<TaskDispatch> tasks = e.getValue();
+            int partitions = Math.max(1, partitionsOfPool.applyAsInt(e.getKey().pool()));
+            int size = Math.max(1, Math.min(Math.min(sliceSize, tasks.size() / (SLICES_PER_PARTITION * partitions)), (int) Math.sqrt(tasks.size())));
+            List<TaskDispatch> slice = new ArrayList<>(size);
+            long bytes = 0;
+            for (TaskDispatch d : tasks) {
+                int payload = d.task().payload() == null ? 0 : d.task().payload().length;
+                if (!slice.isEmpty() && (slice.size() == size || bytes + payload > MAX_SLICE_BYTES)) {
+                    records.add(slice);
+                    slice = new ArrayList<>(size);
+                    bytes = 0;
+                }
+                slice.add(d);
+                bytes += payload;
+            }
+            records.add(slice);
+        }
+        return records;
+    }
+}
