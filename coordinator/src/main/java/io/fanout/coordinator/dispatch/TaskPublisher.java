@@ -43,7 +43,7 @@ public final class TaskPublisher {
         if (dispatches.isEmpty()) {
             return List.of();
         }
-        List<List<TaskDispatch>> records = TaskSlices.of(dispatches, sliceSize, pool -> producer.partitionsFor(topics.tasks(pool)).size());
+        List<List<TaskDispatch>> records = TaskSlices.of(dispatches, sliceSize, this::partitions);
         List<Sent> sent = new ArrayList<>(records.size());
         for (List<TaskDispatch> record : records) {
             sent.add(new Sent(record, send(record)));
@@ -54,6 +54,19 @@ public final class TaskPublisher {
     /** Sends one attempt in a record of its own. */
     public Future<RecordMetadata> publish(TaskDispatch d) {
         return send(List.of(d));
+    }
+
+    /**
+     * The partitions of a pool's task topic, or 1 when its metadata cannot be had: a send to it
+     * then fails in its future, as every send failure does, and is owed in the outbox; a throw here
+     * would leave the caller's records unsent and unowed.
+     */
+    private int partitions(String pool) {
+        try {
+            return producer.partitionsFor(topics.tasks(pool)).size();
+        } catch (RuntimeException e) {
+            return 1;
+        }
     }
 
     private Future<RecordMetadata> send(List<TaskDispatch> record) {

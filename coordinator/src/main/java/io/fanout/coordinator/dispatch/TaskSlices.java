@@ -11,7 +11,7 @@ import java.util.function.ToIntFunction;
 
 /**
  * Packs task attempts into the records that carry them. The mapped tasks of a job sent together
- * go in slices: at most {@code sliceSize} tasks and {@link #MAX_SLICE_BYTES} of payload a record.
+ * go in slices: at most {@code sliceSize} tasks and {@link #MAX_SLICE_BYTES} a record.
  * A slice is also small enough that every partition of the pool's topic gets
  * {@link #SLICES_PER_PARTITION} of them, and that n tasks go in at least √n slices: a record's cost
  * is shared by its tasks, but a slice runs on one executor, so fewer, larger slices spread the work
@@ -21,8 +21,10 @@ import java.util.function.ToIntFunction;
  */
 final class TaskSlices {
 
-    /** Payload bytes of one slice: well below the producer's and brokers' default record limit (1 MiB). */
+    /** Bytes of one slice's tasks: well below the producer's and brokers' default record limit (1 MiB). */
     static final int MAX_SLICE_BYTES = 256 * 1024;
+    /** A task's bytes in a slice besides its payload and name: ids, attempt, kind, format, lengths. */
+    private static final int TASK_OVERHEAD = 64;
     static final int SLICES_PER_PARTITION = 2;
 
     /** What a slice's tasks share, written once in its record. */
@@ -56,17 +58,22 @@ final class TaskSlices {
             List<TaskDispatch> slice = new ArrayList<>(size);
             long bytes = 0;
             for (TaskDispatch d : tasks) {
-                int payload = d.task().payload() == null ? 0 : d.task().payload().length;
-                if (!slice.isEmpty() && (slice.size() == size || bytes + payload > MAX_SLICE_BYTES)) {
+                long taskBytes = bytes(d);
+                if (!slice.isEmpty() && (slice.size() == size || bytes + taskBytes > MAX_SLICE_BYTES)) {
                     records.add(slice);
                     slice = new ArrayList<>(size);
                     bytes = 0;
                 }
                 slice.add(d);
-                bytes += payload;
+                bytes += taskBytes;
             }
             records.add(slice);
         }
         return records;
+    }
+
+    /** At most what a task takes in a slice (its name counted at three bytes a character, UTF-8's most for Java's chars). */
+    private static long bytes(TaskDispatch d) {
+        return TASK_OVERHEAD + 3L * d.task().taskName().length() + (d.task().payload() == null ? 0 : d.task().payload().length);
     }
 }

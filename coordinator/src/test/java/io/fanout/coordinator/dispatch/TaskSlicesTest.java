@@ -12,6 +12,7 @@ import io.fanout.shared.model.RetryPolicy;
 import io.fanout.shared.model.TaskIds;
 import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.wire.ReduceInputRange;
+import io.fanout.shared.wire.WireCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -72,6 +73,13 @@ class TaskSlicesTest {
         List<List<TaskDispatch>> big = TaskSlices.of(mapped(job, 2_000, 100 * 1024), 64, pool -> PARTITIONS);
         assertTrue(big.stream().allMatch(r -> r.size() <= 2), "at most 256 KiB of payload a slice");
         assertEquals(2_000, big.stream().mapToInt(List::size).sum());
+
+        List<TaskDispatch> longNames = mapped(job, 1_000_000, 1).stream().map(d -> new TaskDispatch(new NewTask(d.task().jobId(), d.task().taskId(),
+                d.task().parentId(), TaskKind.MAPPED, "n".repeat(1_000), PayloadFormat.KRYO, d.task().payload()), 0, job, null)).toList();
+        for (List<TaskDispatch> r : TaskSlices.of(longNames, 1_000, pool -> 1)) {
+            assertTrue(WireCodec.encodeSlice(r.stream().map(TaskDispatch::record).toList()).length <= TaskSlices.MAX_SLICE_BYTES,
+                    "names count towards a slice's size");
+        }
     }
 
     private static List<TaskDispatch> mapped(JobRow job, int n, int payloadBytes) {

@@ -222,6 +222,19 @@ final class Attempts {
         }
     }
 
+    /**
+     * An attempt received but never started here (its poll held more than the buffer takes) goes
+     * back at a graceful stop as one waiting for a slot does: reported SUSPENDED, unstarted, so the
+     * coordinator dispatches it again at once; a reduce goes back uncommitted.
+     */
+    void returnUnstarted(Attempt attempt) {
+        if (attempt.task.kind() != TaskKind.REDUCE) {
+            returnToCoordinator(attempt, config.clock().millis());
+        } else {
+            handBack(attempt);
+        }
+    }
+
     private void handBack(Attempt attempt) {
         held.remove(attempt);
         settlement.handedBack(attempt);

@@ -130,7 +130,7 @@ public final class PollLoop implements TaskSourceLoop {
      */
     private void drain() {
         consumer.pause(consumer.assignment());
-        pending.forEach(a -> tracker.handedBack(a.tp, a.offset, a.item)); // never started: the next owner runs them
+        pending.forEach(attempts::returnUnstarted); // as the attempts waiting for a slot: back to the coordinator, unstarted
         pending.clear();
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
         while (tracker.inFlight() > 0 && System.nanoTime() < deadline) {

@@ -129,6 +129,32 @@ class PollLoopTest {
         assertTrue(health.healthy());
     }
 
+    /** A graceful stop gives back a slice's tasks that never started as it gives back those waiting for a slot: reported SUSPENDED, unstarted. */
+    @Test
+    void aGracefulStopGivesBackTheTasksOfASliceThatNeverStarted() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<TaskRecord> slice = Stream.generate(this::task).limit(6).toList();
+        PollLoop loop = start(ctx -> {
+            release.await();
+            return 1L;
+        }, true, 3);
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), 1, null, WireCodec.encodeSlice(slice))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().filter(e -> e.state() == TaskState.RUNNING).count() == 3);
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+            try {
+                loop.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().filter(e -> e.state() == TaskState.SUSPENDED).count() == 4);
+        release.countDown();
+        stopped.get(20, TimeUnit.SECONDS);
+        assertEquals(3, sentEvents().stream().filter(e -> e.state() == TaskState.SUCCEEDED).count(), "what ran finished");
+        assertEquals(3, sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED).count(), "the four given back never started");
+        assertTrue(health.healthy());
+    }
+
     @Test
     void anErrorThatEndsThePollLoopMakesTheExecutorUnhealthy() throws Exception {
         start(ctx -> null, true);
