@@ -5,6 +5,7 @@ import io.fanout.shared.metrics.FanoutMeters;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * starts with two, and adds one (up to {@code min(8, concurrency)}) when every member has held an
  * undecided record for a while and slots are free: tasks longer than that hold their member, not
  * the executor's intake. When a member breaks, the executor stops taking work and hands back what
- * runs, as a broken loop did when it had one consumer.
+ * runs, as a broken loop did when it had one consumer. Like the poll loop, it starts no more tasks
+ * than its buffer holds: the rest of what its members took (a slice carries many tasks) waits here,
+ * unstarted and unreported, its records renewed while they wait.
  */
 public final class ShareLoop implements TaskSourceLoop {
 
@@ -43,6 +46,10 @@ public final class ShareLoop implements TaskSourceLoop {
     private final int mostMembers;
     private final List<ShareMember> members = new CopyOnWriteArrayList<>();
     private final Map<ShareMember.Key, ShareMember.Held> held = new ConcurrentHashMap<>();
+    /** Attempts taken and not started: the buffer was full. */
+    private final ConcurrentLinkedQueue<Attempt> pending = new ConcurrentLinkedQueue<>();
+    private final Object starting = new Object();
+    private volatile boolean stopping;
     private final CountDownLatch stopAsked = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -76,6 +83,43 @@ public final class ShareLoop implements TaskSourceLoop {
                 ShareMember.decide(held, key, h, whole);
             }
         }
+        startPending(); // room in the buffer
+    }
+
+    private final ShareMember.Intake intake = new ShareMember.Intake() {
+        @Override
+        public void offer(List<Attempt> taken) {
+            pending.addAll(taken);
+            startPending();
+        }
+
+        @Override
+        public int waiting() {
+            return attempts.waiting() + pending.size();
+        }
+    };
+
+    /** Starts what waits here while the buffer has room (tasks waiting for a slot or running count). */
+    private void startPending() {
+        synchronized (starting) {
+            while (!stopping && attempts.waiting() + attempts.running() < config.maxBuffered()) {
+                Attempt a = pending.poll();
+                if (a == null) {
+                    return;
+                }
+                attempts.start(a);
+            }
+        }
+    }
+
+    /** At a stop, what never started goes back to the coordinator as what waits for a slot does: reported SUSPENDED, unstarted. */
+    private void returnPending() {
+        stopping = true;
+        synchronized (starting) {
+            for (Attempt a = pending.poll(); a != null; a = pending.poll()) {
+                attempts.returnUnstarted(a);
+            }
+        }
     }
 
     @Override
@@ -97,6 +141,7 @@ public final class ShareLoop implements TaskSourceLoop {
             log.error("executor {} share loop stopped by an unexpected error; the executor stops", config.executorId(), e);
             config.health().failed("executor share loop", e);
             attempts.stopStarting();
+            returnPending();
             attempts.handBackRunning();
         } finally {
             stopMembers();
@@ -126,12 +171,13 @@ public final class ShareLoop implements TaskSourceLoop {
     /** A member broke: nothing more starts, what runs is handed back, and the loop stops. */
     private void memberBroke() {
         attempts.stopStarting();
+        returnPending();
         attempts.handBackRunning();
         stopAsked.countDown();
     }
 
     private boolean everyMemberHeld() {
-        if (attempts.waiting() > 0 || attempts.running() >= config.concurrency()) {
+        if (attempts.waiting() > 0 || !pending.isEmpty() || attempts.running() >= config.concurrency()) {
             return false;
         }
         for (ShareMember m : members) {
@@ -144,7 +190,7 @@ public final class ShareLoop implements TaskSourceLoop {
 
     private void startMember() {
         int index = members.size();
-        ShareMember member = new ShareMember(consumers.apply(index), "share member " + index, held, this::memberBroke, config, attempts, poison);
+        ShareMember member = new ShareMember(consumers.apply(index), "share member " + index, held, this::memberBroke, config, attempts, intake, poison);
         members.add(member);
         Thread.ofPlatform().name("fanout-executor-share-" + index).start(member);
     }
@@ -152,6 +198,7 @@ public final class ShareLoop implements TaskSourceLoop {
     @Override
     public void stop() throws InterruptedException {
         attempts.stopStarting();
+        returnPending();
         stopAsked.countDown();
         stopped.await(config.shutdownGrace().toMillis() + TimeUnit.SECONDS.toMillis(MEMBER_CLOSE_SECONDS + 10), TimeUnit.MILLISECONDS);
     }

@@ -82,6 +82,7 @@ final class ShareMember implements Runnable {
     private final ShareConsumer<byte[], byte[]> consumer;
     private final ExecutorConfig config;
     private final Attempts attempts;
+    private final Intake intake;
     private final PoisonRecords poison;
     private final String name;
     /** Every record the executor's members hold, shared by them. */
@@ -100,14 +101,23 @@ final class ShareMember implements Runnable {
     /** Acknowledgements made since the last poll or commit: only those send them. Member thread only. */
     private boolean unsent;
 
+    /** Where a member's attempts go to be started: the executor's, which starts them as its buffer has room. */
+    interface Intake {
+        void offer(List<Attempt> taken);
+
+        /** Attempts taken and not started, whether waiting here for room or for a slot. */
+        int waiting();
+    }
+
     ShareMember(ShareConsumer<byte[], byte[]> consumer, String name, Map<Key, Held> held, Runnable broke, ExecutorConfig config, Attempts attempts,
-                PoisonRecords poison) {
+                Intake intake, PoisonRecords poison) {
         this.consumer = consumer;
         this.name = name;
         this.held = held;
         this.broke = broke;
         this.config = config;
         this.attempts = attempts;
+        this.intake = intake;
         this.poison = poison;
         // Runs on the member's thread, inside poll or commitSync.
         consumer.setAcknowledgementCommitCallback((offsets, error) -> {
@@ -131,7 +141,7 @@ final class ShareMember implements Runnable {
             while (!stopping) {
                 // Enough records wait for a slot: take no more for now. A member that holds records polls on, as
                 // only a poll brings its renewed records back to be renewed again before their lock runs out.
-                if (!holdsAny() && attempts.waiting() >= config.concurrency()) {
+                if (!holdsAny() && intake.waiting() >= config.concurrency()) {
                     if (unsent) { // a poll would have sent them
                         consumer.commitAsync();
                         unsent = false;
@@ -192,7 +202,7 @@ final class ShareMember implements Runnable {
             h.items = new RecordItems(tasks.size());
         }
         h.attempts = taken;
-        taken.forEach(attempts::start);
+        intake.offer(taken);
     }
 
     private static Key key(ConsumerRecord<byte[], byte[]> r) {

@@ -148,9 +148,14 @@ class ShareLoopTest {
     }
 
     private void start(Processor processor, Duration grace, int concurrency) {
+        start(processor, grace, concurrency, Math.max(4 * concurrency, 500));
+    }
+
+    private void start(Processor processor, Duration grace, int concurrency, int maxBuffered) {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ExecutorConfig config = ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
-                .taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(30)).concurrency(concurrency).shutdownGrace(grace).build();
+                .taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(30)).concurrency(concurrency).maxBuffered(maxBuffered)
+                .shutdownGrace(grace).build();
         reporter = new StatusReporter(producer, TOPICS, config.executorId(), health);
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, TOPICS), config.kafka(), TOPICS, config.executorId(),
                 config.pool(), config.clock());
@@ -231,6 +236,35 @@ class ShareLoopTest {
         assertTrue(group.acknowledgements.stream().noneMatch(a -> a.equals("0:ACCEPT") || a.equals("0:RELEASE")), group.acknowledgements::toString);
         release.countDown();
         await().atMost(Duration.ofSeconds(10)).failFast(() -> !health.healthy()).until(() -> group.acknowledgements.contains("0:ACCEPT"));
+        assertTrue(runs.values().stream().allMatch(n -> n.get() == 1), runs::toString);
+        assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
+    }
+
+    /** Slices carry more tasks than the buffer holds: only as many start (and are reported received) as it has room for. */
+    @Test
+    void slicesLargerThanTheBufferStartWhatFitsAndEveryTaskRunsOnce() {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Map<UUID, AtomicInteger> runs = new java.util.concurrent.ConcurrentHashMap<>();
+        start(ctx -> {
+            runs.computeIfAbsent(ctx.taskId(), id -> new AtomicInteger()).incrementAndGet();
+            release.await();
+            return 1L;
+        }, Duration.ofSeconds(10), 2, 4);
+        for (int offset = 0; offset < 4; offset++) {
+            UUID job = UUID.randomUUID();
+            List<TaskRecord> slice = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                slice.add(new TaskRecord(job, UUID.randomUUID(), job, 0, 0, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0, List.of(), null));
+            }
+            group.deliver(record(offset, WireCodec.encodeSlice(slice)));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.size() == 2);
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> true);
+        assertEquals(4, loop.attempts().waiting() + loop.attempts().running(), "the buffer holds four: two running, two waiting for a slot");
+        release.countDown();
+        await().atMost(Duration.ofSeconds(20)).failFast(() -> !health.healthy())
+                .until(() -> group.acknowledgements.containsAll(List.of("0:ACCEPT", "1:ACCEPT", "2:ACCEPT", "3:ACCEPT")));
+        assertEquals(32, runs.size());
         assertTrue(runs.values().stream().allMatch(n -> n.get() == 1), runs::toString);
         assertTrue(health.healthy(), () -> "the loop broke Kafka's rule: " + health.failure());
     }
