@@ -4,6 +4,7 @@ import io.fanout.executor.ExecutorConfig;
 import io.fanout.shared.metrics.FanoutMeters;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,6 +49,8 @@ public final class ShareLoop implements TaskSourceLoop {
     private final Map<ShareMember.Key, ShareMember.Held> held = new ConcurrentHashMap<>();
     /** Attempts taken and not started: the buffer was full. */
     private final ConcurrentLinkedQueue<Attempt> pending = new ConcurrentLinkedQueue<>();
+    /** Attempts started and not yet settled (reported and acknowledged, or handed back): what the buffer holds. */
+    private final Set<Attempt> buffered = ConcurrentHashMap.newKeySet();
     private final Object starting = new Object();
     private volatile boolean stopping;
     private final CountDownLatch stopAsked = new CountDownLatch(1);
@@ -83,6 +86,7 @@ public final class ShareLoop implements TaskSourceLoop {
                 ShareMember.decide(held, key, h, whole);
             }
         }
+        buffered.remove(a);
         startPending(); // room in the buffer
     }
 
@@ -99,27 +103,30 @@ public final class ShareLoop implements TaskSourceLoop {
         }
     };
 
-    /** Starts what waits here while the buffer has room (tasks waiting for a slot or running count). */
+    /**
+     * Starts what waits here while the buffer has room; once stopping, gives it back instead, as what
+     * waits for a slot goes back: reported SUSPENDED, unstarted (also what members take during the stop).
+     */
     private void startPending() {
         synchronized (starting) {
-            while (!stopping && attempts.waiting() + attempts.running() < config.maxBuffered()) {
+            while (stopping || buffered.size() < config.maxBuffered()) {
                 Attempt a = pending.poll();
                 if (a == null) {
                     return;
                 }
-                attempts.start(a);
+                if (stopping) {
+                    attempts.returnUnstarted(a);
+                } else {
+                    buffered.add(a);
+                    attempts.start(a);
+                }
             }
         }
     }
 
-    /** At a stop, what never started goes back to the coordinator as what waits for a slot does: reported SUSPENDED, unstarted. */
     private void returnPending() {
         stopping = true;
-        synchronized (starting) {
-            for (Attempt a = pending.poll(); a != null; a = pending.poll()) {
-                attempts.returnUnstarted(a);
-            }
-        }
+        startPending();
     }
 
     @Override
@@ -144,6 +151,7 @@ public final class ShareLoop implements TaskSourceLoop {
             returnPending();
             attempts.handBackRunning();
         } finally {
+            returnPending();
             stopMembers();
             attempts.shutdown();
             stopped.countDown();
