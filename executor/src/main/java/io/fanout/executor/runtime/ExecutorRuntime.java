@@ -90,10 +90,15 @@ public final class ExecutorRuntime implements AutoCloseable {
         return KafkaClientSettings.reliableProducer(config.kafka(), "fanout-executor-producer-" + config.executorId());
     }
 
+    /** The coordinators' default slice size: the tasks a record may carry, as far as a poll's size goes. */
+    private static final int TASKS_PER_SLICE = 64;
+
     private static Map<String, Object> consumerProps(ExecutorConfig config) {
         Map<String, Object> p = KafkaClientSettings.manualCommitConsumer(config.kafka(), config.groupId(), CooperativeStickyAssignor.class.getName(), "fanout-executor-" + config.executorId());
-        // No more than the buffer takes: a poll past it would hold records the flow control cannot pause.
-        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(1000, config.maxBuffered()));
+        // About what the buffer takes when each record is a full slice: what a poll brings beyond the buffer waits
+        // unstarted, and the partitions stay paused until it has started, so a larger poll would make a partition newly
+        // assigned (a dead executor's) wait behind this executor's whole backlog.
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, Math.min(1000, config.maxBuffered()) / TASKS_PER_SLICE));
         // A dead executor's partitions move to the others after this long (Kafka's default is 45 s).
         p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
         p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis() / 4);
