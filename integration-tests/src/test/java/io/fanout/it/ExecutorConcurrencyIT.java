@@ -54,7 +54,8 @@ class ExecutorConcurrencyIT {
     @Test
     void runsConcurrencyTasksAtOnceAndCommitsNoOffsetPastAnUnfinishedTask() throws Exception {
         Gate gate = new Gate();
-        try (FanoutCluster cluster = new FanoutCluster(1, Set.of()); Admin admin = cluster.admin()) {
+        // a record per task (slice size 1): one partition, static items dispatched in order, item i sits at offset i
+        try (FanoutCluster cluster = new FanoutCluster(1, b -> b.sliceSize(1)); Admin admin = cluster.admin()) {
             cluster.startExecutor(Map.of("gate", gate), b -> b.concurrency(3));
             int n = 10;
             UUID job = cluster.client().submit(JobRequests.builder("gate").items(LongStream.range(0, n).boxed().toList(), "gated").build());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.fanout.shared.Pools;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
+import io.fanout.shared.wire.WireCodec;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -41,8 +42,8 @@ class LostRecordsIT {
                 for (int p = 0; p < 4; p++) {
                     latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
                 }
-                await().atMost(Duration.ofSeconds(30)).until(() -> admin.listOffsets(latest).all().get().values().stream()
-                        .mapToLong(o -> o.offset()).sum() == ITEMS.size()); // every record is on the topic
+                await().atMost(Duration.ofSeconds(30)).until(() -> TopicRecords.all(cluster, topic).stream()
+                        .mapToInt(r -> WireCodec.decodeTasks(r.value()).size()).sum() == ITEMS.size()); // every task's record is on the topic
                 Map<TopicPartition, RecordsToDelete> everything = new HashMap<>();
                 admin.listOffsets(latest).all().get().forEach((tp, o) -> everything.put(tp, RecordsToDelete.beforeOffset(o.offset())));
                 admin.deleteRecords(everything).all().get(); // as the topic's retention would, before any executor read them
