@@ -3,7 +3,6 @@ package io.fanout.coordinator.loop;
 import io.fanout.coordinator.dispatch.Effects;
 import io.fanout.coordinator.store.JobRow;
 import io.fanout.coordinator.store.NewDeadLetter;
-import io.fanout.coordinator.store.TaskDispatch;
 import io.fanout.shared.metrics.FanoutMeters;
 import io.fanout.shared.model.JobEvent;
 import java.time.Clock;
