@@ -45,6 +45,7 @@ class ShareLoopTest {
     /** The loop's share consumers, when a test makes its own. */
     private java.util.function.IntFunction<org.apache.kafka.clients.consumer.ShareConsumer<byte[], byte[]>> consumers;
     private StatusReporter reporter;
+    private MockProducer<byte[], byte[]> producer;
     private Thread thread;
     private ShareLoop loop;
 
@@ -152,7 +153,7 @@ class ShareLoopTest {
     }
 
     private void start(Processor processor, Duration grace, int concurrency, int maxBuffered) {
-        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ExecutorConfig config = ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
                 .taskSource(ExecutorConfig.TaskSource.SHARE).heartbeatInterval(Duration.ofSeconds(30)).concurrency(concurrency).maxBuffered(maxBuffered)
                 .shutdownGrace(grace).build();
@@ -404,6 +405,40 @@ class ShareLoopTest {
         assertEquals(1, interrupted.get(), "the running task was interrupted to be handed back");
         assertTrue(!group.acknowledgements.contains("0:ACCEPT"), group.acknowledgements::toString);
         assertEquals(1, runs.get());
+    }
+
+    /** A member that breaks while a slice's tasks wait for room in the buffer: they go back to the coordinator unstarted, none runs later. */
+    @Test
+    void aBrokenMemberGivesBackTheTasksWaitingForRoom() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        start(ctx -> {
+            runs.incrementAndGet();
+            release.await();
+            return 1L;
+        }, Duration.ofSeconds(10), 1, 1);
+        UUID job = UUID.randomUUID();
+        List<TaskRecord> slice = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            slice.add(new TaskRecord(job, UUID.randomUUID(), job, 0, 0, TaskKind.MAPPED, "p", "t", PayloadFormat.NONE, null, 0, 0, List.of(), null));
+        }
+        group.deliver(record(0, WireCodec.encodeSlice(slice)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        group.pollFailure = new org.apache.kafka.common.KafkaException("the consumer broke");
+        thread.join(20_000);
+        release.countDown();
+        assertTrue(!thread.isAlive(), "the loop stopped");
+        await().atMost(Duration.ofSeconds(10)).until(() -> suspendedReports() == 4);
+        assertEquals(1, runs.get(), "the four waiting for room never ran");
+        loop = null;
+    }
+
+    /** How many tasks the executor reported SUSPENDED (given back unstarted). */
+    private long suspendedReports() {
+        return producer.history().stream().filter(r -> r.topic().equals(TOPICS.status()))
+                .flatMap(r -> WireCodec.decodeStatus(r.value()) instanceof io.fanout.shared.wire.StatusMessage.StatusBatch b ? b.events().stream()
+                        : java.util.stream.Stream.empty())
+                .filter(e -> e.state() == io.fanout.shared.model.TaskState.SUSPENDED).count();
     }
 
     /** A loop that cannot make its share consumers marks the executor unhealthy and ends. */
