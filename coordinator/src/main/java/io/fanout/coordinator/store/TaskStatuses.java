@@ -46,7 +46,7 @@ public final class TaskStatuses {
                     attempt = t.attempt + CASE WHEN s.retry_at IS NULL THEN 0 ELSE 1 END,
                     due_at = s.retry_at,
                     executor_id = coalesce(s.executor_id, t.executor_id),
-                    received_at = coalesce(s.received_at, t.received_at),
+                    received_at = coalesce(s.received_at, t.received_at, s.started_at),
                     started_at = coalesce(s.started_at, t.started_at),
                     finished_at = coalesce(s.finished_at, t.finished_at),
                     result = s.result,

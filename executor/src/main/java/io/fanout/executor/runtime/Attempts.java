@@ -91,8 +91,11 @@ final class Attempts {
     }
 
     /**
-     * Takes a received attempt: reports it RECEIVED and runs it when a slot is free, or reports it
-     * CANCELLED if its job was, or hands it back to the coordinator if its job is suspended.
+     * Takes a received attempt and runs it when a slot is free, or reports it CANCELLED if its job
+     * was, or hands it back to the coordinator if its job is suspended. Nothing is reported on
+     * receipt: RUNNING says the task was received too, and one still waiting for a slot at the next
+     * heartbeat is reported RECEIVED then. A report on receipt cost a row update of its own for each
+     * task that waited in the buffer (the outcome came in a later status batch).
      */
     void start(Attempt attempt) {
         TaskRecord task = attempt.task;
@@ -105,7 +108,6 @@ final class Attempts {
             return;
         }
         held.add(attempt);
-        reporter.report(task.jobId(), task.statusPartition(), StatusEvent.received(task.taskId(), task.attempt(), config.clock().millis()), null);
         waiting.incrementAndGet();
         workers.execute(guard.guarded("executor task worker", () -> execute(attempt)));
     }

@@ -41,8 +41,8 @@ final class StatusReporter implements AutoCloseable {
     static final String RESULT_TOO_LARGE_CLASS = "io.fanout.ResultTooLarge";
     /**
      * After the first event of a quiet spell, wait this long for its followers: a short task's
-     * RECEIVED, RUNNING and SUCCEEDED then travel as one record, which the coordinator applies in one
-     * batch instead of three.
+     * RUNNING and SUCCEEDED then travel as one record, which the coordinator applies in one batch
+     * instead of two.
      */
     private static final long LINGER_NANOS = 1_000_000;
     /** The pause before a record the brokers did not take is sent again. */

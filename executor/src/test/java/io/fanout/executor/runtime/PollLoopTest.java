@@ -28,6 +28,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -57,9 +59,14 @@ class PollLoopTest {
     }
 
     private PollLoop start(Processor processor, boolean acksAtOnce, int maxBuffered) {
+        return start(processor, acksAtOnce, maxBuffered, b -> b);
+    }
+
+    private PollLoop start(Processor processor, boolean acksAtOnce, int maxBuffered, UnaryOperator<ExecutorConfig.Builder> options) {
         producer = new MockProducer<>(acksAtOnce, null, new ByteArraySerializer(), new ByteArraySerializer());
-        ExecutorConfig config = ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
-                .heartbeatInterval(Duration.ofSeconds(30)).shutdownGrace(Duration.ofSeconds(5)).concurrency(Math.min(maxBuffered, ExecutorConfig.DEFAULT_CONCURRENCY)).maxBuffered(maxBuffered).build();
+        ExecutorConfig config = options.apply(ExecutorConfig.builder().bootstrapServers("mock:9092").processor("p", processor).health(health)
+                .heartbeatInterval(Duration.ofSeconds(30)).shutdownGrace(Duration.ofSeconds(5))
+                .concurrency(Math.min(maxBuffered, ExecutorConfig.DEFAULT_CONCURRENCY)).maxBuffered(maxBuffered)).build();
         reporter = new StatusReporter(producer, TOPICS, config.executorId(), health);
         TaskRunner runner = new TaskRunner(config.processors(), new MapSender(producer, TOPICS), config.kafka(), TOPICS, config.executorId(),
                 config.pool(), config.clock());
@@ -101,8 +108,8 @@ class PollLoopTest {
     }
 
     /**
-     * A slice carries more tasks than the buffer holds: only as many start (and are reported
-     * received) as it has room for, the rest wait unreported; the slice's offset is committed once
+     * A slice carries more tasks than the buffer holds: only as many start as it has room for, the
+     * rest wait unreported; the slice's offset is committed once
      * each of its tasks has reported, and one failing task leaves its neighbours alone.
      */
     @Test
@@ -119,14 +126,40 @@ class PollLoopTest {
         }, true, 3);
         consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), 1, null, WireCodec.encodeSlice(slice))));
         await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().filter(e -> e.state() == TaskState.RUNNING).count() == 3);
-        assertEquals(3, sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED).count(), "the buffer holds 3: the rest wait unreported");
+        Set<UUID> sliceIds = slice.stream().map(TaskRecord::taskId).collect(Collectors.toSet());
+        assertEquals(2, sentEvents().stream().map(StatusEvent::taskId).filter(sliceIds::contains).distinct().count(),
+                "the buffer holds 3 (the first record's task, two of the slice's): the rest wait unreported");
         release.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(2).equals(committed()));
         Map<TaskState, Long> outcomes = sentEvents().stream().filter(e -> e.state().isTerminal())
-                .collect(java.util.stream.Collectors.groupingBy(StatusEvent::state, java.util.stream.Collectors.counting()));
+                .collect(Collectors.groupingBy(StatusEvent::state, Collectors.counting()));
         assertEquals(Map.of(TaskState.SUCCEEDED, 6L, TaskState.FAILED, 1L), outcomes, "the first record's task, the slice's five, its failing one");
-        assertEquals(7, sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED).count());
+        assertEquals(7, sentEvents().stream().filter(e -> e.state() == TaskState.RUNNING).count());
+        assertEquals(0, sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED).count(), "RUNNING says received: no report of its own");
         assertTrue(health.healthy());
+    }
+
+    /**
+     * Nothing is reported on receipt (RUNNING says received): a task that waits for a slot is
+     * reported RECEIVED by the heartbeat, so its coordinator knows an executor holds it.
+     */
+    @Test
+    void aTaskWaitingForASlotIsReportedReceivedByTheHeartbeat() {
+        CountDownLatch release = new CountDownLatch(1);
+        List<TaskRecord> slice = Stream.generate(this::task).limit(3).toList();
+        Set<UUID> sliceIds = slice.stream().map(TaskRecord::taskId).collect(Collectors.toSet());
+        start(ctx -> {
+            release.await();
+            return 1L;
+        }, true, 4, b -> b.concurrency(1).heartbeatInterval(Duration.ofMillis(100)));
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), 1, null, WireCodec.encodeSlice(slice))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED)
+                .map(StatusEvent::taskId).collect(Collectors.toSet()).equals(sliceIds));
+        assertEquals(1, sentEvents().stream().filter(e -> e.state() == TaskState.RUNNING).map(StatusEvent::taskId).distinct().count(),
+                "one slot: the first record's task runs, the slice's wait");
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(2).equals(committed()));
+        assertEquals(4, sentEvents().stream().filter(e -> e.state() == TaskState.SUCCEEDED).count());
     }
 
     /** A graceful stop gives back a slice's tasks that never started as it gives back those waiting for a slot: reported SUSPENDED, unstarted. */
@@ -151,7 +184,7 @@ class PollLoopTest {
         release.countDown();
         stopped.get(20, TimeUnit.SECONDS);
         assertEquals(3, sentEvents().stream().filter(e -> e.state() == TaskState.SUCCEEDED).count(), "what ran finished");
-        assertEquals(3, sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED).count(), "the four given back never started");
+        assertEquals(3, sentEvents().stream().filter(e -> e.state() == TaskState.RUNNING).count(), "the four given back never started");
         assertTrue(health.healthy());
     }
 
