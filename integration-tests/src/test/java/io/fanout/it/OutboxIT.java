@@ -306,6 +306,37 @@ class OutboxIT {
     }
 
     /**
+     * The tasks an outbox row owes are runs of neighbouring ids now (a map's children: one run),
+     * and a row written before, with a job and an id per task, is still re-driven: both sent by the
+     * coordinator that takes over from one that never got them out.
+     */
+    @Test
+    void owedTasksAreRunsAndARowWrittenBeforeRunsIsStillReDriven() throws Exception {
+        FailingSends sends = new FailingSends();
+        try (FanoutCluster cluster = cluster(sends)) {
+            sends.failWhen(to(cluster.topics.tasks())); // from the commit on, this coordinator never gets them out
+            String owing = "SELECT count(*) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs) AND length(task_runs) > 0";
+            UUID runs = squares(cluster, 40, 0);
+            await().atMost(OUTCOME).until(() -> Sql.count(cluster.db(), owing, runs) == 1);
+            UUID legacy = squares(cluster, 3, 0); // after: in a row of its own
+            await().atMost(OUTCOME).until(() -> Sql.count(cluster.db(), owing, legacy) == 1);
+            cluster.coordinator().close();
+            DataSource db = Sql.at(cluster.jdbcUrl);
+            assertThat(Sql.count(db, "SELECT sum(length(task_runs)) FROM fanout_outbox WHERE ?::uuid = ANY (task_jobs)", runs))
+                    .as("40 owed tasks in fewer bytes than a job and a task id each").isLessThan(40 * 32);
+            assertEquals(1, Sql.execute(db, """
+                    UPDATE fanout_outbox SET task_runs = '', task_jobs = array_fill(?::uuid, ARRAY[3]),
+                        task_ids = (SELECT array_agg(task_id) FROM fanout_task WHERE job_id = ? AND state = 'DISPATCHED')
+                    WHERE ?::uuid = ANY (task_jobs)""", legacy, legacy, legacy));
+            sends.heal();
+            cluster.startCoordinator(b -> b.reconcileInterval(Duration.ofMinutes(10)).taskLostAfter(Duration.ofMinutes(10))); // only its takeover pass sends them
+            cluster.startExecutor(Map.of("squares", new TestProcessors.SquareItems()));
+            assertFinishedExactly(Sql.at(cluster.jdbcUrl), runs, cluster.client().await(runs, OUTCOME), sumOfSquares(40), 41);
+            assertFinishedExactly(Sql.at(cluster.jdbcUrl), legacy, cluster.client().await(legacy, OUTCOME), sumOfSquares(3), 4);
+        }
+    }
+
+    /**
      * A request submitted again with the same key while its tasks are still queued sends nothing
      * again: what its first acceptance owes Kafka is in the outbox, and a second dispatch would run
      * each task twice.

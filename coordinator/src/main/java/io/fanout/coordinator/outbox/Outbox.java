@@ -32,18 +32,11 @@ public final class Outbox {
         if (owed.isEmpty()) {
             return ids;
         }
-        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_outbox (owner_partition, task_jobs, task_ids, final_jobs, letters, final_runs, "
-                + "letter_parks, letter_returns) VALUES (?, ?::uuid[], ?::uuid[], ?::uuid[], ?::int8[], ?::uuid[], ?::int8[], ?::int8[]) RETURNING id")) {
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_outbox (owner_partition, task_jobs, task_runs, final_jobs, letters, final_runs, "
+                + "letter_parks, letter_returns) VALUES (?, ?::uuid[], ?, ?::uuid[], ?::int8[], ?::uuid[], ?::int8[], ?::int8[]) RETURNING id")) {
             for (Map.Entry<Integer, Owed.Effects> e : owed.byPartition().entrySet()) {
-                Owed.Effects x = e.getValue();
                 ps.setInt(1, e.getKey());
-                ps.setArray(2, conn.createArrayOf("uuid", x.taskJobs.toArray()));
-                ps.setArray(3, conn.createArrayOf("uuid", x.taskIds.toArray()));
-                ps.setArray(4, conn.createArrayOf("uuid", x.finalJobs.toArray()));
-                ps.setArray(5, conn.createArrayOf("int8", x.letters.toArray()));
-                ps.setArray(6, conn.createArrayOf("uuid", x.finalRuns.toArray()));
-                ps.setArray(7, conn.createArrayOf("int8", x.letterParks.toArray()));
-                ps.setArray(8, conn.createArrayOf("int8", x.letterReturns.toArray()));
+                bind(conn, ps, 2, e.getValue());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     ids.add(rs.getLong("id"));
@@ -62,18 +55,26 @@ public final class Outbox {
             throw new IllegalArgumentException("an outbox row owes effects of its own partition only");
         }
         Owed.Effects x = rest.byPartition().values().iterator().next();
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_outbox SET task_jobs = ?::uuid[], task_ids = ?::uuid[], final_jobs = ?::uuid[], "
-                + "letters = ?::int8[], final_runs = ?::uuid[], letter_parks = ?::int8[], letter_returns = ?::int8[] WHERE id = ?")) {
-            ps.setArray(1, conn.createArrayOf("uuid", x.taskJobs.toArray()));
-            ps.setArray(2, conn.createArrayOf("uuid", x.taskIds.toArray()));
-            ps.setArray(3, conn.createArrayOf("uuid", x.finalJobs.stream().distinct().toArray()));
-            ps.setArray(4, conn.createArrayOf("int8", x.letters.toArray()));
-            ps.setArray(5, conn.createArrayOf("uuid", x.finalRuns.toArray()));
-            ps.setArray(6, conn.createArrayOf("int8", x.letterParks.toArray()));
-            ps.setArray(7, conn.createArrayOf("int8", x.letterReturns.toArray()));
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_outbox SET task_jobs = ?::uuid[], task_runs = ?, task_ids = '{}', "
+                + "final_jobs = ?::uuid[], letters = ?::int8[], final_runs = ?::uuid[], letter_parks = ?::int8[], letter_returns = ?::int8[] WHERE id = ?")) {
+            bind(conn, ps, 1, x);
             ps.setLong(8, id);
             ps.executeUpdate();
         }
+    }
+
+    /**
+     * Binds what {@code x} owes to seven parameters from {@code first}: the jobs of its tasks
+     * (distinct: retention keeps a job an outbox row names), its tasks as runs, then the rest.
+     */
+    private static void bind(Connection conn, PreparedStatement ps, int first, Owed.Effects x) throws SQLException {
+        ps.setArray(first, conn.createArrayOf("uuid", x.taskJobs.stream().distinct().toArray()));
+        ps.setBytes(first + 1, TaskRuns.encode(x.taskJobs, x.taskIds));
+        ps.setArray(first + 2, conn.createArrayOf("uuid", x.finalJobs.stream().distinct().toArray()));
+        ps.setArray(first + 3, conn.createArrayOf("int8", x.letters.toArray()));
+        ps.setArray(first + 4, conn.createArrayOf("uuid", x.finalRuns.toArray()));
+        ps.setArray(first + 5, conn.createArrayOf("int8", x.letterParks.toArray()));
+        ps.setArray(first + 6, conn.createArrayOf("int8", x.letterReturns.toArray()));
     }
 
     /** The brokers have every record of these rows: they are owed no more. */
@@ -93,7 +94,7 @@ public final class Outbox {
      */
     public List<Entry> owed(Connection conn, Collection<Integer> partitions, Duration minAge, Collection<Long> excluded, int limit) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("""
-                SELECT id, owner_partition, task_jobs, task_ids, final_jobs, letters, final_runs, letter_parks, letter_returns FROM fanout_outbox
+                SELECT id, owner_partition, task_jobs, task_ids, task_runs, final_jobs, letters, final_runs, letter_parks, letter_returns FROM fanout_outbox
                 WHERE owner_partition = ANY (?) AND created_at <= now() - ? * interval '1 millisecond' AND NOT (id = ANY (?))
                 ORDER BY id LIMIT ?""")) {
             ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
@@ -103,8 +104,15 @@ public final class Outbox {
             List<Entry> entries = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    entries.add(new Entry(rs.getLong("id"), rs.getInt("owner_partition"), list(rs.getArray("task_jobs"), UUID.class),
-                            list(rs.getArray("task_ids"), UUID.class), list(rs.getArray("final_jobs"), UUID.class), list(rs.getArray("letters"), Long.class),
+                    List<UUID> taskJobs = new ArrayList<>();
+                    List<UUID> taskIds = new ArrayList<>(list(rs.getArray("task_ids"), UUID.class));
+                    if (taskIds.isEmpty()) {
+                        TaskRuns.decode(rs.getBytes("task_runs"), taskJobs, taskIds);
+                    } else { // written before task runs: a job per task
+                        taskJobs.addAll(list(rs.getArray("task_jobs"), UUID.class));
+                    }
+                    entries.add(new Entry(rs.getLong("id"), rs.getInt("owner_partition"), taskJobs, taskIds,
+                            list(rs.getArray("final_jobs"), UUID.class), list(rs.getArray("letters"), Long.class),
                             list(rs.getArray("final_runs"), UUID.class), list(rs.getArray("letter_parks"), Long.class),
                             list(rs.getArray("letter_returns"), Long.class)));
                 }
