@@ -3,11 +3,13 @@ package io.fanout.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fanout.coordinator.store.PartitionOwnership;
 import io.fanout.shared.model.JobEvent;
 import io.fanout.shared.model.JobRequests;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +40,35 @@ class PartitionFencingIT {
             }
             assertEquals(0, Sql.count(cluster.db(), "SELECT count(*) FROM fanout_job WHERE owner_partition = 100"));
             assertEquals("next", Sql.text(cluster.db(), "SELECT owner FROM fanout_partition_owner WHERE partition = 100"));
+        }
+    }
+
+    /**
+     * A housekeeping step's check, in one round trip: a transaction that wrote nothing checks
+     * nothing (and gets no transaction id: it locked nothing), one that wrote is refused as above.
+     */
+    @Test
+    void aFormerOwnerIsRefusedOnlyWhereItWrote() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster()) {
+            PartitionOwnership former = new PartitionOwnership("former");
+            PartitionOwnership next = new PartitionOwnership("next");
+            try (Connection c = cluster.db().getConnection()) {
+                former.claim(c, List.of(101));
+                next.claim(c, List.of(101));
+                c.setAutoCommit(false);
+                former.checkIfWritten(c, List.of(101)); // read only: nothing to fence
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_xact_id_if_assigned() IS NULL")) {
+                    rs.next();
+                    assertTrue(rs.getBoolean(1), "the check took no lock");
+                }
+                try (Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO fanout_job (job_id, processor, state, owner_partition) VALUES (gen_random_uuid(), 'p', 'RUNNING', 101)");
+                }
+                PartitionOwnership.LostException e = assertThrows(PartitionOwnership.LostException.class, () -> former.checkIfWritten(c, List.of(101)));
+                assertEquals(java.util.Set.of(101), e.partitions());
+                next.checkIfWritten(c, List.of(101)); // the new owner writes on
+                c.rollback();
+            }
         }
     }
 

@@ -26,24 +26,67 @@ public final class Outbox {
                         List<Long> letterParks, List<Long> letterReturns) {
     }
 
-    /** Writes what {@code owed} names, a row per partition; returns the rows' ids (none when nothing is owed). */
+    /**
+     * Writes what {@code owed} names, a row per partition, in one statement (one round trip however
+     * many partitions a batch touched); returns the rows' ids (none when nothing is owed).
+     */
     public List<Long> record(Connection conn, Owed owed) throws SQLException {
         List<Long> ids = new ArrayList<>();
         if (owed.isEmpty()) {
             return ids;
         }
-        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO fanout_outbox (owner_partition, task_jobs, task_runs, final_jobs, letters, final_runs, "
-                + "letter_parks, letter_returns) VALUES (?, ?::uuid[], ?, ?::uuid[], ?::int8[], ?::uuid[], ?::int8[], ?::int8[]) RETURNING id")) {
-            for (Map.Entry<Integer, Owed.Effects> e : owed.byPartition().entrySet()) {
-                ps.setInt(1, e.getKey());
-                bind(conn, ps, 2, e.getValue());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    ids.add(rs.getLong("id"));
+        int n = owed.byPartition().size();
+        Integer[] partitions = new Integer[n];
+        String[] taskJobs = new String[n];
+        byte[][] taskRuns = new byte[n][];
+        String[] finalJobs = new String[n];
+        String[] letters = new String[n];
+        String[] finalRuns = new String[n];
+        String[] letterParks = new String[n];
+        String[] letterReturns = new String[n];
+        int i = 0;
+        for (Map.Entry<Integer, Owed.Effects> e : owed.byPartition().entrySet()) {
+            Owed.Effects x = e.getValue();
+            partitions[i] = e.getKey();
+            taskJobs[i] = literal(x.taskJobs.stream().distinct().toList());
+            taskRuns[i] = TaskRuns.encode(x.taskJobs, x.taskIds);
+            finalJobs[i] = literal(x.finalJobs.stream().distinct().toList());
+            letters[i] = literal(x.letters);
+            finalRuns[i] = literal(x.finalRuns);
+            letterParks[i] = literal(x.letterParks);
+            letterReturns[i] = literal(x.letterReturns);
+            i++;
+        }
+        // each row's lists go as array literals (text), as a two-dimensional array cannot be ragged
+        try (PreparedStatement ps = conn.prepareStatement("""
+                INSERT INTO fanout_outbox (owner_partition, task_jobs, task_runs, final_jobs, letters, final_runs, letter_parks, letter_returns)
+                SELECT p, tj::uuid[], tr, fj::uuid[], l::int8[], fr::uuid[], lp::int8[], lr::int8[]
+                FROM unnest(?::int4[], ?::text[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS v(p, tj, tr, fj, l, fr, lp, lr)
+                RETURNING id""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions));
+            ps.setArray(2, conn.createArrayOf("text", taskJobs));
+            ps.setObject(3, taskRuns);
+            ps.setArray(4, conn.createArrayOf("text", finalJobs));
+            ps.setArray(5, conn.createArrayOf("text", letters));
+            ps.setArray(6, conn.createArrayOf("text", finalRuns));
+            ps.setArray(7, conn.createArrayOf("text", letterParks));
+            ps.setArray(8, conn.createArrayOf("text", letterReturns));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
                 }
             }
         }
         return ids;
+    }
+
+    /** An array literal of ids or numbers (neither needs quoting). */
+    private static String literal(List<?> values) {
+        StringBuilder b = new StringBuilder(2 + values.size() * 37).append('{');
+        for (int i = 0; i < values.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(values.get(i));
+        }
+        return b.append('}').toString();
     }
 
     /**

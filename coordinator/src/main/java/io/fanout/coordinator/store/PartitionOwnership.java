@@ -81,6 +81,11 @@ public final class PartitionOwnership {
                 }
             }
         }
+        verify(partitions, current);
+    }
+
+    /** Throws {@link LostException} naming the partitions whose current epoch is not the one claimed. */
+    private void verify(Collection<Integer> partitions, Map<Integer, Long> current) {
         Set<Integer> lost = new TreeSet<>();
         for (int p : partitions) {
             Long mine = epochs.get(p);
@@ -99,12 +104,28 @@ public final class PartitionOwnership {
      * commit flushes no WAL. Housekeeping rounds that find nothing to do cost reads only.
      */
     public void checkIfWritten(Connection conn, Collection<Integer> partitions) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT pg_current_xact_id_if_assigned() IS NOT NULL");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            if (rs.getBoolean(1)) {
-                check(conn, partitions);
+        if (partitions.isEmpty()) {
+            return;
+        }
+        // one round trip: the owner rows are read (and locked) only if the transaction has written
+        boolean written = false;
+        Map<Integer, Long> current = new HashMap<>();
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT pg_current_xact_id_if_assigned() IS NOT NULL, o.partition, o.epoch FROM (VALUES (1)) AS one
+                LEFT JOIN LATERAL (SELECT partition, epoch FROM fanout_partition_owner
+                                   WHERE pg_current_xact_id_if_assigned() IS NOT NULL AND partition = ANY (?) FOR SHARE) AS o ON true""")) {
+            ps.setArray(1, conn.createArrayOf("int4", partitions.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    written = rs.getBoolean(1);
+                    if (rs.getObject(2) != null) {
+                        current.put(rs.getInt(2), rs.getLong(3));
+                    }
+                }
             }
+        }
+        if (written) {
+            verify(partitions, current);
         }
     }
 
