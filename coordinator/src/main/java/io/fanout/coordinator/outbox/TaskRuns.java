@@ -2,6 +2,8 @@ package io.fanout.coordinator.outbox;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 
@@ -20,19 +22,23 @@ final class TaskRuns {
     private TaskRuns() {
     }
 
-    /** The tasks {@code (jobs[i], tasks[i])}, in order, as runs. */
+    /** The tasks {@code (jobs[i], tasks[i])} as runs, in job and task id order (the order given is not kept). */
     static byte[] encode(List<UUID> jobs, List<UUID> tasks) {
         if (jobs.size() != tasks.size()) {
             throw new IllegalArgumentException(jobs.size() + " jobs for " + tasks.size() + " tasks");
         }
-        List<int[]> runs = new ArrayList<>(); // {start index, count}
-        for (int i = 0; i < tasks.size(); i++) {
-            int[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            if (last != null && follows(jobs, tasks, last[0] + last[1] - 1, i)) {
-                last[1]++;
+        Integer[] order = new Integer[tasks.size()];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, Comparator.comparing((Integer i) -> jobs.get(i)).thenComparing(tasks::get));
+        List<int[]> runs = new ArrayList<>(); // {first task's index in the lists, count}
+        int previous = -1;
+        for (int i : order) {
+            if (previous >= 0 && follows(jobs, tasks, previous, i)) {
+                runs.get(runs.size() - 1)[1]++;
             } else {
                 runs.add(new int[] {i, 1});
             }
+            previous = i;
         }
         ByteBuffer b = ByteBuffer.allocate(runs.size() * RUN_BYTES);
         for (int[] run : runs) {
@@ -43,7 +49,7 @@ final class TaskRuns {
         return b.array();
     }
 
-    /** Appends the tasks of {@code runs} to {@code jobs} and {@code tasks}, in order. */
+    /** Appends the tasks of {@code runs} to {@code jobs} and {@code tasks}. */
     static void decode(byte[] runs, List<UUID> jobs, List<UUID> tasks) {
         if (runs.length % RUN_BYTES != 0) {
             throw new IllegalArgumentException("owed task runs of " + runs.length + " bytes: not a whole number of runs");

@@ -15,6 +15,7 @@ import io.fanout.shared.model.TaskKind;
 import io.fanout.shared.wire.TaskRecord;
 import io.fanout.shared.wire.WireCodec;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
@@ -36,9 +37,11 @@ class TaskPublisherTest {
     void eachTaskGoesInOneRecordThatExecutorsRead() throws Exception {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         List<TaskPublisher.Sent> sent = new TaskPublisher(producer, TopicNames.defaults(), 64).publish(tasks);
-        assertEquals(tasks, sent.stream().flatMap(s -> s.tasks().stream()).toList());
+        List<TaskDispatch> inRecords = sent.stream().flatMap(s -> s.tasks().stream()).toList();
+        assertEquals(tasks.size(), inRecords.size());
+        assertEquals(Set.copyOf(tasks), Set.copyOf(inRecords), "each task in one record");
         List<UUID> read = producer.history().stream().flatMap(r -> WireCodec.decodeTasks(r.value()).stream()).map(TaskRecord::taskId).toList();
-        assertEquals(tasks.stream().map(d -> d.task().taskId()).toList(), read);
+        assertEquals(inRecords.stream().map(d -> d.task().taskId()).toList(), read, "records hold what the publisher says they hold");
         assertEquals(sent.size(), producer.history().size());
         assertTrue(sent.size() < tasks.size(), "sliced");
     }
