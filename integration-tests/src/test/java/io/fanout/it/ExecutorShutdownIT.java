@@ -74,10 +74,13 @@ class ExecutorShutdownIT {
         other.release.countDown();
         try (FanoutCluster cluster = new FanoutCluster(1, b -> b.taskLostAfter(Duration.ofSeconds(3)))) {
             FanoutExecutor first = cluster.startExecutor(Map.of("held", held),
-                    b -> b.concurrency(1).shutdownGrace(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofSeconds(1)).executorId("stopping"));
+                    b -> b.concurrency(1).maxBuffered(5).shutdownGrace(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofSeconds(1))
+                            .executorId("stopping"));
             UUID job = cluster.client().submit(JobRequests.builder("held").items(LongStream.range(0, 5).boxed().toList(), "held").build());
             await().atMost(Duration.ofSeconds(30)).until(() -> held.running.size() == 1);
             long finishedItem = held.running.iterator().next();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(cluster.db(), // the four waiting for the slot, reported by the heartbeat
+                    "SELECT count(*) FROM fanout_task WHERE job_id = ? AND state = 'RECEIVED' AND executor_id = 'stopping'", job) == 4);
 
             Thread stopper = closeInBackground(first);
             await().atMost(Duration.ofSeconds(10)).until(() -> first.inFlight() == 1); // the four waiting ones were given back

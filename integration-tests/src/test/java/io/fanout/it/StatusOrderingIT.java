@@ -72,6 +72,39 @@ class StatusOrderingIT {
     }
 
     /**
+     * An executor reports a task that found a slot at once RUNNING only: it was received when it
+     * started. A retry's receipt is its own, not the failed attempt's.
+     */
+    @Test
+    void aTaskReportedRunningOnlyWasReceivedWhenItStartedAndEachAttemptHasItsOwnReceipt() throws Exception {
+        try (FanoutCluster cluster = new FanoutCluster();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            UUID job = cluster.client().submit(JobRequests.builder("nobody-runs-this").items(List.of(1), "item").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT count(*) FROM fanout_task WHERE job_id = ?", job) == 1);
+            int partition = (int) Sql.count(cluster.db(), "SELECT owner_partition FROM fanout_job WHERE job_id = ?", job);
+            UUID a = TaskIds.child(job, 0, 0);
+            long t = System.currentTimeMillis();
+            Sender send = events -> producer.send(new ProducerRecord<>(cluster.topics.status(), partition, null,
+                    WireCodec.encodeStatus(new StatusBatch(job, "fake-executor", events)))).get();
+            String receivedMillis = "SELECT coalesce((extract(epoch FROM received_at) * 1000)::int8, -1) FROM fanout_task WHERE job_id = ? AND task_id = ?";
+
+            send.batch(List.of(StatusEvent.running(a, 0, t)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(cluster, job, a)));
+            assertEquals(t, Sql.count(cluster.db(), receivedMillis, job, a), "received when it started");
+
+            send.batch(List.of(StatusEvent.failed(a, 0, t + 5, Failure.of("x.Flaky", "first attempt"))));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Sql.count(cluster.db(), "SELECT attempt FROM fanout_task WHERE job_id = ? AND task_id = ?",
+                    job, a) == 1);
+            assertEquals(-1, Sql.count(cluster.db(), receivedMillis, job, a), "the retry is not received yet");
+
+            send.batch(List.of(StatusEvent.running(a, 1, t + 2_000)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(cluster, job, a)));
+            assertEquals(t + 2_000, Sql.count(cluster.db(), receivedMillis, job, a), "the retry's own receipt");
+        }
+    }
+
+    /**
      * Issue S7: reports of an attempt handed back unstarted (reported SUSPENDED, so held again and
      * no longer counted in flight) come from a copy of its record that no longer counts (a
      * redelivery, the record read again by the next owner of its partition): they change nothing.

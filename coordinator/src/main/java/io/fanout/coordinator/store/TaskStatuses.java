@@ -38,6 +38,8 @@ public final class TaskStatuses {
      * finds it CREATED and changes nothing. No report changes a CREATED task: it was never sent, or
      * it was handed back (and is no longer counted in flight), so the report comes from a copy of its
      * record that no longer counts (issue S7: its success was counted, and in_flight lowered twice).
+     * A task that started at once is never reported RECEIVED: it was received when it started. The
+     * receipt time belongs to the current attempt: a retry or a hand-back clears it.
      */
     private static final String APPLY = """
             WITH upd AS (
@@ -46,7 +48,8 @@ public final class TaskStatuses {
                     attempt = t.attempt + CASE WHEN s.retry_at IS NULL THEN 0 ELSE 1 END,
                     due_at = s.retry_at,
                     executor_id = coalesce(s.executor_id, t.executor_id),
-                    received_at = coalesce(s.received_at, t.received_at, s.started_at),
+                    received_at = CASE WHEN s.retry_at IS NOT NULL OR s.state = 'SUSPENDED' THEN NULL
+                                       ELSE coalesce(s.received_at, t.received_at, s.started_at) END,
                     started_at = coalesce(s.started_at, t.started_at),
                     finished_at = coalesce(s.finished_at, t.finished_at),
                     result = s.result,

@@ -5,14 +5,15 @@ import io.fanout.shared.wire.TaskRecord;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The attempts this executor holds (received, waiting or running, not yet reported): what its heartbeat reports alive. */
 final class HeldAttempts {
 
-    private final Set<Attempt> held = ConcurrentHashMap.newKeySet();
+    /** Each held attempt, and when it was taken into the buffer (the time its RECEIVED heartbeat gives). */
+    private final Map<Attempt, Long> held = new ConcurrentHashMap<>();
     private final StatusReporter reporter;
     private final Clock clock;
 
@@ -22,7 +23,7 @@ final class HeldAttempts {
     }
 
     void add(Attempt a) {
-        held.add(a);
+        held.put(a, clock.millis());
     }
 
     void remove(Attempt a) {
@@ -32,16 +33,16 @@ final class HeldAttempts {
     /** Tells the coordinators that every held attempt is still alive. */
     void heartbeat() {
         long now = clock.millis();
-        for (Attempt a : held) {
+        held.forEach((a, takenAt) -> {
             TaskRecord t = a.task;
             reporter.report(t.jobId(), t.statusPartition(),
-                    a.running ? StatusEvent.running(t.taskId(), t.attempt(), now) : StatusEvent.received(t.taskId(), t.attempt(), now), null);
-        }
+                    a.running ? StatusEvent.running(t.taskId(), t.attempt(), now) : StatusEvent.received(t.taskId(), t.attempt(), takenAt), null);
+        });
     }
 
     /** The running attempts of a job. */
     List<Attempt> running(UUID jobId) {
-        return held.stream().filter(a -> a.running && a.task.jobId().equals(jobId)).toList();
+        return held.keySet().stream().filter(a -> a.running && a.task.jobId().equals(jobId)).toList();
     }
 
     /**
@@ -51,7 +52,7 @@ final class HeldAttempts {
      * nothing.
      */
     void withdraw(Collection<?> partitions) {
-        for (Attempt a : held) {
+        for (Attempt a : held.keySet()) {
             if (!a.running && partitions.contains(a.tp)) {
                 a.withdrawn = true;
                 held.remove(a);

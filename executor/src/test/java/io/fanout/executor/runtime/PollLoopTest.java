@@ -152,6 +152,7 @@ class PollLoopTest {
             release.await();
             return 1L;
         }, true, 4, b -> b.concurrency(1).heartbeatInterval(Duration.ofMillis(100)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().anyMatch(e -> e.state() == TaskState.RUNNING)); // the first record's task has the slot
         consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), 1, null, WireCodec.encodeSlice(slice))));
         await().atMost(Duration.ofSeconds(10)).until(() -> sentEvents().stream().filter(e -> e.state() == TaskState.RECEIVED)
                 .map(StatusEvent::taskId).collect(Collectors.toSet()).equals(sliceIds));

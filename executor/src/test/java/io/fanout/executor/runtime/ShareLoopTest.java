@@ -402,7 +402,7 @@ class ShareLoopTest {
         thread.join(20_000);
         assertTrue(!thread.isAlive(), "the loop stopped");
         assertTrue(!health.healthy(), "the executor is unhealthy");
-        assertEquals(1, interrupted.get(), "the running task was interrupted to be handed back");
+        await().atMost(Duration.ofSeconds(10)).until(() -> interrupted.get() == 1); // interrupted before the loop ended; it sees so on its own thread
         assertTrue(!group.acknowledgements.contains("0:ACCEPT"), group.acknowledgements::toString);
         assertEquals(1, runs.get());
     }
