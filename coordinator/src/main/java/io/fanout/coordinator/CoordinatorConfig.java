@@ -72,7 +72,11 @@ public record CoordinatorConfig(
     /** The executors' default base consumer group (the executor's own default). */
     public static final String DEFAULT_EXECUTOR_GROUP = io.fanout.shared.GroupIds.DEFAULT_EXECUTORS;
     public static final int DEFAULT_APPLY_CONNECTIONS = 1;
-    public static final int DEFAULT_SLICE_SIZE = 64;
+    /**
+     * Below an executor's buffer (4 × its slots, 32 at 8): a slice larger than the buffer waits in
+     * part unstarted, and from a consumer group 64 ran slower than one task a record (docs/benchmarks.md).
+     */
+    public static final int DEFAULT_SLICE_SIZE = 16;
     public static final int MAX_SLICE_SIZE = 1_000;
 
     public static Builder builder() {
