@@ -35,42 +35,20 @@ public final class Outbox {
         if (owed.isEmpty()) {
             return ids;
         }
-        int n = owed.byPartition().size();
-        Integer[] partitions = new Integer[n];
-        String[] taskJobs = new String[n];
-        byte[][] taskRuns = new byte[n][];
-        String[] finalJobs = new String[n];
-        String[] letters = new String[n];
-        String[] finalRuns = new String[n];
-        String[] letterParks = new String[n];
-        String[] letterReturns = new String[n];
-        int i = 0;
-        for (Map.Entry<Integer, Owed.Effects> e : owed.byPartition().entrySet()) {
-            Owed.Effects x = e.getValue();
-            partitions[i] = e.getKey();
-            taskJobs[i] = literal(x.taskJobs.stream().distinct().toList());
-            taskRuns[i] = TaskRuns.encode(x.taskJobs, x.taskIds);
-            finalJobs[i] = literal(x.finalJobs.stream().distinct().toList());
-            letters[i] = literal(x.letters);
-            finalRuns[i] = literal(x.finalRuns);
-            letterParks[i] = literal(x.letterParks);
-            letterReturns[i] = literal(x.letterReturns);
-            i++;
-        }
-        // each row's lists go as array literals (text), as a two-dimensional array cannot be ragged
+        List<Row> rows = owed.byPartition().entrySet().stream().map(e -> Row.of(e.getKey(), e.getValue())).toList();
         try (PreparedStatement ps = conn.prepareStatement("""
                 INSERT INTO fanout_outbox (owner_partition, task_jobs, task_runs, final_jobs, letters, final_runs, letter_parks, letter_returns)
                 SELECT p, tj::uuid[], tr, fj::uuid[], l::int8[], fr::uuid[], lp::int8[], lr::int8[]
                 FROM unnest(?::int4[], ?::text[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS v(p, tj, tr, fj, l, fr, lp, lr)
                 RETURNING id""")) {
-            ps.setArray(1, conn.createArrayOf("int4", partitions));
-            ps.setArray(2, conn.createArrayOf("text", taskJobs));
-            ps.setObject(3, taskRuns);
-            ps.setArray(4, conn.createArrayOf("text", finalJobs));
-            ps.setArray(5, conn.createArrayOf("text", letters));
-            ps.setArray(6, conn.createArrayOf("text", finalRuns));
-            ps.setArray(7, conn.createArrayOf("text", letterParks));
-            ps.setArray(8, conn.createArrayOf("text", letterReturns));
+            ps.setArray(1, conn.createArrayOf("int4", rows.stream().map(Row::partition).toArray()));
+            ps.setArray(2, conn.createArrayOf("text", rows.stream().map(Row::taskJobs).toArray()));
+            ps.setObject(3, rows.stream().map(Row::taskRuns).toArray(byte[][]::new));
+            ps.setArray(4, conn.createArrayOf("text", rows.stream().map(Row::finalJobs).toArray()));
+            ps.setArray(5, conn.createArrayOf("text", rows.stream().map(Row::letters).toArray()));
+            ps.setArray(6, conn.createArrayOf("text", rows.stream().map(Row::finalRuns).toArray()));
+            ps.setArray(7, conn.createArrayOf("text", rows.stream().map(Row::letterParks).toArray()));
+            ps.setArray(8, conn.createArrayOf("text", rows.stream().map(Row::letterReturns).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     ids.add(rs.getLong(1));
@@ -80,13 +58,28 @@ public final class Outbox {
         return ids;
     }
 
-    /** An array literal of ids or numbers (neither needs quoting). */
-    private static String literal(List<?> values) {
-        StringBuilder b = new StringBuilder(2 + values.size() * 37).append('{');
-        for (int i = 0; i < values.size(); i++) {
-            b.append(i == 0 ? "" : ",").append(values.get(i));
+    /**
+     * One partition's share as the columns of its outbox row: the jobs of its tasks (distinct:
+     * retention keeps a job an outbox row names), its tasks as runs, and the rest; lists as array
+     * literals (text), so that a statement can take many rows' ragged lists at once.
+     */
+    private record Row(int partition, String taskJobs, byte[] taskRuns, String finalJobs, String letters, String finalRuns, String letterParks,
+                       String letterReturns) {
+
+        static Row of(int partition, Owed.Effects x) {
+            return new Row(partition, literal(x.taskJobs.stream().distinct().toList()), TaskRuns.encode(x.taskJobs, x.taskIds),
+                    literal(x.finalJobs.stream().distinct().toList()), literal(x.letters), literal(x.finalRuns), literal(x.letterParks),
+                    literal(x.letterReturns));
         }
-        return b.append('}').toString();
+
+        /** An array literal of ids or numbers (neither needs quoting). */
+        private static String literal(List<?> values) {
+            StringBuilder b = new StringBuilder(2 + values.size() * 37).append('{');
+            for (int i = 0; i < values.size(); i++) {
+                b.append(i == 0 ? "" : ",").append(values.get(i));
+            }
+            return b.append('}').toString();
+        }
     }
 
     /**
@@ -97,27 +90,21 @@ public final class Outbox {
         if (rest.byPartition().size() != 1) {
             throw new IllegalArgumentException("an outbox row owes effects of its own partition only");
         }
-        Owed.Effects x = rest.byPartition().values().iterator().next();
-        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_outbox SET task_jobs = ?::uuid[], task_runs = ?, task_ids = '{}', "
-                + "final_jobs = ?::uuid[], letters = ?::int8[], final_runs = ?::uuid[], letter_parks = ?::int8[], letter_returns = ?::int8[] WHERE id = ?")) {
-            bind(conn, ps, 1, x);
+        Map.Entry<Integer, Owed.Effects> e = rest.byPartition().entrySet().iterator().next();
+        Row row = Row.of(e.getKey(), e.getValue());
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE fanout_outbox SET task_jobs = ?::text::uuid[], task_runs = ?, task_ids = '{}', "
+                + "final_jobs = ?::text::uuid[], letters = ?::text::int8[], final_runs = ?::text::uuid[], letter_parks = ?::text::int8[], "
+                + "letter_returns = ?::text::int8[] WHERE id = ?")) {
+            ps.setString(1, row.taskJobs());
+            ps.setBytes(2, row.taskRuns());
+            ps.setString(3, row.finalJobs());
+            ps.setString(4, row.letters());
+            ps.setString(5, row.finalRuns());
+            ps.setString(6, row.letterParks());
+            ps.setString(7, row.letterReturns());
             ps.setLong(8, id);
             ps.executeUpdate();
         }
-    }
-
-    /**
-     * Binds what {@code x} owes to seven parameters from {@code first}: the jobs of its tasks
-     * (distinct: retention keeps a job an outbox row names), its tasks as runs, then the rest.
-     */
-    private static void bind(Connection conn, PreparedStatement ps, int first, Owed.Effects x) throws SQLException {
-        ps.setArray(first, conn.createArrayOf("uuid", x.taskJobs.stream().distinct().toArray()));
-        ps.setBytes(first + 1, TaskRuns.encode(x.taskJobs, x.taskIds));
-        ps.setArray(first + 2, conn.createArrayOf("uuid", x.finalJobs.stream().distinct().toArray()));
-        ps.setArray(first + 3, conn.createArrayOf("int8", x.letters.toArray()));
-        ps.setArray(first + 4, conn.createArrayOf("uuid", x.finalRuns.toArray()));
-        ps.setArray(first + 5, conn.createArrayOf("int8", x.letterParks.toArray()));
-        ps.setArray(first + 6, conn.createArrayOf("int8", x.letterReturns.toArray()));
     }
 
     /** The brokers have every record of these rows: they are owed no more. */

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -212,7 +213,7 @@ class ShareLoopTest {
     /** A slice is accepted once each of its tasks has reported, a failing one included; none runs twice. */
     @Test
     void aSliceIsAcceptedOnceEachOfItsTasksHasReported() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         UUID job = UUID.randomUUID();
         List<TaskRecord> slice = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -244,7 +245,7 @@ class ShareLoopTest {
     /** Slices carry more tasks than the buffer holds: only as many start (and are reported received) as it has room for. */
     @Test
     void slicesLargerThanTheBufferStartWhatFitsAndEveryTaskRunsOnce() {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         Map<UUID, AtomicInteger> runs = new java.util.concurrent.ConcurrentHashMap<>();
         start(ctx -> {
             runs.computeIfAbsent(ctx.taskId(), id -> new AtomicInteger()).incrementAndGet();
@@ -314,7 +315,7 @@ class ShareLoopTest {
      */
     @Test
     void tasksLongerThanTheLockDoNotHoldUpTheShortTasksBehindThem() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger longRunning = new AtomicInteger();
         start(ctx -> {
             if (ctx.taskId().equals(firstLong) || ctx.taskId().equals(secondLong)) {
@@ -361,13 +362,9 @@ class ShareLoopTest {
     /** A record whose lock lapsed and that the broker delivered to another member of the same executor is not started again there. */
     @Test
     void aRecordDeliveredAgainToAnotherMemberIsNotRunAgain() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger runs = new AtomicInteger();
-        start(ctx -> {
-            runs.incrementAndGet();
-            release.await();
-            return 1L;
-        }, Duration.ofSeconds(10), 2);
+        start(countedUntil(release, runs), Duration.ofSeconds(10), 2);
         byte[] value = task();
         group.deliver(record(0, value));
         await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
@@ -410,13 +407,9 @@ class ShareLoopTest {
     /** A member that breaks while a slice's tasks wait for room in the buffer: they go back to the coordinator unstarted, none runs later. */
     @Test
     void aBrokenMemberGivesBackTheTasksWaitingForRoom() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger runs = new AtomicInteger();
-        start(ctx -> {
-            runs.incrementAndGet();
-            release.await();
-            return 1L;
-        }, Duration.ofSeconds(10), 1, 1);
+        start(countedUntil(release, runs), Duration.ofSeconds(10), 1, 1);
         UUID job = UUID.randomUUID();
         List<TaskRecord> slice = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -431,6 +424,15 @@ class ShareLoopTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> suspendedReports() == 4);
         assertEquals(1, runs.get(), "the four waiting for room never ran");
         loop = null;
+    }
+
+    /** Counts its runs in {@code runs}, then waits for {@code release}. */
+    private static Processor countedUntil(CountDownLatch release, AtomicInteger runs) {
+        return ctx -> {
+            runs.incrementAndGet();
+            release.await();
+            return 1L;
+        };
     }
 
     /** How many tasks the executor reported SUSPENDED (given back unstarted). */
@@ -456,7 +458,7 @@ class ShareLoopTest {
     /** A task that finishes during a graceful stop is accepted, not released to run again elsewhere. */
     @Test
     void aTaskFinishedDuringAGracefulStopIsAcceptedNotReleased() throws Exception {
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
         start(ctx -> {
             started.countDown();
             Thread.sleep(500);
