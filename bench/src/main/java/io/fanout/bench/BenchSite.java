@@ -4,6 +4,7 @@ import io.fanout.embedded.EmbeddedDatabase;
 import io.fanout.embedded.EmbeddedKafka;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -94,6 +95,27 @@ public final class BenchSite implements AutoCloseable {
             return rs.next() ? rs.getLong(1) : -1;
         } catch (SQLException e) {
             return -1;
+        }
+    }
+
+    /** Rows inserted into and updated in the task table so far, and how many updates were HOT (no new index entry). */
+    record TaskTableWrites(long inserted, long updated, long hot) {
+
+        TaskTableWrites since(TaskTableWrites before) {
+            return new TaskTableWrites(inserted - before.inserted, updated - before.updated, hot - before.hot);
+        }
+    }
+
+    /** The task table's writes (pg_stat_user_tables: each backend adds its own at most once a second); null where it cannot tell. */
+    TaskTableWrites taskTableWrites() {
+        try (Connection c = serverConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = ? AND relname = 'fanout_task'")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new TaskTableWrites(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : null;
+            }
+        } catch (SQLException e) {
+            return null;
         }
     }
 

@@ -149,6 +149,7 @@ public final class Benchmark {
         fanoutJob(client, Math.max(1000, tasks / 10));
         site.analyze(); // the statistics of a live system's tables; a first job on new ones runs on the planner's guesses
         long walBefore = site.walBytes();
+        BenchSite.TaskTableWrites writesBefore = site.taskTableWrites();
         long start = System.nanoTime();
         UUID job = submitJob(client, tasks);
         awaitJob(client, job, tasks);
@@ -166,6 +167,12 @@ public final class Benchmark {
         long repeated = ExecutionTally.checkExactlyOnce(site.bootstrapServers(), topics.status(), job, tasks + 1L);
         out.printf("                       each of its %,d tasks ran exactly once (%s)%n", tasks + 1, repeated == 0
                 ? "one finished report each on the status topic" : String.format("one run each; %,d finished reports reached the status topic twice", repeated));
+        BenchSite.TaskTableWrites writesAfter = site.taskTableWrites(); // after the check above: the last second's writes are counted by now
+        if (writesBefore != null && writesAfter != null) {
+            BenchSite.TaskTableWrites w = writesAfter.since(writesBefore);
+            out.printf("                       the task table took %,d inserts and %,d updates, %.0f %% of them HOT (pg_stat_user_tables)%n",
+                    w.inserted(), w.updated(), w.updated() == 0 ? 0.0 : 100.0 * w.hot() / w.updated());
+        }
         return fanoutRate;
     }
 
